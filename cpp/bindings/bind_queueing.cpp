@@ -1,0 +1,245 @@
+#include <string>
+#include <utility>
+
+#include <pybind11/eigen.h>
+
+#include "binding.hpp"
+#include "scalemodel/queueing/erlang.hpp"
+#include "scalemodel/queueing/ggc.hpp"
+#include "scalemodel/queueing/inverse.hpp"
+#include "scalemodel/queueing/mmc.hpp"
+#include "scalemodel/queueing/mmck.hpp"
+#include "scalemodel/queueing/network.hpp"
+#include "scalemodel/queueing/usl.hpp"
+
+namespace scalemodel::bindings {
+
+namespace {
+
+namespace q = scalemodel::queueing;
+
+// Evaluates make(i).metrics() for every element into one array per field.
+template <class Make>
+py::dict metrics_arrays(py::ssize_t n, Make make) {
+    py::array_t<bool> stable(n);
+    const char* names[] = {"utilization",    "prob_wait",      "prob_block",  "throughput",
+                           "mean_queue_length", "mean_in_system", "mean_wait", "mean_response"};
+    std::vector<py::array_t<double>> cols;
+    std::vector<double*> ptr;
+    for (std::size_t k = 0; k < std::size(names); ++k) {
+        cols.emplace_back(n);
+        ptr.push_back(cols.back().mutable_data());
+    }
+    bool* st = stable.mutable_data();
+    for_each_element(n, [&](py::ssize_t i) {
+        const q::QueueMetrics m = make(i).metrics();
+        st[i] = m.stable;
+        const double values[] = {m.utilization,       m.prob_wait,      m.prob_block, m.throughput,
+                                 m.mean_queue_length, m.mean_in_system, m.mean_wait,  m.mean_response};
+        for (std::size_t k = 0; k < std::size(values); ++k) ptr[k][i] = values[k];
+    });
+    py::dict out;
+    out["stable"] = stable;
+    for (std::size_t k = 0; k < std::size(names); ++k) out[names[k]] = cols[k];
+    return out;
+}
+
+// Wait or response quantiles q[i] of make(i).
+template <class Make>
+py::array_t<double> quantile_array(py::ssize_t n, Make make, const f64_array& q, const std::string& which) {
+    if (which != "wait" && which != "response") throw std::invalid_argument("which must be 'wait' or 'response'");
+    const bool wait = which == "wait";
+    common_size({n, q.size()});
+    py::array_t<double> out(n);
+    double* o = out.mutable_data();
+    const double* qq = q.data();
+    for_each_element(n, [&](py::ssize_t i) {
+        const auto model = make(i);
+        o[i] = wait ? model.wait_quantile(qq[i]) : model.response_quantile(qq[i]);
+    });
+    return out;
+}
+
+template <class F>
+py::array_t<double> elementwise(const i64_array& servers, const f64_array& load, F f) {
+    const py::ssize_t n = common_size({servers.size(), load.size()});
+    py::array_t<double> out(n);
+    double* o = out.mutable_data();
+    const std::int64_t* c = servers.data();
+    const double* a = load.data();
+    for_each_element(n, [&](py::ssize_t i) { o[i] = f(c[i], a[i]); });
+    return out;
+}
+
+// Targets for element i; NaN marks an absent target.
+struct TargetArrays {
+    const double *response_time, *quantile, *mean_response, *prob_wait, *utilization;
+    q::Targets at(py::ssize_t i) const {
+        q::Targets t;
+        t.response_time = response_time[i];
+        t.quantile = quantile[i];
+        t.mean_response = mean_response[i];
+        t.prob_wait = prob_wait[i];
+        t.utilization = utilization[i];
+        return t;
+    }
+};
+
+}  // namespace
+
+void register_queueing(py::module_& m) {
+    m.def("erlang_b", [](const i64_array& servers, const f64_array& load) {
+        return elementwise(servers, load, q::erlang_b);
+    }, py::arg("servers"), py::arg("offered_load"));
+    m.def("erlang_c", [](const i64_array& servers, const f64_array& load) {
+        return elementwise(servers, load, q::erlang_c);
+    }, py::arg("servers"), py::arg("offered_load"));
+
+    m.def("mmc", [](const f64_array& lam, const f64_array& mu, const i64_array& c) {
+        const py::ssize_t n = common_size({lam.size(), mu.size(), c.size()});
+        const double *l = lam.data(), *s = mu.data();
+        const std::int64_t* k = c.data();
+        return metrics_arrays(n, [=](py::ssize_t i) { return q::MMc(l[i], s[i], k[i]); });
+    }, py::arg("arrival_rate"), py::arg("service_rate"), py::arg("servers"));
+    m.def("mmc_quantile", [](const f64_array& lam, const f64_array& mu, const i64_array& c,
+                             const f64_array& qs, const std::string& which) {
+        const py::ssize_t n = common_size({lam.size(), mu.size(), c.size()});
+        const double *l = lam.data(), *s = mu.data();
+        const std::int64_t* k = c.data();
+        return quantile_array(n, [=](py::ssize_t i) { return q::MMc(l[i], s[i], k[i]); }, qs, which);
+    }, py::arg("arrival_rate"), py::arg("service_rate"), py::arg("servers"), py::arg("q"), py::arg("which"));
+
+    m.def("mmck", [](const f64_array& lam, const f64_array& mu, const i64_array& c, const i64_array& cap) {
+        const py::ssize_t n = common_size({lam.size(), mu.size(), c.size(), cap.size()});
+        const double *l = lam.data(), *s = mu.data();
+        const std::int64_t *k = c.data(), *K = cap.data();
+        return metrics_arrays(n, [=](py::ssize_t i) { return q::MMcK(l[i], s[i], k[i], K[i]); });
+    }, py::arg("arrival_rate"), py::arg("service_rate"), py::arg("servers"), py::arg("capacity"));
+    m.def("mmck_quantile", [](const f64_array& lam, const f64_array& mu, const i64_array& c,
+                              const i64_array& cap, const f64_array& qs, const std::string& which) {
+        const py::ssize_t n = common_size({lam.size(), mu.size(), c.size(), cap.size()});
+        const double *l = lam.data(), *s = mu.data();
+        const std::int64_t *k = c.data(), *K = cap.data();
+        return quantile_array(n, [=](py::ssize_t i) { return q::MMcK(l[i], s[i], k[i], K[i]); }, qs, which);
+    }, py::arg("arrival_rate"), py::arg("service_rate"), py::arg("servers"), py::arg("capacity"), py::arg("q"), py::arg("which"));
+
+    m.def("ggc", [](const f64_array& lam, const f64_array& es, const i64_array& c, const f64_array& ca2,
+                    const f64_array& cs2) {
+        const py::ssize_t n = common_size({lam.size(), es.size(), c.size(), ca2.size(), cs2.size()});
+        const double *l = lam.data(), *s = es.data(), *va = ca2.data(), *vs = cs2.data();
+        const std::int64_t* k = c.data();
+        return metrics_arrays(n, [=](py::ssize_t i) { return q::GGc(l[i], s[i], k[i], va[i], vs[i]); });
+    }, py::arg("arrival_rate"), py::arg("mean_service"), py::arg("servers"), py::arg("arrival_scv"), py::arg("service_scv"));
+    m.def("ggc_quantile", [](const f64_array& lam, const f64_array& es, const i64_array& c,
+                             const f64_array& ca2, const f64_array& cs2, const f64_array& qs,
+                             const std::string& which) {
+        const py::ssize_t n = common_size({lam.size(), es.size(), c.size(), ca2.size(), cs2.size()});
+        const double *l = lam.data(), *s = es.data(), *va = ca2.data(), *vs = cs2.data();
+        const std::int64_t* k = c.data();
+        return quantile_array(n, [=](py::ssize_t i) { return q::GGc(l[i], s[i], k[i], va[i], vs[i]); }, qs,
+                              which);
+    }, py::arg("arrival_rate"), py::arg("mean_service"), py::arg("servers"), py::arg("arrival_scv"), py::arg("service_scv"), py::arg("q"), py::arg("which"));
+
+    m.def("min_servers", [](const f64_array& lam, const f64_array& mu, const f64_array& rt, const f64_array& qq,
+                            const f64_array& mr, const f64_array& pw, const f64_array& u) {
+        const py::ssize_t n = common_size({lam.size(), mu.size(), rt.size(), qq.size(), mr.size(), pw.size(), u.size()});
+        const TargetArrays t{rt.data(), qq.data(), mr.data(), pw.data(), u.data()};
+        py::array_t<std::int64_t> out(n);
+        std::int64_t* o = out.mutable_data();
+        const double *l = lam.data(), *s = mu.data();
+        for_each_element(n, [&](py::ssize_t i) { o[i] = q::min_servers(l[i], s[i], t.at(i)); });
+        return out;
+    }, py::arg("arrival_rate"), py::arg("service_rate"), py::arg("response_time"), py::arg("quantile"), py::arg("mean_response"), py::arg("prob_wait"), py::arg("utilization"));
+    m.def("max_arrival_rate", [](const f64_array& mu, const i64_array& c, const f64_array& rt, const f64_array& qq,
+                                 const f64_array& mr, const f64_array& pw, const f64_array& u) {
+        const py::ssize_t n = common_size({mu.size(), c.size(), rt.size(), qq.size(), mr.size(), pw.size(), u.size()});
+        const TargetArrays t{rt.data(), qq.data(), mr.data(), pw.data(), u.data()};
+        py::array_t<double> out(n);
+        double* o = out.mutable_data();
+        const double* s = mu.data();
+        const std::int64_t* k = c.data();
+        for_each_element(n, [&](py::ssize_t i) { o[i] = q::max_arrival_rate(s[i], k[i], t.at(i)); });
+        return out;
+    }, py::arg("service_rate"), py::arg("servers"), py::arg("response_time"), py::arg("quantile"), py::arg("mean_response"), py::arg("prob_wait"), py::arg("utilization"));
+
+    m.def(
+        "jackson",
+        [](const Eigen::VectorXd& gamma, const Eigen::MatrixXd& routing, const Eigen::VectorXd& mu,
+           const std::vector<std::int64_t>& servers) {
+            q::JacksonResult r;
+            {
+                py::gil_scoped_release release;
+                r = q::jackson(gamma, routing, mu, servers);
+            }
+            const auto n = static_cast<py::ssize_t>(r.stations.size());
+            py::dict stations = metrics_arrays(n, [&](py::ssize_t i) {
+                // Re-wrap the computed metrics so the same column builder serves networks.
+                struct Wrap {
+                    const q::QueueMetrics& m;
+                    const q::QueueMetrics& metrics() const { return m; }
+                };
+                return Wrap{r.stations[static_cast<std::size_t>(i)]};
+            });
+            py::dict out;
+            out["arrival_rate"] = r.arrival_rate;
+            out["visits"] = r.visits;
+            out["stations"] = stations;
+            out["stable"] = r.stable;
+            out["throughput"] = r.throughput;
+            out["mean_in_system"] = r.mean_in_system;
+            out["mean_response"] = r.mean_response;
+            return out;
+        },
+        py::arg("external_arrivals"), py::arg("routing"), py::arg("service_rates"), py::arg("servers"));
+
+    m.def(
+        "mva",
+        [](const Eigen::VectorXd& demands, const std::vector<bool>& delay, std::int64_t population,
+           double think_time) {
+            q::MvaResult r;
+            {
+                py::gil_scoped_release release;
+                r = q::mva(demands, delay, population, think_time);
+            }
+            py::dict out;
+            out["throughput"] = r.throughput;
+            out["response"] = r.response;
+            out["residence"] = r.residence;
+            out["queue_length"] = r.queue_length;
+            out["utilization"] = r.utilization;
+            return out;
+        },
+        py::arg("demands"), py::arg("delay"), py::arg("population"), py::arg("think_time"));
+
+    m.def(
+        "usl_fit",
+        [](const Eigen::VectorXd& n, const Eigen::VectorXd& x) {
+            q::UslFit f;
+            {
+                py::gil_scoped_release release;
+                f = q::usl_fit(n, x);
+            }
+            py::dict out;
+            out["lambda_"] = f.lambda;
+            out["sigma"] = f.sigma;
+            out["kappa"] = f.kappa;
+            out["r_squared"] = f.r_squared;
+            out["rmse"] = f.rmse;
+            return out;
+        },
+        py::arg("concurrency"), py::arg("throughput"));
+    m.def(
+        "usl_throughput",
+        [](const f64_array& lam, const f64_array& sigma, const f64_array& kappa, const f64_array& n) {
+            const py::ssize_t size = common_size({lam.size(), sigma.size(), kappa.size(), n.size()});
+            py::array_t<double> out(size);
+            double* o = out.mutable_data();
+            const double *l = lam.data(), *s = sigma.data(), *k = kappa.data(), *c = n.data();
+            for_each_element(size, [&](py::ssize_t i) { o[i] = q::usl_throughput(l[i], s[i], k[i], c[i]); });
+            return out;
+        },
+        py::arg("lambda_"), py::arg("sigma"), py::arg("kappa"), py::arg("concurrency"));
+    m.def("usl_peak_concurrency", &q::usl_peak_concurrency, py::arg("sigma"), py::arg("kappa"));
+}
+
+}  // namespace scalemodel::bindings

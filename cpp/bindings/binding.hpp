@@ -1,0 +1,47 @@
+// Shared by every bind_<domain>.cpp: array types and the element loop. The Python layer
+// broadcasts arguments to one shape and passes flat arrays of equal length.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+
+namespace scalemodel::bindings {
+
+namespace py = pybind11;
+
+using f64_array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using i64_array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+// The common length of flat arguments; a mismatch is a bug in the Python layer.
+inline py::ssize_t common_size(std::initializer_list<py::ssize_t> sizes) {
+    const py::ssize_t n = *sizes.begin();
+    for (py::ssize_t s : sizes) {
+        if (s != n) throw std::invalid_argument("array arguments must have equal length");
+    }
+    return n;
+}
+
+// Calls f(i) for each element with the GIL released. A bad element's error names its
+// position, so a user can find it in a large sweep.
+template <class F>
+void for_each_element(py::ssize_t n, F&& f) {
+    py::gil_scoped_release release;
+    for (py::ssize_t i = 0; i < n; ++i) {
+        try {
+            f(i);
+        } catch (const std::invalid_argument& e) {
+            if (n == 1) throw;
+            throw std::invalid_argument(std::string(e.what()) + " (at flat index " + std::to_string(i) + ")");
+        }
+    }
+}
+
+void register_queueing(py::module_& m);
+
+}  // namespace scalemodel::bindings

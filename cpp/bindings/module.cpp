@@ -1,0 +1,7 @@
+#include "binding.hpp"
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "scalemodel's C++ engine. Use the scalemodel package, not this module.";
+    auto queueing = m.def_submodule("queueing", "Queueing-theory capacity models.");
+    scalemodel::bindings::register_queueing(queueing);
+}

@@ -1,0 +1,28 @@
+// Inverse problems on M/M/c: the fewest servers, or the highest arrival rate, that meet a
+// set of service-level targets.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+namespace scalemodel::queueing {
+
+// Each target is optional: NaN means "no such target". At least one must be set.
+struct Targets {
+    double response_time = std::numeric_limits<double>::quiet_NaN();  // seconds, for `quantile`
+    double quantile = 0.99;                                            // of the response time
+    double mean_response = std::numeric_limits<double>::quiet_NaN();  // seconds
+    double prob_wait = std::numeric_limits<double>::quiet_NaN();      // P(wait) <= this
+    double utilization = std::numeric_limits<double>::quiet_NaN();    // per-server busy fraction
+};
+
+// Fewest servers c >= 1 such that M/M/c(arrival_rate, service_rate, c) is stable and meets
+// every target; -1 when no number of servers can (a latency target below what service
+// alone takes).
+std::int64_t min_servers(double arrival_rate, double service_rate, const Targets& targets);
+
+// Highest arrival rate at which M/M/c(., service_rate, servers) meets every target, to
+// about 1e-12 relative; 0 when even an idle system misses a target.
+double max_arrival_rate(double service_rate, std::int64_t servers, const Targets& targets);
+
+}  // namespace scalemodel::queueing

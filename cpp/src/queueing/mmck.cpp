@@ -1,0 +1,136 @@
+#include "scalemodel/queueing/mmck.hpp"
+
+#include <algorithm>
+#include <boost/math/special_functions/gamma.hpp>
+#include <cmath>
+#include <limits>
+
+#include "scalemodel/core/check.hpp"
+#include "scalemodel/core/roots.hpp"
+
+namespace scalemodel::queueing {
+
+namespace {
+
+using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+
+// log P(k, x), the regularized lower incomplete gamma, without underflow for x << k:
+// P(k, x) = x^k e^-x / Gamma(k+1) * sum_j x^j / ((k+1)...(k+j)).
+double log_gamma_p(double k, double x) {
+    const double p = boost::math::gamma_p(k, x, fast_policy());
+    if (p > 1e-280) return std::log(p);
+    double term = 1.0;
+    double sum = 1.0;
+    for (int j = 1; j < 10000 && term > sum * 1e-17; ++j) {
+        term *= x / (k + j);
+        sum += term;
+    }
+    return k * std::log(x) - x - std::lgamma(k + 1.0) + std::log(sum);
+}
+
+// Entries of the arrival-time distribution below this weight do not move any result.
+constexpr double kNegligible = 1e-20;
+
+}  // namespace
+
+MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::int64_t capacity)
+    : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
+      service_rate_(check_positive("service_rate", service_rate)),
+      servers_(check_count("servers", servers, 1)),
+      capacity_(check_count("capacity", capacity, servers_)) {
+    const auto K = static_cast<std::size_t>(capacity_);
+    const double c = static_cast<double>(servers_);
+    const double a = arrival_rate_ / service_rate_;
+    p_.assign(K + 1, 0.0);
+    if (a == 0.0) {
+        p_[0] = 1.0;
+    } else {
+        // Birth-death balance in logs: w_n = w_{n-1} * a / min(n, c); no factorial overflows.
+        std::vector<double> logw(K + 1, 0.0);
+        const double log_a = std::log(a);
+        for (std::size_t n = 1; n <= K; ++n) {
+            logw[n] = logw[n - 1] + log_a - std::log(std::min(static_cast<double>(n), c));
+        }
+        const double top = *std::max_element(logw.begin(), logw.end());
+        double total = 0.0;
+        for (std::size_t n = 0; n <= K; ++n) total += (p_[n] = std::exp(logw[n] - top));
+        for (double& x : p_) x /= total;
+    }
+    QueueMetrics& m = metrics_;
+    m.stable = true;
+    m.prob_block = p_[K];
+    m.throughput = arrival_rate_ * (1.0 - m.prob_block);
+    m.utilization = m.throughput / (c * service_rate_);
+    double waiting = 0.0;
+    for (std::size_t n = 0; n <= K; ++n) {
+        const double nn = static_cast<double>(n);
+        m.mean_in_system += nn * p_[n];
+        if (nn > c) m.mean_queue_length += (nn - c) * p_[n];
+        if (nn >= c && n < K) waiting += p_[n];
+    }
+    m.prob_wait = m.throughput > 0.0 ? waiting / (1.0 - m.prob_block) : 0.0;
+    if (m.throughput > 0.0) {
+        m.mean_response = m.mean_in_system / m.throughput;
+        m.mean_wait = m.mean_queue_length / m.throughput;
+    } else {
+        m.mean_response = 1.0 / service_rate_;
+        m.mean_wait = 0.0;
+    }
+}
+
+double MMcK::wait_survival(double t) const {
+    if (t < 0.0) return 1.0;
+    // An admitted arrival that finds n >= c present waits for n - c + 1 departures at
+    // rate c mu (arrivals see time averages: PASTA).
+    const double theta = static_cast<double>(servers_) * service_rate_;
+    const double admitted = 1.0 - metrics_.prob_block;
+    double s = 0.0;
+    for (std::int64_t n = servers_; n < capacity_; ++n) {
+        const double pi = p_[static_cast<std::size_t>(n)] / admitted;
+        if (pi < kNegligible) continue;
+        s += pi * boost::math::gamma_q(static_cast<double>(n - servers_ + 1), theta * t, fast_policy());
+    }
+    return s;
+}
+
+double MMcK::response_survival(double t) const {
+    if (t <= 0.0) return 1.0;
+    const double mu = service_rate_;
+    const double theta = static_cast<double>(servers_) * mu;
+    const double admitted = 1.0 - metrics_.prob_block;
+    double s = 0.0;
+    for (std::int64_t n = 0; n < capacity_; ++n) {
+        const double pi = p_[static_cast<std::size_t>(n)] / admitted;
+        if (pi < kNegligible) continue;
+        if (n < servers_) {
+            s += pi * std::exp(-mu * t);
+            continue;
+        }
+        // P(Erlang(k, theta) + Exp(mu) > t).
+        const double k = static_cast<double>(n - servers_ + 1);
+        double h;
+        if (servers_ == 1) {
+            h = boost::math::gamma_q(k + 1.0, mu * t, fast_policy());
+        } else {
+            const double b = theta - mu;
+            h = boost::math::gamma_q(k, theta * t, fast_policy()) +
+                std::exp(-mu * t + k * std::log(theta / b) + log_gamma_p(k, b * t));
+        }
+        s += pi * h;
+    }
+    return std::min(s, 1.0);
+}
+
+double MMcK::wait_quantile(double q) const {
+    check_probability("q", q);
+    return quantile_from_survival([this](double t) { return wait_survival(t); }, q,
+                                  std::max(metrics_.mean_wait, 1.0 / service_rate_));
+}
+
+double MMcK::response_quantile(double q) const {
+    check_probability("q", q);
+    return quantile_from_survival([this](double t) { return response_survival(t); }, q,
+                                  metrics_.mean_response);
+}
+
+}  // namespace scalemodel::queueing

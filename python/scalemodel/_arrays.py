@@ -1,0 +1,48 @@
+"""Argument conversion shared by the domain modules: types are checked here, ranges in C++."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def as_float(name: str, value: Any) -> FloatArray:
+    """`value` as a float64 array, or a TypeError naming the parameter."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}")
+    return arr.astype(np.float64, copy=False)
+
+
+def as_count(name: str, value: Any, minimum: int = 1) -> IntArray:
+    """`value` as an int64 array of whole numbers; floats are accepted when integral."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a whole number or an array of them, got {type(value).__name__}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if np.any(bad):
+            got = arr[bad].flat[0]
+            raise ValueError(f"{name} must be a whole number >= {minimum}, got {got}")
+    return arr.astype(np.int64)
+
+
+def broadcast(**arrays: np.ndarray) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:
+    """Broadcast the arguments against each other; return the shape and flat C-contiguous copies."""
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k}{a.shape}" for k, a in arrays.items())
+        raise ValueError(f"arguments cannot be broadcast together: {shapes}") from None
+    flat = {k: np.ascontiguousarray(np.broadcast_to(a, shape).ravel()) for k, a in arrays.items()}
+    return shape, flat
+
+
+def shaped(flat: np.ndarray, shape: tuple[int, ...]) -> Any:
+    """Reshape a flat result; a 0-d result comes back as a NumPy scalar."""
+    return flat.reshape(shape)[()]

@@ -1,0 +1,90 @@
+"""The ``scalemodel`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+import pandas as pd
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    """Scale up or out? Today's box against a 4x bigger box and against four boxes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from scalemodel import queueing as q
+    from scalemodel.plot import response_vs_load
+
+    if not (0 < args.utilization < 1):
+        print("error: --utilization must be in (0, 1)", file=sys.stderr)
+        return 2
+    if args.vcpus < 1 or args.service_time <= 0 or args.slo <= 0:
+        print("error: --vcpus must be >= 1, --service-time and --slo > 0", file=sys.stderr)
+        return 2
+    mu = 1.0 / args.service_time  # one vCPU serves one request at a time
+    load = args.utilization * args.vcpus * mu
+    v = args.vcpus
+    # label -> (machines, vCPUs per machine); each machine is an M/M/c with c = vCPUs and
+    # the load split evenly (a balancer spreading requests at random).
+    configs = {
+        f"today: 1 x {v} vCPU": (1, v),
+        f"scale up: 1 x {4 * v} vCPU": (1, 4 * v),
+        f"scale out: 4 x {v} vCPU": (4, v),
+        f"scale out, one down: 3 x {v} vCPU": (3, v),
+    }
+    rows = []
+    for label, (machines, vcpus) in configs.items():
+        m = q.MMc(load / machines, mu, vcpus)
+        rows.append(
+            {
+                "configuration": label,
+                "utilization": m.utilization,
+                "P(wait)": m.prob_wait,
+                "mean response (s)": m.mean_response,
+                "p99 response (s)": m.response_quantile(0.99),
+                f"max req/s at p99 <= {args.slo:g} s": machines
+                * q.max_arrival_rate(mu, vcpus, response_time=args.slo),
+            }
+        )
+    table = pd.DataFrame(rows).set_index("configuration")
+    print(f"Load today: {load:g} req/s at {args.service_time:g} s of CPU per request, {args.utilization:.0%} busy on {v} vCPU\n")
+    print(table.to_string(float_format="{:.4g}".format))
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rates = np.linspace(load * 0.05, load * 4.2, 400)
+    ax = response_vs_load(
+        {k: (m_, c_, mu) for k, (m_, c_) in configs.items() if "down" not in k}, rates, slo_s=args.slo
+    )
+    ax.axvline(load, color="grey", linewidth=0.8)
+    ax.set_ylim(top=20 * args.slo)
+    ax.set_title("Scale up or out: response time against load (M/M/c per machine)")
+    path = out / "scale_up_vs_out.png"
+    ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+    table.to_csv(out / "scale_up_vs_out.csv")
+    print(f"\nwrote {path} and {out / 'scale_up_vs_out.csv'}")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="scalemodel", description="Put numbers behind system-design decisions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
+    w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")
+    w.add_argument("--utilization", type=float, default=0.9, help="today's CPU utilization (default 0.9)")
+    w.add_argument("--service-time", type=float, default=0.1, help="CPU seconds per request (default 0.1)")
+    w.add_argument("--slo", type=float, default=0.5, help="p99 response-time target, seconds (default 0.5)")
+    w.add_argument("--out", default="results", help="folder for the plot and table (default results)")
+    args = parser.parse_args(argv)
+    return _whatif(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

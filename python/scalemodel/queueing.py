@@ -1,0 +1,614 @@
+"""Queueing-theory capacity models.
+
+Units: times in seconds, rates in requests per second. Every parameter accepts a scalar
+or a NumPy array; arrays broadcast against each other like NumPy. An unstable point
+(load >= capacity) is a result, not an error: its delays are ``inf`` and ``stable`` is
+False. Invalid input raises ``ValueError`` naming the parameter and the allowed range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from scalemodel import _core
+from scalemodel._arrays import as_count, as_float, broadcast, shaped
+
+__all__ = [
+    "erlang_b",
+    "erlang_c",
+    "MMc",
+    "MM1",
+    "MMcK",
+    "GGc",
+    "MG1",
+    "MD1",
+    "littles_law",
+    "min_servers",
+    "max_arrival_rate",
+    "jackson",
+    "JacksonResult",
+    "mva",
+    "MVAResult",
+    "USL",
+]
+
+_q = _core.queueing
+
+
+def erlang_b(servers: Any, offered_load: Any) -> Any:
+    """Erlang B: probability that an arrival is blocked in an M/M/c/c loss system.
+
+    servers: whole number >= 1. offered_load: arrival rate x mean service time, in
+    erlangs (>= 0). Accurate to about 1e-13 relative up to 10^7 servers, including loads
+    next to ``servers``; computed through the incomplete gamma function (no factorials).
+    """
+    shape, f = broadcast(servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load))
+    return shaped(_q.erlang_b(f["servers"], f["offered_load"]), shape)
+
+
+def erlang_c(servers: Any, offered_load: Any) -> Any:
+    """Erlang C: probability that an arrival waits in an M/M/c queue.
+
+    Same arguments as :func:`erlang_b`. Equals 1 where ``offered_load >= servers``.
+    """
+    shape, f = broadcast(servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load))
+    return shaped(_q.erlang_c(f["servers"], f["offered_load"]), shape)
+
+
+def littles_law(
+    *, arrival_rate: Any = None, mean_time: Any = None, mean_number: Any = None
+) -> Any:
+    """Little's law L = lambda W: give any two of the three, get the third.
+
+    arrival_rate in requests/s, mean_time in seconds (W), mean_number in requests (L).
+    """
+    given = {k: v for k, v in dict(arrival_rate=arrival_rate, mean_time=mean_time, mean_number=mean_number).items() if v is not None}
+    if len(given) != 2:
+        raise TypeError("littles_law takes exactly two of arrival_rate, mean_time, mean_number")
+    values = {k: as_float(k, v) for k, v in given.items()}
+    for k, v in values.items():
+        if np.any(~(v >= 0)) or np.any(~np.isfinite(v)):
+            raise ValueError(f"{k} must be a finite number >= 0")
+    if mean_number is None:
+        return (values["arrival_rate"] * values["mean_time"])[()]
+    if mean_time is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (values["mean_number"] / values["arrival_rate"])[()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (values["mean_number"] / values["mean_time"])[()]
+
+
+class _Station:
+    """Shared face of the single-station models: metrics, quantiles, repr, frames."""
+
+    _params: ClassVar[tuple[str, ...]]
+    # The engine's quantile function for this model: (*parameters, q, "wait"|"response").
+    _quantile_kernel: ClassVar[Callable[..., np.ndarray]]
+    _metric_names: ClassVar[tuple[str, ...]] = (
+        "stable",
+        "utilization",
+        "prob_wait",
+        "throughput",
+        "mean_queue_length",
+        "mean_in_system",
+        "mean_wait",
+        "mean_response",
+    )
+    __slots__ = ("_shape", "_inputs", "_metrics")
+
+    _shape: tuple[int, ...]
+    _inputs: dict[str, np.ndarray]
+    _metrics: dict[str, np.ndarray]
+
+    def _setup(self, inputs: dict[str, np.ndarray], compute: Callable[..., dict[str, np.ndarray]]) -> None:
+        shape, flat = broadcast(**inputs)
+        object.__setattr__(self, "_shape", shape)
+        object.__setattr__(self, "_inputs", flat)
+        object.__setattr__(self, "_metrics", dict(compute(*flat.values())))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} results are immutable")
+
+    def _get(self, name: str) -> Any:
+        return shaped(self._metrics[name], self._shape)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Broadcast shape of the parameters; () for scalars."""
+        return self._shape
+
+    @property
+    def stable(self) -> Any:
+        """True where the load is below capacity (a steady state exists)."""
+        return self._get("stable")
+
+    @property
+    def utilization(self) -> Any:
+        """Busy fraction of each server (offered load / servers; >= 1 means unstable)."""
+        return self._get("utilization")
+
+    @property
+    def prob_wait(self) -> Any:
+        """Probability that an admitted request waits before service."""
+        return self._get("prob_wait")
+
+    @property
+    def throughput(self) -> Any:
+        """Requests completed per second (at most the service capacity)."""
+        return self._get("throughput")
+
+    @property
+    def mean_queue_length(self) -> Any:
+        """Mean number of requests waiting, not counting those in service."""
+        return self._get("mean_queue_length")
+
+    @property
+    def mean_in_system(self) -> Any:
+        """Mean number of requests waiting or in service."""
+        return self._get("mean_in_system")
+
+    @property
+    def mean_wait(self) -> Any:
+        """Mean time in queue before service starts, seconds."""
+        return self._get("mean_wait")
+
+    @property
+    def mean_response(self) -> Any:
+        """Mean response time (wait plus service), seconds."""
+        return self._get("mean_response")
+
+    def _quantile(self, q: Any, which: str) -> Any:
+        qa = as_float("q", q)
+        shape = np.broadcast_shapes(self._shape, qa.shape)
+        flat = [np.ascontiguousarray(np.broadcast_to(v.reshape(self._shape), shape).ravel()) for v in self._inputs.values()]
+        qf = np.ascontiguousarray(np.broadcast_to(qa, shape).ravel())
+        return shaped(type(self)._quantile_kernel(*flat, qf, which), shape)
+
+    def wait_quantile(self, q: Any) -> Any:
+        """The q-quantile of the time in queue, seconds (q in [0, 1]; broadcasts)."""
+        return self._quantile(q, "wait")
+
+    def response_quantile(self, q: Any) -> Any:
+        """The q-quantile of the response time, seconds (q in [0, 1]; broadcasts)."""
+        return self._quantile(q, "response")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and metrics, each shaped like the broadcast parameters."""
+        out = {k: shaped(v, self._shape) for k, v in self._inputs.items()}
+        out.update({k: self._get(k) for k in self._metric_names})
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter combination: the parameters, then the metrics."""
+        cols = dict(self._inputs)
+        cols.update({k: self._metrics[k] for k in self._metric_names})
+        return pd.DataFrame(cols)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if self._shape:
+            return f"<{name} shape={self._shape}; see .to_frame()>"
+        params = ", ".join(f"{k}={v[0]:g}" for k, v in self._inputs.items())
+        m = self._metrics
+        return (
+            f"{name}({params}): utilization={m['utilization'][0]:.4g}, "
+            f"prob_wait={m['prob_wait'][0]:.4g}, mean_wait={m['mean_wait'][0]:.4g} s, "
+            f"mean_response={m['mean_response'][0]:.4g} s"
+        )
+
+
+class MMc(_Station):
+    """M/M/c queue: Poisson arrivals, exponential service, ``servers`` identical servers.
+
+    arrival_rate: requests/s (>= 0). service_rate: requests/s one server completes (> 0).
+    servers: whole number >= 1. The probability of waiting is Erlang C; wait and response
+    time distributions and their quantiles are exact.
+    """
+
+    _params = ("arrival_rate", "service_rate", "servers")
+    _quantile_kernel = staticmethod(_q.mmc_quantile)
+    __slots__ = ()
+
+    def __init__(self, arrival_rate: Any, service_rate: Any, servers: Any) -> None:
+        self._setup(
+            dict(
+                arrival_rate=as_float("arrival_rate", arrival_rate),
+                service_rate=as_float("service_rate", service_rate),
+                servers=as_count("servers", servers),
+            ),
+            _q.mmc,
+        )
+
+
+
+class MM1(MMc):
+    """M/M/1 queue: :class:`MMc` with one server."""
+
+    __slots__ = ()
+
+    def __init__(self, arrival_rate: Any, service_rate: Any) -> None:
+        super().__init__(arrival_rate, service_rate, 1)
+
+
+class MMcK(_Station):
+    """M/M/c/K queue: at most ``capacity`` requests in the system; the rest are turned away.
+
+    capacity (K) counts requests waiting and in service, K >= servers; K = servers is
+    Erlang's loss system (``prob_block`` then equals :func:`erlang_b`). Always stable.
+    ``utilization`` is the carried load per server. Quantiles are exact and refer to
+    admitted requests.
+    """
+
+    _params = ("arrival_rate", "service_rate", "servers", "capacity")
+    _metric_names = _Station._metric_names + ("prob_block",)
+    _quantile_kernel = staticmethod(_q.mmck_quantile)
+    __slots__ = ()
+
+    def __init__(self, arrival_rate: Any, service_rate: Any, servers: Any, capacity: Any) -> None:
+        self._setup(
+            dict(
+                arrival_rate=as_float("arrival_rate", arrival_rate),
+                service_rate=as_float("service_rate", service_rate),
+                servers=as_count("servers", servers),
+                capacity=as_count("capacity", capacity),
+            ),
+            _q.mmck,
+        )
+
+    @property
+    def prob_block(self) -> Any:
+        """Probability that an arrival finds the system full and is turned away."""
+        return self._get("prob_block")
+
+
+
+class GGc(_Station):
+    """G/G/c queue by the Allen-Cunneen approximation.
+
+    Wq ~= ErlangC(c, a) / (c/mean_service - arrival_rate) * (arrival_scv + service_scv) / 2,
+    with a = arrival_rate * mean_service. arrival_scv and service_scv are squared
+    coefficients of variation (variance / mean^2): 1 for Poisson arrivals or exponential
+    service, 0 for deterministic. Exact for M/M/c, and for the mean of M/G/1
+    (Pollaczek-Khinchine). Quantiles are approximate: a request waits with probability
+    ErlangC(c, a) and then for an exponential time with the matching mean; service times
+    are taken as gamma with the given mean and SCV (deterministic when the SCV is 0).
+    """
+
+    _params = ("arrival_rate", "mean_service", "servers", "arrival_scv", "service_scv")
+    _quantile_kernel = staticmethod(_q.ggc_quantile)
+    __slots__ = ()
+
+    def __init__(
+        self,
+        arrival_rate: Any,
+        mean_service: Any,
+        servers: Any,
+        arrival_scv: Any = 1.0,
+        service_scv: Any = 1.0,
+    ) -> None:
+        self._setup(
+            dict(
+                arrival_rate=as_float("arrival_rate", arrival_rate),
+                mean_service=as_float("mean_service", mean_service),
+                servers=as_count("servers", servers),
+                arrival_scv=as_float("arrival_scv", arrival_scv),
+                service_scv=as_float("service_scv", service_scv),
+            ),
+            _q.ggc,
+        )
+
+
+
+class MG1(GGc):
+    """M/G/1 queue: Pollaczek-Khinchine mean wait, Wq = rho E[S] (1 + scv) / (2 (1 - rho)).
+
+    mean_service in seconds; scv is the squared coefficient of variation of service time
+    (0 deterministic, 1 exponential). Means are exact; quantiles follow :class:`GGc`.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, arrival_rate: Any, mean_service: Any, scv: Any) -> None:
+        super().__init__(arrival_rate, mean_service, 1, 1.0, scv)
+
+
+class MD1(MG1):
+    """M/D/1 queue: :class:`MG1` with deterministic service (scv = 0)."""
+
+    __slots__ = ()
+
+    def __init__(self, arrival_rate: Any, mean_service: Any) -> None:
+        super().__init__(arrival_rate, mean_service, 0.0)
+
+
+def _targets(response_time: Any, quantile: Any, mean_response: Any, prob_wait: Any, utilization: Any) -> dict[str, np.ndarray]:
+    nan = np.nan
+    return dict(
+        response_time=as_float("response_time", nan if response_time is None else response_time),
+        quantile=as_float("quantile", quantile),
+        mean_response=as_float("mean_response", nan if mean_response is None else mean_response),
+        prob_wait=as_float("prob_wait", nan if prob_wait is None else prob_wait),
+        utilization=as_float("utilization", nan if utilization is None else utilization),
+    )
+
+
+def min_servers(
+    arrival_rate: Any,
+    service_rate: Any,
+    *,
+    response_time: Any = None,
+    quantile: Any = 0.99,
+    mean_response: Any = None,
+    prob_wait: Any = None,
+    utilization: Any = None,
+) -> Any:
+    """Fewest M/M/c servers that meet every given target.
+
+    arrival_rate, service_rate in requests/s (service_rate per server). Targets, any
+    combination, at least one: response_time (seconds) for the ``quantile`` of the
+    response time (default p99); mean_response (seconds); prob_wait (P(wait) at most);
+    utilization (per-server busy fraction at most). Returns a float count, ``inf`` where
+    no number of servers can meet the targets (a latency target below the service time
+    itself), so that a sweep carries on.
+    """
+    shape, f = broadcast(
+        arrival_rate=as_float("arrival_rate", arrival_rate),
+        service_rate=as_float("service_rate", service_rate),
+        **_targets(response_time, quantile, mean_response, prob_wait, utilization),
+    )
+    c = _q.min_servers(*f.values()).astype(np.float64)
+    c[c < 0] = np.inf
+    return shaped(c, shape)
+
+
+def max_arrival_rate(
+    service_rate: Any,
+    servers: Any,
+    *,
+    response_time: Any = None,
+    quantile: Any = 0.99,
+    mean_response: Any = None,
+    prob_wait: Any = None,
+    utilization: Any = None,
+) -> Any:
+    """Highest arrival rate (requests/s) at which M/M/c meets every given target.
+
+    Targets as in :func:`min_servers`. Found with Boost.Math's TOMS 748 root finder to
+    about 1e-12 relative. Returns 0 where even an idle system misses a target.
+    """
+    shape, f = broadcast(
+        service_rate=as_float("service_rate", service_rate),
+        servers=as_count("servers", servers),
+        **_targets(response_time, quantile, mean_response, prob_wait, utilization),
+    )
+    return shaped(_q.max_arrival_rate(*f.values()), shape)
+
+
+def _station_names(names: Optional[Sequence[str]], count: int) -> list[str]:
+    if names is None:
+        return [f"station {i}" for i in range(count)]
+    names = [str(n) for n in names]
+    if len(names) != count:
+        raise ValueError(f"names must have one entry per station ({count}), got {len(names)}")
+    return names
+
+
+def _vector(name: str, value: Any, count: Optional[int] = None) -> np.ndarray:
+    arr = as_float(name, value)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-d array")
+    if count is not None:
+        arr = np.broadcast_to(arr, (count,))
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+@dataclass(frozen=True, repr=False)
+class JacksonResult:
+    """An open Jackson network's solution; see :func:`jackson`."""
+
+    names: tuple[str, ...]
+    service_rates: np.ndarray
+    servers: np.ndarray
+    arrival_rate: np.ndarray  #: total arrival rate at each station, requests/s
+    visits: np.ndarray  #: mean visits to each station per request entering the network
+    stations: dict[str, np.ndarray]  #: M/M/c metrics per station, one array each
+    stable: bool  #: every station below capacity
+    throughput: float  #: requests/s entering (and leaving) the network
+    mean_in_system: float  #: mean requests in the network
+    mean_response: float  #: mean end-to-end time in the network, seconds
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per station: its parameters, traffic and M/M/c metrics."""
+        frame = pd.DataFrame(
+            {
+                "service_rate": self.service_rates,
+                "servers": self.servers,
+                "arrival_rate": self.arrival_rate,
+                "visits": self.visits,
+                **{k: v for k, v in self.stations.items() if k != "prob_block"},
+            },
+            index=pd.Index(self.names, name="station"),
+        )
+        return frame
+
+    def __repr__(self) -> str:
+        state = "stable" if self.stable else "UNSTABLE"
+        return (
+            f"JacksonResult({len(self.names)} stations, {state}): throughput={self.throughput:g}/s, "
+            f"mean_response={self.mean_response:.4g} s, mean_in_system={self.mean_in_system:.4g}"
+        )
+
+
+def jackson(
+    external_arrivals: Any,
+    routing: Any,
+    service_rates: Any,
+    servers: Any = 1,
+    *,
+    names: Optional[Sequence[str]] = None,
+) -> JacksonResult:
+    """Open Jackson network of M/M/c stations.
+
+    external_arrivals: requests/s arriving from outside at each station (length n).
+    routing: n x n matrix, routing[i][j] = probability that a request leaving i goes to j;
+    each row sums to at most 1 and the rest leaves the network. service_rates: per
+    server, requests/s; servers: per station (scalars broadcast). The traffic equations
+    are solved with Eigen; each station is then an M/M/c queue, and the end-to-end mean
+    response follows from Little's law. An overloaded station makes ``stable`` False and
+    the network's delays inf.
+    """
+    gamma = _vector("external_arrivals", external_arrivals)
+    n = gamma.shape[0] if gamma.ndim else 1
+    gamma = np.broadcast_to(gamma, (n,)).copy()
+    r = as_float("routing", routing)
+    if r.shape != (n, n):
+        raise ValueError(f"routing must be a {n} x {n} matrix (one row and column per station), got shape {r.shape}")
+    mu = _vector("service_rates", service_rates, n)
+    c = np.broadcast_to(as_count("servers", servers), (n,)).astype(np.int64)
+    out = _q.jackson(gamma, np.asarray(r, dtype=np.float64), mu, c.tolist())
+    return JacksonResult(
+        names=tuple(_station_names(names, n)),
+        service_rates=mu.copy(),
+        servers=c.copy(),
+        arrival_rate=out["arrival_rate"],
+        visits=out["visits"],
+        stations=dict(out["stations"]),
+        stable=bool(out["stable"]),
+        throughput=float(out["throughput"]),
+        mean_in_system=float(out["mean_in_system"]),
+        mean_response=float(out["mean_response"]),
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class MVAResult:
+    """A closed network solved for every population 1..N; see :func:`mva`."""
+
+    names: tuple[str, ...]
+    demands: np.ndarray  #: service demand per pass at each station, seconds
+    delay: np.ndarray  #: True for delay (infinite-server) stations
+    think_time: float  #: seconds outside the stations between passes
+    population: np.ndarray  #: 1..N
+    throughput: np.ndarray  #: passes completed per second, one per population
+    response: np.ndarray  #: seconds per pass through the stations (think time excluded)
+    residence: np.ndarray  #: (N, stations) seconds per pass spent at each station
+    queue_length: np.ndarray  #: (N, stations) mean requests at each station
+    utilization: np.ndarray  #: (N, stations) throughput x demand
+
+    @property
+    def bottleneck(self) -> str:
+        """The queueing station with the largest demand: it caps throughput at 1/demand."""
+        demands = np.where(self.delay, -np.inf, self.demands)
+        return self.names[int(np.argmax(demands))]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per population: throughput, response, and each station's queue length."""
+        frame = pd.DataFrame(
+            {"throughput": self.throughput, "response": self.response},
+            index=pd.Index(self.population, name="population"),
+        )
+        for i, name in enumerate(self.names):
+            frame[f"queue_length[{name}]"] = self.queue_length[:, i]
+            frame[f"utilization[{name}]"] = self.utilization[:, i]
+        return frame
+
+    def __repr__(self) -> str:
+        return (
+            f"MVAResult({len(self.names)} stations, N=1..{self.population[-1]}): "
+            f"throughput at N={self.population[-1]} is {self.throughput[-1]:.4g}/s, "
+            f"response {self.response[-1]:.4g} s, bottleneck {self.bottleneck!r}"
+        )
+
+
+def mva(
+    demands: Any,
+    population: int,
+    *,
+    think_time: float = 0.0,
+    delay: Any = None,
+    names: Optional[Sequence[str]] = None,
+) -> MVAResult:
+    """Exact Mean Value Analysis of a closed single-class network.
+
+    demands: service demand of one pass at each station, seconds (visits x service
+    time). population: requests (users, threads) circulating, >= 1; the result covers
+    every population from 1 to this. think_time: seconds each request spends outside the
+    stations between passes. delay: booleans marking delay (infinite-server) stations;
+    the rest are single-server, load-independent queues.
+    """
+    d = _vector("demands", demands)
+    d = np.atleast_1d(d)
+    k = d.shape[0]
+    dl = np.zeros(k, dtype=bool) if delay is None else np.broadcast_to(np.asarray(delay, dtype=bool), (k,))
+    if isinstance(population, (bool, np.bool_)) or not isinstance(population, (int, np.integer)):
+        raise TypeError(f"population must be a whole number, got {type(population).__name__}")
+    out = _q.mva(d, [bool(x) for x in dl], int(population), float(think_time))
+    return MVAResult(
+        names=tuple(_station_names(names, k)),
+        demands=d.copy(),
+        delay=dl.copy(),
+        think_time=float(think_time),
+        population=np.arange(1, int(population) + 1),
+        throughput=out["throughput"],
+        response=out["response"],
+        residence=out["residence"],
+        queue_length=out["queue_length"],
+        utilization=out["utilization"],
+    )
+
+
+@dataclass(frozen=True)
+class USL:
+    """Universal Scalability Law: X(N) = lambda_ N / (1 + sigma (N-1) + kappa N (N-1)).
+
+    lambda_: throughput at concurrency 1 (requests/s); sigma: contention (the serial
+    fraction); kappa: coherency (crosstalk) cost. Build one from known coefficients, or
+    fit one to measurements with :meth:`USL.fit`, which also fills ``r_squared`` and
+    ``rmse`` (requests/s) to say how well the law describes the data.
+    """
+
+    lambda_: float
+    sigma: float
+    kappa: float
+    r_squared: float = float("nan")
+    rmse: float = float("nan")
+
+    @classmethod
+    def fit(cls, concurrency: Any, throughput: Any) -> "USL":
+        """Least-squares fit in throughput space with sigma, kappa >= 0.
+
+        concurrency: load levels N (>= 1, at least 3 distinct); throughput: measured
+        requests/s at each. Started from a weighted linear fit of N/X, refined with
+        Eigen's Levenberg-Marquardt.
+        """
+        n = np.atleast_1d(_vector("concurrency", concurrency))
+        x = np.atleast_1d(_vector("throughput", throughput))
+        if n.shape != x.shape:
+            raise ValueError(f"concurrency and throughput must have equal length, got {n.shape[0]} and {x.shape[0]}")
+        f = _q.usl_fit(n, x)
+        return cls(f["lambda_"], f["sigma"], f["kappa"], f["r_squared"], f["rmse"])
+
+    def throughput(self, concurrency: Any) -> Any:
+        """Predicted throughput (requests/s) at the given concurrency (scalar or array)."""
+        n = as_float("concurrency", concurrency)
+        shape, f = broadcast(
+            lambda_=np.asarray(self.lambda_), sigma=np.asarray(self.sigma), kappa=np.asarray(self.kappa), concurrency=n
+        )
+        return shaped(_q.usl_throughput(*f.values()), shape)
+
+    @property
+    def peak_concurrency(self) -> float:
+        """Concurrency of the highest throughput, sqrt((1 - sigma) / kappa); inf when kappa = 0."""
+        return float(_q.usl_peak_concurrency(self.sigma, self.kappa))
+
+    @property
+    def peak_throughput(self) -> float:
+        """Highest throughput the law allows, requests/s (lambda_ / sigma when kappa = 0)."""
+        peak = self.peak_concurrency
+        if np.isinf(peak):
+            return self.lambda_ / self.sigma if self.sigma > 0 else float("inf")
+        return float(self.throughput(peak))
