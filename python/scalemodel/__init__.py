@@ -1,9 +1,10 @@
 """scalemodel: put numbers behind system-design decisions.
 
-``import scalemodel as sm``, then ``sm.queueing`` for capacity models.
+``import scalemodel as sm``, then ``sm.queueing`` for capacity models and ``sm.plot``
+for the plotting helpers (matplotlib is imported on first use).
 """
 
-from scalemodel import queueing
+from scalemodel import plot, queueing
 
 __version__ = "0.1.0"
-__all__ = ["queueing", "__version__"]
+__all__ = ["plot", "queueing", "__version__"]

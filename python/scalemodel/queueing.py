@@ -43,8 +43,9 @@ def erlang_b(servers: Any, offered_load: Any) -> Any:
     """Erlang B: probability that an arrival is blocked in an M/M/c/c loss system.
 
     servers: whole number >= 1. offered_load: arrival rate x mean service time, in
-    erlangs (>= 0). Accurate to about 1e-13 relative up to 10^7 servers, including loads
-    next to ``servers``; computed through the incomplete gamma function (no factorials).
+    erlangs (>= 0). Computed through the incomplete gamma function (no factorials):
+    about 1e-13 relative up to 10^4 servers, within 1e-10 up to 10^6 servers even with
+    the load next to ``servers``.
     """
     shape, f = broadcast(servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load))
     return shaped(_q.erlang_b(f["servers"], f["offered_load"]), shape)
@@ -112,6 +113,14 @@ class _Station:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} results are immutable")
+
+    # Results travel to worker processes (sweeps, Dask) by pickle.
+    def __getstate__(self) -> tuple[tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
+        return self._shape, self._inputs, self._metrics
+
+    def __setstate__(self, state: tuple[tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]) -> None:
+        for name, value in zip(("_shape", "_inputs", "_metrics"), state):
+            object.__setattr__(self, name, value)
 
     def _get(self, name: str) -> Any:
         return shaped(self._metrics[name], self._shape)
@@ -582,8 +591,9 @@ class USL:
         """Least-squares fit in throughput space with sigma, kappa >= 0.
 
         concurrency: load levels N (>= 1, at least 3 distinct); throughput: measured
-        requests/s at each. Started from a weighted linear fit of N/X, refined with
-        Eigen's Levenberg-Marquardt.
+        requests/s at each. Each active set of the bounds is started from a weighted
+        linear fit of N/X and refined with Eigen's Levenberg-Marquardt; the best
+        feasible fit wins.
         """
         n = np.atleast_1d(_vector("concurrency", concurrency))
         x = np.atleast_1d(_vector("throughput", throughput))

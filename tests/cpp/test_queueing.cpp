@@ -154,3 +154,22 @@ TEST(GGc, PollaczekKhinchine) {
     EXPECT_NEAR(md1.metrics().mean_wait, rho * es * (1 + scv) / (2 * (1 - rho)), 1e-14);
     EXPECT_NEAR(md1.response_quantile(0.5), es + md1.wait_quantile(0.5), 1e-14);
 }
+
+TEST(ErlangB, TinyLoadOnManyServersUnderflowsQuietly) {
+    // Boost's pmf overflows internally here; the log form must take over, not throw.
+    EXPECT_EQ(q::erlang_b(1000, 1e-10), 0.0);
+    EXPECT_EQ(q::erlang_c(1000000, 1e-300), 0.0);
+    const double b = q::erlang_b(200, 10.0);  // about 1e-170: still a normal double
+    const long double ref = erlang_b_recurrence(200, 10.0L);
+    EXPECT_LT(rel_err(b, static_cast<double>(ref)), 1e-11);
+}
+
+TEST(GGc, ExtremeScalesStayFinite) {
+    const q::GGc g(1e-301, 1e300, 1, 0.5, 2.0);  // rho = 0.1 at astronomically long service
+    const double p99 = g.response_quantile(0.99);
+    EXPECT_GT(p99, 1e300);  // at least the service time's own scale
+    EXPECT_FALSE(std::isnan(p99));
+    EXPECT_EQ(g.response_survival(std::numeric_limits<double>::infinity()), 0.0);
+}
+
+TEST(MMcK, RejectsHugeCapacity) { EXPECT_THROW(q::MMcK(1.0, 1.0, 1, 1'000'000'000'000LL), std::invalid_argument); }

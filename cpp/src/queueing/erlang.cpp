@@ -5,13 +5,11 @@
 #include <cmath>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/math_policy.hpp"
 
 namespace scalemodel::queueing {
 
 namespace {
-
-// Double precision throughout: promoting to long double costs ~4x and buys nothing here.
-using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 // 1/B = sum_{j=0}^{c} prod_{i<j} (c - i)/a. The terms shrink geometrically when a > c,
 // so the sum converges in a few hundred terms exactly where the gamma form underflows.
@@ -34,13 +32,19 @@ double erlang_b(std::int64_t servers, double offered_load) {
     if (a == 0.0) return 0.0;
     // B = Poisson pmf(c; a) / Poisson cdf(c; a), both through the regularized incomplete
     // gamma function: pmf = d/da P(c+1, a) and cdf = Q(c+1, a). No factorials appear.
-    const double x = static_cast<double>(servers) + 1.0;
-    const double pmf = boost::math::gamma_p_derivative(x, a, fast_policy());
-    const double cdf = boost::math::gamma_q(x, a, fast_policy());
-    // Below DBL_MIN the quotient loses relative precision; for a > c the series is exact
-    // and fast there. For a < c a tiny pmf means B itself is below DBL_MIN.
-    if (a > static_cast<double>(servers) && (pmf < DBL_MIN || cdf < DBL_MIN)) {
-        return erlang_b_series(servers, a);
+    const double c = static_cast<double>(servers);
+    const double x = c + 1.0;
+    const double pmf = boost::math::gamma_p_derivative(x, a, math_policy());
+    const double cdf = boost::math::gamma_q(x, a, math_policy());
+    if (a > c) {
+        // Below DBL_MIN the quotient loses relative precision; the series is exact there.
+        if (!(pmf >= DBL_MIN && cdf >= DBL_MIN && std::isfinite(pmf))) return erlang_b_series(servers, a);
+        return pmf / cdf;
+    }
+    // a <= c: the cdf is at least about 1/2, so B is of the order of the pmf; when the
+    // pmf leaves double's range, take it from logarithms (B then underflows honestly).
+    if (!(pmf >= DBL_MIN) || !std::isfinite(pmf)) {
+        return std::exp(c * std::log(a) - a - std::lgamma(x)) / cdf;
     }
     return pmf / cdf;
 }

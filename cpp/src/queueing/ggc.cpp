@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/math_policy.hpp"
 #include "scalemodel/core/roots.hpp"
 #include "scalemodel/queueing/erlang.hpp"
 
@@ -13,7 +14,6 @@ namespace scalemodel::queueing {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
-using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 }  // namespace
 
 GGc::GGc(double arrival_rate, double mean_service, std::int64_t servers, double arrival_scv,
@@ -49,7 +49,7 @@ double GGc::service_survival(double t) const {
     if (t < 0.0) return 1.0;
     if (service_scv_ == 0.0) return t < mean_service_ ? 1.0 : 0.0;
     const double shape = 1.0 / service_scv_;
-    return boost::math::gamma_q(shape, t / (mean_service_ * service_scv_), fast_policy());
+    return boost::math::gamma_q(shape, t / (mean_service_ * service_scv_), math_policy());
 }
 
 double GGc::wait_survival(double t) const {
@@ -60,6 +60,7 @@ double GGc::wait_survival(double t) const {
 
 double GGc::response_survival(double t) const {
     if (!metrics_.stable || t <= 0.0) return 1.0;
+    if (std::isinf(t)) return 0.0;
     const double m = mean_wait_if_waiting_;
     if (m == 0.0) return service_survival(t);
     if (service_scv_ == 0.0) return t < mean_service_ ? 1.0 : wait_survival(t - mean_service_);

@@ -6,18 +6,17 @@
 #include <limits>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/math_policy.hpp"
 #include "scalemodel/core/roots.hpp"
 
 namespace scalemodel::queueing {
 
 namespace {
 
-using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
-
 // log P(k, x), the regularized lower incomplete gamma, without underflow for x << k:
 // P(k, x) = x^k e^-x / Gamma(k+1) * sum_j x^j / ((k+1)...(k+j)).
 double log_gamma_p(double k, double x) {
-    const double p = boost::math::gamma_p(k, x, fast_policy());
+    const double p = boost::math::gamma_p(k, x, math_policy());
     if (p > 1e-280) return std::log(p);
     double term = 1.0;
     double sum = 1.0;
@@ -30,6 +29,7 @@ double log_gamma_p(double k, double x) {
 
 // Entries of the arrival-time distribution below this weight do not move any result.
 constexpr double kNegligible = 1e-20;
+constexpr std::int64_t kMaxCapacity = 50'000'000;
 
 }  // namespace
 
@@ -37,7 +37,8 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
     : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
       service_rate_(check_positive("service_rate", service_rate)),
       servers_(check_count("servers", servers, 1)),
-      capacity_(check_count("capacity", capacity, servers_)) {
+      // The state distribution is held in memory: cap it well below what a machine holds.
+      capacity_(check_count("capacity", capacity, servers_, kMaxCapacity)) {
     const auto K = static_cast<std::size_t>(capacity_);
     const double c = static_cast<double>(servers_);
     const double a = arrival_rate_ / service_rate_;
@@ -45,11 +46,15 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
     if (a == 0.0) {
         p_[0] = 1.0;
     } else {
-        // Birth-death balance in logs: w_n = w_{n-1} * a / min(n, c); no factorial overflows.
+        // Birth-death balance in logs, each term in closed form so rounding does not pile up:
+        // w_n = a^n / n! up to c, then w_c (a / c)^(n - c). No factorial overflows.
         std::vector<double> logw(K + 1, 0.0);
         const double log_a = std::log(a);
+        const auto cn = static_cast<std::size_t>(servers_);
         for (std::size_t n = 1; n <= K; ++n) {
-            logw[n] = logw[n - 1] + log_a - std::log(std::min(static_cast<double>(n), c));
+            const double nn = static_cast<double>(n);
+            logw[n] = n <= cn ? nn * log_a - std::lgamma(nn + 1.0)
+                              : logw[cn] + (nn - c) * std::log(a / c);
         }
         const double top = *std::max_element(logw.begin(), logw.end());
         double total = 0.0;
@@ -88,7 +93,7 @@ double MMcK::wait_survival(double t) const {
     for (std::int64_t n = servers_; n < capacity_; ++n) {
         const double pi = p_[static_cast<std::size_t>(n)] / admitted;
         if (pi < kNegligible) continue;
-        s += pi * boost::math::gamma_q(static_cast<double>(n - servers_ + 1), theta * t, fast_policy());
+        s += pi * boost::math::gamma_q(static_cast<double>(n - servers_ + 1), theta * t, math_policy());
     }
     return s;
 }
@@ -110,10 +115,10 @@ double MMcK::response_survival(double t) const {
         const double k = static_cast<double>(n - servers_ + 1);
         double h;
         if (servers_ == 1) {
-            h = boost::math::gamma_q(k + 1.0, mu * t, fast_policy());
+            h = boost::math::gamma_q(k + 1.0, mu * t, math_policy());
         } else {
             const double b = theta - mu;
-            h = boost::math::gamma_q(k, theta * t, fast_policy()) +
+            h = boost::math::gamma_q(k, theta * t, math_policy()) +
                 std::exp(-mu * t + k * std::log(theta / b) + log_gamma_p(k, b * t));
         }
         s += pi * h;

@@ -24,8 +24,8 @@ double usl_peak_concurrency(double sigma, double kappa) {
 
 namespace {
 
-// Residuals X_i - X(N_i) in the parameters (log lambda, s, k) with sigma = s^2, kappa = k^2,
-// which keeps sigma and kappa non-negative without a constrained solver.
+// Residuals X(N_i) - X_i over the free parameters among (lambda, sigma, kappa); a pinned
+// parameter stays at 0. Used for each active set of the bound constraints sigma, kappa >= 0.
 struct UslResiduals {
     using Scalar = double;
     using InputType = Eigen::VectorXd;
@@ -35,35 +35,91 @@ struct UslResiduals {
 
     const Eigen::VectorXd& n;
     const Eigen::VectorXd& x;
-    int inputs() const { return 3; }
+    bool free_sigma;
+    bool free_kappa;
+
+    int inputs() const { return 1 + free_sigma + free_kappa; }
     int values() const { return static_cast<int>(n.size()); }
 
+    UslFit unpack(const Eigen::VectorXd& p) const {
+        UslFit f;
+        f.lambda = p[0];
+        f.sigma = free_sigma ? p[1] : 0.0;
+        f.kappa = free_kappa ? p[free_sigma ? 2 : 1] : 0.0;
+        return f;
+    }
     int operator()(const Eigen::VectorXd& p, Eigen::VectorXd& f) const {
-        const double lam = std::exp(p[0]), sigma = p[1] * p[1], kappa = p[2] * p[2];
-        for (Eigen::Index i = 0; i < n.size(); ++i) f[i] = usl_throughput(lam, sigma, kappa, n[i]) - x[i];
+        const UslFit u = unpack(p);
+        for (Eigen::Index i = 0; i < n.size(); ++i) f[i] = usl_throughput(u.lambda, u.sigma, u.kappa, n[i]) - x[i];
         return 0;
     }
     int df(const Eigen::VectorXd& p, Eigen::MatrixXd& jac) const {
-        const double lam = std::exp(p[0]), sigma = p[1] * p[1], kappa = p[2] * p[2];
+        const UslFit u = unpack(p);
         for (Eigen::Index i = 0; i < n.size(); ++i) {
             const double ni = n[i];
-            const double den = 1.0 + sigma * (ni - 1.0) + kappa * ni * (ni - 1.0);
-            const double xi = lam * ni / den;
-            jac(i, 0) = xi;                                    // d/d(log lambda)
-            jac(i, 1) = -xi / den * (ni - 1.0) * 2.0 * p[1];   // d/ds
-            jac(i, 2) = -xi / den * ni * (ni - 1.0) * 2.0 * p[2];  // d/dk
+            const double den = 1.0 + u.sigma * (ni - 1.0) + u.kappa * ni * (ni - 1.0);
+            Eigen::Index col = 0;
+            jac(i, col++) = ni / den;
+            const double xi = u.lambda * ni / den;
+            if (free_sigma) jac(i, col++) = -xi / den * (ni - 1.0);
+            if (free_kappa) jac(i, col++) = -xi / den * ni * (ni - 1.0);
         }
         return 0;
     }
 };
 
-double sse(const Eigen::VectorXd& n, const Eigen::VectorXd& x, double lam, double sigma, double kappa) {
+double sse(const Eigen::VectorXd& n, const Eigen::VectorXd& x, const UslFit& f) {
     double s = 0.0;
     for (Eigen::Index i = 0; i < n.size(); ++i) {
-        const double r = usl_throughput(lam, sigma, kappa, n[i]) - x[i];
+        const double r = usl_throughput(f.lambda, f.sigma, f.kappa, n[i]) - x[i];
         s += r * r;
     }
     return s;
+}
+
+// Weighted linear least squares of N/X = (1 + sigma (N-1) + kappa N (N-1)) / lambda over the
+// free parameters: weights X^2/N make its residuals comparable with throughput residuals.
+UslFit linear_start(const Eigen::VectorXd& n, const Eigen::VectorXd& x, bool free_sigma, bool free_kappa) {
+    const Eigen::Index m = n.size();
+    const int cols = 1 + free_sigma + free_kappa;
+    Eigen::MatrixXd a(m, cols);
+    Eigen::VectorXd y(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+        const double sw = x[i] / std::sqrt(n[i]);
+        int col = 0;
+        a(i, col++) = sw;
+        if (free_sigma) a(i, col++) = sw * (n[i] - 1.0);
+        if (free_kappa) a(i, col++) = sw * n[i] * (n[i] - 1.0);
+        y[i] = sw * n[i] / x[i];
+    }
+    const Eigen::VectorXd coef = a.colPivHouseholderQr().solve(y);
+    UslFit f;
+    const double inv_lambda = coef[0] > 0.0 ? coef[0] : (n.array() / x.array()).minCoeff();
+    f.lambda = 1.0 / inv_lambda;
+    f.sigma = free_sigma ? std::max(0.0, coef[1] / inv_lambda) : 0.0;
+    f.kappa = free_kappa ? std::max(0.0, coef[free_sigma ? 2 : 1] / inv_lambda) : 0.0;
+    return f;
+}
+
+// Levenberg-Marquardt (Eigen) on one active set; nullopt-like flag when a free bound is violated.
+bool fit_active_set(const Eigen::VectorXd& n, const Eigen::VectorXd& x, bool free_sigma, bool free_kappa,
+                    UslFit& out) {
+    const UslFit start = linear_start(n, x, free_sigma, free_kappa);
+    UslResiduals f{n, x, free_sigma, free_kappa};
+    Eigen::VectorXd p(f.inputs());
+    Eigen::Index col = 0;
+    p[col++] = start.lambda;
+    if (free_sigma) p[col++] = start.sigma;
+    if (free_kappa) p[col++] = start.kappa;
+    Eigen::LevenbergMarquardt<UslResiduals> lm(f);
+    lm.parameters.xtol = 1e-15;
+    lm.parameters.ftol = 1e-15;
+    lm.parameters.maxfev = 4000;
+    lm.minimize(p);
+    UslFit fit = f.unpack(p);
+    if (!(fit.lambda > 0.0) || fit.sigma < 0.0 || fit.kappa < 0.0 || !std::isfinite(fit.kappa)) return false;
+    out = fit;
+    return true;
 }
 
 }  // namespace
@@ -81,64 +137,25 @@ UslFit usl_fit(const Eigen::VectorXd& concurrency, const Eigen::VectorXd& throug
     }
     if (distinct.size() < 3) throw std::invalid_argument("concurrency must hold at least 3 distinct values to fit sigma and kappa");
 
-    // Start: N/X = a + b (N-1) + c N (N-1) is linear in (a, b, c) = (1, sigma, kappa) / lambda.
-    // Weights X^2/N make its residuals comparable with throughput residuals. Try the
-    // unconstrained fit and the fits with sigma or kappa pinned at 0; keep the best valid one.
-    const Eigen::ArrayXd w = throughput.array().square() / concurrency.array();
+    // Bound constraints by active sets: fit with both coefficients free, then with sigma,
+    // kappa or both pinned at 0; the best fit that respects the bounds wins. With two
+    // bounds that enumeration is exhaustive, so the constrained optimum is among them.
+    UslFit best;
     double best_sse = std::numeric_limits<double>::infinity();
-    Eigen::Vector3d start(std::log(throughput.maxCoeff() / concurrency.maxCoeff()), 0.0, 0.0);
     for (int mask = 0; mask < 4; ++mask) {
-        const bool use_b = (mask & 1) == 0, use_c = (mask & 2) == 0;
-        const int cols = 1 + use_b + use_c;
-        Eigen::MatrixXd a(m, cols);
-        Eigen::VectorXd y(m);
-        for (Eigen::Index i = 0; i < m; ++i) {
-            const double ni = concurrency[i], sw = std::sqrt(w[i]);
-            int col = 0;
-            a(i, col++) = sw;
-            if (use_b) a(i, col++) = sw * (ni - 1.0);
-            if (use_c) a(i, col++) = sw * ni * (ni - 1.0);
-            y[i] = sw * ni / throughput[i];
-        }
-        const Eigen::VectorXd coef = a.colPivHouseholderQr().solve(y);
-        const double ia = coef[0];
-        const double b = use_b ? coef[1] : 0.0;
-        const double c = use_c ? coef[use_b ? 2 : 1] : 0.0;
-        if (!(ia > 0.0) || b < 0.0 || c < 0.0) continue;
-        const double lam = 1.0 / ia, sigma = b / ia, kappa = c / ia;
-        const double s = sse(concurrency, throughput, lam, sigma, kappa);
+        UslFit fit;
+        if (!fit_active_set(concurrency, throughput, (mask & 1) == 0, (mask & 2) == 0, fit)) continue;
+        const double s = sse(concurrency, throughput, fit);
         if (s < best_sse) {
             best_sse = s;
-            start = Eigen::Vector3d(std::log(lam), std::sqrt(sigma), std::sqrt(kappa));
+            best = fit;
         }
     }
-    // Nudge off the boundary: at s = 0 or k = 0 the gradient in s or k vanishes.
-    Eigen::VectorXd p = start;
-    p[1] = std::max(p[1], 1e-4);
-    p[2] = std::max(p[2], 1e-4);
-    UslResiduals f{concurrency, throughput};
-    Eigen::LevenbergMarquardt<UslResiduals> lm(f);
-    lm.parameters.xtol = 1e-14;
-    lm.parameters.ftol = 1e-14;
-    lm.parameters.maxfev = 2000;
-    lm.minimize(p);
-
-    UslFit fit;
-    fit.lambda = std::exp(p[0]);
-    fit.sigma = p[1] * p[1];
-    fit.kappa = p[2] * p[2];
-    // The unnudged start can still be better when the optimum sits on a bound.
-    if (best_sse < sse(concurrency, throughput, fit.lambda, fit.sigma, fit.kappa)) {
-        fit.lambda = std::exp(start[0]);
-        fit.sigma = start[1] * start[1];
-        fit.kappa = start[2] * start[2];
-    }
-    const double s = sse(concurrency, throughput, fit.lambda, fit.sigma, fit.kappa);
     const double mean = throughput.mean();
     const double sst = (throughput.array() - mean).square().sum();
-    fit.r_squared = sst > 0.0 ? 1.0 - s / sst : 1.0;
-    fit.rmse = std::sqrt(s / static_cast<double>(m));
-    return fit;
+    best.r_squared = sst > 0.0 ? 1.0 - best_sse / sst : 1.0;
+    best.rmse = std::sqrt(best_sse / static_cast<double>(m));
+    return best;
 }
 
 }  // namespace scalemodel::queueing

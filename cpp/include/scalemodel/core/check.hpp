@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <climits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,10 +40,12 @@ inline double check_probability(const char* name, double x) {
     return x;
 }
 
-// An integer count >= minimum.
-inline std::int64_t check_count(const char* name, std::int64_t n, std::int64_t minimum) {
-    if (n < minimum) {
+// An integer count in [minimum, maximum].
+inline std::int64_t check_count(const char* name, std::int64_t n, std::int64_t minimum,
+                                std::int64_t maximum = INT64_MAX) {
+    if (n < minimum || n > maximum) {
         std::string allowed = "a whole number >= " + std::to_string(minimum);
+        if (maximum != INT64_MAX) allowed += " and <= " + std::to_string(maximum);
         detail::fail_range(name, allowed.c_str(), n);
     }
     return n;

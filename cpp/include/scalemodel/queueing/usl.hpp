@@ -22,8 +22,9 @@ double usl_throughput(double lambda, double sigma, double kappa, double concurre
 // retrograde region) and 1 when sigma >= 1.
 double usl_peak_concurrency(double sigma, double kappa);
 
-// Least-squares fit in throughput space with sigma, kappa >= 0: a weighted linear fit of
-// N / X gives the start, Eigen's Levenberg-Marquardt refines it. Needs >= 3 points with
+// Least-squares fit in throughput space with sigma, kappa >= 0: for each active set of the
+// bounds a weighted linear fit of N / X gives the start and Eigen's Levenberg-Marquardt
+// refines it; the best feasible fit wins. Needs >= 3 points with
 // at least 3 distinct concurrencies >= 1 and positive throughputs.
 UslFit usl_fit(const Eigen::VectorXd& concurrency, const Eigen::VectorXd& throughput);
 
