@@ -80,6 +80,10 @@ cmake --preset sanitize >/dev/null
 cmake --build --preset sanitize
 ctest --preset sanitize
 
+echo "== lint and format (ruff)"
+ruff check python tests benchmarks
+ruff format --check python tests benchmarks
+
 echo "== type stubs against the compiled module"
 python -m mypy.stubtest scalemodel._core
 

@@ -17,17 +17,16 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import gc  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+import gc
+import statistics
+import time
+from typing import Any, Callable
 
-import numpy as np  # noqa: E402
-from pyworkforce.queuing import ErlangC  # noqa: E402
-from scipy import stats  # noqa: E402
+import numpy as np
+from pyworkforce.queuing import ErlangC
+from scipy import stats
 
-import scalemodel as sm  # noqa: E402
+import scalemodel as sm
 
 q = sm.queueing
 
@@ -165,15 +164,19 @@ COMPARISONS: dict[str, tuple[Callable[[], object], int, Callable[[], object], in
 
 def main() -> int:
     start = time.perf_counter()
-    print(f"scalemodel {sm.__version__}, NumPy {np.__version__}, sample seed {SEED}: "
-          f"c in 1..{MAX_SERVERS}, utilization in [0.5, 0.99)")
+    print(
+        f"scalemodel {sm.__version__}, NumPy {np.__version__}, sample seed {SEED}: "
+        f"c in 1..{MAX_SERVERS}, utilization in [0.5, 0.99)"
+    )
     # Single-thread evidence, measured before pinning: CPU time / wall time of our calls.
     ratio_mmc = cpu_per_wall(ours_mmc)
     ratio_ec = cpu_per_wall(ours_erlang_c)
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
-    print(f"ours ran on 1 thread: process CPU time / wall time of our calls {ratio_mmc:.2f} (MMc) and "
-          f"{ratio_ec:.2f} (erlang_c) before pinning (<= 1: no parallelism); timed rounds pinned to CPU {cpu}")
+    print(
+        f"ours ran on 1 thread: process CPU time / wall time of our calls {ratio_mmc:.2f} (MMc) and "
+        f"{ratio_ec:.2f} (erlang_c) before pinning (<= 1: no parallelism); timed rounds pinned to CPU {cpu}"
+    )
     check_agreement()
 
     for ours, _, peer, _ in COMPARISONS.values():  # warm-up, untimed
@@ -196,10 +199,14 @@ def main() -> int:
     mmc_rate, pwf_rate = medians["(a) M/M/c vs pyworkforce ErlangC"]
     ok_rate = mmc_rate >= TARGET_RATE
     ok_ratio = mmc_rate / pwf_rate >= TARGET_RATIO
-    print(f"{'PASS' if ok_rate else 'FAIL'}: M/M/c (c <= {MAX_SERVERS}) {mmc_rate:,.0f} evaluations/s on one core "
-          f"(target >= {TARGET_RATE:,})")
-    print(f"{'PASS' if ok_ratio else 'FAIL'}: M/M/c (c <= {MAX_SERVERS}) {mmc_rate / pwf_rate:,.1f}x pure-Python "
-          f"pyworkforce (target >= {TARGET_RATIO}x)")
+    print(
+        f"{'PASS' if ok_rate else 'FAIL'}: M/M/c (c <= {MAX_SERVERS}) {mmc_rate:,.0f} evaluations/s on one core "
+        f"(target >= {TARGET_RATE:,})"
+    )
+    print(
+        f"{'PASS' if ok_ratio else 'FAIL'}: M/M/c (c <= {MAX_SERVERS}) {mmc_rate / pwf_rate:,.1f}x pure-Python "
+        f"pyworkforce (target >= {TARGET_RATIO}x)"
+    )
     print(f"total {time.perf_counter() - start:.1f} s")
     return 0 if (ok_rate and ok_ratio) else 1
 

@@ -7,4 +7,4 @@ for the plotting helpers (matplotlib is imported on first use).
 from scalemodel import plot, queueing
 
 __version__ = "0.1.0"
-__all__ = ["plot", "queueing", "__version__"]
+__all__ = ["__version__", "plot", "queueing"]

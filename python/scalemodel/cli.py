@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import pandas as pd
 
@@ -53,7 +53,9 @@ def _whatif(args: argparse.Namespace) -> int:
             }
         )
     table = pd.DataFrame(rows).set_index("configuration")
-    print(f"Load today: {load:g} req/s at {args.service_time:g} s of CPU per request, {args.utilization:.0%} busy on {v} vCPU\n")
+    print(
+        f"Load today: {load:g} req/s at {args.service_time:g} s of CPU per request, {args.utilization:.0%} busy on {v} vCPU\n"
+    )
     print(table.to_string(float_format="{:.4g}".format))
 
     out = Path(args.out)
@@ -73,8 +75,10 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="scalemodel", description="Put numbers behind system-design decisions.")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scalemodel", description="Put numbers behind system-design decisions."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
     w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")

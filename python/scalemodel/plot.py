@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,8 +14,8 @@ def response_vs_load(
     configs: Mapping[str, tuple[int, int, float]],
     arrival_rates: Any,
     *,
-    quantile: Optional[float] = 0.99,
-    slo_s: Optional[float] = None,
+    quantile: float | None = 0.99,
+    slo_s: float | None = None,
     ax: Any = None,
 ) -> Any:
     """Plot mean (solid) and quantile (dashed) response time against total arrival rate.

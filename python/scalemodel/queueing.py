@@ -8,8 +8,9 @@ False. Invalid input raises ``ValueError`` naming the parameter and the allowed 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Optional, Sequence
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,22 +19,22 @@ from scalemodel import _core
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
 
 __all__ = [
+    "MD1",
+    "MG1",
+    "MM1",
+    "USL",
+    "GGc",
+    "JacksonResult",
+    "MMc",
+    "MMcK",
+    "MVAResult",
     "erlang_b",
     "erlang_c",
-    "MMc",
-    "MM1",
-    "MMcK",
-    "GGc",
-    "MG1",
-    "MD1",
-    "littles_law",
-    "min_servers",
-    "max_arrival_rate",
     "jackson",
-    "JacksonResult",
+    "littles_law",
+    "max_arrival_rate",
+    "min_servers",
     "mva",
-    "MVAResult",
-    "USL",
 ]
 
 _q = _core.queueing
@@ -47,7 +48,9 @@ def erlang_b(servers: Any, offered_load: Any) -> Any:
     about 1e-13 relative up to 10^4 servers, within 1e-10 up to 10^6 servers even with
     the load next to ``servers``.
     """
-    shape, f = broadcast(servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load))
+    shape, f = broadcast(
+        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
+    )
     return shaped(_q.erlang_b(f["servers"], f["offered_load"]), shape)
 
 
@@ -56,18 +59,22 @@ def erlang_c(servers: Any, offered_load: Any) -> Any:
 
     Same arguments as :func:`erlang_b`. Equals 1 where ``offered_load >= servers``.
     """
-    shape, f = broadcast(servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load))
+    shape, f = broadcast(
+        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
+    )
     return shaped(_q.erlang_c(f["servers"], f["offered_load"]), shape)
 
 
-def littles_law(
-    *, arrival_rate: Any = None, mean_time: Any = None, mean_number: Any = None
-) -> Any:
+def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number: Any = None) -> Any:
     """Little's law L = lambda W: give any two of the three, get the third.
 
     arrival_rate in requests/s, mean_time in seconds (W), mean_number in requests (L).
     """
-    given = {k: v for k, v in dict(arrival_rate=arrival_rate, mean_time=mean_time, mean_number=mean_number).items() if v is not None}
+    given = {
+        k: v
+        for k, v in dict(arrival_rate=arrival_rate, mean_time=mean_time, mean_number=mean_number).items()
+        if v is not None
+    }
     if len(given) != 2:
         raise TypeError("littles_law takes exactly two of arrival_rate, mean_time, mean_number")
     values = {k: as_float(k, v) for k, v in given.items()}
@@ -99,7 +106,7 @@ class _Station:
         "mean_wait",
         "mean_response",
     )
-    __slots__ = ("_shape", "_inputs", "_metrics")
+    __slots__ = ("_inputs", "_metrics", "_shape")
 
     _shape: tuple[int, ...]
     _inputs: dict[str, np.ndarray]
@@ -118,7 +125,9 @@ class _Station:
     def __getstate__(self) -> tuple[tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]:
         return self._shape, self._inputs, self._metrics
 
-    def __setstate__(self, state: tuple[tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]) -> None:
+    def __setstate__(
+        self, state: tuple[tuple[int, ...], dict[str, np.ndarray], dict[str, np.ndarray]]
+    ) -> None:
         for name, value in zip(("_shape", "_inputs", "_metrics"), state):
             object.__setattr__(self, name, value)
 
@@ -173,7 +182,10 @@ class _Station:
     def _quantile(self, q: Any, which: str) -> Any:
         qa = as_float("q", q)
         shape = np.broadcast_shapes(self._shape, qa.shape)
-        flat = [np.ascontiguousarray(np.broadcast_to(v.reshape(self._shape), shape).ravel()) for v in self._inputs.values()]
+        flat = [
+            np.ascontiguousarray(np.broadcast_to(v.reshape(self._shape), shape).ravel())
+            for v in self._inputs.values()
+        ]
         qf = np.ascontiguousarray(np.broadcast_to(qa, shape).ravel())
         return shaped(type(self)._quantile_kernel(*flat, qf, which), shape)
 
@@ -233,7 +245,6 @@ class MMc(_Station):
         )
 
 
-
 class MM1(MMc):
     """M/M/1 queue: :class:`MMc` with one server."""
 
@@ -253,7 +264,7 @@ class MMcK(_Station):
     """
 
     _params = ("arrival_rate", "service_rate", "servers", "capacity")
-    _metric_names = _Station._metric_names + ("prob_block",)
+    _metric_names = (*_Station._metric_names, "prob_block")
     _quantile_kernel = staticmethod(_q.mmck_quantile)
     __slots__ = ()
 
@@ -272,7 +283,6 @@ class MMcK(_Station):
     def prob_block(self) -> Any:
         """Probability that an arrival finds the system full and is turned away."""
         return self._get("prob_block")
-
 
 
 class GGc(_Station):
@@ -311,7 +321,6 @@ class GGc(_Station):
         )
 
 
-
 class MG1(GGc):
     """M/G/1 queue: Pollaczek-Khinchine mean wait, Wq = rho E[S] (1 + scv) / (2 (1 - rho)).
 
@@ -334,7 +343,9 @@ class MD1(MG1):
         super().__init__(arrival_rate, mean_service, 0.0)
 
 
-def _targets(response_time: Any, quantile: Any, mean_response: Any, prob_wait: Any, utilization: Any) -> dict[str, np.ndarray]:
+def _targets(
+    response_time: Any, quantile: Any, mean_response: Any, prob_wait: Any, utilization: Any
+) -> dict[str, np.ndarray]:
     nan = np.nan
     return dict(
         response_time=as_float("response_time", nan if response_time is None else response_time),
@@ -397,7 +408,7 @@ def max_arrival_rate(
     return shaped(_q.max_arrival_rate(*f.values()), shape)
 
 
-def _station_names(names: Optional[Sequence[str]], count: int) -> list[str]:
+def _station_names(names: Sequence[str] | None, count: int) -> list[str]:
     if names is None:
         return [f"station {i}" for i in range(count)]
     names = [str(n) for n in names]
@@ -406,7 +417,7 @@ def _station_names(names: Optional[Sequence[str]], count: int) -> list[str]:
     return names
 
 
-def _vector(name: str, value: Any, count: Optional[int] = None) -> np.ndarray:
+def _vector(name: str, value: Any, count: int | None = None) -> np.ndarray:
     arr = as_float(name, value)
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-d array")
@@ -458,7 +469,7 @@ def jackson(
     service_rates: Any,
     servers: Any = 1,
     *,
-    names: Optional[Sequence[str]] = None,
+    names: Sequence[str] | None = None,
 ) -> JacksonResult:
     """Open Jackson network of M/M/c stations.
 
@@ -475,7 +486,9 @@ def jackson(
     gamma = np.broadcast_to(gamma, (n,)).copy()
     r = as_float("routing", routing)
     if r.shape != (n, n):
-        raise ValueError(f"routing must be a {n} x {n} matrix (one row and column per station), got shape {r.shape}")
+        raise ValueError(
+            f"routing must be a {n} x {n} matrix (one row and column per station), got shape {r.shape}"
+        )
     mu = _vector("service_rates", service_rates, n)
     c = np.broadcast_to(as_count("servers", servers), (n,)).astype(np.int64)
     out = _q.jackson(gamma, np.asarray(r, dtype=np.float64), mu, c.tolist())
@@ -539,7 +552,7 @@ def mva(
     *,
     think_time: float = 0.0,
     delay: Any = None,
-    names: Optional[Sequence[str]] = None,
+    names: Sequence[str] | None = None,
 ) -> MVAResult:
     """Exact Mean Value Analysis of a closed single-class network.
 
@@ -587,7 +600,7 @@ class USL:
     rmse: float = float("nan")
 
     @classmethod
-    def fit(cls, concurrency: Any, throughput: Any) -> "USL":
+    def fit(cls, concurrency: Any, throughput: Any) -> USL:
         """Least-squares fit in throughput space with sigma, kappa >= 0.
 
         concurrency: load levels N (>= 1, at least 3 distinct); throughput: measured
@@ -598,7 +611,9 @@ class USL:
         n = np.atleast_1d(_vector("concurrency", concurrency))
         x = np.atleast_1d(_vector("throughput", throughput))
         if n.shape != x.shape:
-            raise ValueError(f"concurrency and throughput must have equal length, got {n.shape[0]} and {x.shape[0]}")
+            raise ValueError(
+                f"concurrency and throughput must have equal length, got {n.shape[0]} and {x.shape[0]}"
+            )
         f = _q.usl_fit(n, x)
         return cls(f["lambda_"], f["sigma"], f["kappa"], f["r_squared"], f["rmse"])
 
@@ -606,7 +621,10 @@ class USL:
         """Predicted throughput (requests/s) at the given concurrency (scalar or array)."""
         n = as_float("concurrency", concurrency)
         shape, f = broadcast(
-            lambda_=np.asarray(self.lambda_), sigma=np.asarray(self.sigma), kappa=np.asarray(self.kappa), concurrency=n
+            lambda_=np.asarray(self.lambda_),
+            sigma=np.asarray(self.sigma),
+            kappa=np.asarray(self.kappa),
+            concurrency=n,
         )
         return shaped(_q.usl_throughput(*f.values()), shape)
 

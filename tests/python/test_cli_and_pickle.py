@@ -16,7 +16,22 @@ q = sm.queueing
 
 def test_whatif_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The demo's numbers come from the models: check two of them against MMc directly."""
-    assert main(["whatif", "--vcpus", "4", "--utilization", "0.9", "--service-time", "0.1", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                "--vcpus",
+                "4",
+                "--utilization",
+                "0.9",
+                "--service-time",
+                "0.1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "scale up: 1 x 16 vCPU" in out and "one down" in out
     assert (tmp_path / "scale_up_vs_out.png").stat().st_size > 10_000
@@ -25,7 +40,9 @@ def test_whatif_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Capt
     table = pd.read_csv(tmp_path / "scale_up_vs_out.csv", index_col=0)
     today = q.MMc(36.0, 10.0, 4)
     assert table["mean response (s)"].iloc[0] == pytest.approx(today.mean_response, rel=1e-12)
-    assert table["p99 response (s)"].iloc[2] == pytest.approx(q.MMc(9.0, 10.0, 4).response_quantile(0.99), rel=1e-12)
+    assert table["p99 response (s)"].iloc[2] == pytest.approx(
+        q.MMc(9.0, 10.0, 4).response_quantile(0.99), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("bad", [["--utilization", "1.2"], ["--vcpus", "0"], ["--service-time", "-1"]])

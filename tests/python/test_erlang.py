@@ -62,9 +62,7 @@ def assert_matches_exact(got: float, exact: mpmath.mpf, what: str) -> None:
         assert 0.0 <= got < DBL_MIN, f"{what}: got {got!r}, exact {mpmath.nstr(exact, 17)}"
         return
     rel = abs(mpmath.mpf(got) - exact) / exact
-    assert rel <= REL_TOL, (
-        f"{what}: got {got!r}, exact {mpmath.nstr(exact, 20)}, rel err {float(rel):.3g}"
-    )
+    assert rel <= REL_TOL, f"{what}: got {got!r}, exact {mpmath.nstr(exact, 20)}, rel err {float(rel):.3g}"
 
 
 SMALL_CASES = [
@@ -108,9 +106,7 @@ def test_zero_load() -> None:
 LARGE_C = (10**4, 10**5, 10**6)
 NEAR = (-1e-6, -5e-7, -1e-7, 0.0, 1e-7, 5e-7, 1e-6)
 RATIOS = (0.5, 0.9, 0.97, 0.99, 0.999, 1.001, 1.01, 1.1, 1.5)
-LARGE_CASES = [(c, c + d) for c in LARGE_C for d in NEAR] + [
-    (c, c * r) for c in LARGE_C for r in RATIOS
-]
+LARGE_CASES = [(c, c + d) for c in LARGE_C for d in NEAR] + [(c, c * r) for c in LARGE_C for r in RATIOS]
 
 
 @pytest.mark.parametrize(("c", "a"), LARGE_CASES)
@@ -140,9 +136,7 @@ def test_underflow() -> None:
     assert 0.0 <= c < 2.3e-308
 
 
-@pytest.mark.parametrize(
-    ("c", "a"), [(170, 1e-10), (200, 1e-9), (1000, 1e-12), (10**6, 1e-8), (169, 1e-10)]
-)
+@pytest.mark.parametrize(("c", "a"), [(170, 1e-10), (200, 1e-9), (1000, 1e-12), (10**6, 1e-8), (169, 1e-10)])
 def test_tiny_load_many_servers_underflows_without_error(c: int, a: float) -> None:
     """Oracle: mpmath; B(c, a) ~ a^c / c! is far below DBL_MIN here, so the answer is 0 (or subnormal).
 

@@ -221,9 +221,7 @@ def test_max_arrival_rate_response_quantile(mu: float, c: int, rt: float, quant:
     assert q.MMc(lam * (1 + 1e-6), mu, c).response_quantile(quant) > rt
 
 
-@pytest.mark.parametrize(
-    ("mu", "c", "u"), [(1.0, 1, 0.5), (2.0, 7, 0.8), (0.3, 250, 0.95), (10.0, 3, 0.1)]
-)
+@pytest.mark.parametrize(("mu", "c", "u"), [(1.0, 1, 0.5), (2.0, 7, 0.8), (0.3, 250, 0.95), (10.0, 3, 0.1)])
 def test_max_arrival_rate_utilization_closed_form(mu: float, c: int, u: float) -> None:
     """Oracle: utilization = lam / (c mu) <= u gives lam = u c mu exactly (to rounding)."""
     assert q.max_arrival_rate(mu, c, utilization=u) == pytest.approx(u * c * mu, rel=1e-14)

@@ -39,9 +39,7 @@ def test_tandem_is_two_mm1() -> None:
     )
     assert r.mean_in_system == pytest.approx(lam * want, rel=1e-13)
     assert r.throughput == pytest.approx(lam, rel=1e-15)
-    np.testing.assert_allclose(
-        r.stations["mean_response"], [1 / (mu1 - lam), 1 / (mu2 - lam)], rtol=1e-13
-    )
+    np.testing.assert_allclose(r.stations["mean_response"], [1 / (mu1 - lam), 1 / (mu2 - lam)], rtol=1e-13)
 
 
 def test_network_with_feedback() -> None:
@@ -176,16 +174,12 @@ def test_mva_matches_buzen(demands: list[float], delay: list[bool], z: float, n:
     pop = np.arange(1, n + 1)
     np.testing.assert_allclose(r.response, pop / ref["throughput"] - z, rtol=1e-11)
     np.testing.assert_allclose(r.utilization, np.outer(ref["throughput"], demands), rtol=1e-11)
-    np.testing.assert_allclose(
-        r.residence, ref["queue_length"] / ref["throughput"][:, None], rtol=1e-11
-    )
+    np.testing.assert_allclose(r.residence, ref["queue_length"] / ref["throughput"][:, None], rtol=1e-11)
     # Every request is somewhere: N = X Z + sum of queue lengths.
     np.testing.assert_allclose(r.throughput * z + r.queue_length.sum(axis=1), pop, rtol=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("d", "z", "n"), [(0.1, 1.0, 5), (0.5, 2.0, 10), (1.0, 0.5, 30), (0.2, 10.0, 80)]
-)
+@pytest.mark.parametrize(("d", "z", "n"), [(0.1, 1.0, 5), (0.5, 2.0, 10), (1.0, 0.5, 30), (0.2, 10.0, 80)])
 def test_machine_repairman(d: float, z: float, n: int) -> None:
     """Oracle: finite-source M/M/1//N: p_k proportional to N!/(N-k)! (D/Z)^k; U = 1 - p_0,
     X = U / D, mean queue = sum k p_k. (Computed with log-weights to avoid overflow.)"""
@@ -239,9 +233,7 @@ def test_bottleneck() -> None:
     r = q.mva(demands, 400, think_time=1.0, delay=delay, names=["lb", "db", "cache", "net"])
     assert r.bottleneck == "db"
     assert r.throughput[-1] == pytest.approx(1 / 0.05, rel=1e-6)
-    np.testing.assert_allclose(
-        r.utilization[-1, :3], np.array([0.02, 0.05, 0.03]) / 0.05, rtol=1e-6
-    )
+    np.testing.assert_allclose(r.utilization[-1, :3], np.array([0.02, 0.05, 0.03]) / 0.05, rtol=1e-6)
     frame = r.to_frame()
     assert len(frame) == 400 and "queue_length[db]" in frame.columns
     assert "bottleneck 'db'" in repr(r)
@@ -330,16 +322,12 @@ def test_usl_noisy_fit_matches_curve_fit(
     assert np.all(got >= 0)
     sse_got = float(((usl(n, *got) - x) ** 2).sum())
     sse_ref = float(((usl(n, *ref) - x) ** 2).sum())
-    assert sse_got <= sse_ref * (1 + 1e-9), (
-        f"engine {got} (SSE {sse_got}) vs curve_fit {ref} (SSE {sse_ref})"
-    )
+    assert sse_got <= sse_ref * (1 + 1e-9), f"engine {got} (SSE {sse_got}) vs curve_fit {ref} (SSE {sse_ref})"
     if not np.allclose(got, ref, rtol=1e-5, atol=1e-12):
         assert sse_got < sse_ref, f"engine {got} (SSE {sse_got}) vs curve_fit {ref} (SSE {sse_ref})"
     # r_squared and rmse as documented, recomputed from the fitted parameters.
     assert fit.rmse == pytest.approx(math.sqrt(sse_got / n.size), rel=1e-9)
-    assert fit.r_squared == pytest.approx(
-        1 - sse_got / float(((x - x.mean()) ** 2).sum()), rel=1e-9
-    )
+    assert fit.r_squared == pytest.approx(1 - sse_got / float(((x - x.mean()) ** 2).sum()), rel=1e-9)
 
 
 def test_usl_linear_scaling() -> None:
@@ -365,14 +353,10 @@ def test_usl_peak(sigma: float, kappa: float) -> None:
     law = q.USL(100.0, sigma, kappa)
     peak = math.sqrt((1 - sigma) / kappa)
     assert law.peak_concurrency == pytest.approx(peak, rel=1e-14)
-    assert law.peak_throughput == pytest.approx(
-        float(usl(np.array(peak), 100.0, sigma, kappa)), rel=1e-14
-    )
+    assert law.peak_throughput == pytest.approx(float(usl(np.array(peak), 100.0, sigma, kappa)), rel=1e-14)
     grid = np.linspace(1, 10 * peak, 100001)
     assert law.peak_throughput >= float(usl(grid, 100.0, sigma, kappa).max()) * (1 - 1e-14)
-    np.testing.assert_allclose(
-        law.throughput(grid[:5]), usl(grid[:5], 100.0, sigma, kappa), rtol=1e-15
-    )
+    np.testing.assert_allclose(law.throughput(grid[:5]), usl(grid[:5], 100.0, sigma, kappa), rtol=1e-15)
 
 
 def test_usl_contention_only_peak_throughput() -> None:
@@ -404,3 +388,15 @@ def test_usl_fit_bad_input() -> None:
         q.USL.fit([1, 2, 3], [1.0, -2.0, 3.0])
     with pytest.raises(ValueError, match="equal length"):
         q.USL.fit([1, 2, 3], [1.0, 2.0])
+
+
+def test_mva_textbook_example_cpu_and_disk() -> None:
+    """A worked single-class MVA example as taught in performance-engineering courses
+    (D_cpu = 0.5 s, D_disk = 1 s, Z = 1 s, N = 2): by hand, X(1) = 0.4/s with queue
+    lengths 0.2 and 0.4, then R(2) = 0.6 + 1.4 = 2.0 s and X(2) = 2 / (2 + 1) = 2/3 /s."""
+    r = q.mva([0.5, 1.0], 2, think_time=1.0, names=["cpu", "disk"])
+    np.testing.assert_allclose(r.throughput, [0.4, 2.0 / 3.0], rtol=1e-14)
+    np.testing.assert_allclose(r.queue_length[0], [0.2, 0.4], rtol=1e-14)
+    np.testing.assert_allclose(r.residence[1], [0.6, 1.4], rtol=1e-14)
+    assert r.response[1] == pytest.approx(2.0, rel=1e-14)
+    assert r.bottleneck == "disk"

@@ -144,9 +144,7 @@ def mmc_response_cdf(t: float, lam: float, mu: float, c: int, cw: float) -> floa
 def mmc_response_pdf(t: float, lam: float, mu: float, c: int, cw: float) -> float:
     """Density of W + S by quad, used only to turn a CDF error into a time error."""
     theta = c * mu - lam
-    conv, _ = integrate.quad(
-        lambda w: theta * math.exp(-theta * w) * mu * math.exp(-mu * (t - w)), 0.0, t
-    )
+    conv, _ = integrate.quad(lambda w: theta * math.exp(-theta * w) * mu * math.exp(-mu * (t - w)), 0.0, t)
     return (1 - cw) * mu * math.exp(-mu * t) + cw * conv
 
 

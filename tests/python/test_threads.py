@@ -63,9 +63,7 @@ def test_two_threads_split_sweep(sweep: tuple[np.ndarray, np.ndarray, np.ndarray
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda p: metrics(*p), parts))
     for k in FIELDS:
-        np.testing.assert_array_equal(
-            np.concatenate([results[0][k], results[1][k]]), reference[k], err_msg=k
-        )
+        np.testing.assert_array_equal(np.concatenate([results[0][k], results[1][k]]), reference[k], err_msg=k)
 
 
 def test_two_threads_erlang_and_quantiles() -> None:

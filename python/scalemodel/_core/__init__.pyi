@@ -2,5 +2,3 @@
 """
 scalemodel's C++ engine. Use the scalemodel package, not this module.
 """
-from __future__ import annotations
-from . import queueing
