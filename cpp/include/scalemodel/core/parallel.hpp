@@ -1,0 +1,53 @@
+// A parallel loop over independent items. Determinism is by construction: body(i) must
+// depend only on i (give item i its own Rng stream), so any thread count gives the same
+// results.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace scalemodel {
+
+// Number of threads to use for `requested` (0 = all hardware threads), at most `items`.
+inline int thread_count(int requested, std::int64_t items) {
+    int n = requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n, items)));
+}
+
+// Calls body(i) for i in [0, count) on up to `threads` threads (0 = hardware). Items are
+// handed out in contiguous blocks; the first exception thrown stops the loop early and is
+// rethrown on the calling thread.
+template <class F>
+void parallel_for(std::int64_t count, int threads, F&& body) {
+    if (count <= 0) return;
+    const int n = thread_count(threads, count);
+    if (n == 1) {
+        for (std::int64_t i = 0; i < count; ++i) body(i);
+        return;
+    }
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<std::size_t>(n));
+    for (int t = 0; t < n; ++t) {
+        const std::int64_t begin = count * t / n, end = count * (t + 1) / n;
+        pool.emplace_back([&, begin, end] {
+            try {
+                for (std::int64_t i = begin; i < end; ++i) {
+                    body(i);
+                }
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace scalemodel
