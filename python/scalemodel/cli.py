@@ -75,6 +75,49 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    """Validate a scenario, size every tier, print the summary and write the report."""
+    from scalemodel import cost
+    from scalemodel.plan import make_plan
+    from scalemodel.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+        catalogue = cost.Catalogue.load(*args.prices)
+        plan = make_plan(scenario, catalogue)
+    except (ScenarioError, ValueError) as e:  # ValueError: the catalogue, or an instance it lacks
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    t = plan.traffic
+    print(f"Capacity plan: {plan.name}")
+    print(
+        f"traffic: {float(t.average_qps):,.0f} req/s average, {float(t.peak_qps):,.0f} at peak "
+        f"({float(t.peak_read_qps):,.0f} reads, {float(t.peak_write_qps):,.0f} writes)"
+    )
+    cols = [
+        "instance",
+        "count",
+        "utilization",
+        "p99_s",
+        "slo_p99_s",
+        "headroom",
+        "usd_per_month",
+        "limited_by",
+    ]
+    print()
+    print(plan.summary()[cols].to_string(float_format="{:,.4g}".format))
+    print()
+    print(plan.cost_frame().to_string(float_format="{:,.4g}".format))
+    print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
+    first = plan.breaks_first
+    print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
+    paths = plan.write_report(args.out)
+    print(f"wrote {paths[0]} and {paths[1]}")
+    for problem in plan.problems:
+        print(f"SLO cannot be met: {problem}", file=sys.stderr)
+    return 0 if plan.feasible else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
@@ -86,8 +129,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("--service-time", type=float, default=0.1, help="CPU seconds per request (default 0.1)")
     w.add_argument("--slo", type=float, default=0.5, help="p99 response-time target, seconds (default 0.5)")
     w.add_argument("--out", default="results", help="folder for the plot and table (default results)")
+    p = sub.add_parser("plan", help="capacity plan and monthly cost for a scenario file")
+    p.add_argument("scenario", help="scenario TOML file (see examples/)")
+    p.add_argument("--out", default="plan", help="folder for report.md, report.html and plots (default plan)")
+    p.add_argument(
+        "--prices",
+        action="append",
+        default=[],
+        help="TOML price file overriding the bundled catalogue (repeatable)",
+    )
     args = parser.parse_args(argv)
-    return _whatif(args)
+    return _plan(args) if args.command == "plan" else _whatif(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,460 @@
+"""Capacity plans: a scenario in, servers per tier and a monthly bill out.
+
+The chain: daily active users -> average and peak QPS (reads and writes) -> storage over
+the horizon -> bandwidth -> servers per tier -> cost. The app and database tiers are
+sized with M/M/c queues (one vCPU serves one request at a time) against their p99
+targets; the cache tier by memory and throughput; shards by the per-node write and
+storage limits of the price catalogue.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalemodel import cost, queueing
+from scalemodel.scenario import load_scenario, parse_scenario
+
+__all__ = ["Plan", "Tier", "make_plan", "plan_file"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One tier of the plan. Loads are at peak; headroom is the traffic multiple (of
+    today's peak) the tier takes before a target or limit breaks."""
+
+    name: str
+    instance: str
+    count: int
+    vcpus: int
+    usd_per_month: float
+    load_per_node: float  #: requests/s per node at peak
+    utilization: float  #: per node at peak
+    p99_s: float  #: p99 response at peak (nan where not modelled)
+    slo_p99_s: float  #: target (nan where none)
+    headroom: float
+    limited_by: str  #: what sets the count
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A capacity plan; build it with :func:`make_plan` or :func:`plan_file`."""
+
+    name: str
+    scenario: dict[str, dict[str, Any]]
+    traffic: cost.Traffic
+    database_bytes: float  #: database data at the horizon, replicated
+    object_bytes: float  #: object-storage data at the horizon, replicated
+    tiers: tuple[Tier, ...]
+    costs: dict[str, float]  #: USD per month by item
+    problems: tuple[str, ...] = field(default=())  #: targets no size can meet
+
+    @property
+    def feasible(self) -> bool:
+        """False when some target cannot be met at any size."""
+        return not self.problems
+
+    @property
+    def usd_per_month(self) -> float:
+        """The whole monthly bill."""
+        return float(sum(self.costs.values()))
+
+    @property
+    def breaks_first(self) -> Tier:
+        """The tier with the least headroom: where growth hurts first."""
+        return min(self.tiers, key=lambda t: t.headroom)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per tier."""
+        return pd.DataFrame([vars(t) for t in self.tiers]).set_index("name")
+
+    def cost_frame(self) -> pd.DataFrame:
+        """Monthly cost by item, largest first."""
+        frame = pd.DataFrame({"usd_per_month": self.costs}).sort_values("usd_per_month", ascending=False)
+        frame["share"] = frame["usd_per_month"] / max(self.usd_per_month, 1e-300)
+        return frame
+
+    def latency_curves(self, multipliers: Any = None) -> pd.DataFrame:
+        """p99 response of the app and database tiers at multiples of today's peak."""
+        m = np.linspace(0.1, 3.0, 120) if multipliers is None else np.asarray(multipliers, dtype=float)
+        out = {"traffic_multiple": m}
+        for t in self.tiers:
+            service_time = self._service_time(t.name)
+            if service_time is None or t.count == 0:
+                continue
+            model = queueing.MMc(m * t.load_per_node, 1.0 / service_time, t.vcpus)
+            out[t.name] = np.where(model.stable, model.response_quantile(0.99), np.inf)
+        return pd.DataFrame(out).set_index("traffic_multiple")
+
+    def _service_time(self, tier: str) -> float | None:
+        if tier == "app":
+            return float(self.scenario["app"]["cpu_time"])
+        if tier.startswith("database"):
+            return float(self.scenario["database"]["query_time"])
+        return None
+
+    def __repr__(self) -> str:
+        state = "feasible" if self.feasible else "INFEASIBLE"
+        return (
+            f"Plan({self.name!r}, {state}): peak {self.traffic.peak_qps:,.0f} req/s, "
+            f"{sum(t.count for t in self.tiers)} nodes, ${self.usd_per_month:,.0f}/month; "
+            f"breaks first: {self.breaks_first.name} at {self.breaks_first.headroom:.2f}x"
+        )
+
+    def write_report(self, out_dir: str | Path) -> list[Path]:
+        """Write report.md, report.html and the plots they show into ``out_dir``."""
+        return _write_report(self, Path(out_dir))
+
+
+def _ceil(x: float) -> int:
+    return math.ceil(x * (1 - 1e-12)) if math.isfinite(x) else 0
+
+
+def _capacity(service_time: float, vcpus: int, slo: float, max_utilization: float) -> float:
+    """Highest requests/s one node takes with p99 <= slo and utilization <= cap."""
+    return float(
+        queueing.max_arrival_rate(
+            1.0 / service_time, vcpus, response_time=slo, quantile=0.99, utilization=max_utilization
+        )
+    )
+
+
+def _queue_tier(
+    name: str,
+    inst: cost.Instance,
+    count: int,
+    load: float,
+    service_time: float,
+    slo: float,
+    capacity: float,
+    limited_by: str,
+) -> Tier:
+    per_node = load / count if count else 0.0
+    model = queueing.MMc(per_node, 1.0 / service_time, inst.vcpus)
+    return Tier(
+        name=name,
+        instance=inst.name,
+        count=count,
+        vcpus=inst.vcpus,
+        usd_per_month=count * inst.usd_per_month,
+        load_per_node=per_node,
+        utilization=float(model.utilization),
+        p99_s=float(model.response_quantile(0.99)),
+        slo_p99_s=slo,
+        headroom=count * capacity / load if load > 0 else math.inf,
+        limited_by=limited_by,
+    )
+
+
+def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None) -> Plan:
+    """Size every tier of a validated scenario (see :mod:`scalemodel.scenario`)."""
+    cat = catalogue or cost.Catalogue.load()
+    s = scenario
+    users, data, app, db = s["users"], s["data"], s["app"], s["database"]
+    years = s["scenario"]["years"]
+    problems: list[str] = []
+
+    traffic = cost.estimate_traffic(
+        users["daily_active"], users["requests_per_day"], users["write_fraction"], users["peak_to_average"]
+    )
+    peak_reads, peak_writes = float(traffic.peak_read_qps), float(traffic.peak_write_qps)
+    writes_per_day = float(traffic.writes_per_day)
+    db_bytes_raw = float(
+        cost.stored_bytes(writes_per_day * data["bytes_per_write"], years, 1.0, data["yearly_growth"])
+    )
+    db_bytes = db_bytes_raw * data["replication"]
+    object_bytes = float(
+        cost.stored_bytes(
+            writes_per_day * data["media_bytes_per_write"], years, data["replication"], data["yearly_growth"]
+        )
+    )
+
+    tiers: list[Tier] = []
+    # App tier: the p99 target sets how much load one server takes.
+    inst = cat.instance(app["instance"])
+    cap = _capacity(app["cpu_time"], inst.vcpus, app["slo_p99"], app["max_utilization"])
+    if cap <= 0:
+        problems.append(_unreachable("app", app["cpu_time"], app["slo_p99"]))
+        count = 0
+    else:
+        count = max(1, _ceil(float(traffic.peak_qps) / cap))
+    tiers.append(
+        _queue_tier(
+            "app", inst, count, float(traffic.peak_qps), app["cpu_time"], app["slo_p99"], cap, "p99 target"
+        )
+    )
+
+    # Cache tier: memory for the working set and throughput for the hits.
+    hit = 0.0
+    if "cache" in s:
+        c = s["cache"]
+        hit = c["hit_ratio"]
+        cinst = cat.instance(c["instance"])
+        cache_qps = peak_reads * hit
+        working_set = db_bytes_raw * c["working_set_fraction"]
+        node_qps = cat.limits.get("cache_max_qps", 100_000.0)
+        node_bytes = min(cinst.memory_gb * 1e9, cat.limits.get("cache_max_bytes", math.inf))
+        nodes = int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"]))
+        by_memory = working_set / (node_bytes * c["fill"]) >= cache_qps / (node_qps * c["fill"])
+        tiers.append(
+            Tier(
+                name="cache",
+                instance=cinst.name,
+                count=nodes,
+                vcpus=cinst.vcpus,
+                usd_per_month=nodes * cinst.usd_per_month,
+                load_per_node=cache_qps / nodes,
+                utilization=cache_qps / (nodes * node_qps),
+                p99_s=math.nan,
+                slo_p99_s=math.nan,
+                headroom=nodes * node_qps / cache_qps if cache_qps > 0 else math.inf,
+                limited_by="memory" if by_memory else "throughput",
+            )
+        )
+
+    # Database: shards for writes and bytes, replicas per shard for the reads that miss.
+    dinst = cat.instance(db["instance"])
+    dcap = _capacity(db["query_time"], dinst.vcpus, db["slo_p99"], db["max_utilization"])
+    db_reads = peak_reads * (1.0 - hit)
+    if dcap <= 0:
+        problems.append(_unreachable("database", db["query_time"], db["slo_p99"]))
+        shards, replicas, write_cap, read_cap = 1, 0, 0.0, 0.0
+        shard_reason = "p99 target"
+    else:
+        max_writes = db["max_write_qps_per_shard"] or cat.limits.get("database_max_write_qps", math.inf)
+        max_bytes = db["max_bytes_per_shard"] or cat.limits.get("database_max_bytes", math.inf)
+        write_cap = min(dcap, max_writes)
+        read_cap = min(dcap, cat.limits.get("database_max_read_qps", math.inf))
+        shards = int(cost.shard_count(peak_writes, db_bytes_raw, write_cap, max_bytes, 1.0))
+        shard_reason = "storage" if db_bytes_raw / max_bytes > peak_writes / write_cap else "writes"
+        replicas = max(db["min_replicas"], _ceil(db_reads / shards / read_cap))
+    tiers.append(
+        _queue_tier(
+            "database primaries",
+            dinst,
+            shards,
+            peak_writes,
+            db["query_time"],
+            db["slo_p99"],
+            write_cap,
+            f"{shards} shards by {shard_reason}",
+        )
+    )
+    tiers.append(
+        _queue_tier(
+            "database replicas",
+            dinst,
+            shards * replicas,
+            db_reads,
+            db["query_time"],
+            db["slo_p99"],
+            read_cap,
+            f"reads, min {db['min_replicas']} per shard",
+        )
+    )
+
+    # Bandwidth and storage.
+    app_egress = float(traffic.average_qps) * data["response_bytes"] * cost.SECONDS_PER_MONTH
+    media_per_month = users["daily_active"] * data["media_bytes_per_user_per_day"] * 30
+    bw = cat.bandwidth
+    cdn = cost.cdn_vs_origin(
+        media_per_month, bw["origin_usd_per_gb"], bw["cdn_usd_per_gb"], data["cdn_hit_ratio"]
+    )
+    st = cat.storage
+    costs = {t.name: t.usd_per_month for t in tiers}
+    costs["database storage"] = db_bytes / 1e9 * st["block_usd_per_gb_month"]
+    costs["object storage"] = object_bytes / 1e9 * st["object_usd_per_gb_month"]
+    costs["app egress"] = app_egress / 1e9 * bw["origin_usd_per_gb"]
+    costs["media delivery (CDN)"] = float(cdn.with_cdn_usd)
+    return Plan(
+        name=s["scenario"]["name"],
+        scenario=s,
+        traffic=traffic,
+        database_bytes=db_bytes,
+        object_bytes=object_bytes,
+        tiers=tuple(tiers),
+        costs=costs,
+        problems=tuple(problems),
+    )
+
+
+def _unreachable(tier: str, service_time: float, slo: float) -> str:
+    alone = service_time * math.log(100.0)
+    return (
+        f"{tier}: a p99 of {slo * 1e3:g} ms cannot be met at any size: one request alone has a p99 "
+        f"of {alone * 1e3:.3g} ms at {service_time * 1e3:g} ms mean (exponential), and more or bigger "
+        f"machines do not make a single request faster"
+    )
+
+
+def plan_file(path: str | Path, catalogue: cost.Catalogue | None = None) -> Plan:
+    """Validate the scenario file at ``path`` and plan it."""
+    return make_plan(load_scenario(path), catalogue)
+
+
+def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:
+    """Plan a scenario given as TOML text."""
+    return make_plan(parse_scenario(text), catalogue)
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, (float, np.floating)):
+        if math.isnan(x):
+            return "-"
+        if math.isinf(x):
+            return "inf"
+        return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+    return str(x)
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    cols = [frame.index.name or "", *map(str, frame.columns)]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for idx, row in frame.iterrows():
+        lines.append("| " + " | ".join([str(idx), *(_fmt(v) for v in row)]) + " |")
+    return "\n".join(lines)
+
+
+def _plots(plan: Plan, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    summary = plan.summary()
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.barh(summary.index, summary["count"], color="tab:blue")
+    for i, (n, inst) in enumerate(zip(summary["count"], summary["instance"])):
+        ax.text(n, i, f" {n} x {inst}", va="center", fontsize="small")
+    ax.set_xlabel("nodes")
+    ax.set_title("Sizing per tier")
+    ax.set_xlim(0, max(1, summary["count"].max()) * 1.5)
+    paths.append(out / "sizing.png")
+
+    fig2, ax2 = plt.subplots(figsize=(7, 3.5))
+    costs = plan.cost_frame()["usd_per_month"]
+    ax2.barh(costs.index[::-1], costs.values[::-1], color="tab:green")
+    ax2.set_xlabel("USD per month")
+    ax2.set_title(f"Cost breakdown: ${plan.usd_per_month:,.0f} per month")
+
+    fig3, ax3 = plt.subplots(figsize=(7, 4))
+    curves = plan.latency_curves()
+    for i, col in enumerate(curves.columns):
+        (line,) = ax3.plot(curves.index, curves[col] * 1e3, label=f"{col} p99", color=f"C{i}")
+        slo = summary.loc[col, "slo_p99_s"]
+        if math.isfinite(slo):
+            ax3.axhline(slo * 1e3, color=line.get_color(), linestyle=":", linewidth=1, label=f"{col} SLO")
+    ax3.axvline(1.0, color="grey", linewidth=0.8)
+    ax3.set_yscale("log")
+    ax3.set_xlabel("traffic, multiple of today's peak")
+    ax3.set_ylabel("p99 response (ms)")
+    ax3.set_title("Latency against load at the planned sizes")
+    ax3.legend(fontsize="small")
+    ax3.grid(True, which="both", alpha=0.3)
+
+    fig4, ax4 = plt.subplots(figsize=(7, 3.5))
+    head = summary["headroom"].replace(np.inf, np.nan)
+    colors = ["tab:red" if name == plan.breaks_first.name else "tab:gray" for name in head.index]
+    ax4.barh(head.index, head.values, color=colors)
+    ax4.axvline(1.0, color="black", linewidth=0.8)
+    ax4.set_xscale("log")
+    for i, h in enumerate(head.values):
+        ax4.text(h, i, f" {h:.2f}x", va="center", fontsize="small")
+    ax4.set_xlabel("traffic multiple of today's peak the tier takes (log scale)")
+    ax4.set_title(f"Headroom: {plan.breaks_first.name} breaks first")
+
+    for fig_, name in (
+        (fig, "sizing.png"),
+        (fig2, "cost.png"),
+        (fig3, "latency.png"),
+        (fig4, "headroom.png"),
+    ):
+        fig_.savefig(out / name, dpi=110, bbox_inches="tight")
+        plt.close(fig_)
+    return [out / n for n in ("sizing.png", "cost.png", "latency.png", "headroom.png")]
+
+
+def _write_report(plan: Plan, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    images = _plots(plan, out)
+    t = plan.traffic
+    facts = pd.DataFrame(
+        {
+            "value": [
+                float(t.average_qps),
+                float(t.peak_qps),
+                float(t.peak_read_qps),
+                float(t.peak_write_qps),
+                plan.database_bytes / 1e12,
+                plan.object_bytes / 1e12,
+                plan.usd_per_month,
+            ]
+        },
+        index=pd.Index(
+            [
+                "average QPS",
+                "peak QPS",
+                "peak read QPS",
+                "peak write QPS",
+                f"database data after {plan.scenario['scenario']['years']:g} years, replicated (TB)",
+                "object storage, replicated (TB)",
+                "total USD per month",
+            ],
+            name="figure",
+        ),
+    )
+    summary = plan.summary()
+    first = plan.breaks_first
+    verdict = (
+        f"As traffic grows, **{first.name}** breaks first, at {first.headroom:.2f}x today's peak "
+        f"(limited by {first.limited_by})."
+    )
+    problems = "\n".join(f"- **Cannot be met:** {p}" for p in plan.problems)
+    md = "\n\n".join(
+        [
+            f"# Capacity plan: {plan.name}",
+            problems,
+            "## Traffic, data and cost",
+            _markdown_table(facts),
+            "## Tiers",
+            _markdown_table(summary),
+            verdict,
+            "## Cost",
+            _markdown_table(plan.cost_frame()),
+            *[f"![{p.stem}]({p.name})" for p in images],
+        ]
+    )
+    md_path = out / "report.md"
+    md_path.write_text(md + "\n")
+    body = [
+        f"<h1>Capacity plan: {html.escape(plan.name)}</h1>",
+        *[f"<p><strong>Cannot be met:</strong> {html.escape(p)}</p>" for p in plan.problems],
+        "<h2>Traffic, data and cost</h2>",
+        facts.to_html(float_format=_fmt),
+        "<h2>Tiers</h2>",
+        summary.to_html(float_format=_fmt),
+        f"<p>{html.escape(verdict).replace('**', '')}</p>",
+        "<h2>Cost</h2>",
+        plan.cost_frame().to_html(float_format=_fmt),
+        *[f'<p><img src="{p.name}" alt="{p.stem}"></p>' for p in images],
+    ]
+    html_path = out / "report.html"
+    html_path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>"
+        + html.escape(plan.name)
+        + "</title><style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style>"
+        "</head><body>" + "\n".join(body) + "</body></html>\n"
+    )
+    return [md_path, html_path, *images]

@@ -1,0 +1,232 @@
+"""Scenario files for ``scalemodel plan``: the schema, unit parsing and validation.
+
+A scenario is a TOML file. Quantities take a number in the unit the schema names, or a
+string with a unit ("200 ms", "2 KB", "16 TB"). Every problem is reported with the key's
+dotted path, and its line where it can be found, as a :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["SCHEMA", "Field", "ScenarioError", "load_scenario", "parse_scenario"]
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario: the message names the key (and line) at fault."""
+
+
+_TIME = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0}
+_BYTES = {
+    "B": 1.0,
+    "KB": 1e3,
+    "MB": 1e6,
+    "GB": 1e9,
+    "TB": 1e12,
+    "PB": 1e15,
+    "KiB": 2.0**10,
+    "MiB": 2.0**20,
+    "GiB": 2.0**30,
+    "TiB": 2.0**40,
+}
+_UNITS = {"seconds": _TIME, "bytes": _BYTES}
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One scenario key: its kind, allowed range, default (None: required) and meaning."""
+
+    kind: str  # "number", "count", "fraction", "seconds", "bytes", "string"
+    doc: str
+    default: Any = None
+    minimum: float = 0.0
+    maximum: float = math.inf
+    exclusive_minimum: bool = False
+    optional: bool = False  # may be absent with no default
+
+
+def _f(kind: str, doc: str, default: Any = None, **kw: Any) -> Field:
+    return Field(kind, doc, default, **kw)
+
+
+# Section -> key -> Field. A section marked optional may be left out entirely.
+SCHEMA: dict[str, dict[str, Field]] = {
+    "scenario": {
+        "name": _f("string", "a label for the report"),
+        "years": _f("number", "storage horizon, years", 3.0, exclusive_minimum=True),
+    },
+    "users": {
+        "daily_active": _f("number", "daily active users", exclusive_minimum=True),
+        "requests_per_day": _f("number", "requests per user per day", exclusive_minimum=True),
+        "write_fraction": _f("fraction", "share of requests that write", 0.1),
+        "peak_to_average": _f("number", "peak QPS over average QPS", 3.0, minimum=1.0),
+    },
+    "data": {
+        "bytes_per_write": _f("bytes", "bytes stored in the database per write"),
+        "media_bytes_per_write": _f("bytes", "bytes kept in object storage per write (photos, video)", 0.0),
+        "replication": _f("number", "copies of each stored byte", 3.0, minimum=1.0),
+        "yearly_growth": _f(
+            "number", "growth of the daily write volume per year (0.5 = +50%)", 0.0, minimum=-0.99
+        ),
+        "response_bytes": _f("bytes", "bytes sent per request by the app tier", 10_000.0),
+        "media_bytes_per_user_per_day": _f("bytes", "media served per user per day (through the CDN)", 0.0),
+        "cdn_hit_ratio": _f("fraction", "share of media bytes the CDN edges answer", 0.95),
+    },
+    "app": {
+        "instance": _f("string", "catalogue instance of an app server"),
+        "cpu_time": _f(
+            "seconds", "CPU time per request (one vCPU serves one request at a time)", exclusive_minimum=True
+        ),
+        "slo_p99": _f("seconds", "p99 response-time target of the app tier", exclusive_minimum=True),
+        "max_utilization": _f("fraction", "utilization cap per server", 0.8, exclusive_minimum=True),
+    },
+    "cache": {
+        "instance": _f("string", "catalogue instance of a cache node"),
+        "hit_ratio": _f("fraction", "share of reads the cache answers", 0.8),
+        "working_set_fraction": _f("fraction", "share of the (unreplicated) stored data kept in cache", 0.2),
+        "fill": _f("fraction", "memory and throughput fill per node", 0.8, exclusive_minimum=True),
+    },
+    "database": {
+        "instance": _f("string", "catalogue instance of a database node"),
+        "query_time": _f("seconds", "time per query on one vCPU", exclusive_minimum=True),
+        "slo_p99": _f("seconds", "p99 query-time target", exclusive_minimum=True),
+        "max_utilization": _f("fraction", "utilization cap per node", 0.7, exclusive_minimum=True),
+        "min_replicas": _f("count", "read replicas per shard at least", 1),
+        "max_write_qps_per_shard": _f(
+            "number",
+            "writes/s one primary takes (default: catalogue limit)",
+            optional=True,
+            exclusive_minimum=True,
+        ),
+        "max_bytes_per_shard": _f(
+            "bytes", "bytes one shard holds (default: catalogue limit)", optional=True, exclusive_minimum=True
+        ),
+    },
+}
+OPTIONAL_SECTIONS = {"cache"}
+_SECTION_DOC = {"cache": "leave the section out for no cache"}
+
+
+def _line_of(text: str, section: str, key: str | None) -> int | None:
+    """Line number of ``key`` inside ``[section]`` (or of the section header), if found."""
+    lines = text.splitlines()
+    start = None
+    for i, line in enumerate(lines):
+        if re.match(rf"^\s*\[\s*{re.escape(section)}\s*\]", line):
+            start = i
+            break
+    if start is None:
+        return None
+    if key is None:
+        return start + 1
+    for i in range(start + 1, len(lines)):
+        if re.match(r"^\s*\[", lines[i]):
+            break
+        if re.match(rf"^\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return None
+
+
+def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioError]) -> Any:
+    if spec.kind == "string":
+        if not isinstance(value, str) or not value:
+            raise fail(f"{path} must be a non-empty string, got {value!r}")
+        return value
+    if isinstance(value, bool):
+        raise fail(f"{path} must be a number, got {value!r}")
+    if isinstance(value, str):
+        units = _UNITS.get(spec.kind)
+        m = _QUANTITY.match(value)
+        if units is None:
+            raise fail(f"{path} must be a plain number, got the string {value!r}")
+        if m is None or m.group(2) not in units:
+            raise fail(
+                f"{path} must be a number of {spec.kind} or a string with one of the units {', '.join(units)}; got {value!r}"
+            )
+        number = float(m.group(1)) * units[m.group(2)]
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        raise fail(f"{path} must be a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise fail(f"{path} must be finite, got {value!r}")
+    low_ok = number > spec.minimum if spec.exclusive_minimum else number >= spec.minimum
+    high = 1.0 if spec.kind == "fraction" else spec.maximum
+    if not low_ok or number > high:
+        lower = f"> {spec.minimum:g}" if spec.exclusive_minimum else f">= {spec.minimum:g}"
+        upper = "" if math.isinf(high) else f" and <= {high:g}"
+        raise fail(f"{path} must be {lower}{upper}, got {value!r}")
+    if spec.kind == "count":
+        if number != int(number):
+            raise fail(f"{path} must be a whole number, got {value!r}")
+        return int(number)
+    return number
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, dict[str, Any]]:
+    """Validate a scenario's TOML text; return section -> key -> value in base units.
+
+    Base units: seconds, bytes, plain numbers. Defaults fill keys left out.
+    """
+
+    def fail_at(section: str, key: str | None) -> Callable[[str], ScenarioError]:
+        def fail(message: str) -> ScenarioError:
+            line = _line_of(text, section, key)
+            where = f"{source}:{line}" if line else source
+            return ScenarioError(f"{where}: {message}")
+
+        return fail
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{source}: not valid TOML: {e}") from None
+    for section in data:
+        if section not in SCHEMA:
+            raise fail_at(section, None)(f"unknown section [{section}]; known sections: {', '.join(SCHEMA)}")
+    out: dict[str, dict[str, Any]] = {}
+    for section, fields in SCHEMA.items():
+        if section not in data:
+            if section in OPTIONAL_SECTIONS:
+                continue
+            raise ScenarioError(f"{source}: the section [{section}] is missing")
+        given = data[section]
+        if not isinstance(given, dict):
+            raise fail_at(section, None)(f"{section} must be a table [{section}]")
+        for key in given:
+            if key not in fields:
+                raise fail_at(section, key)(f"unknown key {section}.{key}; known keys: {', '.join(fields)}")
+        values: dict[str, Any] = {}
+        for key, spec in fields.items():
+            path = f"{section}.{key}"
+            if key in given:
+                values[key] = _convert(path, spec, given[key], fail_at(section, key))
+            elif spec.default is not None or spec.optional:
+                values[key] = spec.default
+            elif spec.kind == "string" and key == "name":
+                values[key] = Path(source).stem
+            else:
+                raise fail_at(section, None)(f"{path} is missing ({spec.doc})")
+        out[section] = values
+    return out
+
+
+def load_scenario(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read and validate a scenario file; see :func:`parse_scenario`."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
+    return parse_scenario(text, str(p))
