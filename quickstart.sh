@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what is missing on this machine, then runs one job:
-#   bash quickstart.sh demo   the queueing what-if: prints a table, writes results/*.png
+#   bash quickstart.sh demo   plans examples/startup.toml: prints the plan, writes results/startup/
 #   bash quickstart.sh test   the whole suite: C++ tests (plain and sanitized), stub check, pytest
 # Idempotent: a second run skips the system packages and the install when nothing changed.
 set -euo pipefail
@@ -66,7 +66,7 @@ export MPLBACKEND=Agg
 
 # --- 3. the job ----------------------------------------------------------------------
 if [ "$job" = demo ]; then
-  scalemodel whatif --out results
+  scalemodel plan examples/startup.toml --out results/startup
   exit 0
 fi
 

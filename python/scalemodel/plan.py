@@ -243,7 +243,7 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
             db["query_time"],
             db["slo_p99"],
             write_cap,
-            f"{shards} shards by {shard_reason}",
+            f"{shard_reason}: {shards} shard{'s' if shards != 1 else ''}",
         )
     )
     tiers.append(
