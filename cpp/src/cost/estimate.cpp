@@ -73,6 +73,8 @@ std::int64_t shard_count(double write_qps, double storage_bytes, double max_writ
 double expected_shards_touched(double shards, double fanout) {
     if (!(shards >= 1.0) || !std::isfinite(shards)) detail::fail_range("shards", "a finite number >= 1", shards);
     check_nonnegative("fanout", fanout);
+    if (fanout == 0.0) return 0.0;
+    if (shards == 1.0) return 1.0;  // log1p(-1) = -inf: the formula's limit, taken directly
     // 1 - (1 - 1/s)^f through log1p/expm1: exact to rounding even for s in the millions.
     return -shards * std::expm1(fanout * std::log1p(-1.0 / shards));
 }
