@@ -6,4 +6,6 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_queueing(queueing);
     auto cost = m.def_submodule("cost", "Back-of-envelope estimation and cost calculators.");
     scalemodel::bindings::register_cost(cost);
+    auto stats = m.def_submodule("stats", "Confidence intervals shared by the stochastic engines.");
+    scalemodel::bindings::register_stats(stats);
 }

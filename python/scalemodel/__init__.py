@@ -2,10 +2,12 @@
 
 ``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.cost`` for
 estimation and prices, ``sm.plan`` for whole-system capacity plans, and ``sm.plot``
-for the plotting helpers (matplotlib is imported on first use).
+for the plotting helpers (matplotlib is imported on first use); ``sm.sweep`` runs any
+of them over a parameter grid, on threads, processes or a Dask cluster.
 """
 
-from scalemodel import cost, plan, plot, queueing
+from scalemodel import cost, plan, plot, queueing, sweeps
+from scalemodel.sweeps import sweep
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "cost", "plan", "plot", "queueing"]
+__all__ = ["__version__", "cost", "plan", "plot", "queueing", "sweep", "sweeps"]

@@ -111,6 +111,13 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
     first = plan.breaks_first
     print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
+    if args.sensitivity:
+        from scalemodel.plan import sensitivity
+
+        x = args.sensitivity / 100.0
+        table = sensitivity(scenario, (-x, 0.0, x), catalogue)
+        print(f"\nsensitivity to traffic (+/-{args.sensitivity:g}%):")
+        print(table.to_string(float_format="{:,.4g}".format))
     paths = plan.write_report(args.out)
     print(f"wrote {paths[0]} and {paths[1]}")
     for problem in plan.problems:
@@ -137,6 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         help="TOML price file overriding the bundled catalogue (repeatable)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        type=float,
+        default=20.0,
+        metavar="PERCENT",
+        help="also plan at -/+ this much traffic (default 20; 0 to skip)",
     )
     args = parser.parse_args(argv)
     return _plan(args) if args.command == "plan" else _whatif(args)

@@ -21,7 +21,7 @@ import pandas as pd
 from scalemodel import cost, queueing
 from scalemodel.scenario import load_scenario, parse_scenario
 
-__all__ = ["Plan", "Tier", "make_plan", "plan_file"]
+__all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "sensitivity"]
 
 
 @dataclass(frozen=True)
@@ -301,6 +301,35 @@ def plan_file(path: str | Path, catalogue: cost.Catalogue | None = None) -> Plan
 def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:
     """Plan a scenario given as TOML text."""
     return make_plan(parse_scenario(text), catalogue)
+
+
+def sensitivity(
+    scenario: dict[str, dict[str, Any]],
+    changes: Any = (-0.2, 0.0, 0.2),
+    catalogue: cost.Catalogue | None = None,
+) -> pd.DataFrame:
+    """The plan under traffic changed by each fraction in ``changes`` (-0.2 = 20% less):
+    nodes per tier, monthly cost and the tier that breaks first. Runs on :func:`sm.sweep`."""
+    from scalemodel.sweeps import sweep
+
+    cat = catalogue or cost.Catalogue.load()
+    changes = [float(c) for c in np.atleast_1d(changes)]
+    if any(not (c > -1.0) for c in changes):
+        raise ValueError(f"changes must be fractions > -1, got {changes}")
+
+    def one(traffic_change: float, seed: int) -> dict[str, float]:
+        s = {k: dict(v) for k, v in scenario.items()}
+        s["users"]["daily_active"] = scenario["users"]["daily_active"] * (1.0 + traffic_change)
+        p = make_plan(s, cat)
+        out = {f"{t.name} nodes": float(t.count) for t in p.tiers}
+        out["usd_per_month"] = p.usd_per_month
+        out["min_headroom"] = p.breaks_first.headroom
+        return out
+
+    frame = sweep(one, {"traffic_change": changes}, executor="serial")
+    frame = frame.set_index("traffic_change")
+    keep = [c for c in frame.columns if c.endswith("_mean")]
+    return frame[keep].rename(columns=lambda c: c[: -len("_mean")])
 
 
 # --- report ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 """
 scalemodel's C++ engine. Use the scalemodel package, not this module.
 """
-
 from __future__ import annotations
 from . import queueing
 from . import cost
+from . import stats

@@ -2,63 +2,25 @@
 """
 Back-of-envelope estimation and cost calculators.
 """
-
 from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-
-def cache_effect(
-    qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    hit_ratio: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    hit_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    store_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    capacity_s_per_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> dict[str, typing.Any]: ...
-def cache_nodes(
-    working_set_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    node_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    node_qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    fill: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.int64]: ...
-def cdn_vs_origin(
-    bytes_per_month: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    origin_usd_per_gb: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    cdn_usd_per_gb: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    cdn_hit_ratio: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> dict[str, typing.Any]: ...
-def estimate_traffic(
-    daily_active_users: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    requests_per_user_per_day: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    write_fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    peak_to_average: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> dict[str, typing.Any]: ...
-def expected_shards_touched(
-    shards: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    fanout: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def shard_count(
-    write_qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    storage_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    max_write_qps_per_shard: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    max_bytes_per_shard: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    fill: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.int64]: ...
-def stored_bytes(
-    bytes_per_day: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    years: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    replication: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    yearly_growth: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def tls_offload_servers_saved(
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    tls_cpu_fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def topic_sizing(
-    message_rate: typing.SupportsFloat | typing.SupportsIndex,
-    consumer_rate: typing.SupportsFloat | typing.SupportsIndex,
-    partition_rate: typing.SupportsFloat | typing.SupportsIndex,
-    partitions: typing.SupportsInt | typing.SupportsIndex,
-    consumers: typing.SupportsInt | typing.SupportsIndex,
-) -> dict[str, typing.Any]: ...
+def cache_effect(qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], hit_ratio: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], hit_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], store_time_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], capacity_s_per_s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict[str, typing.Any]:
+    ...
+def cache_nodes(working_set_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], node_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], node_qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], fill: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.int64]:
+    ...
+def cdn_vs_origin(bytes_per_month: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], origin_usd_per_gb: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], cdn_usd_per_gb: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], cdn_hit_ratio: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict[str, typing.Any]:
+    ...
+def estimate_traffic(daily_active_users: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], requests_per_user_per_day: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], write_fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], peak_to_average: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict[str, typing.Any]:
+    ...
+def expected_shards_touched(shards: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], fanout: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def shard_count(write_qps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], storage_bytes: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_write_qps_per_shard: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], max_bytes_per_shard: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], fill: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.int64]:
+    ...
+def stored_bytes(bytes_per_day: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], years: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], replication: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], yearly_growth: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def tls_offload_servers_saved(servers: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], tls_cpu_fraction: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def topic_sizing(message_rate: typing.SupportsFloat | typing.SupportsIndex, consumer_rate: typing.SupportsFloat | typing.SupportsIndex, partition_rate: typing.SupportsFloat | typing.SupportsIndex, partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
+    ...

@@ -2,103 +2,38 @@
 """
 Queueing-theory capacity models.
 """
-
 from __future__ import annotations
 import collections.abc
 import numpy
 import numpy.typing
 import typing
-
-def erlang_b(
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    offered_load: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def erlang_c(
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    offered_load: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def ggc(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    mean_service: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    arrival_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> dict[str, typing.Any]: ...
-def ggc_quantile(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    mean_service: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    arrival_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    which: str,
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def jackson(
-    external_arrivals: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"],
-    routing: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"],
-    service_rates: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"],
-    servers: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
-) -> dict[str, typing.Any]: ...
-def max_arrival_rate(
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    response_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    quantile: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    mean_response: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    prob_wait: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    utilization: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def min_servers(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    response_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    quantile: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    mean_response: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    prob_wait: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    utilization: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.int64]: ...
-def mmc(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-) -> dict[str, typing.Any]: ...
-def mmc_quantile(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    which: str,
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def mmck(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-) -> dict[str, typing.Any]: ...
-def mmck_quantile(
-    arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    which: str,
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def mva(
-    demands: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"],
-    delay: collections.abc.Sequence[bool],
-    population: typing.SupportsInt | typing.SupportsIndex,
-    think_time: typing.SupportsFloat | typing.SupportsIndex,
-) -> dict[str, typing.Any]: ...
-def usl_fit(
-    concurrency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"],
-    throughput: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"],
-) -> dict[str, typing.Any]: ...
-def usl_peak_concurrency(
-    sigma: typing.SupportsFloat | typing.SupportsIndex, kappa: typing.SupportsFloat | typing.SupportsIndex
-) -> float: ...
-def usl_throughput(
-    lambda_: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    sigma: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    kappa: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    concurrency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-) -> numpy.typing.NDArray[numpy.float64]: ...
+def erlang_b(servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], offered_load: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def erlang_c(servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], offered_load: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def ggc(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean_service: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], arrival_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict[str, typing.Any]:
+    ...
+def ggc_quantile(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean_service: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], arrival_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_scv: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], which: str) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def jackson(external_arrivals: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], routing: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, n]"], service_rates: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], servers: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict[str, typing.Any]:
+    ...
+def max_arrival_rate(service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], response_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], quantile: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean_response: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], prob_wait: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], utilization: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def min_servers(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], response_time: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], quantile: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean_response: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], prob_wait: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], utilization: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.int64]:
+    ...
+def mmc(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> dict[str, typing.Any]:
+    ...
+def mmc_quantile(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], which: str) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def mmck(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> dict[str, typing.Any]:
+    ...
+def mmck_quantile(arrival_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service_rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], capacity: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], which: str) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def mva(demands: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], delay: collections.abc.Sequence[bool], population: typing.SupportsInt | typing.SupportsIndex, think_time: typing.SupportsFloat | typing.SupportsIndex) -> dict[str, typing.Any]:
+    ...
+def usl_fit(concurrency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"], throughput: typing.Annotated[numpy.typing.ArrayLike, numpy.float64, "[m, 1]"]) -> dict[str, typing.Any]:
+    ...
+def usl_peak_concurrency(sigma: typing.SupportsFloat | typing.SupportsIndex, kappa: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    ...
+def usl_throughput(lambda_: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sigma: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], kappa: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], concurrency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
