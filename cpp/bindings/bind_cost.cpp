@@ -101,16 +101,15 @@ void register_cost(py::module_& m) {
         },
         py::arg("working_set_bytes"), py::arg("qps"), py::arg("node_bytes"), py::arg("node_qps"), py::arg("fill"));
     m.def(
-        "tls_offload_servers_saved",
-        [](const f64_array& servers, const f64_array& frac) {
-            const py::ssize_t n = common_size({servers.size(), frac.size()});
-            py::array_t<double> out(n);
-            double* o = out.mutable_data();
-            const double *s = servers.data(), *f = frac.data();
-            for_each_element(n, [&](py::ssize_t i) { o[i] = c::tls_offload_servers_saved(s[i], f[i]); });
-            return out;
+        "tls_offload_savings",
+        [](const f64_array& servers, const f64_array& frac, const f64_array& price) {
+            const py::ssize_t n = common_size({servers.size(), frac.size(), price.size()});
+            const double *a = servers.data(), *b = frac.data(), *x = price.data();
+            return struct_arrays<c::TlsSaving>(
+                n, [=](py::ssize_t i) { return c::tls_offload_savings(a[i], b[i], x[i]); },
+                {{"servers_saved", &c::TlsSaving::servers_saved}, {"usd_per_month", &c::TlsSaving::usd_per_month}});
         },
-        py::arg("servers"), py::arg("tls_cpu_fraction"));
+        py::arg("servers"), py::arg("tls_cpu_fraction"), py::arg("usd_per_server_month"));
     m.def(
         "cache_effect",
         [](const f64_array& qps, const f64_array& hit, const f64_array& ht, const f64_array& st, const f64_array& cap) {

@@ -82,12 +82,13 @@ def _plan(args: argparse.Namespace) -> int:
     from scalemodel.scenario import ScenarioError, load_scenario
 
     try:
-        scenario = load_scenario(args.scenario)
         catalogue = cost.Catalogue.load(*args.prices)
-        plan = make_plan(scenario, catalogue)
-    except (ScenarioError, ValueError) as e:  # ValueError: the catalogue, or an instance it lacks
+        kinds = {name: inst.kind for name, inst in catalogue.instances.items()}
+        scenario = load_scenario(args.scenario, kinds)
+    except (ScenarioError, ValueError) as e:  # ValueError: a bad price file
         print(f"error: {e}", file=sys.stderr)
         return 2
+    plan = make_plan(scenario, catalogue)
     t = plan.traffic
     print(f"Capacity plan: {plan.name}")
     print(

@@ -88,7 +88,9 @@ class Catalogue:
             try:
                 layers.append((str(p), tomllib.loads(Path(p).read_text())))
             except tomllib.TOMLDecodeError as e:
-                raise ValueError(f"{p}: {e}") from None
+                raise ValueError(f"{p}: not valid TOML: {e}") from None
+            except OSError as e:
+                raise ValueError(f"{p}: cannot read the price file: {e.strerror}") from None
         instances: dict[str, Instance] = {}
         bandwidth: dict[str, float] = {}
         storage: dict[str, float] = {}
@@ -97,12 +99,21 @@ class Catalogue:
             unknown = set(data) - {"instances", "bandwidth", "storage", "limits"}
             if unknown:
                 raise ValueError(f"{source}: unknown section(s) {sorted(unknown)}")
+            for section in data:
+                if not isinstance(data[section], dict):
+                    raise ValueError(
+                        f"{source}: {section} must be a table [{section}], got {data[section]!r}"
+                    )
             for name, spec in data.get("instances", {}).items():
                 instances[name] = _instance(source, name, spec)
             for section, target in (("bandwidth", bandwidth), ("storage", storage), ("limits", limits)):
+                # Prices may be 0 (free); a limit of 0 would make every node useless.
+                positive = section == "limits"
                 for key, value in data.get(section, {}).items():
-                    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                        raise ValueError(f"{source}: {section}.{key} must be a number >= 0, got {value!r}")
+                    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+                    if not ok or not (value > 0 if positive else value >= 0) or value != value:
+                        bound = "> 0" if positive else ">= 0"
+                        raise ValueError(f"{source}: {section}.{key} must be a number {bound}, got {value!r}")
                     target[key] = float(value)
         return cls(instances, bandwidth, storage, limits, tuple(s for s, _ in layers))
 
@@ -243,14 +254,15 @@ def tls_offload_savings(servers: Any, tls_cpu_fraction: Any, usd_per_server_mont
     """Servers freed, and USD per month saved, by terminating TLS at the balancer.
 
     ``tls_cpu_fraction`` in [0, 1) of each server's CPU goes to TLS; without it the same
-    work fits on servers x (1 - fraction) machines.
+    work fits on servers x (1 - fraction) machines, each costing ``usd_per_server_month``.
     """
     shape, f = broadcast(
-        servers=as_float("servers", servers), tls_cpu_fraction=as_float("tls_cpu_fraction", tls_cpu_fraction)
+        servers=as_float("servers", servers),
+        tls_cpu_fraction=as_float("tls_cpu_fraction", tls_cpu_fraction),
+        usd_per_server_month=as_float("usd_per_server_month", usd_per_server_month),
     )
-    saved = _c.tls_offload_servers_saved(*f.values())
-    price = as_float("usd_per_server_month", usd_per_server_month)
-    return shaped(saved, shape), (saved.reshape(shape) * price)[()]
+    out = _c.tls_offload_savings(*f.values())
+    return shaped(out["servers_saved"], shape), shaped(out["usd_per_month"], shape)
 
 
 @dataclass(frozen=True)

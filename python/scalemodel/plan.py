@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,11 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
                 utilization=cache_qps / (nodes * node_qps),
                 p99_s=math.nan,
                 slo_p99_s=math.nan,
-                headroom=nodes * node_qps / cache_qps if cache_qps > 0 else math.inf,
+                # Sustained growth grows the data (and so the working set) with traffic.
+                headroom=min(
+                    nodes * node_qps / cache_qps if cache_qps > 0 else math.inf,
+                    nodes * node_bytes / working_set if working_set > 0 else math.inf,
+                ),
                 limited_by="memory" if by_memory else "throughput",
             )
         )
@@ -232,20 +236,26 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
         write_cap = min(dcap, max_writes)
         read_cap = min(dcap, cat.limits.get("database_max_read_qps", math.inf))
         shards = int(cost.shard_count(peak_writes, db_bytes_raw, write_cap, max_bytes, 1.0))
-        shard_reason = "storage" if db_bytes_raw / max_bytes > peak_writes / write_cap else "writes"
-        replicas = max(db["min_replicas"], _ceil(db_reads / shards / read_cap))
-    tiers.append(
-        _queue_tier(
-            "database primaries",
-            dinst,
-            shards,
-            peak_writes,
-            db["query_time"],
-            db["slo_p99"],
-            write_cap,
-            f"{shard_reason}: {shards} shard{'s' if shards != 1 else ''}",
+        by_bytes, by_writes = db_bytes_raw / max_bytes, peak_writes / write_cap
+        shard_reason = (
+            "minimum" if max(by_bytes, by_writes) <= 1 else ("storage" if by_bytes > by_writes else "writes")
         )
+        replicas = max(db["min_replicas"], _ceil(db_reads / shards / read_cap))
+    primaries = _queue_tier(
+        "database primaries",
+        dinst,
+        shards,
+        peak_writes,
+        db["query_time"],
+        db["slo_p99"],
+        write_cap,
+        f"{shard_reason}: {shards} shard{'s' if shards != 1 else ''}",
     )
+    if dcap > 0 and db_bytes_raw > 0:
+        # Sustained growth also fills the shards: storage caps the primaries' headroom too.
+        storage_room = shards * max_bytes / db_bytes_raw
+        primaries = replace(primaries, headroom=min(primaries.headroom, storage_room))
+    tiers.append(primaries)
     tiers.append(
         _queue_tier(
             "database replicas",
@@ -255,7 +265,7 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
             db["query_time"],
             db["slo_p99"],
             read_cap,
-            f"reads, min {db['min_replicas']} per shard",
+            f"reads, min {db['min_replicas']} per shard" if dcap > 0 else "p99 target unreachable",
         )
     )
 
@@ -293,14 +303,20 @@ def _unreachable(tier: str, service_time: float, slo: float) -> str:
     )
 
 
+def _kinds(catalogue: cost.Catalogue) -> dict[str, str]:
+    return {name: inst.kind for name, inst in catalogue.instances.items()}
+
+
 def plan_file(path: str | Path, catalogue: cost.Catalogue | None = None) -> Plan:
-    """Validate the scenario file at ``path`` and plan it."""
-    return make_plan(load_scenario(path), catalogue)
+    """Validate the scenario file at ``path`` (instances against the catalogue) and plan it."""
+    cat = catalogue or cost.Catalogue.load()
+    return make_plan(load_scenario(path, _kinds(cat)), cat)
 
 
 def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:
     """Plan a scenario given as TOML text."""
-    return make_plan(parse_scenario(text), catalogue)
+    cat = catalogue or cost.Catalogue.load()
+    return make_plan(parse_scenario(text, instances=_kinds(cat)), cat)
 
 
 def sensitivity(

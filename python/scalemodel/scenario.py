@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -115,7 +116,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
 }
 OPTIONAL_SECTIONS = {"cache"}
-_SECTION_DOC = {"cache": "leave the section out for no cache"}
+# The kind of catalogue instance each section's `instance` must name.
+INSTANCE_KINDS = {"app": "compute", "cache": "cache", "database": "database"}
 
 
 def _line_of(text: str, section: str, key: str | None) -> int | None:
@@ -174,10 +176,14 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
     return number
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, dict[str, Any]]:
+def parse_scenario(
+    text: str, source: str = "<scenario>", instances: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Validate a scenario's TOML text; return section -> key -> value in base units.
 
-    Base units: seconds, bytes, plain numbers. Defaults fill keys left out.
+    Base units: seconds, bytes, plain numbers. Defaults fill keys left out. With
+    ``instances`` (catalogue name -> kind), each ``instance`` key must name one of the
+    right kind.
     """
 
     def fail_at(section: str, key: str | None) -> Callable[[str], ScenarioError]:
@@ -212,6 +218,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, dict[str,
             path = f"{section}.{key}"
             if key in given:
                 values[key] = _convert(path, spec, given[key], fail_at(section, key))
+                if key == "instance" and instances is not None:
+                    _check_instance(
+                        path, values[key], INSTANCE_KINDS[section], instances, fail_at(section, key)
+                    )
             elif spec.default is not None or spec.optional:
                 values[key] = spec.default
             elif spec.kind == "string" and key == "name":
@@ -222,11 +232,21 @@ def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, dict[str,
     return out
 
 
-def load_scenario(path: str | Path) -> dict[str, dict[str, Any]]:
+def _check_instance(
+    path: str, name: str, kind: str, instances: Mapping[str, str], fail: Callable[[str], ScenarioError]
+) -> None:
+    if name not in instances:
+        fitting = ", ".join(sorted(n for n, k in instances.items() if k == kind))
+        raise fail(f"{path}: unknown instance {name!r}; {kind} instances in the catalogue: {fitting}")
+    if instances[name] != kind:
+        raise fail(f"{path}: {name!r} is a {instances[name]} instance, but this tier needs a {kind} instance")
+
+
+def load_scenario(path: str | Path, instances: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Read and validate a scenario file; see :func:`parse_scenario`."""
     p = Path(path)
     try:
         text = p.read_text()
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
-    return parse_scenario(text, str(p))
+    return parse_scenario(text, str(p), instances)

@@ -16,7 +16,10 @@ double check_fill(const char* name, double x) {
     return x;
 }
 
-std::int64_t ceil_count(double x) {
+// A count of nodes, shards or consumers from a real-valued need.
+std::int64_t ceil_count(const char* what, double x) {
+    // Beyond 1e15 a count is a mistake in the inputs, and past 2^63 it would not convert.
+    if (!(x <= 1e15)) detail::fail_range(what, "at most 1e15 (check the units of the inputs)", x);
     // Guard round-off: 2.0000000000000004 shards is 2.
     return static_cast<std::int64_t>(std::ceil(x * (1.0 - 1e-12)));
 }
@@ -67,7 +70,7 @@ std::int64_t shard_count(double write_qps, double storage_bytes, double max_writ
     check_fill("fill", fill);
     const double by_writes = write_qps / (max_write_qps_per_shard * fill);
     const double by_bytes = storage_bytes / (max_bytes_per_shard * fill);
-    return std::max<std::int64_t>(1, ceil_count(std::max(by_writes, by_bytes)));
+    return std::max<std::int64_t>(1, ceil_count("the shard count", std::max(by_writes, by_bytes)));
 }
 
 double expected_shards_touched(double shards, double fanout) {
@@ -87,15 +90,19 @@ std::int64_t cache_nodes(double working_set_bytes, double qps, double node_bytes
     check_fill("fill", fill);
     const double by_memory = working_set_bytes / (node_bytes * fill);
     const double by_qps = qps / (node_qps * fill);
-    return std::max<std::int64_t>(1, ceil_count(std::max(by_memory, by_qps)));
+    return std::max<std::int64_t>(1, ceil_count("the node count", std::max(by_memory, by_qps)));
 }
 
-double tls_offload_servers_saved(double servers, double tls_cpu_fraction) {
+TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month) {
     check_nonnegative("servers", servers);
     if (!(tls_cpu_fraction >= 0.0 && tls_cpu_fraction < 1.0)) {
         detail::fail_range("tls_cpu_fraction", "in [0, 1)", tls_cpu_fraction);
     }
-    return servers * tls_cpu_fraction;
+    check_nonnegative("usd_per_server_month", usd_per_server_month);
+    TlsSaving t;
+    t.servers_saved = servers * tls_cpu_fraction;
+    t.usd_per_month = t.servers_saved * usd_per_server_month;
+    return t;
 }
 
 CacheEffect cache_effect(double qps, double hit_ratio, double hit_time_s, double store_time_s,
@@ -123,13 +130,15 @@ TopicSizing topic_sizing(double message_rate, double consumer_rate, double parti
     check_count("partitions", partitions, 1);
     check_count("consumers", consumers, 1);
     TopicSizing s;
-    s.consumers_needed = std::max<std::int64_t>(1, ceil_count(message_rate / consumer_rate));
-    s.partitions_needed = std::max(s.consumers_needed, std::max<std::int64_t>(1, ceil_count(message_rate / partition_rate)));
+    s.consumers_needed = std::max<std::int64_t>(1, ceil_count("the consumer count", message_rate / consumer_rate));
+    s.partitions_needed = std::max(s.consumers_needed, std::max<std::int64_t>(1, ceil_count("the partition count", message_rate / partition_rate)));
     s.active_consumers = std::min(partitions, consumers);
     s.idle_consumers = consumers - s.active_consumers;
-    // Each partition is read by one consumer; a consumer reading k partitions shares its rate.
-    s.group_throughput = std::min(static_cast<double>(s.active_consumers) * consumer_rate,
-                                  static_cast<double>(partitions) * partition_rate);
+    // Partitions split as evenly as possible: r consumers read q + 1 partitions, the
+    // rest q; each consumer is capped by its own rate and by its partitions' rate.
+    const std::int64_t q = partitions / s.active_consumers, r = partitions % s.active_consumers;
+    auto one = [&](std::int64_t k) { return std::min(consumer_rate, static_cast<double>(k) * partition_rate); };
+    s.group_throughput = static_cast<double>(r) * one(q + 1) + static_cast<double>(s.active_consumers - r) * one(q);
     return s;
 }
 

@@ -43,9 +43,13 @@ double expected_shards_touched(double shards, double fanout);
 // most `fill` of its memory and its throughput.
 std::int64_t cache_nodes(double working_set_bytes, double qps, double node_bytes, double node_qps, double fill);
 
-// Servers freed when TLS work, `tls_cpu_fraction` of each server's CPU, moves to the
-// balancer: the same work then fits on servers x (1 - fraction) machines.
-double tls_offload_servers_saved(double servers, double tls_cpu_fraction);
+// Servers freed, and dollars a month saved, when TLS work (`tls_cpu_fraction` of each
+// server's CPU) moves to the balancer: the same work fits on servers x (1 - fraction).
+struct TlsSaving {
+    double servers_saved = 0.0;
+    double usd_per_month = 0.0;
+};
+TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month);
 
 // Busy fraction of a store that takes `store_time_s` per query when a cache in front of it
 // answers `hit_ratio` of `qps` in `hit_time_s`; `capacity_s_per_s` is how many seconds of
@@ -61,7 +65,9 @@ CacheEffect cache_effect(double qps, double hit_ratio, double hit_time_s, double
                          double capacity_s_per_s);
 
 // Consumers and partitions for a topic: consumers = ceil(rate / per-consumer rate); a group
-// can use at most one consumer per partition, so partitions >= consumers.
+// can use at most one consumer per partition, so partitions >= consumers. The given group
+// spreads its partitions as evenly as it can, and each consumer reads at most the lesser
+// of its own rate and its partitions' combined rate.
 struct TopicSizing {
     std::int64_t consumers_needed = 0;
     std::int64_t partitions_needed = 0;
