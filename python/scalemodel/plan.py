@@ -21,7 +21,7 @@ import pandas as pd
 from scalemodel import cost, queueing
 from scalemodel.scenario import load_scenario, parse_scenario
 
-__all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "sensitivity"]
+__all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
 
 
 @dataclass(frozen=True)
@@ -317,6 +317,42 @@ def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:
     """Plan a scenario given as TOML text."""
     cat = catalogue or cost.Catalogue.load()
     return make_plan(parse_scenario(text, instances=_kinds(cat)), cat)
+
+
+def scaling_options(
+    arrival_rate: float,
+    cpu_time: float,
+    slo_p99: float,
+    *,
+    kind: str = "compute",
+    max_utilization: float = 0.8,
+    catalogue: cost.Catalogue | None = None,
+) -> pd.DataFrame:
+    """Vertical versus horizontal: for each instance of ``kind`` in the catalogue, how many
+    are needed to serve ``arrival_rate`` (requests/s) of ``cpu_time`` seconds each with a
+    p99 response of at most ``slo_p99`` seconds and utilization at most
+    ``max_utilization``, and what they cost a month. One row per instance, cheapest first;
+    ``machines`` is inf where no count meets the target."""
+    cat = catalogue or cost.Catalogue.load()
+    rows = []
+    for inst in cat.of_kind(kind):
+        cap = _capacity(cpu_time, inst.vcpus, slo_p99, max_utilization)
+        n = max(1, _ceil(arrival_rate / cap)) if cap > 0 else math.inf
+        model = queueing.MMc(arrival_rate / n if math.isfinite(n) else 0.0, 1.0 / cpu_time, inst.vcpus)
+        rows.append(
+            {
+                "instance": inst.name,
+                "vcpus": inst.vcpus,
+                "machines": n,
+                "total_vcpus": n * inst.vcpus,
+                "utilization": float(model.utilization) if math.isfinite(n) else math.nan,
+                "p99_s": float(model.response_quantile(0.99)) if math.isfinite(n) else math.nan,
+                "usd_per_month": n * inst.usd_per_month,
+            }
+        )
+    if not rows:
+        raise ValueError(f"the catalogue has no instances of kind {kind!r}")
+    return pd.DataFrame(rows).set_index("instance").sort_values(["usd_per_month", "machines"])
 
 
 def sensitivity(
