@@ -129,7 +129,12 @@ class Replication {
 public:
     Replication(const ClusterConfig& cfg, const ServiceDist& service, const AliasTable* clients, std::uint64_t seed,
                 std::uint64_t stream)
-        : cfg_(cfg), service_(service), clients_(clients), rng_(seed, stream), arrivals_(cfg.arrivals, rng_) {
+        : cfg_(cfg),
+          service_(service),
+          clients_(clients),
+          rng_(seed, stream),
+          route_(seed, stream | (std::uint64_t{1} << 63)),
+          arrivals_(cfg.arrivals, rng_) {
         const std::size_t nb = cfg.servers.size();
         backends_.resize(nb);
         std::int64_t first = 0;
@@ -150,9 +155,10 @@ public:
         up_total_ = first;
         split_ = kInf;
         for (const auto& o : cfg.outages) split_ = std::min(split_, o.start);
+        has_split_ = std::isfinite(split_);
         down_.resize(cfg.outages.size());
         if (cfg.policy == Policy::sticky) {
-            const std::uint64_t salt = rng_();
+            const std::uint64_t salt = route_();
             client_backend_.resize(static_cast<std::size_t>(cfg.clients));
             for (std::size_t k = 0; k < client_backend_.size(); ++k) {
                 std::uint64_t h = salt ^ (k * 0x9E3779B97F4A7C15ULL);
@@ -245,9 +251,10 @@ private:
     std::uint32_t choose(double now) {
         const std::size_t n = backends_.size();
         const std::size_t na = alive_.size();
+        if (na == 1) return alive_[0];
         switch (cfg_.policy) {
             case Policy::random:
-                return alive_[rng_.below(na)];
+                return alive_[route_.below(na)];
             case Policy::round_robin: {
                 while (!backends_[rr_].alive) rr_ = (rr_ + 1) % n;
                 const std::size_t pick = rr_;
@@ -268,7 +275,7 @@ private:
                 return best;
             }
             case Policy::least_connections: {
-                const std::size_t offset = rng_.below(na);
+                const std::size_t offset = route_.below(na);
                 std::uint32_t best = alive_[offset];
                 std::int64_t best_n = in_system(backends_[best], now);
                 for (std::size_t i = 1; i < na && best_n > 0; ++i) {
@@ -279,7 +286,7 @@ private:
                 return best;
             }
             case Policy::least_work: {
-                const std::size_t offset = rng_.below(na);
+                const std::size_t offset = route_.below(na);
                 std::uint32_t best = alive_[offset];
                 double best_w = work(backends_[best], now);
                 for (std::size_t i = 1; i < na && best_w > 0; ++i) {
@@ -291,17 +298,17 @@ private:
             }
             case Policy::power_of_d: {
                 // d independent uniform picks (with replacement, as in the supermarket model).
-                std::uint32_t best = alive_[rng_.below(na)];
+                std::uint32_t best = alive_[route_.below(na)];
                 std::int64_t best_n = in_system(backends_[best], now);
                 for (int i = 1; i < cfg_.choices; ++i) {
-                    const std::uint32_t b = alive_[rng_.below(na)];
+                    const std::uint32_t b = alive_[route_.below(na)];
                     const std::int64_t k = in_system(backends_[b], now);
                     if (k < best_n) best_n = k, best = b;
                 }
                 return best;
             }
             case Policy::sticky: {
-                std::uint32_t b = client_backend_[clients_->draw(rng_)];
+                std::uint32_t b = client_backend_[clients_->draw(route_)];
                 while (!backends_[b].alive) b = static_cast<std::uint32_t>((b + 1) % n);
                 return b;
             }
@@ -399,11 +406,11 @@ private:
             if (sv.flags & kAfter) {
                 resp_after_ += resp;
                 ++n_after_;
-                out_.after.add(resp);
+                if (has_split_) out_.after.add(resp);
             } else {
                 resp_before_ += resp;
                 ++n_before_;
-                out_.before.add(resp);
+                if (has_split_) out_.before.add(resp);
             }
         }
         b.idle.push_back(s);
@@ -505,7 +512,7 @@ private:
             ratio(max_routed, sum_routed / static_cast<double>(backends_.size())),
             delay * ratio(resp_before_, static_cast<double>(n_before_)),
             delay * ratio(resp_after_, static_cast<double>(n_after_)),
-            q(r.before, 0.99), q(r.after, 0.99),
+            q(has_split_ ? r.before : r.response, 0.99), has_split_ ? q(r.after, 0.99) : kNaN,
             ratio(busy_before, up_before_),
             ratio(busy_after, up_after_),
             arrivals,
@@ -517,6 +524,7 @@ private:
             static_cast<double>(events_.processed()),
             overflow_ ? 1.0 : 0.0,
         };
+        if (!has_split_) r.before = r.response;  // no outage: the whole run is "before"
         const std::size_t nb = backends_.size();
         r.backends.assign(backend_names().size() * nb, kNaN);
         for (std::size_t i = 0; i < nb; ++i) {
@@ -543,7 +551,8 @@ private:
     const ClusterConfig& cfg_;
     const ServiceDist& service_;
     const AliasTable* clients_;
-    Rng rng_;
+    Rng rng_;    // arrivals and service times: the same for every policy (common random numbers)
+    Rng route_;  // the balancer's own choices
     ArrivalStream arrivals_;
     EventQueue<Payload> events_;
     std::vector<Backend> backends_;
@@ -560,7 +569,7 @@ private:
     double t_w_ = kInf, t_end_ = kInf, split_ = kInf, stop_ = 0.0;
     double up_since_ = 0.0, up_before_ = 0.0, up_after_ = 0.0;
     double wait_sum_ = 0, resp_sum_ = 0, resp_before_ = 0, resp_after_ = 0;
-    bool overflow_ = false;
+    bool overflow_ = false, has_split_ = false;
 };
 
 }  // namespace
