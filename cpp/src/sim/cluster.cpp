@@ -77,7 +77,7 @@ struct Backend {
     double busy_window = 0, busy_before = 0, busy_after = 0, resp_sum = 0;
 };
 
-enum Kind : std::uint32_t { kArrival = 0, kDeparture = 1, kOutageStart = 2, kOutageEnd = 3 };
+enum Kind : std::uint32_t { kDeparture = 1, kOutageStart = 2, kOutageEnd = 3 };
 struct Payload {
     std::uint32_t kind, index, epoch;
 };
@@ -173,24 +173,32 @@ public:
             if (std::isfinite(cfg_.outages[o].end))
                 events_.schedule(cfg_.outages[o].end, Payload{kOutageEnd, static_cast<std::uint32_t>(o), 0});
         }
-        const double first = arrivals_.next(rng_);
-        if (std::isfinite(first)) events_.schedule(first, Payload{kArrival, 0, 0});
-        while (!events_.empty() && !overflow_) {
-            const auto e = events_.pop();
-            const double now = e.time;
-            switch (e.payload.kind) {
-                case kArrival:
-                    on_arrival(now);
-                    break;
-                case kDeparture:
-                    on_departure(e.payload.index, e.payload.epoch, now);
-                    break;
-                case kOutageStart:
-                    on_outage_start(e.payload.index, now);
-                    break;
-                case kOutageEnd:
-                    on_outage_end(e.payload.index, now);
-                    break;
+        // The one pending arrival waits beside the heap: merging it by comparison saves a
+        // heap push and pop per customer. At equal times the heap's events go first.
+        next_arrival_ = arrivals_.next(rng_);
+        while (!overflow_) {
+            if (!events_.empty() && !(events_.top().time > next_arrival_)) {
+                const auto e = events_.pop();
+                now_ = e.time;
+                switch (e.payload.kind) {
+                    case kDeparture:
+                        on_departure(e.payload.index, e.payload.epoch, now_);
+                        break;
+                    case kOutageStart:
+                        on_outage_start(e.payload.index, now_);
+                        break;
+                    case kOutageEnd:
+                        on_outage_end(e.payload.index, now_);
+                        break;
+                    default:
+                        break;
+                }
+            } else if (std::isfinite(next_arrival_)) {
+                now_ = next_arrival_;
+                ++arrival_events_;
+                on_arrival(now_);
+            } else {
+                break;
             }
         }
         return finish();
@@ -348,13 +356,10 @@ private:
         const bool counted = idx >= cfg_.warmup;
         if (idx == cfg_.warmup) t_w_ = now;
         bool last = idx == cfg_.warmup + cfg_.customers - 1;
+        next_arrival_ = kInf;
         if (!last) {
-            const double t = arrivals_.next(rng_);
-            if (std::isfinite(t)) {
-                events_.schedule(t, Payload{kArrival, 0, 0});
-            } else {
-                last = true;
-            }
+            next_arrival_ = arrivals_.next(rng_);
+            if (!std::isfinite(next_arrival_)) last = true;
         }
         if (last) {
             t_end_ = now;
@@ -471,7 +476,7 @@ private:
     }
 
     RepOutput finish() {
-        const double now = overflow_ ? stop_ : events_.now();
+        const double now = overflow_ ? stop_ : now_;
         if (overflow_) {
             if (!std::isfinite(t_end_)) t_end_ = now;
             if (!std::isfinite(t_w_)) t_w_ = now;
@@ -521,7 +526,7 @@ private:
             static_cast<double>(timed_out_),
             static_cast<double>(failed_),
             window,
-            static_cast<double>(events_.processed()),
+            static_cast<double>(events_.processed() + arrival_events_),
             overflow_ ? 1.0 : 0.0,
         };
         if (!has_split_) r.before = r.response;  // no outage: the whole run is "before"
@@ -566,7 +571,8 @@ private:
     std::int64_t generated_ = 0, queued_ = 0, up_total_ = 0;
     std::uint64_t arrivals_counted_ = 0, completed_ = 0, dropped_ = 0, timed_out_ = 0, failed_ = 0;
     std::uint64_t n_before_ = 0, n_after_ = 0;
-    double t_w_ = kInf, t_end_ = kInf, split_ = kInf, stop_ = 0.0;
+    double t_w_ = kInf, t_end_ = kInf, split_ = kInf, stop_ = 0.0, now_ = 0.0, next_arrival_ = kInf;
+    std::uint64_t arrival_events_ = 0;
     double up_since_ = 0.0, up_before_ = 0.0, up_after_ = 0.0;
     double wait_sum_ = 0, resp_sum_ = 0, resp_before_ = 0, resp_after_ = 0;
     bool overflow_ = false, has_split_ = false;
