@@ -717,7 +717,8 @@ def simulate_balancer(
     if w.shape not in ((), (n,)):
         raise ValueError(f"weights must be a scalar or have one entry per backend ({n})")
     w = np.ascontiguousarray(np.broadcast_to(w, (n,)), dtype=np.float64)
-    d = 1 if name == "power_of_d" and policy == "power_of_two" and d is None else d
+    if policy == "power_of_two":
+        d = 2
     return _run(
         servers=np.full(n, c, dtype=np.int64),
         speeds=sp,

@@ -195,6 +195,24 @@ def test_same_seed_same_result_on_any_thread_count() -> None:
     assert other.mean_response != one.mean_response
 
 
+def test_concurrent_calls_from_python_threads() -> None:
+    """The GIL is released during a run; two Python threads running simulations at once
+    must reproduce the sequential results bit for bit (no shared state)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(seed: int) -> np.ndarray:
+        r = S.simulate_queue(
+            0.9, S.Exponential(1.0), 2, customers=20_000, replications=4, seed=seed, threads=1
+        )
+        return r.replication_values("mean_response")
+
+    sequential = [run(s) for s in (1, 2, 3, 4)]
+    with ThreadPoolExecutor(2) as pool:
+        concurrent = list(pool.map(run, (1, 2, 3, 4)))
+    for a, b in zip(sequential, concurrent):
+        assert np.array_equal(a, b)
+
+
 def test_unstable_queue_is_a_result_with_bounded_memory() -> None:
     r = S.simulate_queue(1.5, S.Exponential(1.0), 1, customers=5_000_000, replications=1, seed=0)
     assert not r.stable
@@ -225,6 +243,8 @@ def test_result_api_frame_and_pickle() -> None:
         (dict(arrival_rate=float("nan")), ValueError, "arrival_rate"),
         (dict(arrival_rate="fast"), TypeError, "arrival_rate"),
         (dict(servers=0), ValueError, "servers"),
+        (dict(servers=10**6), ValueError, "servers"),
+        (dict(replications=10**6), ValueError, "replications"),
         (dict(service="slow"), TypeError, "service"),
         (dict(customers=0), ValueError, "customers"),
         (dict(customers=10**12), ValueError, "customers"),
