@@ -280,3 +280,27 @@ def test_distribution_validation_and_moments() -> None:
     assert mix.scv == pytest.approx((0.01 * 100 + 0.99 * 1e-4) / 0.1099**2 - 1)
     assert S.Pareto(1.0, 2.0).scv == math.inf
     assert S.Lognormal(1.0, 1.0).scv == pytest.approx(math.e - 1)
+
+
+def test_outage_and_recovery_exact_counts() -> None:
+    """One server, a request every second (t = 1, 2, ...) of 0.5 s each. The server is down
+    from 10.25 s to 20.25 s: the request in service (arrived at 10) fails, the ten arriving
+    at 11..20 find no server and fail, and service resumes normally from t = 21."""
+    r = S.simulate_queue(
+        S.Periodic(1.0),
+        S.Deterministic(0.5),
+        1,
+        customers=100,
+        warmup=0,
+        outages=[S.Outage(at_s=10.25, until_s=20.25)],
+        replications=2,
+    )
+    assert r.estimate("failed") == 11
+    assert r.estimate("completed") == 89
+    assert r.mean_wait == 0.0
+    assert r.mean_response == pytest.approx(0.5)
+    # The window runs from the first arrival (1 s) to the last (100 s): busy 0.5 s for each
+    # of the 88 requests served inside it (the one at 100 s finishes after) plus 0.25 s of
+    # the failed one.
+    assert r.utilization == pytest.approx((88 * 0.5 + 0.25) / 99, rel=1e-12)
+    assert r.throughput == pytest.approx(88 / 99, rel=1e-12)
