@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/exponential.hpp"
 
 namespace scalemodel::sim {
 
@@ -60,7 +61,7 @@ ServiceDist::ServiceDist(std::vector<Component> components) {
 double ServiceDist::draw(const Prepared& p, Rng& rng) {
     switch (p.kind) {
         case DistKind::exponential:
-            return -std::log(rng.uniform_open()) * p.a;
+            return standard_exponential(rng) * p.a;
         case DistKind::deterministic:
             return p.a;
         case DistKind::lognormal: {
@@ -126,14 +127,14 @@ ArrivalStream::ArrivalStream(const ArrivalSpec& spec, Rng& rng) : spec_(spec) {
     if (spec_.kind == ArrivalKind::mmpp) {
         // Start in the stationary state distribution.
         state_ = rng.uniform() * (spec_.mean0 + spec_.mean1) < spec_.mean0 ? 0 : 1;
-        switch_at_ = rng.exponential(1.0 / (state_ == 0 ? spec_.mean0 : spec_.mean1));
+        switch_at_ = standard_exponential(rng) * (state_ == 0 ? spec_.mean0 : spec_.mean1);
     }
 }
 
 double ArrivalStream::next(Rng& rng) {
     switch (spec_.kind) {
         case ArrivalKind::poisson:
-            t_ += rng.exponential(spec_.rate);
+            t_ += standard_exponential(rng) / spec_.rate;
             return t_;
         case ArrivalKind::deterministic:
             t_ += 1.0 / spec_.rate;
@@ -141,7 +142,7 @@ double ArrivalStream::next(Rng& rng) {
         case ArrivalKind::mmpp:
             for (;;) {
                 const double r = state_ == 0 ? spec_.rate : spec_.rate1;
-                const double dt = r > 0.0 ? rng.exponential(r) : std::numeric_limits<double>::infinity();
+                const double dt = r > 0.0 ? standard_exponential(rng) / r : std::numeric_limits<double>::infinity();
                 if (t_ + dt < switch_at_) {
                     t_ += dt;
                     return t_;
@@ -149,7 +150,7 @@ double ArrivalStream::next(Rng& rng) {
                 // Memoryless: jump to the switch and draw afresh in the new state.
                 t_ = switch_at_;
                 state_ = 1 - state_;
-                switch_at_ = t_ + rng.exponential(1.0 / (state_ == 0 ? spec_.mean0 : spec_.mean1));
+                switch_at_ = t_ + standard_exponential(rng) * (state_ == 0 ? spec_.mean0 : spec_.mean1);
             }
         case ArrivalKind::replay:
             if (index_ >= spec_.n_times) return std::numeric_limits<double>::infinity();
