@@ -692,8 +692,9 @@ def simulate_balancer(
 
     policy: ``random``; ``round_robin``; ``weighted_round_robin`` (smooth, by ``weights``,
     default the speeds); ``least_connections`` (fewest requests in the backend; the scan
-    starts at a random backend, so ties do not always favour the same one); ``least_outstanding_work`` (least unfinished work, assuming the balancer knows
-    each request's size); ``power_of_d`` (the less loaded of ``d`` backends drawn at random
+    starts at a random backend, so ties do not always favour the same one);
+    ``least_outstanding_work`` (least unfinished work, assuming the balancer knows each
+    request's size); ``power_of_d`` (the less loaded of ``d`` backends drawn at random
     with replacement; ``power_of_two`` is d = 2); ``sticky`` (``clients`` clients, each
     hashed to one backend; client k sends a share proportional to k^-client_skew, a Zipf
     law). speeds: per-backend service-speed multipliers (default 1). overhead_s: balancer
