@@ -1,20 +1,17 @@
 #include "binding.hpp"
-#include "scalemodel/core/confidence.hpp"
+#include "scalemodel/core/stats.hpp"
 
 namespace scalemodel::bindings {
 
 void register_stats(py::module_& m) {
     m.def(
-        "t_half_width",
-        [](const f64_array& sd, const f64_array& n, double level) {
-            const py::ssize_t size = common_size({sd.size(), n.size()});
-            py::array_t<double> out(size);
-            double* o = out.mutable_data();
-            const double *s = sd.data(), *k = n.data();
-            for_each_element(size, [&](py::ssize_t i) { o[i] = t_half_width(s[i], k[i], level); });
-            return out;
+        "t_interval",
+        [](const f64_array& values, double level) {
+            const Interval iv = t_interval(values.data(), static_cast<std::size_t>(values.size()), level);
+            return py::make_tuple(iv.mean, iv.low, iv.high, iv.half_width);
         },
-        py::arg("sd"), py::arg("n"), py::arg("level"));
+        py::arg("values"), py::arg("level"),
+        "Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations.");
 }
 
 }  // namespace scalemodel::bindings

@@ -45,5 +45,6 @@ void for_each_element(py::ssize_t n, F&& f) {
 void register_queueing(py::module_& m);
 void register_cost(py::module_& m);
 void register_stats(py::module_& m);
+void register_sim(py::module_& m);
 
 }  // namespace scalemodel::bindings

@@ -8,4 +8,6 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_cost(cost);
     auto stats = m.def_submodule("stats", "Confidence intervals shared by the stochastic engines.");
     scalemodel::bindings::register_stats(stats);
+    auto sim = m.def_submodule("sim", "Discrete-event simulation: stations and load balancers.");
+    scalemodel::bindings::register_sim(sim);
 }

@@ -225,17 +225,13 @@ def _gather(
         row: dict[str, Any] = dict(params)
         for name in names:
             x = np.array([o.get(name, np.nan) for o in runs], dtype=float)
-            n = x.size
-            mean = float(x.mean()) if n else np.nan
-            sd = float(x.std(ddof=1)) if n > 1 else np.nan
-            half = (
-                float(_core.stats.t_half_width(np.array([sd]), np.array([float(n)]), level)[0])
-                if n > 1
-                else np.nan
-            )
+            if x.size > 1:
+                mean, low, high, _ = _core.stats.t_interval(x, level)
+            else:  # one replication: a mean but no interval
+                mean, low, high = (float(x[0]) if x.size else np.nan), np.nan, np.nan
             row[f"{name}_mean"] = mean
-            row[f"{name}_ci_low"] = mean - half
-            row[f"{name}_ci_high"] = mean + half
+            row[f"{name}_ci_low"] = low
+            row[f"{name}_ci_high"] = high
         row["n"] = len(runs)
         row["error"] = errors.get(i)
         rows.append(row)

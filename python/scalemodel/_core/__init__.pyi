@@ -6,3 +6,4 @@ from __future__ import annotations
 from . import queueing
 from . import cost
 from . import stats
+from . import sim

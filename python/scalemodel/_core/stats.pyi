@@ -6,5 +6,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-def t_half_width(sd: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], level: typing.SupportsFloat | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def t_interval(values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], level: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, float, float, float]:
+    """
+    Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations.
+    """

@@ -1,0 +1,105 @@
+// Discrete-event simulation of a cluster: a balancer routing requests to backends, each a
+// station of c servers with one FIFO queue, an optional buffer limit (drops) and an
+// optional timeout on the wait (abandonment). A single backend is the plain c-server
+// station (G/G/c, G/G/c/K). Servers can fail and recover during a run.
+//
+// Each replication runs `warmup` customers whose statistics are discarded, then
+// `customers` counted ones; the measurement window runs from the first counted arrival
+// to the last arrival, and the system is drained afterwards so every counted customer's
+// response time is recorded (no bias towards short jobs). Replication r draws from
+// Rng(seed, r), so results do not depend on the thread count. Statistics are streamed:
+// means exactly, quantiles from a LogHistogram (relative error LogHistogram::kRelativeError).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/histogram.hpp"
+#include "scalemodel/sim/distributions.hpp"
+
+namespace scalemodel::sim {
+
+enum class Policy : int {
+    random = 0,
+    round_robin = 1,
+    weighted_round_robin = 2,
+    least_connections = 3,
+    least_work = 4,
+    power_of_d = 5,
+    sticky = 6,
+};
+
+// `servers` of backend `backend` go down at `start` and come back at `end` (inf: never).
+// Requests in service on a failed server fail; when all of a backend's servers are down
+// its queue fails too and the balancer stops routing to it.
+struct Outage {
+    std::int64_t backend;
+    std::int64_t servers;
+    double start;
+    double end;
+};
+
+struct ClusterConfig {
+    std::vector<std::int64_t> servers;  // per backend, >= 1
+    std::vector<double> speed;          // per backend service-rate multiplier (> 0), default 1
+    std::vector<double> weights;        // weighted round robin weights, default = speed
+    Policy policy = Policy::random;
+    int choices = 2;                    // d of power of d choices
+    std::int64_t clients = 1000;        // sticky: number of clients
+    double client_skew = 1.0;           // sticky: Zipf exponent of client request rates
+    double overhead = 0.0;              // balancer latency added to each response, seconds
+    std::int64_t capacity = 0;          // max requests in system per backend; 0 = unlimited
+    double timeout = std::numeric_limits<double>::infinity();  // max wait in queue, seconds
+    std::vector<Outage> outages;
+    ArrivalSpec arrivals;
+    std::vector<Component> service;
+    std::int64_t customers = 100000;
+    std::int64_t warmup = 10000;
+};
+
+// Scalar metrics of one replication, in this order (names for the bindings).
+inline const std::vector<std::string>& metric_names() {
+    static const std::vector<std::string> names = {
+        "mean_wait",          "mean_response",       "p50_wait",         "p95_wait",
+        "p99_wait",           "p999_wait",           "p50_response",     "p95_response",
+        "p99_response",       "p999_response",       "throughput",       "utilization",
+        "drop_rate",          "timeout_rate",        "fail_rate",        "imbalance",
+        "mean_response_before", "mean_response_after", "p99_response_before", "p99_response_after",
+        "utilization_before", "utilization_after",   "arrivals",         "completed",
+        "dropped",            "timed_out",           "failed",           "duration",
+        "events",             "overflow",
+    };
+    return names;
+}
+
+// Per-backend and per-server figures, averaged over replications.
+inline const std::vector<std::string>& backend_names() {
+    static const std::vector<std::string> names = {"arrival_share", "throughput", "utilization",
+                                                   "utilization_before", "utilization_after",
+                                                   "mean_response", "dropped", "failed"};
+    return names;
+}
+inline const std::vector<std::string>& server_names() {
+    static const std::vector<std::string> names = {"throughput", "utilization"};
+    return names;
+}
+
+struct ClusterResult {
+    std::int64_t replications = 0;
+    std::vector<std::vector<double>> metrics;   // [metric][replication]
+    std::vector<std::vector<double>> backends;  // [field][backend]
+    std::vector<std::vector<double>> servers;   // [field][server]
+    LogHistogram wait, response, response_before, response_after;  // merged over replications
+};
+
+// Most requests allowed to wait at once in one replication; beyond it the run stops and
+// is flagged as overflowing (an unstable queue), so memory stays bounded.
+constexpr std::int64_t kMaxQueued = std::int64_t{1} << 20;
+
+void validate(const ClusterConfig& config);
+ClusterResult simulate_cluster(const ClusterConfig& config, std::int64_t replications, std::uint64_t seed,
+                               int threads);
+
+}  // namespace scalemodel::sim

@@ -1,0 +1,184 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "scalemodel/core/event_queue.hpp"
+#include "scalemodel/core/histogram.hpp"
+#include "scalemodel/core/stats.hpp"
+#include "scalemodel/sim/cluster.hpp"
+
+using namespace scalemodel;
+
+TEST(EventQueue, PopsInTimeOrderAndTiesInScheduleOrder) {
+    EventQueue<int> q;
+    const double times[] = {5.0, 1.0, 3.0, 1.0, 4.0, 3.0, 0.5};
+    for (int i = 0; i < 7; ++i) q.schedule(times[i], i);
+    const int expect[] = {6, 1, 3, 2, 5, 4, 0};
+    for (int want : expect) EXPECT_EQ(q.pop().payload, want);
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.processed(), 7u);
+    EXPECT_DOUBLE_EQ(q.now(), 5.0);
+}
+
+TEST(LogHistogram, QuantilesWithinStatedRelativeError) {
+    LogHistogram h;
+    const int n = 100000;
+    for (int i = 1; i <= n; ++i) h.add(i * 1e-4);  // uniform on (0, 10]
+    for (double q : {0.01, 0.5, 0.9, 0.99, 0.999}) {
+        const double exact = std::ceil(q * n) * 1e-4;
+        EXPECT_LE(std::abs(h.quantile(q) / exact - 1.0), LogHistogram::kRelativeError) << q;
+    }
+    LogHistogram z;
+    z.add(0.0);
+    z.add(0.0);
+    z.add(1.0);
+    EXPECT_EQ(z.quantile(0.5), 0.0);
+    EXPECT_NEAR(z.quantile(0.9), 1.0, LogHistogram::kRelativeError);
+    EXPECT_TRUE(std::isnan(LogHistogram().quantile(0.5)));
+}
+
+TEST(Stats, StudentTIntervalMatchesTable) {
+    // Four observations 1, 2, 3, 4: mean 2.5, s = 1.2910, t(0.975, 3) = 3.182446.
+    const std::vector<double> v = {1, 2, 3, 4};
+    const Interval ci = t_interval(v, 0.95);
+    EXPECT_DOUBLE_EQ(ci.mean, 2.5);
+    EXPECT_NEAR(ci.half_width, 3.182446305284263 * std::sqrt(5.0 / 3.0) / 2.0, 1e-9);
+    EXPECT_THROW(t_interval(v, 1.0), std::invalid_argument);
+}
+
+namespace {
+sim::ClusterConfig mm1(double lambda, double mean_service) {
+    sim::ClusterConfig c;
+    c.servers = {1};
+    c.speed = {1.0};
+    c.weights = {1.0};
+    c.arrivals.rate = lambda;
+    c.service = {{1.0, sim::DistKind::exponential, mean_service, 0.0}};
+    c.customers = 50000;
+    c.warmup = 5000;
+    return c;
+}
+std::size_t metric(const char* name) {
+    const auto& names = sim::metric_names();
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+}  // namespace
+
+TEST(Cluster, MM1MeanResponseWithinConfidenceInterval) {
+    // rho = 0.5, E[T] = 1 / (mu - lambda) = 2. Tolerance: the 99.9% t-interval over 20 replications.
+    const auto r = sim::simulate_cluster(mm1(0.5, 1.0), 20, 7, 1);
+    const Interval ci = t_interval(r.metrics[metric("mean_response")], 0.999);
+    EXPECT_LE(ci.low, 2.0);
+    EXPECT_GE(ci.high, 2.0);
+    const Interval u = t_interval(r.metrics[metric("utilization")], 0.999);
+    EXPECT_LE(u.low, 0.5);
+    EXPECT_GE(u.high, 0.5);
+}
+
+TEST(Cluster, SameSeedSameResultOnAnyThreadCount) {
+    const auto a = sim::simulate_cluster(mm1(0.8, 1.0), 6, 11, 1);
+    const auto b = sim::simulate_cluster(mm1(0.8, 1.0), 6, 11, 3);
+    ASSERT_EQ(a.metrics.size(), b.metrics.size());
+    for (std::size_t m = 0; m < a.metrics.size(); ++m)
+        for (std::size_t r = 0; r < a.metrics[m].size(); ++r) {
+            const double x = a.metrics[m][r], y = b.metrics[m][r];
+            EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << sim::metric_names()[m];
+        }
+    EXPECT_EQ(a.response.counts(), b.response.counts());
+}
+
+TEST(Cluster, UnstableQueueOverflowsWithBoundedMemory) {
+    auto c = mm1(2.0, 1.0);
+    c.customers = 5000000;
+    const auto r = sim::simulate_cluster(c, 1, 1, 1);
+    EXPECT_EQ(r.metrics[metric("overflow")][0], 1.0);
+    EXPECT_TRUE(std::isinf(r.metrics[metric("mean_response")][0]));
+}
+
+TEST(Cluster, RejectsBadInput) {
+    auto c = mm1(1.0, 1.0);
+    c.servers = {0};
+    EXPECT_THROW(sim::simulate_cluster(c, 1, 1, 1), std::invalid_argument);
+    c = mm1(-1.0, 1.0);
+    EXPECT_THROW(sim::simulate_cluster(c, 1, 1, 1), std::invalid_argument);
+    c = mm1(1.0, 1.0);
+    EXPECT_THROW(sim::simulate_cluster(c, 0, 1, 1), std::invalid_argument);
+}
+
+TEST(ServiceDist, SampleMeansMatchTheRequestedMeans) {
+    using sim::Component;
+    using sim::DistKind;
+    const std::vector<std::vector<Component>> cases = {
+        {{1.0, DistKind::exponential, 2.0, 0.0}},
+        {{1.0, DistKind::deterministic, 0.3, 0.0}},
+        {{1.0, DistKind::lognormal, 1.5, 0.5}},
+        {{1.0, DistKind::pareto, 1.0, 4.0}},
+        {{0.01, DistKind::deterministic, 10.0, 0.0}, {0.99, DistKind::deterministic, 0.01, 0.0}},
+    };
+    for (const auto& c : cases) {
+        const sim::ServiceDist d(c);
+        Rng rng(3, 0);
+        RunningStats s;
+        for (int i = 0; i < 400000; ++i) s.add(d.sample(rng));
+        // Five standard errors: a fixed seed, and a miss this wide has odds below 1e-6.
+        EXPECT_NEAR(s.mean(), d.mean(), 5.0 * std::sqrt(s.variance() / 400000.0)) << d.mean();
+    }
+    EXPECT_THROW(sim::ServiceDist({{1.0, DistKind::pareto, 1.0, 1.0}}), std::invalid_argument);
+    EXPECT_THROW(sim::ServiceDist({}), std::invalid_argument);
+}
+
+TEST(ArrivalStream, MmppLongRunRateAndReplayOrder) {
+    sim::ArrivalSpec spec;
+    spec.kind = sim::ArrivalKind::mmpp;
+    spec.rate = 3.0;
+    spec.rate1 = 0.0;
+    spec.mean0 = 2.0;
+    spec.mean1 = 6.0;
+    spec.validate();
+    EXPECT_DOUBLE_EQ(spec.mean_rate(), 0.75);
+    Rng rng(5, 0);
+    sim::ArrivalStream a(spec, rng);
+    double t = 0;
+    const int n = 200000;
+    for (int i = 0; i < n; ++i) t = a.next(rng);
+    EXPECT_NEAR(n / t, 0.75, 0.02);
+    const double times[] = {0.0, 0.5, 0.5, 2.0};
+    sim::ArrivalSpec replay;
+    replay.kind = sim::ArrivalKind::replay;
+    replay.times = times;
+    replay.n_times = 4;
+    replay.validate();
+    sim::ArrivalStream r(replay, rng);
+    for (double want : times) EXPECT_EQ(r.next(rng), want);
+    EXPECT_TRUE(std::isinf(r.next(rng)));
+}
+
+#include "scalemodel/core/exponential.hpp"
+
+TEST(Ziggurat, TablesCloseAndDrawsAreExponential) {
+    const auto& z = detail::ExponentialZiggurat::get();
+    // The recurrence must end at the peak: the top layer reaches f = 1 with area v.
+    const double top = z.x[255] * (1.0 - z.f[255]);
+    EXPECT_NEAR(top / detail::ExponentialZiggurat::kV, 1.0, 1e-6);
+    Rng rng(17, 0);
+    const int n = 2000000;
+    // Kolmogorov-Smirnov against Exp(1) on 20 fixed points, plus the mean and variance.
+    const double points[] = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6,
+                             2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 7.7, 9.0, 12.0};
+    std::vector<int> below(std::size(points), 0);
+    RunningStats s;
+    for (int k = 0; k < n; ++k) {
+        const double x = standard_exponential(rng);
+        ASSERT_GE(x, 0.0);
+        s.add(x);
+        for (std::size_t j = 0; j < std::size(points); ++j) below[j] += x < points[j];
+    }
+    for (std::size_t j = 0; j < std::size(points); ++j) {
+        const double p = -std::expm1(-points[j]);
+        const double se = std::sqrt(p * (1 - p) / n);
+        EXPECT_NEAR(static_cast<double>(below[j]) / n, p, 5 * se + 1e-12) << points[j];
+    }
+    EXPECT_NEAR(s.mean(), 1.0, 5 * std::sqrt(1.0 / n));
+    EXPECT_NEAR(s.variance(), 1.0, 0.01);
+}
