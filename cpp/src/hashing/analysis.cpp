@@ -1,0 +1,208 @@
+#include "scalemodel/hashing/analysis.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "scalemodel/core/check.hpp"
+#include "scalemodel/core/math_policy.hpp"
+#include "scalemodel/core/parallel.hpp"
+#include "scalemodel/core/random.hpp"
+
+namespace scalemodel::hashing {
+
+namespace {
+
+constexpr std::int64_t kMaterializeLimit = std::int64_t{1} << 27;
+
+// Runs body(chunk, keys, weights) over the stream's chunks in parallel; partial results
+// are kept per chunk and combined in chunk order by the caller, so sums are reproducible.
+template <class F>
+void for_each_chunk(const KeyStream& s, int threads, F&& body) {
+    parallel_for(s.chunks(), threads, [&](std::int64_t c) {
+        std::vector<std::uint64_t> keys;
+        std::vector<double> weights;
+        s.fill(c, keys, weights);
+        body(c, keys, weights);
+    });
+}
+
+std::vector<std::uint64_t> materialize(const KeyStream& s) {
+    if (s.count > kMaterializeLimit) {
+        throw std::invalid_argument("keys: a sequential scheme (BoundedLoad) needs the whole stream at once; count must be <= 2^27");
+    }
+    std::vector<std::uint64_t> all;
+    all.reserve(static_cast<std::size_t>(s.count));
+    std::vector<std::uint64_t> keys;
+    std::vector<double> weights;
+    for (std::int64_t c = 0; c < s.chunks(); ++c) {
+        s.fill(c, keys, weights);
+        all.insert(all.end(), keys.begin(), keys.end());
+    }
+    return all;
+}
+
+std::vector<double> zipf_weights_total(const KeyStream& s, std::vector<std::int32_t> const* nodes, std::size_t n) {
+    // Per-node popularity weight of materialized keys: weight of rank r is (r+1)^-a.
+    std::vector<double> load(n, 0.0);
+    for (std::int64_t r = 0; r < s.count; ++r) {
+        load[static_cast<std::size_t>((*nodes)[static_cast<std::size_t>(r)])] += std::pow(static_cast<double>(r + 1), -s.exponent);
+    }
+    return load;
+}
+
+}  // namespace
+
+void KeyStream::validate() const {
+    if (kind != "sequential" && kind != "uniform" && kind != "zipf") {
+        throw std::invalid_argument("kind must be 'sequential', 'uniform' or 'zipf', got '" + kind + "'");
+    }
+    check_count("count", count, 1, std::int64_t{1} << 40);
+    if (kind == "zipf") check_nonnegative("exponent", exponent);
+}
+
+void KeyStream::fill(std::int64_t chunk, std::vector<std::uint64_t>& keys, std::vector<double>& weights) const {
+    const std::int64_t begin = chunk * kChunk, end = std::min(count, begin + kChunk);
+    keys.resize(static_cast<std::size_t>(end - begin));
+    weights.clear();
+    if (kind == "uniform") {
+        Rng rng(seed, static_cast<std::uint64_t>(chunk));
+        for (auto& k : keys) k = rng();
+        return;
+    }
+    for (std::int64_t i = begin; i < end; ++i) keys[static_cast<std::size_t>(i - begin)] = start + static_cast<std::uint64_t>(i);
+    if (kind == "zipf") {
+        weights.resize(keys.size());
+        for (std::int64_t i = begin; i < end; ++i) {
+            weights[static_cast<std::size_t>(i - begin)] = std::pow(static_cast<double>(i + 1), -exponent);
+        }
+    }
+}
+
+std::vector<double> node_loads(const Scheme& scheme, const Keys& keys, int threads) {
+    std::vector<std::int32_t> out(static_cast<std::size_t>(keys.size));
+    assign(scheme, keys, out.data(), threads);
+    std::vector<double> load(static_cast<std::size_t>(scheme.nodes()), 0.0);
+    for (auto o : out) load[static_cast<std::size_t>(o)] += 1.0;
+    return load;
+}
+
+std::vector<double> node_loads(const Scheme& scheme, const KeyStream& stream, int threads) {
+    stream.validate();
+    const auto n = static_cast<std::size_t>(scheme.nodes());
+    if (scheme.sequential()) {
+        const auto all = materialize(stream);
+        std::vector<std::int32_t> out(all.size());
+        scheme.assign_all(Keys::of_ints(all.data(), stream.count), out.data());
+        if (stream.weighted()) return zipf_weights_total(stream, &out, n);
+        std::vector<double> load(n, 0.0);
+        for (auto o : out) load[static_cast<std::size_t>(o)] += 1.0;
+        return load;
+    }
+    std::vector<std::vector<double>> partial(static_cast<std::size_t>(stream.chunks()));
+    for_each_chunk(stream, threads, [&](std::int64_t c, const std::vector<std::uint64_t>& keys,
+                                        const std::vector<double>& weights) {
+        std::vector<std::int32_t> out(keys.size());
+        scheme.assign_range(Keys::of_ints(keys.data(), static_cast<std::int64_t>(keys.size())), 0,
+                            static_cast<std::int64_t>(keys.size()), out.data());
+        std::vector<double> load(n, 0.0);
+        for (std::size_t i = 0; i < out.size(); ++i) load[static_cast<std::size_t>(out[i])] += weights.empty() ? 1.0 : weights[i];
+        partial[static_cast<std::size_t>(c)] = std::move(load);
+    });
+    std::vector<double> total(n, 0.0);
+    for (const auto& p : partial) {
+        for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
+    }
+    return total;
+}
+
+double moved_fraction(const Scheme& before, const Scheme& after, const Keys& keys, int threads) {
+    if (keys.size == 0) throw std::invalid_argument("keys must not be empty");
+    std::vector<std::int32_t> a(static_cast<std::size_t>(keys.size)), b(a.size());
+    assign(before, keys, a.data(), threads);
+    assign(after, keys, b.data(), threads);
+    std::int64_t moved = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) moved += a[i] != b[i];
+    return static_cast<double>(moved) / static_cast<double>(keys.size);
+}
+
+double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream& stream, int threads) {
+    stream.validate();
+    if (before.sequential() || after.sequential()) {
+        const auto all = materialize(stream);
+        const Keys keys = Keys::of_ints(all.data(), stream.count);
+        std::vector<std::int32_t> a(all.size()), b(all.size());
+        assign(before, keys, a.data(), threads);
+        assign(after, keys, b.data(), threads);
+        double moved = 0, total = 0;
+        for (std::int64_t r = 0; r < stream.count; ++r) {
+            const double w = stream.weighted() ? std::pow(static_cast<double>(r + 1), -stream.exponent) : 1.0;
+            total += w;
+            if (a[static_cast<std::size_t>(r)] != b[static_cast<std::size_t>(r)]) moved += w;
+        }
+        return moved / total;
+    }
+    std::vector<double> moved(static_cast<std::size_t>(stream.chunks()), 0.0), total(moved.size(), 0.0);
+    for_each_chunk(stream, threads, [&](std::int64_t c, const std::vector<std::uint64_t>& keys,
+                                        const std::vector<double>& weights) {
+        const auto m = static_cast<std::int64_t>(keys.size());
+        const Keys k = Keys::of_ints(keys.data(), m);
+        std::vector<std::int32_t> a(keys.size()), b(keys.size());
+        before.assign_range(k, 0, m, a.data());
+        after.assign_range(k, 0, m, b.data());
+        double mv = 0, tot = 0;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            const double w = weights.empty() ? 1.0 : weights[i];
+            tot += w;
+            if (a[i] != b[i]) mv += w;
+        }
+        moved[static_cast<std::size_t>(c)] = mv;
+        total[static_cast<std::size_t>(c)] = tot;
+    });
+    double mv = 0, tot = 0;
+    for (std::size_t c = 0; c < moved.size(); ++c) {
+        mv += moved[c];
+        tot += total[c];
+    }
+    return mv / tot;
+}
+
+BalanceStats balance(const std::vector<double>& loads, const std::vector<double>& nominal, bool weighted) {
+    if (loads.empty() || loads.size() != nominal.size()) throw std::invalid_argument("loads and nominal shares must match");
+    BalanceStats r;
+    r.loads = loads;
+    r.nominal = nominal;
+    const double n = static_cast<double>(loads.size());
+    const double total = std::accumulate(loads.begin(), loads.end(), 0.0);
+    if (!(total > 0)) throw std::invalid_argument("keys must not be empty");
+    const double mean = total / n;
+    double var = 0;
+    for (double x : loads) var += (x - mean) * (x - mean);
+    var /= n;
+    r.shares.resize(loads.size());
+    for (std::size_t i = 0; i < loads.size(); ++i) r.shares[i] = loads[i] / total;
+    r.max_over_mean = *std::max_element(loads.begin(), loads.end()) / mean;
+    r.cv = std::sqrt(var) / mean;
+    r.hottest_share = *std::max_element(r.shares.begin(), r.shares.end());
+    if (weighted || loads.size() < 2) {
+        r.chi_square = std::numeric_limits<double>::quiet_NaN();
+        r.p_value = std::numeric_limits<double>::quiet_NaN();
+        return r;
+    }
+    double chi2 = 0;
+    for (std::size_t i = 0; i < loads.size(); ++i) {
+        const double e = total * nominal[i];
+        chi2 += (loads[i] - e) * (loads[i] - e) / e;
+    }
+    r.chi_square = chi2;
+    const boost::math::chi_squared_distribution<double, math_policy> dist(n - 1.0);
+    const double lower = boost::math::cdf(dist, chi2);
+    const double upper = boost::math::cdf(boost::math::complement(dist, chi2));
+    r.p_value = std::min(1.0, 2.0 * std::min(lower, upper));
+    return r;
+}
+
+}  // namespace scalemodel::hashing
