@@ -148,7 +148,17 @@ void register_hashing(py::module_& m) {
     m.def("jump", [](const u64_array& keys, std::int64_t buckets, int threads) {
         check_count("buckets", buckets, 1, INT32_MAX);
         const auto b = static_cast<std::int32_t>(buckets);
-        return per_key<std::int32_t>(keys, threads, [b](const hs::Keys& k, std::int64_t i) { return hs::jump_hash(k.ints[i], b); });
+        py::array_t<std::int32_t> out(keys.size());
+        std::int32_t* o = out.mutable_data();
+        const std::uint64_t* k = keys.data();
+        const std::int64_t n = keys.size();
+        py::gil_scoped_release release;
+        constexpr std::int64_t block = 1 << 14;
+        parallel_for((n + block - 1) / block, threads, [&](std::int64_t c) {
+            const std::int64_t begin = c * block, end = std::min(n, begin + block);
+            hs::jump_hash_batch(k + begin, end - begin, b, o + begin);
+        });
+        return out;
     }, py::arg("keys"), py::arg("buckets"), py::arg("threads") = 0);
     m.def("kafka_partition", [](const py::object& keys, std::int64_t partitions, int threads) {
         const hs::KafkaPartitioner s(partitions);

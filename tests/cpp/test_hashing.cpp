@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "scalemodel/core/random.hpp"
 #include "scalemodel/hashing/analysis.hpp"
 #include "scalemodel/hashing/hash_functions.hpp"
 #include "scalemodel/hashing/placement.hpp"
@@ -99,4 +100,15 @@ TEST(Hashing, StreamLoadsIndependentOfThreads) {
     EXPECT_EQ(h::node_loads(j, s, 1), h::node_loads(j, s, 3));
     s.kind = "zipf";
     EXPECT_EQ(h::node_loads(j, s, 1), h::node_loads(j, s, 3));
+}
+
+TEST(Hashing, JumpBatchEqualsScalar) {
+    std::vector<std::uint64_t> keys(1003);
+    scalemodel::Rng rng(11);
+    for (auto& k : keys) k = rng();
+    for (std::int32_t buckets : {1, 2, 7, 1000, 100001}) {
+        std::vector<std::int32_t> out(keys.size());
+        h::jump_hash_batch(keys.data(), static_cast<std::int64_t>(keys.size()), buckets, out.data());
+        for (std::size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(out[i], h::jump_hash(keys[i], buckets));
+    }
 }

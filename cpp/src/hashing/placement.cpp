@@ -227,7 +227,12 @@ std::vector<double> Ring::arc_shares() const {
 Jump::Jump(std::int64_t nodes) : n_(static_cast<std::int32_t>(check_count("nodes", nodes, 1, INT32_MAX))) {}
 
 void Jump::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
-    for (std::int64_t i = begin; i < end; ++i) out[i - begin] = jump_hash(key_hash(keys, i), n_);
+    std::uint64_t hashes[256];
+    for (std::int64_t lo = begin; lo < end; lo += 256) {
+        const std::int64_t hi = std::min(end, lo + 256);
+        for (std::int64_t i = lo; i < hi; ++i) hashes[i - lo] = key_hash(keys, i);
+        jump_hash_batch(hashes, hi - lo, n_, out + (lo - begin));
+    }
 }
 
 // --- Rendezvous ----------------------------------------------------------------------
