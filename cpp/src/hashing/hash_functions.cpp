@@ -177,10 +177,16 @@ std::array<unsigned char, 16> md5(std::string_view data) {
     struct CtxFree {
         void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
     };
+    // The algorithm is fetched once: EVP_md5() makes OpenSSL 3 look the provider up again
+    // on every EVP_DigestInit_ex, which costs more than hashing a short key.
+    static const EVP_MD* const kMd5 = [] {
+        const EVP_MD* md = EVP_MD_fetch(nullptr, "MD5", nullptr);
+        return md != nullptr ? md : EVP_md5();
+    }();
     thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
     std::array<unsigned char, 16> out{};
     unsigned int len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1 ||
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), kMd5, nullptr) != 1 ||
         EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
         EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != 16) {
         throw std::runtime_error("OpenSSL MD5 failed");
