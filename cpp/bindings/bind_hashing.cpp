@@ -208,6 +208,12 @@ void register_hashing(py::module_& m) {
         .def("with_added_node", &hs::RedisCluster::with_added_node)
         .def("slot_owner", &hs::RedisCluster::slot_owner);
 
+    py::class_<hs::CassandraRing, hs::Scheme, std::shared_ptr<hs::CassandraRing>>(m, "CassandraRing")
+        .def(py::init<std::int64_t, std::int64_t, std::uint64_t>(), py::arg("nodes"), py::arg("num_tokens"), py::arg("seed"))
+        .def("arc_shares", &hs::CassandraRing::arc_shares)
+        .def("tokens", &hs::CassandraRing::tokens)
+        .def("token_owners", &hs::CassandraRing::token_owners);
+
     // --- analysis ------------------------------------------------------------------------
     m.def("loads", [](const hs::Scheme& s, const py::object& keys, int threads) {
         return with_keys(keys, [&](const hs::Keys& k) { return hs::node_loads(s, k, threads); });

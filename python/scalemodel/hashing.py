@@ -27,6 +27,7 @@ from scalemodel import _core
 __all__ = [
     "Balance",
     "BoundedLoad",
+    "Cassandra",
     "Jump",
     "Kafka",
     "KeyStream",
@@ -434,6 +435,31 @@ class RedisCluster(Scheme):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (RedisCluster, (list(self.names), self._slot_owner))
+
+
+class Cassandra(Scheme):
+    """Cassandra's token ring: ``num_tokens`` random tokens per node (default 256, the default
+    before Cassandra 4.0; 16 since), keys placed by their Murmur3Partitioner token.
+
+    A partition key belongs to the node holding the first token >= its token, wrapping
+    around. Node i's tokens come from (seed, i), so nodes keep their tokens when one joins.
+    """
+
+    def __init__(self, nodes: Any, num_tokens: int = 256, seed: int = 0) -> None:
+        names = _names(nodes)
+        t = _whole("num_tokens", num_tokens, 1, 1 << 16)
+        sd = _whole("seed", seed, 0, 2**64 - 1)
+        self._init(_h.CassandraRing(len(names), t, sd), names, num_tokens=num_tokens, seed=seed)
+
+    def arc_shares(self) -> np.ndarray:
+        """Exact fraction of the token range each node owns."""
+        return np.asarray(self._impl.arc_shares())
+
+    def tokens(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted tokens (int64) and the node index holding each."""
+        return np.asarray(self._impl.tokens(), dtype=np.int64), np.asarray(
+            self._impl.token_owners(), dtype=np.int32
+        )
 
 
 # --- analysis -----------------------------------------------------------------------------

@@ -316,3 +316,20 @@ def test_bad_input_names_the_parameter() -> None:
         h.balance("ring", np.arange(3))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="threads"):
         h.redis_slot(["a"], threads=-1)
+
+
+def test_cassandra_ring_places_by_first_token_at_or_after() -> None:
+    """Independent placement: NumPy searchsorted over the ring's tokens with the partition
+    keys' tokens, wrapping past the last token; node shares are the owned token ranges."""
+    ring = h.Cassandra(6, num_tokens=16, seed=4)
+    tokens, owners = ring.tokens()
+    assert tokens.size == 96 and np.all(np.diff(tokens) > 0)
+    keys = random_strings(20_000, RNG_SEED + 5)
+    pos = np.searchsorted(tokens, h.cassandra_token(keys), side="left")
+    pos[pos == tokens.size] = 0
+    np.testing.assert_array_equal(ring.assign(keys), owners[pos])
+    assert ring.arc_shares().sum() == pytest.approx(1.0, abs=1e-12)
+    grown = ring.resized(7)
+    m = h.movement(ring, grown, h.KeyStream("uniform", 200_000, seed=2))
+    new_share = grown.arc_shares()[6]
+    assert m.fraction == pytest.approx(new_share, abs=5 * np.sqrt(new_share * (1 - new_share) / 200_000))

@@ -18,16 +18,25 @@ namespace {
 
 constexpr std::int64_t kMaterializeLimit = std::int64_t{1} << 27;
 
-// Runs body(chunk, keys, weights) over the stream's chunks in parallel; partial results
-// are kept per chunk and combined in chunk order by the caller, so sums are reproducible.
-template <class F>
-void for_each_chunk(const KeyStream& s, int threads, F&& body) {
-    parallel_for(s.chunks(), threads, [&](std::int64_t c) {
-        std::vector<std::uint64_t> keys;
-        std::vector<double> weights;
-        s.fill(c, keys, weights);
-        body(c, keys, weights);
-    });
+// Runs body(chunk, keys, weights, slot) over the stream's chunks in parallel, in groups of
+// kGroup chunks; each chunk fills its own slot and combine(slot) is called in chunk order
+// after each group. Sums are therefore reproducible on any thread count, and memory stays
+// bounded by one group's slots however long the stream is.
+constexpr std::int64_t kGroup = 256;
+
+template <class T, class Body, class Combine>
+void reduce_chunks(const KeyStream& s, int threads, Body&& body, Combine&& combine) {
+    std::vector<T> slots(static_cast<std::size_t>(kGroup));
+    for (std::int64_t g0 = 0; g0 < s.chunks(); g0 += kGroup) {
+        const std::int64_t g1 = std::min(s.chunks(), g0 + kGroup);
+        parallel_for(g1 - g0, threads, [&](std::int64_t i) {
+            std::vector<std::uint64_t> keys;
+            std::vector<double> weights;
+            s.fill(g0 + i, keys, weights);
+            body(keys, weights, slots[static_cast<std::size_t>(i)]);
+        });
+        for (std::int64_t i = 0; i < g1 - g0; ++i) combine(slots[static_cast<std::size_t>(i)]);
+    }
 }
 
 std::vector<std::uint64_t> materialize(const KeyStream& s) {
@@ -102,20 +111,19 @@ std::vector<double> node_loads(const Scheme& scheme, const KeyStream& stream, in
         for (auto o : out) load[static_cast<std::size_t>(o)] += 1.0;
         return load;
     }
-    std::vector<std::vector<double>> partial(static_cast<std::size_t>(stream.chunks()));
-    for_each_chunk(stream, threads, [&](std::int64_t c, const std::vector<std::uint64_t>& keys,
-                                        const std::vector<double>& weights) {
-        std::vector<std::int32_t> out(keys.size());
-        scheme.assign_range(Keys::of_ints(keys.data(), static_cast<std::int64_t>(keys.size())), 0,
-                            static_cast<std::int64_t>(keys.size()), out.data());
-        std::vector<double> load(n, 0.0);
-        for (std::size_t i = 0; i < out.size(); ++i) load[static_cast<std::size_t>(out[i])] += weights.empty() ? 1.0 : weights[i];
-        partial[static_cast<std::size_t>(c)] = std::move(load);
-    });
     std::vector<double> total(n, 0.0);
-    for (const auto& p : partial) {
-        for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
-    }
+    reduce_chunks<std::vector<double>>(
+        stream, threads,
+        [&](const std::vector<std::uint64_t>& keys, const std::vector<double>& weights, std::vector<double>& load) {
+            std::vector<std::int32_t> out(keys.size());
+            scheme.assign_range(Keys::of_ints(keys.data(), static_cast<std::int64_t>(keys.size())), 0,
+                                static_cast<std::int64_t>(keys.size()), out.data());
+            load.assign(n, 0.0);
+            for (std::size_t i = 0; i < out.size(); ++i) load[static_cast<std::size_t>(out[i])] += weights.empty() ? 1.0 : weights[i];
+        },
+        [&](const std::vector<double>& load) {
+            for (std::size_t i = 0; i < n; ++i) total[i] += load[i];
+        });
     return total;
 }
 
@@ -145,28 +153,29 @@ double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream
         }
         return moved / total;
     }
-    std::vector<double> moved(static_cast<std::size_t>(stream.chunks()), 0.0), total(moved.size(), 0.0);
-    for_each_chunk(stream, threads, [&](std::int64_t c, const std::vector<std::uint64_t>& keys,
-                                        const std::vector<double>& weights) {
-        const auto m = static_cast<std::int64_t>(keys.size());
-        const Keys k = Keys::of_ints(keys.data(), m);
-        std::vector<std::int32_t> a(keys.size()), b(keys.size());
-        before.assign_range(k, 0, m, a.data());
-        after.assign_range(k, 0, m, b.data());
-        double mv = 0, tot = 0;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            const double w = weights.empty() ? 1.0 : weights[i];
-            tot += w;
-            if (a[i] != b[i]) mv += w;
-        }
-        moved[static_cast<std::size_t>(c)] = mv;
-        total[static_cast<std::size_t>(c)] = tot;
-    });
+    struct MovedTotal {
+        double moved = 0, total = 0;
+    };
     double mv = 0, tot = 0;
-    for (std::size_t c = 0; c < moved.size(); ++c) {
-        mv += moved[c];
-        tot += total[c];
-    }
+    reduce_chunks<MovedTotal>(
+        stream, threads,
+        [&](const std::vector<std::uint64_t>& keys, const std::vector<double>& weights, MovedTotal& slot) {
+            const auto m = static_cast<std::int64_t>(keys.size());
+            const Keys k = Keys::of_ints(keys.data(), m);
+            std::vector<std::int32_t> a(keys.size()), b(keys.size());
+            before.assign_range(k, 0, m, a.data());
+            after.assign_range(k, 0, m, b.data());
+            slot = MovedTotal{};
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                const double w = weights.empty() ? 1.0 : weights[i];
+                slot.total += w;
+                if (a[i] != b[i]) slot.moved += w;
+            }
+        },
+        [&](const MovedTotal& slot) {
+            mv += slot.moved;
+            tot += slot.total;
+        });
     return mv / tot;
 }
 

@@ -7,6 +7,7 @@
 
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/parallel.hpp"
+#include "scalemodel/core/random.hpp"
 #include "scalemodel/hashing/hash_functions.hpp"
 
 namespace scalemodel::hashing {
@@ -127,7 +128,9 @@ Ring::Ring(std::vector<std::string> names, std::int64_t vnodes, std::vector<doub
         }
     }
     const std::int64_t total_points = std::accumulate(ks.begin(), ks.end(), std::int64_t{0}) * (ketama_ ? 4 : 1);
-    if (total_points > (std::int64_t{1} << 27)) throw std::invalid_argument("vnodes x nodes must be <= 2^27 points");
+    if (total_points > (std::int64_t{1} << 24)) {
+        throw std::invalid_argument("vnodes x nodes must be at most 2^24 ring points, got " + std::to_string(total_points));
+    }
     if (total_points == 0) throw std::invalid_argument("vnodes is too small: no node gets a point on the ring");
     // (position, insertion order, owner)
     struct P {
@@ -459,6 +462,48 @@ void KafkaPartitioner::assign_range(const Keys& keys, std::int64_t begin, std::i
     for (std::int64_t i = begin; i < end; ++i) {
         out[i - begin] = keys.strings ? kafka_partition(keys.str(i), n_) : kafka_partition(big_endian(keys.ints[i]), n_);
     }
+}
+
+// --- CassandraRing -------------------------------------------------------------------
+CassandraRing::CassandraRing(std::int64_t nodes, std::int64_t num_tokens, std::uint64_t seed)
+    : n_(static_cast<std::int32_t>(check_count("nodes", nodes, 1, kMaxNodes))) {
+    check_count("num_tokens", num_tokens, 1, 1 << 16);
+    if (nodes * num_tokens > (std::int64_t{1} << 24)) throw std::invalid_argument("nodes x num_tokens must be at most 2^24");
+    std::vector<std::pair<std::int64_t, std::int32_t>> t;
+    t.reserve(static_cast<std::size_t>(nodes * num_tokens));
+    for (std::int32_t i = 0; i < n_; ++i) {
+        Rng rng(seed, static_cast<std::uint64_t>(i));
+        for (std::int64_t j = 0; j < num_tokens; ++j) t.emplace_back(static_cast<std::int64_t>(rng()), i);
+    }
+    std::sort(t.begin(), t.end());  // a duplicate token goes to the lower node index
+    for (const auto& [tok, node] : t) {
+        if (!tokens_.empty() && tokens_.back() == tok) continue;
+        tokens_.push_back(tok);
+        owners_.push_back(node);
+    }
+}
+
+void CassandraRing::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
+    for (std::int64_t i = begin; i < end; ++i) {
+        const std::int64_t t = keys.strings ? cassandra_token(keys.str(i)) : cassandra_token(big_endian(keys.ints[i]));
+        auto it = std::lower_bound(tokens_.begin(), tokens_.end(), t);
+        out[i - begin] = owners_[it == tokens_.end() ? 0 : static_cast<std::size_t>(it - tokens_.begin())];
+    }
+}
+
+std::vector<double> CassandraRing::arc_shares() const {
+    std::vector<long double> arc(static_cast<std::size_t>(n_), 0.0L);
+    const std::size_t m = tokens_.size();
+    const long double space = 18446744073709551616.0L;
+    for (std::size_t k = 0; k < m; ++k) {
+        // (previous token, token] belongs to the token's owner; the first also takes the wrap.
+        const std::uint64_t len = k == 0 ? static_cast<std::uint64_t>(tokens_[0]) - static_cast<std::uint64_t>(tokens_[m - 1])
+                                         : static_cast<std::uint64_t>(tokens_[k]) - static_cast<std::uint64_t>(tokens_[k - 1]);
+        arc[static_cast<std::size_t>(owners_[k])] += m == 1 ? space : static_cast<long double>(len);
+    }
+    std::vector<double> s(arc.size());
+    for (std::size_t i = 0; i < arc.size(); ++i) s[i] = static_cast<double>(arc[i] / space);
+    return s;
 }
 
 }  // namespace scalemodel::hashing

@@ -204,6 +204,25 @@ private:
     std::int32_t n_;
 };
 
+// Cassandra's token ring: node i holds num_tokens random tokens (Cassandra's random vnode
+// allocation; num_tokens was 256 by default before 4.0, 16 since), drawn from Rng(seed, i) so
+// a node keeps its tokens when others join. A partition key belongs to the node holding the
+// first token >= the key's Murmur3Partitioner token, wrapping around (integer keys as bigint).
+class CassandraRing final : public Scheme {
+public:
+    CassandraRing(std::int64_t nodes, std::int64_t num_tokens, std::uint64_t seed);
+    std::int32_t nodes() const override { return n_; }
+    void assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const override;
+    std::vector<double> arc_shares() const;
+    const std::vector<std::int64_t>& tokens() const { return tokens_; }
+    const std::vector<std::int32_t>& token_owners() const { return owners_; }
+
+private:
+    std::int32_t n_;
+    std::vector<std::int64_t> tokens_;  // sorted
+    std::vector<std::int32_t> owners_;
+};
+
 // A string or integer key as the modelled clients serialize it.
 std::string decimal(std::uint64_t key);
 std::string big_endian(std::uint64_t key);
