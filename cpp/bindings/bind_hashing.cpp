@@ -224,15 +224,17 @@ void register_hashing(py::module_& m) {
         py::gil_scoped_release release;
         return hs::node_loads(s, st, threads);
     }, py::arg("scheme"), py::arg("kind"), py::arg("count"), py::arg("seed"), py::arg("start"), py::arg("exponent"), py::arg("threads") = 0);
-    m.def("moved", [](const hs::Scheme& a, const hs::Scheme& b, const py::object& keys, int threads) {
-        return with_keys(keys, [&](const hs::Keys& k) { return hs::moved_fraction(a, b, k, threads); });
-    }, py::arg("before"), py::arg("after"), py::arg("keys"), py::arg("threads") = 0);
+    m.def("moved", [](const hs::Scheme& a, const hs::Scheme& b, const py::object& keys, int threads,
+                      const hs::NodeIds& ids_a, const hs::NodeIds& ids_b) {
+        return with_keys(keys, [&](const hs::Keys& k) { return hs::moved_fraction(a, b, k, threads, ids_a, ids_b); });
+    }, py::arg("before"), py::arg("after"), py::arg("keys"), py::arg("threads"), py::arg("ids_before"), py::arg("ids_after"));
     m.def("stream_moved", [](const hs::Scheme& a, const hs::Scheme& b, const std::string& kind, std::int64_t count,
-                             std::uint64_t seed, std::uint64_t start, double exponent, int threads) {
+                             std::uint64_t seed, std::uint64_t start, double exponent, int threads,
+                             const hs::NodeIds& ids_a, const hs::NodeIds& ids_b) {
         const auto st = make_stream(kind, count, seed, start, exponent);
         py::gil_scoped_release release;
-        return hs::moved_fraction(a, b, st, threads);
-    }, py::arg("before"), py::arg("after"), py::arg("kind"), py::arg("count"), py::arg("seed"), py::arg("start"), py::arg("exponent"), py::arg("threads") = 0);
+        return hs::moved_fraction(a, b, st, threads, ids_a, ids_b);
+    }, py::arg("before"), py::arg("after"), py::arg("kind"), py::arg("count"), py::arg("seed"), py::arg("start"), py::arg("exponent"), py::arg("threads"), py::arg("ids_before"), py::arg("ids_after"));
     m.def("balance", [](const std::vector<double>& loads, const std::vector<double>& nominal, bool weighted) {
         const hs::BalanceStats r = hs::balance(loads, nominal, weighted);
         py::dict out;

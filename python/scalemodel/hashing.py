@@ -577,17 +577,26 @@ class Movement:
 
 
 def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> Movement:
-    """Fraction of ``keys`` whose node differs between ``before`` and ``after``."""
+    """Fraction of ``keys`` whose node differs between ``before`` and ``after``.
+
+    Nodes are matched by name, so adding, removing (anywhere in the list) or reweighting
+    nodes are all compared fairly; the optimum is the share the nodes gain, by name.
+    """
     _check_scheme("before", before)
     _check_scheme("after", after)
     t = _threads(threads)
+    ids: dict[str, int] = {}
+    for name in (*before.names, *after.names):
+        ids.setdefault(name, len(ids))
+    ids_a = [ids[n] for n in before.names]
+    ids_b = [ids[n] for n in after.names]
     if isinstance(keys, KeyStream):
-        frac = _h.stream_moved(before._impl, after._impl, *keys._args(), t)
+        frac = _h.stream_moved(before._impl, after._impl, *keys._args(), t, ids_a, ids_b)
     else:
-        frac = _h.moved(before._impl, after._impl, _keys(keys), t)
-    a, b = before.nominal_shares(), after.nominal_shares()
-    n = max(a.size, b.size)
-    a, b = np.pad(a, (0, n - a.size)), np.pad(b, (0, n - b.size))
+        frac = _h.moved(before._impl, after._impl, _keys(keys), t, ids_a, ids_b)
+    a, b = np.zeros(len(ids)), np.zeros(len(ids))
+    a[ids_a] = before.nominal_shares()
+    b[ids_b] = after.nominal_shares()
     optimum = float(np.clip(b - a, 0, None).sum())
     return Movement(float(frac), optimum, before.nodes, after.nodes)
 

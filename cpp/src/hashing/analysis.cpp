@@ -63,6 +63,18 @@ std::vector<double> zipf_weights_total(const KeyStream& s, std::vector<std::int3
     return load;
 }
 
+NodeIds identities(const Scheme& s, const NodeIds& ids, const char* name) {
+    if (ids.empty()) {
+        NodeIds out(static_cast<std::size_t>(s.nodes()));
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int32_t>(i);
+        return out;
+    }
+    if (ids.size() != static_cast<std::size_t>(s.nodes())) {
+        throw std::invalid_argument(std::string(name) + " must have one entry per node");
+    }
+    return ids;
+}
+
 }  // namespace
 
 void KeyStream::validate() const {
@@ -127,18 +139,22 @@ std::vector<double> node_loads(const Scheme& scheme, const KeyStream& stream, in
     return total;
 }
 
-double moved_fraction(const Scheme& before, const Scheme& after, const Keys& keys, int threads) {
+double moved_fraction(const Scheme& before, const Scheme& after, const Keys& keys, int threads, const NodeIds& ids_before,
+                      const NodeIds& ids_after) {
+    const NodeIds ib = identities(before, ids_before, "ids_before"), ia = identities(after, ids_after, "ids_after");
     if (keys.size == 0) throw std::invalid_argument("keys must not be empty");
     std::vector<std::int32_t> a(static_cast<std::size_t>(keys.size)), b(a.size());
     assign(before, keys, a.data(), threads);
     assign(after, keys, b.data(), threads);
     std::int64_t moved = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) moved += a[i] != b[i];
+    for (std::size_t i = 0; i < a.size(); ++i) moved += ib[static_cast<std::size_t>(a[i])] != ia[static_cast<std::size_t>(b[i])];
     return static_cast<double>(moved) / static_cast<double>(keys.size);
 }
 
-double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream& stream, int threads) {
+double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream& stream, int threads,
+                      const NodeIds& ids_before, const NodeIds& ids_after) {
     stream.validate();
+    const NodeIds ib = identities(before, ids_before, "ids_before"), ia = identities(after, ids_after, "ids_after");
     if (before.sequential() || after.sequential()) {
         const auto all = materialize(stream);
         const Keys keys = Keys::of_ints(all.data(), stream.count);
@@ -149,7 +165,9 @@ double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream
         for (std::int64_t r = 0; r < stream.count; ++r) {
             const double w = stream.weighted() ? std::pow(static_cast<double>(r + 1), -stream.exponent) : 1.0;
             total += w;
-            if (a[static_cast<std::size_t>(r)] != b[static_cast<std::size_t>(r)]) moved += w;
+            if (ib[static_cast<std::size_t>(a[static_cast<std::size_t>(r)])] != ia[static_cast<std::size_t>(b[static_cast<std::size_t>(r)])]) {
+                moved += w;
+            }
         }
         return moved / total;
     }
@@ -169,7 +187,7 @@ double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream
             for (std::size_t i = 0; i < keys.size(); ++i) {
                 const double w = weights.empty() ? 1.0 : weights[i];
                 slot.total += w;
-                if (a[i] != b[i]) slot.moved += w;
+                if (ib[static_cast<std::size_t>(a[i])] != ia[static_cast<std::size_t>(b[i])]) slot.moved += w;
             }
         },
         [&](const MovedTotal& slot) {

@@ -128,7 +128,12 @@ def md5_prefix64(
     keys: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0
 ) -> numpy.typing.NDArray[numpy.uint64]: ...
 def moved(
-    before: Scheme, after: Scheme, keys: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0
+    before: Scheme,
+    after: Scheme,
+    keys: typing.Any,
+    threads: typing.SupportsInt | typing.SupportsIndex,
+    ids_before: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
+    ids_after: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
 ) -> float: ...
 def redis_slot(
     keys: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0
@@ -150,7 +155,9 @@ def stream_moved(
     seed: typing.SupportsInt | typing.SupportsIndex,
     start: typing.SupportsInt | typing.SupportsIndex,
     exponent: typing.SupportsFloat | typing.SupportsIndex,
-    threads: typing.SupportsInt | typing.SupportsIndex = 0,
+    threads: typing.SupportsInt | typing.SupportsIndex,
+    ids_before: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
+    ids_after: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
 ) -> float: ...
 def xxh64(
     keys: typing.Any,

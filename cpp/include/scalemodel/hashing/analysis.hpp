@@ -34,9 +34,15 @@ struct KeyStream {
 std::vector<double> node_loads(const Scheme& scheme, const Keys& keys, int threads = 0);
 std::vector<double> node_loads(const Scheme& scheme, const KeyStream& stream, int threads = 0);
 
+// Node identities: ids[i] names node i of a scheme, so that schemes whose node lists differ
+// (a node removed from the middle) compare nodes, not positions. Empty: ids[i] = i.
+using NodeIds = std::vector<std::int32_t>;
+
 // Fraction of keys (or of popularity weight) whose node differs between two schemes.
-double moved_fraction(const Scheme& before, const Scheme& after, const Keys& keys, int threads = 0);
-double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream& stream, int threads = 0);
+double moved_fraction(const Scheme& before, const Scheme& after, const Keys& keys, int threads = 0,
+                      const NodeIds& ids_before = {}, const NodeIds& ids_after = {});
+double moved_fraction(const Scheme& before, const Scheme& after, const KeyStream& stream, int threads = 0,
+                      const NodeIds& ids_before = {}, const NodeIds& ids_after = {});
 
 struct BalanceStats {
     std::vector<double> loads;   // keys or popularity weight per node
