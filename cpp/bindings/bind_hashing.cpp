@@ -190,7 +190,21 @@ void register_hashing(py::module_& m) {
         .def(py::init<std::vector<std::string>, std::int64_t, std::vector<double>, const std::string&>(), py::arg("names"),
              py::arg("vnodes"), py::arg("weights"), py::arg("mode"))
         .def("arc_shares", &hs::Ring::arc_shares)
-        .def("points_per_node", &hs::Ring::points_per_node);
+        .def("points_per_node", &hs::Ring::points_per_node)
+        .def("locate", [](const hs::Ring& r, const py::object& keys) {
+            // Each key's ring position and the point it lands on.
+            py::ssize_t n = py::isinstance<PackedKeys>(keys) ? keys.cast<const PackedKeys&>().size() : keys.cast<u64_array>().size();
+            py::array_t<std::uint64_t> pos(n), point(n);
+            std::uint64_t *p = pos.mutable_data(), *q = point.mutable_data();
+            with_keys(keys, [&](const hs::Keys& k) {
+                for (std::int64_t i = 0; i < k.size; ++i) {
+                    p[i] = r.position(k, i);
+                    q[i] = r.point_at(r.successor(p[i]));
+                }
+                return 0;
+            });
+            return py::make_tuple(pos, point);
+        }, py::arg("keys"));
     py::class_<hs::Rendezvous, hs::Scheme, std::shared_ptr<hs::Rendezvous>>(m, "Rendezvous")
         .def(py::init<std::vector<std::string>, std::vector<double>>(), py::arg("names"), py::arg("weights"));
     py::class_<hs::Maglev, hs::Scheme, std::shared_ptr<hs::Maglev>>(m, "Maglev")

@@ -321,15 +321,17 @@ class Ring(Scheme):
     exactly: node i gets floor(vnodes x nodes x weight_i / sum(weights)) MD5 digests of
     ``"<name>-<j>"``, four 32-bit little-endian points per digest (vnodes default 40, whole
     weights), and a key goes to the first point strictly after the first four bytes of its
-    MD5. weights: one positive number per node (default all 1).
+    MD5. mode ``"libketama"``: libketama's own continuum, which differs from uhashring's only
+    in rounding the digest count in float and in sending a key that hits a point exactly to
+    that point. weights: one positive number per node (default all 1).
     """
 
     def __init__(
         self, nodes: Any, vnodes: int | None = None, weights: Any = None, mode: str = "consistent"
     ) -> None:
         names = _names(nodes)
-        if mode not in ("consistent", "ketama"):
-            raise ValueError(f"mode must be 'consistent' or 'ketama', got {mode!r}")
+        if mode not in ("consistent", "ketama", "libketama"):
+            raise ValueError(f"mode must be 'consistent', 'ketama' or 'libketama', got {mode!r}")
         v = (150 if mode == "consistent" else 40) if vnodes is None else _whole("vnodes", vnodes, 1, 1 << 20)
         w = _weights(weights, len(names))
         self._init(_h.Ring(names, v, w, mode), names, vnodes=vnodes, weights=weights, mode=mode)
@@ -339,8 +341,13 @@ class Ring(Scheme):
         return np.asarray(self._impl.arc_shares())
 
     def points_per_node(self) -> np.ndarray:
-        """Ring points each node holds (virtual nodes; x4 in ketama mode)."""
+        """Ring points each node holds (virtual nodes; x4 in ketama modes)."""
         return np.asarray(self._impl.points_per_node())
+
+    def locate(self, keys: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's ring position and the ring point it lands on (uint64 arrays)."""
+        pos, point = self._impl.locate(_keys(keys))
+        return np.asarray(pos), np.asarray(point)
 
 
 class Rendezvous(Scheme):

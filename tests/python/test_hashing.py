@@ -391,3 +391,26 @@ def test_growth_moves_one_over_n_plus_one(kind: type) -> None:
             assert m.fraction == pytest.approx(p, abs=5 * np.sqrt(p * (1 - p) / keys.count))
         else:
             assert m.fraction == pytest.approx(p, rel=0.3)
+
+
+def test_libketama_own_test_output() -> None:
+    """libketama's test harness (libketama/test.sh in RJ/ketama): with its ketama.servers file,
+    the lines "<key hash> <continuum point> <server>" for the keys "0".."999999", after the
+    (empty) error line, have MD5 5672b131391f5aa2b280936aec1eea74."""
+    servers = {
+        "10.0.1.1:11211": 600,
+        "10.0.1.2:11211": 300,
+        "10.0.1.3:11211": 200,
+        "10.0.1.4:11211": 350,
+        "10.0.1.5:11211": 1000,
+        "10.0.1.6:11211": 800,
+        "10.0.1.7:11211": 950,
+        "10.0.1.8:11211": 100,
+    }
+    names = list(servers)
+    ring = h.Ring(names, weights=list(servers.values()), mode="libketama")
+    keys = np.arange(1_000_000, dtype=np.uint64)  # decimal text, as libketama's sprintf("%d")
+    pos, point = ring.locate(keys)
+    node = np.array(names)[ring.assign(keys)]
+    text = "\n" + "".join(f"{a} {b} {c}\n" for a, b, c in zip(pos.tolist(), point.tolist(), node.tolist()))
+    assert hashlib.md5(text.encode()).hexdigest() == "5672b131391f5aa2b280936aec1eea74"

@@ -101,10 +101,11 @@ void Modulo::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end
 Ring::Ring(std::vector<std::string> names, std::int64_t vnodes, std::vector<double> weights, const std::string& mode)
     : names_(std::move(names)) {
     check_names(names_);
-    if (mode != "consistent" && mode != "ketama") {
-        throw std::invalid_argument("mode must be 'consistent' or 'ketama', got '" + mode + "'");
+    if (mode != "consistent" && mode != "ketama" && mode != "libketama") {
+        throw std::invalid_argument("mode must be 'consistent', 'ketama' or 'libketama', got '" + mode + "'");
     }
-    ketama_ = mode == "ketama";
+    ketama_ = mode != "consistent";
+    strictly_after_ = mode == "ketama";
     check_count("vnodes", vnodes, 1, 1 << 20);
     weights_ = checked_weights(std::move(weights), names_.size());
     const auto n = static_cast<std::int64_t>(names_.size());
@@ -120,7 +121,15 @@ Ring::Ring(std::vector<std::string> names, std::int64_t vnodes, std::vector<doub
             total += static_cast<std::int64_t>(w);
         }
         for (std::size_t i = 0; i < ks.size(); ++i) {
-            ks[i] = vnodes * n * static_cast<std::int64_t>(weights_[i]) / total;
+            if (strictly_after_) {
+                // uhashring: (vnodes x nodes x weight) // sum(weights), in integers.
+                ks[i] = vnodes * n * static_cast<std::int64_t>(weights_[i]) / total;
+            } else {
+                // libketama: floorf(pct x 40.0 x nodes) with pct = (float)weight / (float)total.
+                const float pct = static_cast<float>(weights_[i]) / static_cast<float>(total);
+                ks[i] = static_cast<std::int64_t>(
+                    std::floor(static_cast<float>(static_cast<double>(pct) * static_cast<double>(vnodes) * static_cast<double>(static_cast<float>(n)))));
+            }
         }
     } else {
         for (std::size_t i = 0; i < ks.size(); ++i) {
@@ -185,11 +194,12 @@ void Ring::build_index() {
 }
 
 std::int64_t Ring::successor(std::uint64_t h) const noexcept {
-    // consistent: first point >= h; ketama: first point > h (Python's bisect_right).
+    // consistent and libketama: first point >= h; ketama (uhashring): first point > h
+    // (Python's bisect_right).
     const int shift = ketama_ ? 16 : 48;
     const std::uint64_t b = h >> shift;
     auto first = points_.begin() + bucket_[b], last = points_.begin() + bucket_[b + 1];
-    auto it = ketama_ ? std::upper_bound(first, last, h) : std::lower_bound(first, last, h);
+    auto it = strictly_after_ ? std::upper_bound(first, last, h) : std::lower_bound(first, last, h);
     const auto idx = static_cast<std::int64_t>(it - points_.begin());
     return idx == static_cast<std::int64_t>(points_.size()) ? 0 : idx;
 }
@@ -211,7 +221,7 @@ std::vector<double> Ring::nominal_shares() const {
 }
 
 std::vector<double> Ring::arc_shares() const {
-    // The arc (previous point, point] (consistent) or [previous, point) (ketama) belongs to
+    // The arc (previous point, point] (or [previous, point) when strictly after) belongs to
     // the point's owner; the first point also owns the wrap-around arc.
     const long double space = ketama_ ? 4294967296.0L : 18446744073709551616.0L;
     std::vector<long double> arc(names_.size(), 0.0L);

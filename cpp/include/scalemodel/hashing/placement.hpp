@@ -68,7 +68,9 @@ private:
 // node i gets floor(vnodes x nodes x weight_i / sum(weights)) MD5 digests of "<name>-<j>",
 // four 32-bit little-endian points each; a key's position is the first four bytes of the MD5
 // of the key (integers as decimal text) and it goes to the first point strictly after it;
-// when points coincide the node listed last owns them (as in uhashring).
+// when points coincide the node listed last owns them (as in uhashring). Mode "libketama":
+// libketama's own continuum: the same points, with floorf((float)w_i / (float)sum(w) x vnodes
+// x nodes) digests per node, and a key goes to the first point at or after its position.
 class Ring final : public Scheme {
 public:
     Ring(std::vector<std::string> names, std::int64_t vnodes, std::vector<double> weights, const std::string& mode);
@@ -91,7 +93,8 @@ private:
     void build_index();
     std::vector<std::string> names_;
     std::vector<double> weights_;
-    bool ketama_;
+    bool ketama_;          // 32-bit MD5 points (ketama, libketama)
+    bool strictly_after_;  // a key goes to the first point > its position (uhashring)
     std::vector<std::uint64_t> points_;  // sorted
     std::vector<std::int32_t> owners_;
     std::vector<std::int64_t> per_node_;
