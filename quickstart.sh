@@ -19,7 +19,7 @@ python=${PYTHON:-python3}
 # --- 1. system packages (Debian names) ---------------------------------------------
 need=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libeigen3-dev libboost-dev libgtest-dev; do
+for pkg in libeigen3-dev libboost-dev libgtest-dev libxxhash-dev libssl-dev; do
   have_deb "$pkg" || need+=("$pkg")
 done
 command -v g++ >/dev/null || need+=(g++)

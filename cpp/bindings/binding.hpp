@@ -46,5 +46,6 @@ void register_queueing(py::module_& m);
 void register_cost(py::module_& m);
 void register_stats(py::module_& m);
 void register_sim(py::module_& m);
+void register_hashing(py::module_& m);
 
 }  // namespace scalemodel::bindings

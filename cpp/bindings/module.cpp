@@ -10,4 +10,6 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_stats(stats);
     auto sim = m.def_submodule("sim", "Discrete-event simulation: stations and load balancers.");
     scalemodel::bindings::register_sim(sim);
+    auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
+    scalemodel::bindings::register_hashing(hashing);
 }

@@ -7,3 +7,4 @@ from . import queueing
 from . import cost
 from . import stats
 from . import sim
+from . import hashing

@@ -1,0 +1,39 @@
+"""C8.3: Kafka keyed partitioning, checked with the Java client's default partitioner.
+
+Keys are user ids as strings ("user-<i>"), hashed with Kafka's murmur2 as the Java client
+does; the closed forms count residues of a uniform hash modulo lcm(p, q).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import scalemodel as sm
+
+h = sm.hashing
+KEYS = h.pack([f"user-{i}" for i in range(200_000)])
+
+
+def stay_fraction(p: int, q: int) -> float:
+    """Fraction of uniform hashes with h % p == h % q."""
+    lcm = p * q // math.gcd(p, q)
+    r = np.arange(lcm)
+    return float(np.mean(r % p == r % q))
+
+
+def test_c8_3_same_key_same_partition_until_partitions_change() -> None:
+    """C8.3 True: a key always maps to one partition (so its events stay ordered), and adding
+    partitions re-maps most keys: 10 -> 12 moves 5/6 of them, 10 -> 11 moves 10/11. The
+    exception is doubling, which moves exactly half (h % 20 equals h % 10 or h % 10 + 10)."""
+    first = h.kafka_partition(KEYS, 10)
+    np.testing.assert_array_equal(first, h.kafka_partition(KEYS, 10, threads=1))
+    n = len(KEYS)
+    for q in (11, 12, 20):
+        moved = float(np.mean(first != h.kafka_partition(KEYS, q)))
+        want = 1 - stay_fraction(10, q)
+        assert moved == pytest.approx(want, abs=5 * math.sqrt(want * (1 - want) / n))
+    assert 1 - stay_fraction(10, 12) == pytest.approx(5 / 6)
+    assert 1 - stay_fraction(10, 20) == pytest.approx(0.5)
