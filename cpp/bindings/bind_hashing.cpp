@@ -118,7 +118,8 @@ void register_hashing(py::module_& m) {
     // --- hash functions, one value per key ---------------------------------------------
     m.def("redis_slot", [](const py::object& keys, int threads) {
         return per_key<std::int64_t>(keys, threads, [](const hs::Keys& k, std::int64_t i) {
-            return static_cast<std::int64_t>(k.strings ? hs::redis_slot(k.str(i)) : hs::redis_slot(hs::decimal(k.ints[i])));
+            char buf[20];
+            return static_cast<std::int64_t>(k.strings ? hs::redis_slot(k.str(i)) : hs::redis_slot(hs::decimal(k.ints[i], buf)));
         });
     }, py::arg("keys"), py::arg("threads") = 0);
     m.def("kafka_murmur2", [](const py::object& keys, int threads) {
@@ -139,7 +140,8 @@ void register_hashing(py::module_& m) {
     m.def("md5_prefix64", [](const py::object& keys, int threads) {
         // The first 8 bytes of each MD5 digest as a big-endian integer (the digest's hex prefix).
         return per_key<std::uint64_t>(keys, threads, [](const hs::Keys& k, std::int64_t i) {
-            const auto d = k.strings ? hs::md5(k.str(i)) : hs::md5(hs::decimal(k.ints[i]));
+            char buf[20];
+            const auto d = k.strings ? hs::md5(k.str(i)) : hs::md5(hs::decimal(k.ints[i], buf));
             std::uint64_t v = 0;
             for (int b = 0; b < 8; ++b) v = (v << 8) | d[static_cast<std::size_t>(b)];
             return v;

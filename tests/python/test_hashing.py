@@ -10,12 +10,15 @@ from __future__ import annotations
 import binascii
 import hashlib
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import jump as jump_peer
 import mmh3
 import numpy as np
 import pytest
 import uhashring
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scalemodel as sm
 from scalemodel import _core
@@ -414,3 +417,40 @@ def test_libketama_own_test_output() -> None:
     node = np.array(names)[ring.assign(keys)]
     text = "\n" + "".join(f"{a} {b} {c}\n" for a, b, c in zip(pos.tolist(), point.tolist(), node.tolist()))
     assert hashlib.md5(text.encode()).hexdigest() == "5672b131391f5aa2b280936aec1eea74"
+
+
+def reference_hash_tag(key: bytes) -> bytes:
+    """The Redis Cluster specification's tag rule, written out independently."""
+    start = key.find(b"{")
+    if start < 0:
+        return key
+    end = key.find(b"}", start + 1)
+    if end < 0 or end == start + 1:
+        return key
+    return key[start + 1 : end]
+
+
+@given(
+    st.lists(
+        st.binary(max_size=24) | st.text(alphabet="ab{}", max_size=12).map(str.encode),
+        min_size=1,
+        max_size=50,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_redis_slot_property(keys: list[bytes]) -> None:
+    """Any bytes, braces included: slot = crc_hqx(tag, 0) % 16384 with the spec's tag rule."""
+    want = [binascii.crc_hqx(reference_hash_tag(k), 0) % 16384 for k in keys]
+    np.testing.assert_array_equal(h.redis_slot(keys), want)
+
+
+def test_concurrent_assign_from_python_threads() -> None:
+    """Schemes are immutable and release the GIL: two Python threads assigning the same keys
+    on one scheme reproduce the single-threaded result bit for bit."""
+    keys = np.random.default_rng(RNG_SEED).integers(0, 2**63, 300_000).astype(np.uint64)
+    for s in (h.Ring(50, mode="ketama"), h.Jump(50), h.Cassandra(5, num_tokens=16)):
+        want = s.assign(keys, threads=1)
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: s.assign(keys, threads=2), range(4)))  # noqa: B023
+        for r in results:
+            np.testing.assert_array_equal(r, want)

@@ -1,6 +1,7 @@
 #include "scalemodel/hashing/placement.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -60,6 +61,11 @@ bool is_prime(std::int64_t m) {
 }  // namespace
 
 std::string decimal(std::uint64_t key) { return std::to_string(key); }
+
+std::string_view decimal(std::uint64_t key, char* buf) noexcept {
+    const auto r = std::to_chars(buf, buf + 20, key);
+    return {buf, static_cast<std::size_t>(r.ptr - buf)};
+}
 
 std::string big_endian(std::uint64_t key) {
     std::string s(8, '\0');
@@ -208,7 +214,8 @@ std::int32_t Ring::owner(std::uint64_t h) const noexcept { return owners_[static
 
 std::uint64_t Ring::position(const Keys& keys, std::int64_t i) const {
     if (!ketama_) return key_hash(keys, i);
-    return keys.strings ? md5_le32(keys.str(i)) : md5_le32(decimal(keys.ints[i]));
+    char buf[20];
+    return keys.strings ? md5_le32(keys.str(i)) : md5_le32(decimal(keys.ints[i], buf));
 }
 
 void Ring::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
@@ -459,7 +466,8 @@ std::vector<std::int32_t> RedisCluster::with_added_node() const {
 
 void RedisCluster::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
     for (std::int64_t i = begin; i < end; ++i) {
-        const std::uint32_t slot = keys.strings ? redis_slot(keys.str(i)) : redis_slot(decimal(keys.ints[i]));
+        char buf[20];
+        const std::uint32_t slot = keys.strings ? redis_slot(keys.str(i)) : redis_slot(decimal(keys.ints[i], buf));
         out[i - begin] = owner_[slot];
     }
 }

@@ -228,6 +228,8 @@ private:
 
 // A string or integer key as the modelled clients serialize it.
 std::string decimal(std::uint64_t key);
+// The decimal text of key in buf (at least 20 chars), without allocating.
+std::string_view decimal(std::uint64_t key, char* buf) noexcept;
 std::string big_endian(std::uint64_t key);
 
 }  // namespace scalemodel::hashing
