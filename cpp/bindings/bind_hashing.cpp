@@ -96,6 +96,8 @@ hs::KeyStream make_stream(const std::string& kind, std::int64_t count, std::uint
 }  // namespace
 
 void register_hashing(py::module_& m) {
+    m.def("expected_ring_imbalance", &scalemodel::hashing::expected_ring_imbalance, py::arg("nodes"),
+          py::arg("vnodes"), py::call_guard<py::gil_scoped_release>());
     py::class_<PackedKeys>(m, "PackedKeys")
         .def(py::init([](const py::sequence& seq) {
                  // A fast sequence view (list/tuple without copying) for the element loop.

@@ -101,6 +101,7 @@ def _plan(args: argparse.Namespace) -> int:
         "utilization",
         "p99_s",
         "slo_p99_s",
+        "imbalance",
         "headroom",
         "usd_per_month",
         "limited_by",

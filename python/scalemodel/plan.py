@@ -13,12 +13,12 @@ import html
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from scalemodel import cost, queueing
+from scalemodel import cost, hashing, queueing
 from scalemodel.scenario import load_scenario, parse_scenario
 
 __all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
@@ -26,20 +26,23 @@ __all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_optio
 
 @dataclass(frozen=True)
 class Tier:
-    """One tier of the plan. Loads are at peak; headroom is the traffic multiple (of
-    today's peak) the tier takes before a target or limit breaks."""
+    """One tier of the plan. Loads are at peak; utilization and p99 are those of the
+    busiest node (``imbalance`` x the mean load: keys hashed onto a consistent-hash ring
+    do not split evenly); headroom is the traffic multiple (of today's peak) the tier
+    takes before a target or limit breaks on that node."""
 
     name: str
     instance: str
     count: int
     vcpus: int
     usd_per_month: float
-    load_per_node: float  #: requests/s per node at peak
-    utilization: float  #: per node at peak
+    load_per_node: float  #: mean requests/s per node at peak
+    utilization: float  #: of the busiest node at peak
     p99_s: float  #: p99 response at peak (nan where not modelled)
     slo_p99_s: float  #: target (nan where none)
     headroom: float
     limited_by: str  #: what sets the count
+    imbalance: float = 1.0  #: busiest node's load over the mean (1 for balanced tiers)
 
 
 @dataclass(frozen=True)
@@ -81,14 +84,15 @@ class Plan:
         return frame
 
     def latency_curves(self, multipliers: Any = None) -> pd.DataFrame:
-        """p99 response of the app and database tiers at multiples of today's peak."""
+        """p99 response of the busiest node of the app and database tiers at multiples of
+        today's peak."""
         m = np.linspace(0.1, 3.0, 120) if multipliers is None else np.asarray(multipliers, dtype=float)
         out = {"traffic_multiple": m}
         for t in self.tiers:
             service_time = self._service_time(t.name)
             if service_time is None or t.count == 0:
                 continue
-            model = queueing.MMc(m * t.load_per_node, 1.0 / service_time, t.vcpus)
+            model = queueing.MMc(m * t.load_per_node * t.imbalance, 1.0 / service_time, t.vcpus)
             out[t.name] = np.where(model.stable, model.response_quantile(0.99), np.inf)
         return pd.DataFrame(out).set_index("traffic_multiple")
 
@@ -134,9 +138,10 @@ def _queue_tier(
     slo: float,
     capacity: float,
     limited_by: str,
+    imbalance: float = 1.0,
 ) -> Tier:
     per_node = load / count if count else 0.0
-    model = queueing.MMc(per_node, 1.0 / service_time, inst.vcpus)
+    busiest = queueing.MMc(per_node * imbalance, 1.0 / service_time, inst.vcpus)
     return Tier(
         name=name,
         instance=inst.name,
@@ -144,12 +149,39 @@ def _queue_tier(
         vcpus=inst.vcpus,
         usd_per_month=count * inst.usd_per_month,
         load_per_node=per_node,
-        utilization=float(model.utilization),
-        p99_s=float(model.response_quantile(0.99)),
+        utilization=float(busiest.utilization),
+        p99_s=float(busiest.response_quantile(0.99)),
         slo_p99_s=slo,
-        headroom=count * capacity / load if load > 0 else math.inf,
+        headroom=count * capacity / (load * imbalance) if load > 0 else math.inf,
         limited_by=limited_by,
+        imbalance=imbalance,
     )
+
+
+def ring_imbalance(nodes: int, virtual_nodes: int = 150) -> float:
+    """Expected busiest node's share of uniformly hashed keys over the mean share, on a
+    consistent-hash ring with ``virtual_nodes`` points per node
+    (:func:`scalemodel.hashing.expected_ring_imbalance`); 1 for one node or
+    ``virtual_nodes=0`` (an even split, as range or directory placement can give)."""
+    if nodes <= 1 or virtual_nodes == 0:
+        return 1.0
+    return hashing.expected_ring_imbalance(int(nodes), int(virtual_nodes))
+
+
+def _count_with_imbalance(
+    first: int, virtual_nodes: int, count_for: Callable[[float], int]
+) -> tuple[int, float]:
+    """Grow a node count until the busiest node, not the mean one, fits. The imbalance grows
+    with the count, so iterating from the even-split count reaches the least count that
+    fits (a few steps)."""
+    n = first
+    for _ in range(50):
+        imb = ring_imbalance(n, virtual_nodes)
+        need = count_for(imb)
+        if need <= n:
+            return n, imb
+        n = need
+    return n, ring_imbalance(n, virtual_nodes)
 
 
 def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None) -> Plan:
@@ -200,7 +232,13 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
         working_set = db_bytes_raw * c["working_set_fraction"]
         node_qps = cat.limits.get("cache_max_qps", 100_000.0)
         node_bytes = min(cinst.memory_gb * 1e9, cat.limits.get("cache_max_bytes", math.inf))
-        nodes = int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"]))
+        nodes, cimb = _count_with_imbalance(
+            int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"])),
+            c["virtual_nodes"],
+            lambda imb: int(
+                cost.cache_nodes(working_set * imb, cache_qps * imb, node_bytes, node_qps, c["fill"])
+            ),
+        )
         by_memory = working_set / (node_bytes * c["fill"]) >= cache_qps / (node_qps * c["fill"])
         tiers.append(
             Tier(
@@ -210,15 +248,16 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
                 vcpus=cinst.vcpus,
                 usd_per_month=nodes * cinst.usd_per_month,
                 load_per_node=cache_qps / nodes,
-                utilization=cache_qps / (nodes * node_qps),
+                utilization=cache_qps * cimb / (nodes * node_qps),
                 p99_s=math.nan,
                 slo_p99_s=math.nan,
                 # Sustained growth grows the data (and so the working set) with traffic.
                 headroom=min(
-                    nodes * node_qps / cache_qps if cache_qps > 0 else math.inf,
-                    nodes * node_bytes / working_set if working_set > 0 else math.inf,
+                    nodes * node_qps / (cache_qps * cimb) if cache_qps > 0 else math.inf,
+                    nodes * node_bytes / (working_set * cimb) if working_set > 0 else math.inf,
                 ),
                 limited_by="memory" if by_memory else "throughput",
+                imbalance=cimb,
             )
         )
 
@@ -228,19 +267,25 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
     db_reads = peak_reads * (1.0 - hit)
     if dcap <= 0:
         problems.append(_unreachable("database", db["query_time"], db["slo_p99"]))
-        shards, replicas, write_cap, read_cap = 1, 0, 0.0, 0.0
+        shards, replicas, write_cap, read_cap, dimb = 1, 0, 0.0, 0.0, 1.0
         shard_reason = "p99 target"
     else:
         max_writes = db["max_write_qps_per_shard"] or cat.limits.get("database_max_write_qps", math.inf)
         max_bytes = db["max_bytes_per_shard"] or cat.limits.get("database_max_bytes", math.inf)
         write_cap = min(dcap, max_writes)
         read_cap = min(dcap, cat.limits.get("database_max_read_qps", math.inf))
-        shards = int(cost.shard_count(peak_writes, db_bytes_raw, write_cap, max_bytes, 1.0))
+        shards, dimb = _count_with_imbalance(
+            int(cost.shard_count(peak_writes, db_bytes_raw, write_cap, max_bytes, 1.0)),
+            db["virtual_nodes"],
+            lambda imb: int(
+                cost.shard_count(peak_writes * imb, db_bytes_raw * imb, write_cap, max_bytes, 1.0)
+            ),
+        )
         by_bytes, by_writes = db_bytes_raw / max_bytes, peak_writes / write_cap
         shard_reason = (
             "minimum" if max(by_bytes, by_writes) <= 1 else ("storage" if by_bytes > by_writes else "writes")
         )
-        replicas = max(db["min_replicas"], _ceil(db_reads / shards / read_cap))
+        replicas = max(db["min_replicas"], _ceil(db_reads * dimb / shards / read_cap))
     primaries = _queue_tier(
         "database primaries",
         dinst,
@@ -250,10 +295,11 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
         db["slo_p99"],
         write_cap,
         f"{shard_reason}: {shards} shard{'s' if shards != 1 else ''}",
+        dimb,
     )
     if dcap > 0 and db_bytes_raw > 0:
         # Sustained growth also fills the shards: storage caps the primaries' headroom too.
-        storage_room = shards * max_bytes / db_bytes_raw
+        storage_room = shards * max_bytes / (db_bytes_raw * dimb)
         primaries = replace(primaries, headroom=min(primaries.headroom, storage_room))
     tiers.append(primaries)
     tiers.append(
@@ -266,6 +312,7 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
             db["slo_p99"],
             read_cap,
             f"reads, min {db['min_replicas']} per shard" if dcap > 0 else "p99 target unreachable",
+            dimb,
         )
     )
 

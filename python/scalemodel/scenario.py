@@ -97,6 +97,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "hit_ratio": _f("fraction", "share of reads the cache answers", 0.8),
         "working_set_fraction": _f("fraction", "share of the (unreplicated) stored data kept in cache", 0.2),
         "fill": _f("fraction", "memory and throughput fill per node", 0.8, exclusive_minimum=True),
+        "virtual_nodes": _f(
+            "count", "points per node on the consistent-hash ring (0: an even split)", 150, maximum=100_000
+        ),
     },
     "database": {
         "instance": _f("string", "catalogue instance of a database node"),
@@ -104,6 +107,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "slo_p99": _f("seconds", "p99 query-time target", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per node", 0.7, exclusive_minimum=True),
         "min_replicas": _f("count", "read replicas per shard at least", 1),
+        "virtual_nodes": _f(
+            "count", "points per shard on the consistent-hash ring (0: an even split)", 150, maximum=100_000
+        ),
         "max_write_qps_per_shard": _f(
             "number",
             "writes/s one primary takes (default: catalogue limit)",

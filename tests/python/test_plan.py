@@ -23,7 +23,7 @@ import pytest
 
 from scalemodel import cost, queueing
 from scalemodel.cli import main
-from scalemodel.plan import Plan, Tier, make_plan, plan_file, plan_text
+from scalemodel.plan import Plan, Tier, make_plan, plan_file, plan_text, ring_imbalance
 from scalemodel.scenario import ScenarioError, parse_scenario
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -182,8 +182,11 @@ def test_database_replicas_meet_the_slo_and_are_the_fewest_when_sized_by_reads(
     args = (db["query_time"], vcpus, db["slo_p99"], db["max_utilization"])
     read_limit = catalogue.limits["database_max_read_qps"]
 
+    imb = tier(p, "database primaries").imbalance  # the busiest shard's share over the mean
+    assert reps.imbalance == imb
+
     def ok(replicas_per_shard: int) -> bool:
-        load = reads / shards / replicas_per_shard
+        load = reads * imb / shards / replicas_per_shard
         return meets(load, *args) and load <= read_limit
 
     assert per_shard >= db["min_replicas"]
@@ -212,27 +215,44 @@ def test_primaries_sized_by_writes_are_the_fewest_meeting_the_slo(catalogue: cos
     prim = tier(p, "database primaries")
     assert "writes" in prim.limited_by
     assert prim.count > 1
-    assert meets(writes / prim.count, *args)
-    assert not meets(writes / (prim.count - 1), *args)
+    # Keys hash onto a 150-virtual-node ring: the busiest shard takes `imbalance` x the mean.
+    assert prim.imbalance == pytest.approx(ring_imbalance(prim.count), rel=1e-15)
+    assert prim.imbalance > 1
+    assert meets(writes / prim.count * prim.imbalance, *args)
+    assert not meets(writes / (prim.count - 1) * ring_imbalance(prim.count - 1), *args)
 
 
 @pytest.mark.parametrize("name", ["twitter", "instagram"])
 def test_primaries_sized_by_storage(plans: dict[str, Plan], name: str) -> None:
-    """Shards = ceil(unreplicated bytes at the horizon / 16 TB)."""
+    """The fewest shards from ceil(unreplicated bytes / 16 TB) up whose busiest shard (on a
+    150-virtual-node ring) holds at most 16 TB."""
     prim = tier(plans[name], "database primaries")
-    assert prim.count == math.ceil(raw_database_bytes(plans[name].scenario) / 16e12)
+    raw = raw_database_bytes(plans[name].scenario)
+    first = math.ceil(raw / 16e12)
+
+    def fits(n: int) -> bool:
+        return raw / n * ring_imbalance(n) <= 16e12
+
+    assert fits(prim.count)
+    assert not any(fits(n) for n in range(first, prim.count))
     assert "storage" in prim.limited_by
 
 
 def test_startup_cache_nodes_by_hand(plans: dict[str, Plan]) -> None:
     """Working set 2% of 6.57e11 unreplicated bytes = 1.314e10 on 13 GB nodes filled to 80%
-    (1.04e10) -> 2 nodes; 80% of 125 peak reads/s is far below 80K/node."""
+    (1.04e10): 2 nodes on average, but the busiest of 2 ring nodes holds more than half, so
+    the count grows until the busiest node fits; 80% of 125 peak reads/s is far below 80K/node."""
     p = plans["startup"]
     raw = 50_000 * 60 * 0.1 * 2000 * 365 * 3
     by_memory = math.ceil(raw * 0.02 / (13e9 * 0.8))
-    by_qps = math.ceil(float(p.traffic.peak_read_qps) * 0.8 / (100_000 * 0.8))
+    assert by_memory == 2
     c = tier(p, "cache")
-    assert c.count == max(by_memory, by_qps) == 2
+
+    def fits(n: int) -> bool:
+        return raw * 0.02 / n * ring_imbalance(n) <= 13e9 * 0.8
+
+    assert fits(c.count) and not any(fits(n) for n in range(by_memory, c.count))
+    assert c.imbalance == pytest.approx(ring_imbalance(c.count), rel=1e-15)
     assert c.limited_by == "memory"
 
 
@@ -252,7 +272,8 @@ def test_queue_tier_headroom_is_where_the_target_breaks(
         service = sc["cpu_time"] if section == "app" else sc["query_time"]
         limit = math.inf if section == "app" else catalogue.limits["database_max_read_qps"]
         args = (service, t.vcpus, sc["slo_p99"], sc["max_utilization"])
-        below, above = (t.load_per_node * t.headroom * (1 + d) for d in (-1e-7, 1e-7))
+        busiest = t.load_per_node * t.imbalance
+        below, above = (busiest * t.headroom * (1 + d) for d in (-1e-7, 1e-7))
         assert meets(below, *args) and below <= limit, tname
         assert not (meets(above, *args) and above <= limit), tname
 
@@ -269,10 +290,14 @@ def test_queue_tier_headroom_is_where_the_target_breaks(
 def test_primaries_headroom_counts_the_storage_limit(
     plans: dict[str, Plan], catalogue: cost.Catalogue, name: str
 ) -> None:
-    """Primaries headroom <= shards x 16 TB / unreplicated bytes at the horizon."""
+    """Primaries headroom <= shards x 16 TB / (unreplicated bytes at the horizon x imbalance)."""
     p = plans[name]
     prim = tier(p, "database primaries")
-    storage_headroom = prim.count * catalogue.limits["database_max_bytes"] / raw_database_bytes(p.scenario)
+    storage_headroom = (
+        prim.count
+        * catalogue.limits["database_max_bytes"]
+        / (raw_database_bytes(p.scenario) * prim.imbalance)
+    )
     assert prim.headroom <= storage_headroom * (1 + 1e-12), (prim.limited_by, prim.headroom, storage_headroom)
 
 
@@ -286,7 +311,7 @@ def test_cache_headroom_counts_the_memory_limit(
     cache = tier(p, "cache")
     node_bytes = catalogue.instance(cache.instance).memory_gb * 1e9
     working_set = raw_database_bytes(p.scenario) * p.scenario["cache"]["working_set_fraction"]
-    memory_headroom = cache.count * node_bytes / working_set
+    memory_headroom = cache.count * node_bytes / (working_set * cache.imbalance)
     assert cache.headroom <= memory_headroom * (1 + 1e-12), (
         cache.limited_by,
         cache.headroom,
@@ -614,8 +639,8 @@ def test_cache_section_is_optional(catalogue: cost.Catalogue) -> None:
     assert reps.load_per_node == pytest.approx(reads / reps.count, rel=1e-13)
     args = (0.005, catalogue.instance("db.r5.xlarge").vcpus, 0.050, 0.7)
     per_shard = reps.count // shards
-    assert meets(reads / reps.count, *args)
-    assert per_shard == 1 or not meets(reads / (shards * (per_shard - 1)), *args)
+    assert meets(reads / reps.count * reps.imbalance, *args)
+    assert per_shard == 1 or not meets(reads * reps.imbalance / (shards * (per_shard - 1)), *args)
     assert "cache" not in p.costs
 
 

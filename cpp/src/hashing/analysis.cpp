@@ -1,5 +1,8 @@
 #include "scalemodel/hashing/analysis.hpp"
 
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/special_functions/beta.hpp>
+
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
@@ -230,6 +233,25 @@ BalanceStats balance(const std::vector<double>& loads, const std::vector<double>
     const double upper = boost::math::cdf(boost::math::complement(dist, chi2));
     r.p_value = std::min(1.0, 2.0 * std::min(lower, upper));
     return r;
+}
+
+double expected_ring_imbalance(std::int64_t nodes, std::int64_t vnodes) {
+    check_count("nodes", nodes, 1, 1 << 24);
+    check_count("vnodes", vnodes, 1, 1 << 24);
+    if (nodes == 1) return 1.0;
+    const double n = static_cast<double>(nodes), v = static_cast<double>(vnodes);
+    const double a = v, b = (n - 1.0) * v;
+    // The integrand falls from 1 to 0 around the upper quantiles of the share: integrate
+    // up to where every node's share is essentially certain to lie (mean + 40 sd).
+    const double mean = a / (a + b);
+    const double sd = std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
+    const double top = std::min(1.0, mean + 40.0 * sd);
+    auto integrand = [&](double x) {
+        const double cdf = boost::math::ibeta(a, b, x, math_policy());
+        return -std::expm1(n * std::log1p(-(1.0 - cdf)));  // 1 - cdf^n without cancellation
+    };
+    const double e_max = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, 0.0, top, 15, 1e-12);
+    return n * e_max;
 }
 
 }  // namespace scalemodel::hashing

@@ -59,4 +59,12 @@ struct BalanceStats {
 // loads, for which a count test does not apply (chi_square and p_value are NaN).
 BalanceStats balance(const std::vector<double>& loads, const std::vector<double>& nominal, bool weighted);
 
+// Expected load of the busiest node over the mean when keys hash uniformly onto a
+// consistent-hash ring of `nodes` nodes with `vnodes` random points each. A node's share of
+// the ring is a sum of vnodes of the nodes x vnodes uniform spacings, so it is
+// Beta(vnodes, (nodes - 1) vnodes); treating the nodes' shares as independent,
+// E[max] = int_0^1 (1 - I_x(v, (n-1) v)^n) dx, and the result is nodes x E[max]. 1 for one
+// node. Increasing in nodes, decreasing in vnodes.
+double expected_ring_imbalance(std::int64_t nodes, std::int64_t vnodes);
+
 }  // namespace scalemodel::hashing
