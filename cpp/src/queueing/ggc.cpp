@@ -2,8 +2,11 @@
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/tools/roots.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/math_policy.hpp"
@@ -21,8 +24,7 @@ GGc::GGc(double arrival_rate, double mean_service, std::int64_t servers, double 
     : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
       mean_service_(check_positive("mean_service", mean_service)),
       servers_(check_count("servers", servers, 1)),
-      service_scv_(check_nonnegative("service_scv", service_scv)),
-      mean_wait_if_waiting_(0.0) {
+      service_scv_(check_nonnegative("service_scv", service_scv)) {
     check_nonnegative("arrival_scv", arrival_scv);
     const double c = static_cast<double>(servers_);
     const double a = arrival_rate_ * mean_service_;
@@ -42,7 +44,47 @@ GGc::GGc(double arrival_rate, double mean_service, std::int64_t servers, double 
     m.mean_response = m.mean_wait + mean_service_;
     m.mean_queue_length = arrival_rate_ * m.mean_wait;
     m.mean_in_system = arrival_rate_ * m.mean_response;
-    if (m.prob_wait > 0.0 && m.mean_wait > 0.0) mean_wait_if_waiting_ = m.mean_wait / m.prob_wait;
+    if (m.prob_wait > 0.0 && m.mean_wait > 0.0) {
+        tail_prob_ = m.prob_wait;
+        tail_mean_ = m.mean_wait / m.prob_wait;
+        if (servers_ == 1 && arrival_scv == 1.0) mg1_tail();
+    }
+}
+
+void GGc::mg1_tail() {
+    // M/G/1 wait tail: P(W > t) ~ C exp(-k t) with lambda (M_S(k) - 1) = k and
+    // C = (1 - rho) / (lambda M_S'(k) - 1). The root is the positive zero of a convex
+    // function that starts at 0 with slope rho - 1 < 0.
+    const double lam = arrival_rate_, es = mean_service_, cs2 = service_scv_;
+    const double rho = lam * es;
+    auto mgf = [&](double k) {  // M_S(k) and M_S'(k) for gamma (or deterministic) service
+        if (cs2 == 0.0) {
+            const double e = std::exp(k * es);
+            return std::pair<double, double>(e, es * e);
+        }
+        const double shape = 1.0 / cs2, scale = es * cs2;
+        const double base = 1.0 - k * scale;
+        const double mk = std::pow(base, -shape);
+        return std::pair<double, double>(mk, shape * scale * mk / base);
+    };
+    auto g = [&](double k) { return lam * (mgf(k).first - 1.0) - k; };
+    // Bracket: the MGF of gamma service blows up at k = 1 / scale; deterministic grows forever.
+    double hi = cs2 == 0.0 ? 1.0 / es : 1.0 / (es * cs2) * (1.0 - 1e-12);
+    if (cs2 == 0.0) {
+        for (int i = 0; i < 200 && g(hi) <= 0.0; ++i) hi *= 2.0;
+    }
+    double lo = hi;
+    for (int i = 0; i < 2000 && g(lo) >= 0.0; ++i) lo *= 0.5;  // walk down into the negative dip
+    if (!(g(lo) < 0.0 && g(hi) > 0.0)) return;  // keep the Allen-Cunneen tail
+    std::uintmax_t iters = 200;
+    auto tol = boost::math::tools::eps_tolerance<double>(50);
+    const auto r = boost::math::tools::toms748_solve(g, lo, hi, tol, iters);
+    const double k = 0.5 * (r.first + r.second);
+    const double c = (1.0 - rho) / (lam * mgf(k).second - 1.0);
+    if (!(k > 0.0) || !(c > 0.0) || !std::isfinite(c)) return;
+    tail_mean_ = 1.0 / k;
+    tail_prob_ = std::min(rho, c);
+    tail_shift_ = c > rho ? std::log(c / rho) / k : 0.0;
 }
 
 double GGc::service_survival(double t) const {
@@ -54,31 +96,37 @@ double GGc::service_survival(double t) const {
 
 double GGc::wait_survival(double t) const {
     if (!metrics_.stable || t < 0.0) return 1.0;
-    if (mean_wait_if_waiting_ == 0.0) return 0.0;
-    return metrics_.prob_wait * std::exp(-t / mean_wait_if_waiting_);
+    if (tail_mean_ == 0.0) return 0.0;
+    if (t < tail_shift_) return tail_prob_;
+    return tail_prob_ * std::exp(-(t - tail_shift_) / tail_mean_);
 }
 
 double GGc::response_survival(double t) const {
     if (!metrics_.stable || t <= 0.0) return 1.0;
     if (std::isinf(t)) return 0.0;
-    const double m = mean_wait_if_waiting_;
+    const double m = tail_mean_;
     if (m == 0.0) return service_survival(t);
     if (service_scv_ == 0.0) return t < mean_service_ ? 1.0 : wait_survival(t - mean_service_);
-    // P(E + S > t) = P(E > t) + int_0^t f_E(w) P(S > t - w) dw, with E the exponential
-    // wait; the integrand is smooth and bounded for every service SCV.
-    auto integrand = [&](double w) { return std::exp(-w / m) / m * service_survival(t - w); };
-    const double convolved =
-        boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, 0.0, t, 15, 1e-12);
-    const double pw = metrics_.prob_wait;
-    return (1.0 - pw) * service_survival(t) + pw * (std::exp(-t / m) + convolved);
+    // T = W + S, with W = 0 or t0 + E (E exponential with mean m):
+    // P(t0 + E + S > t) = P(E + S > u), u = t - t0, and
+    // P(E + S > u) = P(E > u) + int_0^u f_E(w) P(S > u - w) dw, a smooth bounded integrand.
+    const double u = t - tail_shift_;
+    double shifted = 1.0;
+    if (u > 0.0) {
+        auto integrand = [&](double w) { return std::exp(-w / m) / m * service_survival(u - w); };
+        shifted = std::exp(-u / m) +
+                  boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, 0.0, u, 15, 1e-12);
+    }
+    const double pw = tail_prob_;
+    return (1.0 - pw) * service_survival(t) + pw * shifted;
 }
 
 double GGc::wait_quantile(double q) const {
     check_probability("q", q);
     if (!metrics_.stable || q >= 1.0) return kInf;
     const double tail = 1.0 - q;
-    if (metrics_.prob_wait <= tail || mean_wait_if_waiting_ == 0.0) return 0.0;
-    return mean_wait_if_waiting_ * std::log(metrics_.prob_wait / tail);
+    if (tail_prob_ <= tail || tail_mean_ == 0.0) return 0.0;
+    return tail_shift_ + tail_mean_ * std::log(tail_prob_ / tail);
 }
 
 double GGc::response_quantile(double q) const {
