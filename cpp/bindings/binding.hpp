@@ -44,5 +44,6 @@ void for_each_element(py::ssize_t n, F&& f) {
 
 void register_queueing(py::module_& m);
 void register_cost(py::module_& m);
+void register_reliability(py::module_& m);
 
 }  // namespace scalemodel::bindings

@@ -6,3 +6,4 @@ scalemodel's C++ engine. Use the scalemodel package, not this module.
 from __future__ import annotations
 from . import queueing
 from . import cost
+from . import reliability

@@ -1,0 +1,109 @@
+#include "scalemodel/reliability/quorum.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "scalemodel/core/check.hpp"
+
+namespace scalemodel::reliability {
+
+double pbs_k_staleness(std::int64_t n, std::int64_t r, std::int64_t w, std::int64_t k) {
+    check_count("n", n, 1, 1'000'000);
+    check_count("r", r, 1, n);
+    check_count("w", w, 1, n);
+    check_count("k", k, 1);
+    // C(n - w, r) / C(n, r) = prod_{i < r} (n - w - i) / (n - i); zero once r > n - w.
+    double p = 1.0;
+    for (std::int64_t i = 0; i < r && p > 0.0; ++i) {
+        const double num = static_cast<double>(n - w - i);
+        p *= num > 0.0 ? num / static_cast<double>(n - i) : 0.0;
+    }
+    if (p == 0.0) return 1.0;
+    return -std::expm1(static_cast<double>(k) * std::log(p));
+}
+
+namespace {
+constexpr std::int64_t kChunk = 1 << 15;
+constexpr std::int64_t kMaxReplicas = 64;
+}  // namespace
+
+Summary t_visibility(const QuorumConfig& cfg) {
+    check_count("n", cfg.n, 1, kMaxReplicas);
+    check_count("r", cfg.r, 1, cfg.n);
+    check_count("w", cfg.w, 1, cfg.n);
+    check_probability("replica_down_prob", cfg.replica_down_prob);
+    check_count("requests", cfg.requests, 2 * kChunk, 20'000'000'000LL);
+    if (cfg.t.empty() || cfg.t.size() > 1000) detail::fail_range("t", "1 to 1000 times", cfg.t.size());
+    for (double x : cfg.t) check_nonnegative("t", x);
+    const std::int64_t chunks = (cfg.requests + kChunk - 1) / kChunk;
+    const std::size_t nt = cfg.t.size();
+    const std::size_t metrics = nt + 4;
+    const auto n = static_cast<std::size_t>(cfg.n);
+    const auto r = static_cast<std::size_t>(cfg.r), w = static_cast<std::size_t>(cfg.w);
+    const double pdown = cfg.replica_down_prob;
+
+    auto stats = replicate(chunks, cfg.threads, metrics, [&](std::int64_t c, double* out) {
+        Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+        std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{}, tmp{};
+        std::array<std::size_t, kMaxReplicas> order{};
+        std::vector<std::int64_t> consistent(nt, 0);
+        std::int64_t ok = 0, write_ok = 0, read_ok = 0, write_tries = 0;
+        double write_lat = 0.0, read_lat = 0.0;
+        for (std::int64_t q = 0; q < kChunk; ++q) {
+            std::size_t up = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (pdown > 0.0 && rng.uniform() < pdown) continue;
+                wi[up] = cfg.write_leg.sample(rng);
+                ack[up] = wi[up] + cfg.write_leg.sample(rng);
+                ri[up] = cfg.read_leg.sample(rng);
+                resp[up] = ri[up] + cfg.read_leg.sample(rng);
+                ++up;
+            }
+            ++write_tries;
+            if (up < w) continue;
+            ++write_ok;
+            std::copy(ack.begin(), ack.begin() + static_cast<std::ptrdiff_t>(up), tmp.begin());
+            std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(w - 1),
+                             tmp.begin() + static_cast<std::ptrdiff_t>(up));
+            const double commit = tmp[w - 1];
+            write_lat += commit;
+            if (up < r) continue;
+            ++read_ok;
+            for (std::size_t i = 0; i < up; ++i) order[i] = i;
+            std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(r - 1),
+                             order.begin() + static_cast<std::ptrdiff_t>(up),
+                             [&](std::size_t x, std::size_t y) { return resp[x] < resp[y]; });
+            read_lat += resp[order[r - 1]];
+            // Consistent for t >= threshold: the earliest-informed of the r responders.
+            double threshold = std::numeric_limits<double>::infinity();
+            for (std::size_t j = 0; j < r; ++j) {
+                const std::size_t i = order[j];
+                threshold = std::min(threshold, wi[i] - ri[i] - commit);
+            }
+            ++ok;
+            for (std::size_t k = 0; k < nt; ++k) consistent[k] += cfg.t[k] >= threshold ? 1 : 0;
+        }
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        for (std::size_t k = 0; k < nt; ++k)
+            out[k] = ok > 0 ? static_cast<double>(consistent[k]) / static_cast<double>(ok) : nan;
+        out[nt] = write_ok > 0 ? write_lat / static_cast<double>(write_ok) : nan;
+        out[nt + 1] = read_ok > 0 ? read_lat / static_cast<double>(read_ok) : nan;
+        out[nt + 2] = static_cast<double>(write_ok) / static_cast<double>(write_tries);
+        out[nt + 3] = write_ok > 0 ? static_cast<double>(read_ok) / static_cast<double>(write_ok) : nan;
+    });
+    Summary s;
+    for (std::size_t k = 0; k < nt; ++k) s.add("p_consistent_" + std::to_string(k), stats[k]);
+    s.add("write_latency_s", stats[nt]);
+    s.add("read_latency_s", stats[nt + 1]);
+    s.add("write_available", stats[nt + 2]);
+    s.add("read_available", stats[nt + 3]);
+    s.value("requests", static_cast<double>(chunks * kChunk));
+    s.value("chunks", static_cast<double>(chunks));
+    s.value("pbs_k1", pbs_k_staleness(cfg.n, cfg.r, cfg.w, 1));
+    return s;
+}
+
+}  // namespace scalemodel::reliability
