@@ -28,6 +28,22 @@ double pbs_k_staleness(std::int64_t n, std::int64_t r, std::int64_t w, std::int6
 namespace {
 constexpr std::int64_t kChunk = 1 << 15;
 constexpr std::int64_t kMaxReplicas = 64;
+
+// Indices of the `want` smallest of v[0..m) into idx[0..want), ascending (insertion into a
+// short sorted list: replica counts are small, so this beats a general selection).
+template <class Array, class Index>
+void smallest(const Array& v, std::size_t m, std::size_t want, Index& idx) {
+    std::size_t have = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        if (have == want && !(v[i] < v[idx[want - 1]])) continue;
+        std::size_t j = have < want ? have++ : want - 1;
+        while (j > 0 && v[i] < v[idx[j - 1]]) {
+            idx[j] = idx[j - 1];
+            --j;
+        }
+        idx[j] = i;
+    }
+}
 }  // namespace
 
 Summary t_visibility(const QuorumConfig& cfg) {
@@ -47,7 +63,7 @@ Summary t_visibility(const QuorumConfig& cfg) {
 
     auto stats = replicate(chunks, cfg.threads, metrics, [&](std::int64_t c, double* out) {
         Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
-        std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{}, tmp{};
+        std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{};
         std::array<std::size_t, kMaxReplicas> order{};
         std::vector<std::int64_t> consistent(nt, 0);
         std::int64_t ok = 0, write_ok = 0, read_ok = 0, write_tries = 0;
@@ -65,17 +81,12 @@ Summary t_visibility(const QuorumConfig& cfg) {
             ++write_tries;
             if (up < w) continue;
             ++write_ok;
-            std::copy(ack.begin(), ack.begin() + static_cast<std::ptrdiff_t>(up), tmp.begin());
-            std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(w - 1),
-                             tmp.begin() + static_cast<std::ptrdiff_t>(up));
-            const double commit = tmp[w - 1];
+            smallest(ack, up, w, order);
+            const double commit = ack[order[w - 1]];
             write_lat += commit;
             if (up < r) continue;
             ++read_ok;
-            for (std::size_t i = 0; i < up; ++i) order[i] = i;
-            std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(r - 1),
-                             order.begin() + static_cast<std::ptrdiff_t>(up),
-                             [&](std::size_t x, std::size_t y) { return resp[x] < resp[y]; });
+            smallest(resp, up, r, order);
             read_lat += resp[order[r - 1]];
             // Consistent for t >= threshold: the earliest-informed of the r responders.
             double threshold = std::numeric_limits<double>::infinity();
