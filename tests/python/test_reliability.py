@@ -300,3 +300,33 @@ def test_kafka_acks() -> None:
         R.kafka_durability(acks=2)
     with pytest.raises(ValueError, match="min_insync_replicas"):
         R.kafka_durability(min_insync_replicas=4)
+
+
+def test_concurrent_python_threads_match_serial() -> None:
+    """The simulations release the GIL; two Python threads running them at once must give
+    exactly the serial results (no shared state between calls)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def quorum() -> dict[str, tuple[float, float, int]]:
+        return dict(R.t_visibility(5, 2, 2, [0.0, 0.001], requests=1 << 17, seed=77, threads=1).estimates)
+
+    def avail() -> dict[str, tuple[float, float, int]]:
+        res = R.simulate_availability(
+            5, 3, mtbf_s=100.0, mttr_s=10.0, horizon_s=5000.0, replications=8, seed=78
+        )
+        return dict(res.estimates)
+
+    serial = (quorum(), avail())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(quorum), pool.submit(avail), pool.submit(quorum), pool.submit(avail)]
+        results = [f.result() for f in futures]
+    assert results == [serial[0], serial[1], serial[0], serial[1]]
+
+
+def test_absurd_sizes_are_rejected() -> None:
+    with pytest.raises(ValueError, match="requests"):
+        R.t_visibility(3, 1, 1, np.linspace(0, 1, 1000), requests=10**10)
+    with pytest.raises(ValueError, match="trials"):
+        R.simulate_failover(trials=1 << 30)
+    with pytest.raises(ValueError, match="n must be"):
+        R.t_visibility(65, 1, 1)

@@ -57,6 +57,9 @@ Summary t_visibility(const QuorumConfig& cfg) {
     const std::int64_t chunks = (cfg.requests + kChunk - 1) / kChunk;
     const std::size_t nt = cfg.t.size();
     const std::size_t metrics = nt + 4;
+    // The per-chunk table is chunks x metrics doubles: keep it under 256 MB.
+    if (static_cast<double>(chunks) * static_cast<double>(metrics) > static_cast<double>(1 << 25))
+        detail::fail_range("requests", "at most 2^40 / (number of t values + 4)", cfg.requests);
     const auto n = static_cast<std::size_t>(cfg.n);
     const auto r = static_cast<std::size_t>(cfg.r), w = static_cast<std::size_t>(cfg.w);
     const double pdown = cfg.replica_down_prob;
