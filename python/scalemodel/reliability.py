@@ -195,7 +195,15 @@ class MonteCarloResult:
         return sorted(set(super().__dir__()) | set(self.estimates) | set(self.values))
 
     def ci(self, name: str, level: float = 0.95) -> tuple[float, float]:
-        """Two-sided Student-t confidence interval for estimate ``name`` at ``level`` in (0, 1)."""
+        """Two-sided Student-t confidence interval for estimate ``name`` at ``level`` in (0, 1).
+
+        ``"nines"`` (availability studies) maps the unavailability interval through
+        -log10, clipped to [0, 1] first.
+        """
+        if name == "nines" and "unavailability" in self.estimates:
+            lo, hi = self.ci("unavailability", level)
+            with np.errstate(divide="ignore"):
+                return (float(-np.log10(min(1.0, max(hi, 0.0)))), float(-np.log10(min(1.0, max(lo, 0.0)))))
         if name not in self.estimates:
             raise ValueError(f"name must be one of {sorted(self.estimates)}, got {name!r}")
         level = _float("level", level)

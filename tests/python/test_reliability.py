@@ -85,6 +85,9 @@ def test_simulation_matches_ctmc_and_binomial() -> None:
     inside(sim, "availability", R.k_of_n(2, 3, 500 / 525))
     inside(sim, "outages_per_year", c.failure_frequency * 365.25 * 86400)
     assert sim.nines == pytest.approx(-math.log10(sim.unavailability))
+    lo, hi = sim.ci("nines")
+    assert lo < sim.nines < hi
+    assert (lo, hi) == pytest.approx([-math.log10(u) for u in reversed(sim.ci("unavailability"))])
 
 
 def test_simulation_same_seed_same_result_any_threads() -> None:
