@@ -460,8 +460,9 @@ def t_visibility(
 
     Estimates: p_consistent_<i> for each t[i] (also as ``p_consistent`` and
     ``p_consistent_ci``), write_latency_s, read_latency_s, write_available, read_available
-    (of requests whose write succeeded). ``requests`` is rounded up to chunks of 32,768;
-    intervals come from the chunks.
+    (of requests whose write succeeded). Values: write_latency_p50_s, write_latency_p99_s,
+    read_latency_p50_s, read_latency_p99_s (log-bucketed histogram, within 0.4%), pbs_k1.
+    ``requests`` is rounded up to chunks of 32,768; intervals come from the chunks.
     """
     n = _int("n", n, 1, 64)
     if consistency is not None:
@@ -523,7 +524,7 @@ def simulate_failover(
 
     Estimates: downtime_s, detection_s, writes_lost, availability, downtime_s_per_year.
     Values: downtime_p50_s, downtime_p90_s, downtime_p99_s (from a log-bucketed histogram,
-    within 0.5% of the sample quantile; memory does not grow with ``trials``),
+    within 0.4% of the sample quantile; memory does not grow with ``trials``),
     downtime_max_s.
     """
     raw = _r.simulate_failover(
@@ -632,7 +633,7 @@ def simulate_partition(
     Estimates (over ``replications`` runs of ``horizon_s`` with ``reads`` uniform reads
     each): cp_rejected, ap_stale, ap_staleness_s (mean age of the oldest missing write in a
     stale read), partitioned_time. Values: partitioned_time_expected, ap_staleness_p50_s,
-    ap_staleness_p99_s (log-bucketed histogram, within 0.5%), ap_staleness_max_s.
+    ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
     raw = _r.simulate_partition(
         _float("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,

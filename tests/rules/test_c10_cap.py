@@ -67,4 +67,9 @@ def test_c10_2_one_quorum_all() -> None:
         lo, hi = res.ci("read_latency_s", LEVEL)
         assert lo - 4 * oracle_se[i] <= order_stats[r - 1] <= hi + 4 * oracle_se[i]
         latencies.append(res.read_latency_s)
+        # The p99 from the engine's histogram against the oracle's sample quantile (0.5%
+        # bucket error plus sampling error of both).
+        assert res.read_latency_p99_s == pytest.approx(
+            np.quantile(np.sort(legs, axis=1)[:, r - 1], 0.99), rel=0.02
+        )
     assert latencies[0] < latencies[1] < latencies[2]

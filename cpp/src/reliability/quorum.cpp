@@ -7,6 +7,7 @@
 #include <string>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/reliability/log_histogram.hpp"
 
 namespace scalemodel::reliability {
 
@@ -64,8 +65,10 @@ Summary t_visibility(const QuorumConfig& cfg) {
     const auto r = static_cast<std::size_t>(cfg.r), w = static_cast<std::size_t>(cfg.w);
     const double pdown = cfg.replica_down_prob;
 
+    LogHistogram write_hist, read_hist;
     auto stats = replicate(chunks, cfg.threads, metrics, [&](std::int64_t c, double* out) {
         Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+        LogHistogram::Local wh = LogHistogram::local(), rh = LogHistogram::local();
         std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{};
         std::array<std::size_t, kMaxReplicas> order{};
         std::vector<std::int64_t> consistent(nt, 0);
@@ -87,10 +90,12 @@ Summary t_visibility(const QuorumConfig& cfg) {
             smallest(ack, up, w, order);
             const double commit = ack[order[w - 1]];
             write_lat += commit;
+            LogHistogram::add(wh, commit);
             if (up < r) continue;
             ++read_ok;
             smallest(resp, up, r, order);
             read_lat += resp[order[r - 1]];
+            LogHistogram::add(rh, resp[order[r - 1]]);
             // Consistent for t >= threshold: the earliest-informed of the r responders.
             double threshold = std::numeric_limits<double>::infinity();
             for (std::size_t j = 0; j < r; ++j) {
@@ -100,6 +105,8 @@ Summary t_visibility(const QuorumConfig& cfg) {
             ++ok;
             for (std::size_t k = 0; k < nt; ++k) consistent[k] += cfg.t[k] >= threshold ? 1 : 0;
         }
+        write_hist.merge(wh);
+        read_hist.merge(rh);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t k = 0; k < nt; ++k)
             out[k] = ok > 0 ? static_cast<double>(consistent[k]) / static_cast<double>(ok) : nan;
@@ -117,6 +124,10 @@ Summary t_visibility(const QuorumConfig& cfg) {
     s.value("requests", static_cast<double>(chunks * kChunk));
     s.value("chunks", static_cast<double>(chunks));
     s.value("pbs_k1", pbs_k_staleness(cfg.n, cfg.r, cfg.w, 1));
+    s.value("write_latency_p50_s", write_hist.quantile(0.5));
+    s.value("write_latency_p99_s", write_hist.quantile(0.99));
+    s.value("read_latency_p50_s", read_hist.quantile(0.5));
+    s.value("read_latency_p99_s", read_hist.quantile(0.99));
     return s;
 }
 

@@ -32,7 +32,8 @@ struct QuorumConfig {
 // finds too few live replicas counts as unavailable.
 // Estimates (over chunks of 2^15 requests): p_consistent_<i> for each t[i] (among available
 // requests), write_latency_s, read_latency_s, write_available, read_available.
-// Values: requests, chunks, pbs_k1 (closed form for k = 1).
+// Values: requests, chunks, pbs_k1 (closed form for k = 1), write_latency_p50_s,
+// write_latency_p99_s, read_latency_p50_s, read_latency_p99_s (log-bucketed histogram, within 0.4%).
 Summary t_visibility(const QuorumConfig& cfg);
 
 }  // namespace scalemodel::reliability

@@ -28,7 +28,7 @@ struct FailoverConfig {
 // Estimates (over chunks of 2^12 trials): downtime_s, detection_s, writes_lost,
 // availability (1 / (1 + failure_rate x mean downtime)), downtime_s_per_year.
 // Values: downtime_p50_s, downtime_p90_s, downtime_p99_s (from a log-bucketed histogram,
-// within 0.5%), downtime_max_s, trials.
+// within 0.4%), downtime_max_s, trials.
 Summary simulate_failover(const FailoverConfig& cfg);
 
 enum class Remedy : int { none = 0, primary_reads = 1, sticky = 2, version_check = 3 };
@@ -68,7 +68,7 @@ struct PartitionConfig {
 // Estimates (over replications): cp_rejected, ap_stale, ap_staleness_s (mean age of the
 // oldest missing write among stale reads), partitioned_time.
 // Values: partitioned_time_expected (rate E[D] / (1 + rate E[D])), ap_staleness_p50_s and
-// ap_staleness_p99_s (log-bucketed histogram, within 0.5%), ap_staleness_max_s.
+// ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
 Summary simulate_partition(const PartitionConfig& cfg);
 
 }  // namespace scalemodel::reliability
