@@ -12,6 +12,14 @@ void register_stats(py::module_& m) {
         },
         py::arg("values"), py::arg("level"),
         "Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations.");
+    m.def(
+        "t_interval_from_summary",
+        [](double mean, double sd, std::int64_t n, double level) {
+            const Interval i = t_interval(mean, sd, n, level);
+            return std::make_pair(i.low, i.high);
+        },
+        py::arg("mean"), py::arg("sd"), py::arg("n"), py::arg("level"),
+        "Two-sided Student-t interval (low, high) from a mean, sample standard deviation and count.");
 }
 
 }  // namespace scalemodel::bindings

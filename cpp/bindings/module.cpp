@@ -12,4 +12,6 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_sim(sim);
     auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
     scalemodel::bindings::register_hashing(hashing);
+    auto reliability = m.def_submodule("reliability", "Monte Carlo of failures, failover, partitions, replication and durability.");
+    scalemodel::bindings::register_reliability(reliability);
 }

@@ -2,14 +2,26 @@
 
 ``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.sim`` for
 simulation (stations, load balancers), ``sm.hashing`` for hash functions, placement
-schemes and key-distribution analysis, ``sm.cost`` for estimation and prices,
-``sm.plan`` for whole-system capacity plans, and ``sm.plot`` for the plotting helpers
-(matplotlib is imported on first use); ``sm.sweep`` runs any of them over a parameter
-grid, on threads, processes or a Dask cluster.
+schemes and key-distribution analysis, ``sm.reliability`` for availability, quorums,
+failover and durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for
+whole-system capacity plans, and ``sm.plot`` for the plotting helpers (matplotlib is
+imported on first use); ``sm.sweep`` runs any of them over a parameter grid, on threads,
+processes or a Dask cluster.
 """
 
-from scalemodel import cost, hashing, plan, plot, queueing, sim, sweeps
+from scalemodel import cost, hashing, plan, plot, queueing, reliability, sim, sweeps
 from scalemodel.sweeps import sweep
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "cost", "hashing", "plan", "plot", "queueing", "sim", "sweep", "sweeps"]
+__all__ = [
+    "__version__",
+    "cost",
+    "hashing",
+    "plan",
+    "plot",
+    "queueing",
+    "reliability",
+    "sim",
+    "sweep",
+    "sweeps",
+]

@@ -8,3 +8,4 @@ from . import cost
 from . import stats
 from . import sim
 from . import hashing
+from . import reliability

@@ -10,3 +10,7 @@ def t_interval(values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], 
     """
     Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations.
     """
+def t_interval_from_summary(mean: typing.SupportsFloat | typing.SupportsIndex, sd: typing.SupportsFloat | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex, level: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, float]:
+    """
+    Two-sided Student-t interval (low, high) from a mean, sample standard deviation and count.
+    """

@@ -1,0 +1,247 @@
+// Reliability engine: closed forms against hand values and each other, Monte Carlo against
+// closed forms within tolerances derived from its own confidence intervals (fixed seeds),
+// and thread-count independence.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "scalemodel/core/stats.hpp"
+#include "scalemodel/reliability/availability.hpp"
+#include "scalemodel/reliability/durability.hpp"
+#include "scalemodel/reliability/log_histogram.hpp"
+#include "scalemodel/reliability/quorum.hpp"
+#include "scalemodel/reliability/replication.hpp"
+
+namespace r = scalemodel::reliability;
+using scalemodel::RunningStats;
+
+namespace {
+// |estimate - truth| within z standard errors of the replication mean.
+void expect_within(const r::Estimate& e, double truth, double z = 4.5) {
+    const double se = e.sd / std::sqrt(static_cast<double>(e.n));
+    EXPECT_LE(std::abs(e.mean - truth), z * se + 1e-12) << e.name << ": " << e.mean << " vs " << truth << " se " << se;
+}
+}  // namespace
+
+TEST(Stats, WelfordMergeMatchesOnePass) {
+    RunningStats all, a, b;
+    for (int i = 0; i < 1000; ++i) {
+        const double x = std::sin(i) * 10 + i * 0.01;
+        all.add(x);
+        (i < 300 ? a : b).add(x);
+    }
+    a.merge(b);
+    EXPECT_EQ(a.count(), all.count());
+    EXPECT_NEAR(a.mean(), all.mean(), 1e-12);
+    EXPECT_NEAR(a.variance(), all.variance(), 1e-10);
+}
+
+TEST(Stats, TIntervalMatchesTable) {
+    // t_{0.975, 9} = 2.262157 (standard tables).
+    const auto i = scalemodel::t_interval(0.0, 1.0, 10, 0.95);
+    EXPECT_NEAR(i.high, 2.262157 / std::sqrt(10.0), 1e-6);
+    EXPECT_NEAR(i.low, -i.high, 1e-15);
+    EXPECT_THROW(scalemodel::t_interval(0.0, 1.0, 10, 1.0), std::invalid_argument);
+}
+
+TEST(KOfN, HandValues) {
+    EXPECT_NEAR(r::k_of_n(2, 3, 0.9), 3 * 0.81 * 0.1 + 0.729, 1e-14);
+    EXPECT_NEAR(r::k_of_n(1, 2, 0.99), 1 - 1e-4, 1e-14);
+    EXPECT_NEAR(r::k_of_n_unavailability(1, 3, 0.999), 1e-9, 1e-21);
+    EXPECT_EQ(r::k_of_n(0, 5, 0.0), 1.0);
+    EXPECT_EQ(r::k_of_n(5, 5, 1.0), 1.0);
+    EXPECT_THROW(r::k_of_n(4, 3, 0.5), std::invalid_argument);
+    EXPECT_THROW(r::k_of_n(1, 3, 1.5), std::invalid_argument);
+}
+
+TEST(Ctmc, IndependentRepairEqualsBinomial) {
+    const double lam = 1.0 / 1000.0, mu = 1.0 / 10.0;
+    for (int n = 1; n <= 7; ++n)
+        for (int k = 0; k <= n; ++k) {
+            const auto c = r::ctmc_availability(k, n, lam, mu, n);
+            EXPECT_NEAR(c.availability, r::k_of_n(k, n, mu / (lam + mu)), 1e-12) << k << " of " << n;
+        }
+}
+
+TEST(Ctmc, OneCrewMatchesDetailedBalance) {
+    const double lam = 0.01, mu = 0.2;
+    const int n = 4, k = 2;
+    std::vector<double> p(n + 1, 1.0);
+    for (int j = 0; j < n; ++j) p[j + 1] = p[j] * (n - j) * lam / mu;
+    double total = 0, up = 0;
+    for (int j = 0; j <= n; ++j) {
+        total += p[j];
+        if (j <= n - k) up += p[j];
+    }
+    const auto c = r::ctmc_availability(k, n, lam, mu, 1);
+    EXPECT_NEAR(c.availability, up / total, 1e-13);
+    EXPECT_NEAR(c.failure_frequency, p[n - k] / total * k * lam, 1e-15);
+}
+
+TEST(SimulateAvailability, MatchesCtmcAndIsThreadIndependent) {
+    r::AvailabilityConfig cfg;
+    cfg.n = 3;
+    cfg.k = 2;
+    cfg.lifetime = r::make_dist("lifetime", 1, 100.0, 0);
+    cfg.repair = r::make_dist("repair", 1, 10.0, 0);
+    cfg.horizon_s = 20000.0;
+    cfg.replications = 64;
+    cfg.seed = 7;
+    cfg.threads = 1;
+    const auto one = r::simulate_availability(cfg);
+    cfg.threads = 2;
+    const auto two = r::simulate_availability(cfg);
+    EXPECT_EQ(one.estimate("availability").mean, two.estimate("availability").mean);
+    EXPECT_EQ(one.estimate("availability").sd, two.estimate("availability").sd);
+    const auto c = r::ctmc_availability(2, 3, 0.01, 0.1, 3);
+    expect_within(one.estimate("availability"), c.availability);
+    expect_within(one.estimate("outages_per_year"), c.failure_frequency * r::kSecondsPerYear);
+}
+
+TEST(Pbs, ClosedForm) {
+    EXPECT_NEAR(r::pbs_k_staleness(3, 1, 1, 1), 1.0 / 3.0, 1e-15);
+    EXPECT_NEAR(r::pbs_k_staleness(3, 1, 1, 2), 1.0 - 4.0 / 9.0, 1e-15);
+    EXPECT_EQ(r::pbs_k_staleness(3, 2, 2, 1), 1.0);
+    EXPECT_THROW(r::pbs_k_staleness(3, 4, 1, 1), std::invalid_argument);
+}
+
+TEST(TVisibility, StrictQuorumsNeverStale) {
+    r::QuorumConfig cfg;
+    cfg.n = 5;
+    cfg.r = 3;
+    cfg.w = 3;
+    cfg.write_leg = r::make_dist("w", 2, 0.002, 1.0);
+    cfg.read_leg = r::make_dist("r", 1, 0.001, 0);
+    cfg.t = {0.0};
+    cfg.requests = 1 << 16;
+    cfg.seed = 3;
+    const auto s = r::t_visibility(cfg);
+    EXPECT_EQ(s.estimate("p_consistent_0").mean, 1.0);
+    cfg.r = 1;
+    cfg.w = 1;
+    cfg.t = {0.0, 0.01, 1.0};
+    const auto loose = r::t_visibility(cfg);
+    EXPECT_LT(loose.estimate("p_consistent_0").mean, loose.estimate("p_consistent_1").mean);
+    EXPECT_LE(loose.estimate("p_consistent_1").mean, loose.estimate("p_consistent_2").mean);
+}
+
+TEST(StaleReads, ExponentialLagMatchesClosedForm) {
+    r::StaleReadConfig cfg;
+    cfg.lag = r::make_dist("lag", 1, 0.3, 0);
+    cfg.think = r::make_dist("think", 0, 0.5, 0);
+    cfg.requests = 1 << 18;
+    cfg.seed = 11;
+    const auto s = r::simulate_stale_reads(cfg);
+    expect_within(s.estimate("stale"), std::exp(-0.5 / 0.3));
+}
+
+TEST(Failover, MeanDowntimeMatchesClosedForm) {
+    r::FailoverConfig cfg;
+    cfg.heartbeat_interval_s = 2.0;
+    cfg.missed_beats = 3;
+    cfg.election = r::make_dist("e", 0, 4.0, 0);
+    cfg.routing = r::make_dist("rt", 3, 0.0, 6.0);
+    cfg.lag = r::make_dist("lag", 1, 0.5, 0);
+    cfg.write_rate = 100.0;
+    cfg.trials = 1 << 15;
+    cfg.seed = 5;
+    const auto s = r::simulate_failover(cfg);
+    expect_within(s.estimate("downtime_s"), 2.5 * 2.0 + 4.0 + 3.0);
+    expect_within(s.estimate("writes_lost"), 50.0);
+}
+
+TEST(Durability, WriteBehindClosedForm) {
+    const auto b = r::write_behind_loss(50000, 5, 0, 0);
+    EXPECT_DOUBLE_EQ(b.expected_per_crash, 125000);
+    EXPECT_DOUBLE_EQ(b.worst_per_crash, 250000);
+    const auto capped = r::write_behind_loss(50000, 5, 0, 1000);
+    EXPECT_TRUE(std::isinf(capped.worst_per_crash));
+    EXPECT_DOUBLE_EQ(capped.backlog_growth_per_s, 50000 - 200);
+}
+
+TEST(Durability, RdbSingleRuleCycle) {
+    // save s 1: the cycle is max(s, first write) = s + e^{-rate s} / rate on average.
+    r::RdbConfig cfg;
+    cfg.write_rate = 0.01;
+    cfg.rules = {{60.0, 1}};
+    cfg.cycles = 1 << 14;
+    cfg.seed = 9;
+    const auto s = r::simulate_rdb(cfg);
+    expect_within(s.estimate("cycle_s"), 60.0 + std::exp(-0.6) / 0.01);
+}
+
+TEST(Durability, KafkaAcksAllWithoutUncleanNeverLoses) {
+    r::KafkaConfig cfg;
+    cfg.acks = -1;
+    cfg.replication_factor = 3;
+    cfg.min_insync = 2;
+    cfg.broker_failure_rate = 1.0 / 3600.0;  // absurdly flaky, to exercise every path
+    cfg.broker_repair = r::make_dist("rep", 1, 1800.0, 0);
+    cfg.follower_lag = r::make_dist("lag", 0, 0.1, 0);
+    cfg.message_rate = 1000;
+    cfg.horizon_s = 86400.0 * 10;
+    cfg.replications = 16;
+    cfg.seed = 1;
+    const auto clean = r::simulate_kafka(cfg);
+    EXPECT_EQ(clean.estimate("lost_per_day").mean, 0.0);
+    EXPECT_GT(clean.estimate("write_unavailable").mean, 0.0);
+    cfg.unclean_election = true;
+    const auto unclean = r::simulate_kafka(cfg);
+    EXPECT_GT(unclean.estimate("lost_per_day").mean, 0.0);
+}
+
+TEST(Distributions, ZigguratExponentialMatchesTheExponentialLaw) {
+    // Mean, second moment and tail probabilities of 2e6 draws against the exact law, with
+    // tolerances of 5 standard errors.
+    scalemodel::Rng rng(2024, 1);
+    const int n = 2'000'000;
+    double s = 0, s2 = 0;
+    int over1 = 0, over3 = 0, over8 = 0;
+    for (int i = 0; i < n; ++i) {
+        const double x = r::standard_exponential(rng);
+        ASSERT_GE(x, 0.0);
+        s += x;
+        s2 += x * x;
+        over1 += x > 1.0;
+        over3 += x > 3.0;
+        over8 += x > 8.0;  // beyond the ziggurat's base: exercises the tail
+    }
+    EXPECT_NEAR(s / n, 1.0, 5 * 1.0 / std::sqrt(n));
+    EXPECT_NEAR(s2 / n, 2.0, 5 * std::sqrt(20.0) / std::sqrt(n));
+    for (auto [count, t] : {std::pair<int, double>{over1, 1.0}, {over3, 3.0}, {over8, 8.0}}) {
+        const double p = std::exp(-t);
+        EXPECT_NEAR(static_cast<double>(count) / n, p, 5 * std::sqrt(p * (1 - p) / n)) << t;
+    }
+}
+
+TEST(LogHistogram, QuantilesWithinHalfAPercent) {
+    r::LogHistogram h;
+    for (int i = 1; i <= 100000; ++i) h.add(i * 1e-3);  // 1 ms .. 100 s, uniform grid
+    EXPECT_EQ(h.total(), 100000);
+    for (double q : {0.01, 0.5, 0.9, 0.99}) EXPECT_NEAR(h.quantile(q), q * 100.0, q * 100.0 * 0.0045) << q;
+    h.add(0.0);
+    EXPECT_EQ(h.quantile(1e-6), 0.0);
+    EXPECT_TRUE(std::isnan(r::LogHistogram().quantile(0.5)));
+}
+
+TEST(Failover, MedianDowntimeFromHistogram) {
+    // Detection is uniform on (4, 6] s (3 missed beats of 2 s); election and routing are
+    // constant 4 and 3 s: the median downtime is 12 s exactly.
+    r::FailoverConfig cfg;
+    cfg.heartbeat_interval_s = 2.0;
+    cfg.missed_beats = 3;
+    cfg.election = r::make_dist("e", 0, 4.0, 0);
+    cfg.routing = r::make_dist("rt", 0, 3.0, 0);
+    cfg.lag = r::make_dist("lag", 0, 0.0, 0);
+    cfg.trials = 1 << 16;
+    cfg.seed = 6;
+    cfg.threads = 2;
+    const auto s = r::simulate_failover(cfg);
+    // 0.4% from the buckets plus ~0.4% (4 standard errors of a uniform sample median).
+    EXPECT_NEAR(s.get("downtime_p50_s"), 12.0, 12.0 * 0.009);
+    EXPECT_NEAR(s.get("downtime_p99_s"), 11.0 + 0.99 * 2.0, 13.0 * 0.009);
+    EXPECT_LE(s.get("downtime_max_s"), 13.0);
+}

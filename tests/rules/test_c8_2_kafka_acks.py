@@ -1,0 +1,48 @@
+"""C8.2: Kafka acks=0/1/all and data loss.
+
+Monte Carlo checks use fixed seeds and the result's own 99.9% Student-t interval."""
+
+from __future__ import annotations
+
+import scalemodel as sm
+
+R = sm.reliability
+LEVEL = 0.999
+DAY = 86400.0
+
+
+def test_c8_2_acks_all_no_loss_needs_clean_elections() -> None:
+    """C8.2 Holds only with unclean leader election off: acks=all with
+    min.insync.replicas=2 and RF=3 never lost a message, even with brokers failing hourly,
+    but it refuses writes while fewer than 2 replicas are up. With unclean election on, a
+    replica that fell behind can lead after every in-sync one failed, and acks=all loses
+    what it missed. acks=1 loses about a follower lag of messages at every leader failure
+    (rate x lag x leader failures per day); acks=0 adds what was sent into the dead
+    leader. The throughput figures (1M/100K/50K msg/s) are not a consequence of any model
+    here and are left untested."""
+    flaky = dict(
+        broker_mtbf_s=6 * 3600.0,
+        broker_mttr_s=3600.0,
+        message_rate=50_000.0,
+        follower_lag_s=0.05,
+        producer_window_s=0.01,
+        horizon_s=30 * DAY,
+        replications=32,
+        seed=82,
+    )
+    clean = R.kafka_durability(acks="all", min_insync_replicas=2, **flaky)
+    assert clean.lost_per_day == 0.0
+    assert clean.ci("write_unavailable", LEVEL)[0] > 0.0
+    unclean = R.kafka_durability(acks="all", min_insync_replicas=2, unclean_leader_election=True, **flaky)
+    assert unclean.ci("lost_per_day", LEVEL)[0] > 0.0
+    one = R.kafka_durability(acks=1, **flaky)
+    # Leader failures per day ~ 86400 / MTBF (the leader is an up broker); each loses rate x lag.
+    approx = DAY / flaky["broker_mtbf_s"] * 50_000 * 0.05
+    lo, hi = one.ci("lost_per_day", LEVEL)
+    assert 0.9 * approx <= hi and lo <= approx * 1.01
+    zero = R.kafka_durability(acks=0, **flaky)
+    assert zero.ci("lost_per_day", LEVEL)[0] > one.ci("lost_per_day", LEVEL)[1]
+    # With realistic brokers (MTBF 30 days, 1 h repair) acks=1 still loses a follower lag
+    # a month per broker: about 2,500 messages per leader failure.
+    steady = R.kafka_durability(acks=1, message_rate=50_000.0, replications=32, seed=83)
+    assert steady.worst_loss_per_event == 2500.0
