@@ -9,7 +9,7 @@ imported on first use); ``sm.sweep`` runs any of them over a parameter grid, on 
 processes or a Dask cluster.
 """
 
-from scalemodel import cost, hashing, plan, plot, queueing, reliability, sim, sweeps
+from scalemodel import cost, hashing, plan, plot, queueing, reliability, scenario, sim, sweeps
 from scalemodel.sweeps import sweep
 
 __version__ = "0.1.0"
@@ -21,6 +21,7 @@ __all__ = [
     "plot",
     "queueing",
     "reliability",
+    "scenario",
     "sim",
     "sweep",
     "sweeps",

@@ -103,6 +103,8 @@ def _plan(args: argparse.Namespace) -> int:
         "slo_p99_s",
         "imbalance",
         "headroom",
+        "availability",
+        "spares",
         "usd_per_month",
         "limited_by",
     ]
@@ -113,6 +115,11 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
     first = plan.breaks_first
     print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
+    target = plan.scenario.get("reliability", {}).get("target", 0.9999)
+    print(
+        f"availability of the planned sizes at peak: {plan.availability:.6f}; "
+        f"spares for {target:g} per tier: " + ", ".join(f"{t.name} +{t.spares}" for t in plan.tiers)
+    )
     if args.sensitivity:
         from scalemodel.plan import sensitivity
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from scalemodel import cost, hashing, queueing
+from scalemodel import cost, hashing, queueing, reliability
 from scalemodel.scenario import load_scenario, parse_scenario
 
 __all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
@@ -43,6 +43,8 @@ class Tier:
     headroom: float
     limited_by: str  #: what sets the count
     imbalance: float = 1.0  #: busiest node's load over the mean (1 for balanced tiers)
+    availability: float = math.nan  #: P(all the nodes the peak needs are up), nodes independent
+    spares: int = 0  #: extra nodes that lift availability to the scenario's target
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class Plan:
     def usd_per_month(self) -> float:
         """The whole monthly bill."""
         return float(sum(self.costs.values()))
+
+    @property
+    def availability(self) -> float:
+        """P(every tier has the nodes the peak needs), tiers failing independently."""
+        return float(np.prod([t.availability for t in self.tiers]))
 
     @property
     def breaks_first(self) -> Tier:
@@ -156,6 +163,18 @@ def _queue_tier(
         limited_by=limited_by,
         imbalance=imbalance,
     )
+
+
+def _with_availability(tier: Tier, node_availability: float, target: float) -> Tier:
+    """The tier's availability (all ``count`` nodes needed) and the spares for ``target``."""
+    if tier.count == 0:
+        return tier
+    n = tier.count
+    extra = np.arange(0, max(16, int(n * (1 - node_availability) * 20) + 16))
+    avail = reliability.k_of_n(n, n + extra, node_availability)
+    meets = np.nonzero(avail >= target)[0]
+    spares = int(extra[meets[0]]) if meets.size else int(extra[-1])
+    return replace(tier, availability=float(avail[0]), spares=spares)
 
 
 def ring_imbalance(nodes: int, virtual_nodes: int = 150) -> float:
@@ -315,6 +334,11 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
             dimb,
         )
     )
+
+    # Availability: each tier is sized for the peak, so it needs all its nodes; spares lift
+    # it to the target (k of n nodes up, independent, each up with node_availability).
+    rel = s.get("reliability") or {"node_availability": 0.999, "target": 0.9999}
+    tiers = [_with_availability(t, rel["node_availability"], rel["target"]) for t in tiers]
 
     # Bandwidth and storage.
     app_egress = float(traffic.average_qps) * data["response_bytes"] * cost.SECONDS_PER_MONTH
@@ -544,9 +568,13 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
     )
     summary = plan.summary()
     first = plan.breaks_first
+    target = (plan.scenario.get("reliability") or {}).get("target", 0.9999)
     verdict = (
         f"As traffic grows, **{first.name}** breaks first, at {first.headroom:.2f}x today's peak "
-        f"(limited by {first.limited_by})."
+        f"(limited by {first.limited_by}). Sized exactly for the peak, every tier has all the nodes "
+        f"it needs {plan.availability:.4%} of the time; spares for {target:g} per tier: "
+        + ", ".join(f"{t.name} +{t.spares}" for t in plan.tiers)
+        + "."
     )
     problems = "\n".join(f"- **Cannot be met:** {p}" for p in plan.problems)
     md = "\n\n".join(

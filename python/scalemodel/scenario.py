@@ -120,8 +120,17 @@ SCHEMA: dict[str, dict[str, Field]] = {
             "bytes", "bytes one shard holds (default: catalogue limit)", optional=True, exclusive_minimum=True
         ),
     },
+    "reliability": {
+        "node_availability": _f("fraction", "share of time one node is up", 0.999, exclusive_minimum=True),
+        "target": _f(
+            "fraction",
+            "availability each tier should reach (sets its spares)",
+            0.9999,
+            exclusive_minimum=True,
+        ),
+    },
 }
-OPTIONAL_SECTIONS = {"cache"}
+OPTIONAL_SECTIONS = {"cache", "reliability"}
 # The kind of catalogue instance each section's `instance` must name.
 INSTANCE_KINDS = {"app": "compute", "cache": "cache", "database": "database"}
 
