@@ -8,10 +8,10 @@ Ours runs on one thread. Run: python benchmarks/bench_cost.py
 from __future__ import annotations
 
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
+from harness import interleaved_rates, line, timed
 
 import scalemodel as sm
 
@@ -33,36 +33,24 @@ def numpy_shard_count() -> np.ndarray:
     return np.maximum(1, np.ceil(need * (1 - 1e-12))).astype(np.int64)
 
 
-def compare(name: str, ours, peer) -> None:  # type: ignore[no-untyped-def]
-    np.testing.assert_allclose(ours(), peer(), rtol=1e-12)
-    t_ours, t_peer = [], []
-    for _ in range(ROUNDS):
-        for fn, times in ((ours, t_ours), (peer, t_peer)):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    r_ours, r_peer = N / statistics.median(t_ours), N / statistics.median(t_peer)
-    print(f"{name}: ours {r_ours:,.0f}/s, peer {r_peer:,.0f}/s, {r_ours / r_peer:.2f}x")
-
+COMPARISONS = {
+    "expected_shards_touched vs NumPy": (
+        lambda: sm.cost.expected_shards_touched(shards, fanout),
+        N,
+        numpy_shards_touched,
+        N,
+    ),
+    "shard_count vs NumPy": (lambda: sm.cost.shard_count(write_qps, storage), N, numpy_shard_count, N),
+}
 
 print(
     f"scalemodel {sm.__version__}, NumPy {np.__version__}; {N:,} points, ours on 1 thread, peer = NumPy expression"
 )
-compare(
-    "expected_shards_touched vs NumPy",
-    lambda: sm.cost.expected_shards_touched(shards, fanout),
-    numpy_shards_touched,
-)
-compare(
-    "shard_count vs NumPy",
-    lambda: sm.cost.shard_count(write_qps, storage),
-    numpy_shard_count,
-)
+for ours, _, peer, _ in COMPARISONS.values():
+    np.testing.assert_allclose(ours(), peer(), rtol=1e-12)
+for name, (o, p) in interleaved_rates(COMPARISONS, ROUNDS).items():
+    print(line(name, o, p))
 examples = Path(__file__).parents[1] / "examples"
 for name in ("startup", "twitter", "instagram"):
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        sm.plan.plan_file(examples / f"{name}.toml")
-        times.append(time.perf_counter() - start)
+    times = [timed(lambda name=name: sm.plan.plan_file(examples / f"{name}.toml")) for _ in range(ROUNDS)]
     print(f"plan {name}: {statistics.median(times) * 1e3:.2f} ms per plan (no peer)")

@@ -18,14 +18,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ.setdefault(_var, "1")
 
 import binascii
-import gc
-import statistics
 import time
 from typing import Callable
 
 import jump as jump_peer
 import numpy as np
 import uhashring
+from harness import interleaved_rates, line
 
 import scalemodel as sm
 
@@ -193,17 +192,6 @@ def check_agreement() -> None:
     )
 
 
-def timed(fn: Callable[[], object]) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
-
-
 def main() -> int:
     start = time.perf_counter()
     cpu = min(os.sched_getaffinity(0))
@@ -213,20 +201,10 @@ def main() -> int:
         f"process pinned to CPU {cpu}; {ROUNDS} interleaved rounds"
     )
     check_agreement()
-    for ours, _, peer, _ in COMPARISONS.values():  # warm-up, untimed
-        ours()
-        peer()
-    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in COMPARISONS}
-    for _ in range(ROUNDS):
-        for name, (ours, n_ours, peer, n_peer) in COMPARISONS.items():
-            rates[name][0].append(n_ours / timed(ours))
-            rates[name][1].append(n_peer / timed(peer))
+    medians = interleaved_rates(COMPARISONS, ROUNDS)
     print("median of the rounds, keys per second:")
-    medians = {}
-    for name, (r_ours, r_peer) in rates.items():
-        mo, mp = statistics.median(r_ours), statistics.median(r_peer)
-        medians[name] = (mo, mp)
-        print(f"{name}: ours {mo:,.0f}/s, peer {mp:,.0f}/s, {mo / mp:,.1f}x")
+    for name, (mo, mp) in medians.items():
+        print(line(name, mo, mp))
 
     jump_rate = medians[f"(a) jump, {BUCKETS} buckets vs NumPy vectorized"][0]
     jump100_rate = medians["(a) jump, 100 buckets vs NumPy vectorized"][0]

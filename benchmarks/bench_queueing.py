@@ -17,12 +17,11 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import gc
-import statistics
 import time
 from typing import Any, Callable
 
 import numpy as np
+from harness import interleaved_rates, line
 from pyworkforce.queuing import ErlangC
 from scipy import stats
 
@@ -132,15 +131,6 @@ def check_agreement() -> None:
 
 
 # --- timing -----------------------------------------------------------------------------
-def timed(fn: Callable[[], object]) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
 
 
 def cpu_per_wall(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -179,22 +169,10 @@ def main() -> int:
     )
     check_agreement()
 
-    for ours, _, peer, _ in COMPARISONS.values():  # warm-up, untimed
-        ours()
-        peer()
-
-    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in COMPARISONS}
-    for _ in range(ROUNDS):
-        for name, (ours, n_ours, peer, n_peer) in COMPARISONS.items():
-            rates[name][0].append(n_ours / timed(ours))
-            rates[name][1].append(n_peer / timed(peer))
-
+    medians = interleaved_rates(COMPARISONS, ROUNDS)
     print(f"median of {ROUNDS} interleaved rounds, evaluations per second:")
-    medians = {}
-    for name, (r_ours, r_peer) in rates.items():
-        mo, mp = statistics.median(r_ours), statistics.median(r_peer)
-        medians[name] = (mo, mp)
-        print(f"{name}: ours {mo:,.0f}/s, peer {mp:,.0f}/s, {mo / mp:,.1f}x")
+    for name, (mo, mp) in medians.items():
+        print(line(name, mo, mp))
 
     mmc_rate, pwf_rate = medians["(a) M/M/c vs pyworkforce ErlangC"]
     ok_rate = mmc_rate >= TARGET_RATE

@@ -19,12 +19,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import gc
 import statistics
 import time
 from typing import Callable
 
 import numpy as np
+from harness import timed
 
 import scalemodel as sm
 
@@ -68,17 +68,6 @@ def numpy_quorum() -> np.ndarray:
     first = np.argmin(ri + si, axis=1)[:, None]
     threshold = (np.take_along_axis(wi, first, 1) - np.take_along_axis(ri, first, 1))[:, 0] - commit
     return np.array([(threshold <= t).mean() for t in T])
-
-
-def timed(fn: Callable[[], object]) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
 
 
 def cpu_per_wall(fn: Callable[[], object]) -> float:

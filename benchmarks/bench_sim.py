@@ -18,14 +18,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import gc
 import random
 import statistics
-import time
-from typing import Callable
 
 import ciw
 import simpy
+from harness import timed
 
 import scalemodel as sm
 
@@ -89,17 +87,6 @@ def with_ciw() -> float:
     sim.simulate_until_max_customers(CUSTOMERS, method="Finish")
     recs = sim.get_all_records()
     return sum(r.waiting_time + r.service_time for r in recs) / len(recs)
-
-
-def timed(fn: Callable[[], object]) -> float:
-    gc.collect()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/detail/ibeta_inverse.hpp>
 
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
@@ -241,16 +242,17 @@ double expected_ring_imbalance(std::int64_t nodes, std::int64_t vnodes) {
     if (nodes == 1) return 1.0;
     const double n = static_cast<double>(nodes), v = static_cast<double>(vnodes);
     const double a = v, b = (n - 1.0) * v;
-    // The integrand falls from 1 to 0 around the upper quantiles of the share: integrate
-    // up to where every node's share is essentially certain to lie (mean + 40 sd).
-    const double mean = a / (a + b);
-    const double sd = std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
-    const double top = std::min(1.0, mean + 40.0 * sd);
+    // The integrand 1 - F(x)^n is 1 up to where F^n is negligible and 0 beyond where every
+    // share is essentially certain to lie: integrate only between those two quantiles
+    // (Boost's inverse incomplete beta), and count the flat part exactly.
+    const double lo = boost::math::ibeta_inv(a, b, std::exp(std::log(1e-17) / n), math_policy());
+    const double hi = boost::math::ibetac_inv(a, b, 1e-17 / n, math_policy());
     auto integrand = [&](double x) {
-        const double cdf = boost::math::ibeta(a, b, x, math_policy());
-        return -std::expm1(n * std::log1p(-(1.0 - cdf)));  // 1 - cdf^n without cancellation
+        // 1 - F^n from the upper tail 1 - F, without cancellation where F is near 1.
+        return -std::expm1(n * std::log1p(-boost::math::ibetac(a, b, x, math_policy())));
     };
-    const double e_max = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, 0.0, top, 15, 1e-12);
+    const double e_max =
+        lo + boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, lo, hi, 10, 1e-10);
     return n * e_max;
 }
 
