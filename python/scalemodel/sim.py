@@ -18,6 +18,7 @@ result then has ``stable`` False and infinite delays.
 
 from __future__ import annotations
 
+import abc
 import math
 import numbers
 from collections.abc import Sequence
@@ -63,7 +64,7 @@ L7_OVERHEAD_S = 1e-3
 
 
 # --- service-time distributions -----------------------------------------------------------
-class Distribution:
+class Distribution(abc.ABC):
     """A service-time distribution; ``mean`` in seconds, ``scv`` = variance / mean^2."""
 
     _kind: ClassVar[int]
@@ -72,8 +73,9 @@ class Distribution:
     mean: float
     scv: float
 
+    @abc.abstractmethod
     def _rows(self) -> list[tuple[float, int, float, float]]:
-        raise NotImplementedError
+        """The engine's encoding: (weight, kind, parameter, parameter) per mixture component."""
 
     @property
     def second_moment(self) -> float:
