@@ -22,13 +22,15 @@ def as_float(name: str, value: Any) -> FloatArray:
 def as_count(name: str, value: Any, minimum: int = 1) -> IntArray:
     """`value` as an int64 array of whole numbers; floats are accepted when integral."""
     arr = np.asarray(value)
+    if arr.dtype.kind == "O" and all(isinstance(v, int) and not isinstance(v, bool) for v in arr.flat):
+        raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {value!r}")
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a whole number or an array of them, got {type(value).__name__}")
     if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) >= 2.0**63)
         if np.any(bad):
             got = arr[bad].flat[0]
-            raise ValueError(f"{name} must be a whole number >= {minimum}, got {got}")
+            raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {got}")
     return arr.astype(np.int64)
 
 

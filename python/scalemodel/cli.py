@@ -88,7 +88,11 @@ def _plan(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError) as e:  # ValueError: a bad price file
         print(f"error: {e}", file=sys.stderr)
         return 2
-    plan = make_plan(scenario, catalogue)
+    try:
+        plan = make_plan(scenario, catalogue)
+    except ValueError as e:  # a scenario the engines reject (sizes beyond their limits)
+        print(f"error: {args.scenario}: {e}", file=sys.stderr)
+        return 2
     t = plan.traffic
     print(f"Capacity plan: {plan.name}")
     print(
@@ -115,16 +119,21 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
     first = plan.breaks_first
     print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
-    target = plan.scenario.get("reliability", {}).get("target", 0.9999)
+    target = plan.scenario["reliability"]["target"]
     print(
         f"availability of the planned sizes at peak: {plan.availability:.6f}; "
-        f"spares for {target:g} per tier: " + ", ".join(f"{t.name} +{t.spares}" for t in plan.tiers)
+        f"spares for {target:g} per tier: "
+        + ", ".join(f"{t.name} " + (f"+{t.spares}" if t.spares >= 0 else "out of reach") for t in plan.tiers)
     )
     if args.sensitivity:
         from scalemodel.plan import sensitivity
 
         x = args.sensitivity / 100.0
-        table = sensitivity(scenario, (-x, 0.0, x), catalogue)
+        try:
+            table = sensitivity(scenario, (-x, 0.0, x), catalogue)
+        except ValueError as e:
+            print(f"error: sensitivity at +/-{args.sensitivity:g}%: {e}", file=sys.stderr)
+            return 2
         print(f"\nsensitivity to traffic (+/-{args.sensitivity:g}%):")
         print(table.to_string(float_format="{:,.4g}".format))
     paths = plan.write_report(args.out)
@@ -162,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also plan at -/+ this much traffic (default 20; 0 to skip)",
     )
     args = parser.parse_args(argv)
+    if args.command == "plan" and not (0 <= args.sensitivity < 100):
+        parser.error("--sensitivity must be a percentage in [0, 100)")
     return _plan(args) if args.command == "plan" else _whatif(args)
 
 

@@ -49,6 +49,20 @@ SECONDS_PER_MONTH = 30 * 86400.0
 # --- price catalogue ----------------------------------------------------------------
 
 
+# The keys each price-catalogue section may hold.
+_KNOWN = {
+    "bandwidth": {"origin_usd_per_gb", "cdn_usd_per_gb"},
+    "storage": {"block_usd_per_gb_month", "object_usd_per_gb_month"},
+    "limits": {
+        "database_max_bytes",
+        "database_max_write_qps",
+        "database_max_read_qps",
+        "cache_max_qps",
+        "cache_max_bytes",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Instance:
     """One machine type: vCPUs, memory in GB and its price in USD per month."""
@@ -110,6 +124,9 @@ class Catalogue:
                 # Prices may be 0 (free); a limit of 0 would make every node useless.
                 positive = section == "limits"
                 for key, value in data.get(section, {}).items():
+                    if key not in _KNOWN[section]:
+                        known = ", ".join(sorted(_KNOWN[section]))
+                        raise ValueError(f"{source}: unknown key {section}.{key}; known keys: {known}")
                     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
                     if not ok or not (value > 0 if positive else value >= 0) or value != value:
                         bound = "> 0" if positive else ">= 0"
@@ -194,8 +211,8 @@ def estimate_traffic(
 def stored_bytes(bytes_per_day: Any, years: Any, replication: Any = 1.0, yearly_growth: Any = 0.0) -> Any:
     """Bytes held after ``years`` of writing ``bytes_per_day`` (today's rate).
 
-    The daily volume grows by ``yearly_growth`` a year (0.5 = +50%, compounded
-    continuously); every byte is kept ``replication`` (>= 1) times.
+    The daily volume grows by ``yearly_growth`` a year (0.5 = +50% a year, as the smooth
+    curve (1 + g)^t); every byte is kept ``replication`` (>= 1) times.
     """
     shape, f = broadcast(
         bytes_per_day=as_float("bytes_per_day", bytes_per_day),

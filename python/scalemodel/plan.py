@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import cost, hashing, queueing, reliability
-from scalemodel.scenario import load_scenario, parse_scenario
+from scalemodel.scenario import load_scenario, parse_scenario, section_defaults
 
 __all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
 
@@ -124,7 +124,9 @@ class Plan:
 
 
 def _ceil(x: float) -> int:
-    return math.ceil(x * (1 - 1e-12)) if math.isfinite(x) else 0
+    if not math.isfinite(x):
+        raise ValueError(f"a node count came out as {x}: check the scenario's rates and limits")
+    return math.ceil(x * (1 - 1e-12))
 
 
 def _capacity(service_time: float, vcpus: int, slo: float, max_utilization: float) -> float:
@@ -166,15 +168,17 @@ def _queue_tier(
 
 
 def _with_availability(tier: Tier, node_availability: float, target: float) -> Tier:
-    """The tier's availability (all ``count`` nodes needed) and the spares for ``target``."""
+    """The tier's availability (all ``count`` nodes needed) and the fewest spares for
+    ``target``; spares -1 when no number of spares within reach gets there."""
     if tier.count == 0:
-        return tier
+        return replace(tier, availability=1.0)
     n = tier.count
     extra = np.arange(0, max(16, int(n * (1 - node_availability) * 20) + 16))
-    avail = reliability.k_of_n(n, n + extra, node_availability)
-    meets = np.nonzero(avail >= target)[0]
-    spares = int(extra[meets[0]]) if meets.size else int(extra[-1])
-    return replace(tier, availability=float(avail[0]), spares=spares)
+    # Compare unavailabilities: accurate to twelve nines, where 1 - x would round.
+    down = np.atleast_1d(reliability.k_of_n_unavailability(n, n + extra, node_availability))
+    meets = np.nonzero(down <= 1.0 - target)[0]
+    spares = int(extra[meets[0]]) if meets.size else -1
+    return replace(tier, availability=float(1.0 - down[0]), spares=spares)
 
 
 def ring_imbalance(nodes: int, virtual_nodes: int = 150) -> float:
@@ -184,6 +188,8 @@ def ring_imbalance(nodes: int, virtual_nodes: int = 150) -> float:
     ``virtual_nodes=0`` (an even split, as range or directory placement can give)."""
     if nodes <= 1 or virtual_nodes == 0:
         return 1.0
+    if nodes > 1 << 24:
+        raise ValueError(f"a tier of {nodes:,} nodes is beyond what the planner models (at most 16,777,216)")
     return hashing.expected_ring_imbalance(int(nodes), int(virtual_nodes))
 
 
@@ -271,9 +277,10 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
                 p99_s=math.nan,
                 slo_p99_s=math.nan,
                 # Sustained growth grows the data (and so the working set) with traffic.
+                # Measured against the same fill the count was sized at.
                 headroom=min(
-                    nodes * node_qps / (cache_qps * cimb) if cache_qps > 0 else math.inf,
-                    nodes * node_bytes / (working_set * cimb) if working_set > 0 else math.inf,
+                    nodes * node_qps * c["fill"] / (cache_qps * cimb) if cache_qps > 0 else math.inf,
+                    nodes * node_bytes * c["fill"] / (working_set * cimb) if working_set > 0 else math.inf,
                 ),
                 limited_by="memory" if by_memory else "throughput",
                 imbalance=cimb,
@@ -337,8 +344,14 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
 
     # Availability: each tier is sized for the peak, so it needs all its nodes; spares lift
     # it to the target (k of n nodes up, independent, each up with node_availability).
-    rel = s.get("reliability") or {"node_availability": 0.999, "target": 0.9999}
+    rel = s.get("reliability") or section_defaults("reliability")
     tiers = [_with_availability(t, rel["node_availability"], rel["target"]) for t in tiers]
+    for t in tiers:
+        if t.spares < 0:
+            problems.append(
+                f"{t.name}: no number of spares lifts {t.count} nodes at {rel['node_availability']:g} each "
+                f"to {rel['target']:g} availability"
+            )
 
     # Bandwidth and storage.
     app_egress = float(traffic.average_qps) * data["response_bytes"] * cost.SECONDS_PER_MONTH
@@ -404,6 +417,11 @@ def scaling_options(
     p99 response of at most ``slo_p99`` seconds and utilization at most
     ``max_utilization``, and what they cost a month. One row per instance, cheapest first;
     ``machines`` is inf where no count meets the target."""
+    for name, value in (("arrival_rate", arrival_rate), ("cpu_time", cpu_time), ("slo_p99", slo_p99)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if not (0 < max_utilization <= 1):
+        raise ValueError(f"max_utilization must be in (0, 1], got {max_utilization!r}")
     cat = catalogue or cost.Catalogue.load()
     rows = []
     for inst in cat.of_kind(kind):
@@ -568,12 +586,12 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
     )
     summary = plan.summary()
     first = plan.breaks_first
-    target = (plan.scenario.get("reliability") or {}).get("target", 0.9999)
+    target = (plan.scenario.get("reliability") or section_defaults("reliability"))["target"]
     verdict = (
         f"As traffic grows, **{first.name}** breaks first, at {first.headroom:.2f}x today's peak "
         f"(limited by {first.limited_by}). Sized exactly for the peak, every tier has all the nodes "
         f"it needs {plan.availability:.4%} of the time; spares for {target:g} per tier: "
-        + ", ".join(f"{t.name} +{t.spares}" for t in plan.tiers)
+        + ", ".join(f"{t.name} " + (f"+{t.spares}" if t.spares >= 0 else "out of reach") for t in plan.tiers)
         + "."
     )
     problems = "\n".join(f"- **Cannot be met:** {p}" for p in plan.problems)

@@ -93,7 +93,6 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
 class _Station:
     """Shared face of the single-station models: metrics, quantiles, repr, frames."""
 
-    _params: ClassVar[tuple[str, ...]]
     # The engine's quantile function for this model: (*parameters, q, "wait"|"response").
     _quantile_kernel: ClassVar[Callable[..., np.ndarray]]
     _metric_names: ClassVar[tuple[str, ...]] = (
@@ -230,7 +229,6 @@ class MMc(_Station):
     time distributions and their quantiles are exact.
     """
 
-    _params = ("arrival_rate", "service_rate", "servers")
     _quantile_kernel = staticmethod(_q.mmc_quantile)
     __slots__ = ()
 
@@ -263,7 +261,6 @@ class MMcK(_Station):
     admitted requests.
     """
 
-    _params = ("arrival_rate", "service_rate", "servers", "capacity")
     _metric_names = (*_Station._metric_names, "prob_block")
     _quantile_kernel = staticmethod(_q.mmck_quantile)
     __slots__ = ()
@@ -300,7 +297,6 @@ class GGc(_Station):
     that gives Wq.
     """
 
-    _params = ("arrival_rate", "mean_service", "servers", "arrival_scv", "service_scv")
     _quantile_kernel = staticmethod(_q.ggc_quantile)
     __slots__ = ()
 

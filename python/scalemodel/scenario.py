@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["SCHEMA", "Field", "ScenarioError", "load_scenario", "parse_scenario"]
+__all__ = ["SCHEMA", "Field", "ScenarioError", "load_scenario", "parse_scenario", "section_defaults"]
 
 
 class ScenarioError(ValueError):
@@ -106,7 +107,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "query_time": _f("seconds", "time per query on one vCPU", exclusive_minimum=True),
         "slo_p99": _f("seconds", "p99 query-time target", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per node", 0.7, exclusive_minimum=True),
-        "min_replicas": _f("count", "read replicas per shard at least", 1),
+        "min_replicas": _f("count", "read replicas per shard at least", 1, maximum=1000),
         "virtual_nodes": _f(
             "count", "points per shard on the consistent-hash ring (0: an even split)", 150, maximum=100_000
         ),
@@ -130,7 +131,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         ),
     },
 }
-OPTIONAL_SECTIONS = {"cache", "reliability"}
+# Sections that may be left out: [cache] means no cache; the others are filled with defaults.
+OPTIONAL_SECTIONS = {"cache", "reliability", "scenario"}
 # The kind of catalogue instance each section's `instance` must name.
 INSTANCE_KINDS = {"app": "compute", "cache": "cache", "database": "database"}
 
@@ -164,7 +166,7 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
         raise fail(f"{path} must be a number, got {value!r}")
     if isinstance(value, str):
         units = _UNITS.get(spec.kind)
-        m = _QUANTITY.match(value)
+        m = _QUANTITY.match(unicodedata.normalize("NFKC", value).replace("μ", "µ"))
         if units is None:
             raise fail(f"{path} must be a plain number, got the string {value!r}")
         if m is None or m.group(2) not in units:
@@ -179,7 +181,7 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
     if not math.isfinite(number):
         raise fail(f"{path} must be finite, got {value!r}")
     low_ok = number > spec.minimum if spec.exclusive_minimum else number >= spec.minimum
-    high = 1.0 if spec.kind == "fraction" else spec.maximum
+    high = min(1.0, spec.maximum) if spec.kind == "fraction" else spec.maximum
     if not low_ok or number > high:
         lower = f"> {spec.minimum:g}" if spec.exclusive_minimum else f">= {spec.minimum:g}"
         upper = "" if math.isinf(high) else f" and <= {high:g}"
@@ -219,10 +221,11 @@ def parse_scenario(
     out: dict[str, dict[str, Any]] = {}
     for section, fields in SCHEMA.items():
         if section not in data:
-            if section in OPTIONAL_SECTIONS:
+            if section not in OPTIONAL_SECTIONS:
+                raise ScenarioError(f"{source}: the section [{section}] is missing")
+            if section == "cache":
                 continue
-            raise ScenarioError(f"{source}: the section [{section}] is missing")
-        given = data[section]
+        given = data.get(section, {})
         if not isinstance(given, dict):
             raise fail_at(section, None)(f"{section} must be a table [{section}]")
         for key in given:
@@ -245,6 +248,11 @@ def parse_scenario(
                 raise fail_at(section, None)(f"{path} is missing ({spec.doc})")
         out[section] = values
     return out
+
+
+def section_defaults(section: str) -> dict[str, Any]:
+    """The default values of one section's keys (for sections that may be left out)."""
+    return {key: spec.default for key, spec in SCHEMA[section].items()}
 
 
 def _check_instance(

@@ -58,8 +58,8 @@ def _as_outputs(value: Any) -> dict[str, float]:
     if hasattr(value, "to_dict") and not isinstance(value, (pd.Series, pd.DataFrame)):
         value = value.to_dict()
     if isinstance(value, Mapping):
-        return {str(k): float(np.asarray(v)) for k, v in value.items()}
-    return {"value": float(np.asarray(value))}
+        return {str(k): np.asarray(v, dtype=float).item() for k, v in value.items()}
+    return {"value": np.asarray(value, dtype=float).item()}
 
 
 def _run_batch(
@@ -180,12 +180,10 @@ def _execute(
             # Ctrl-C or a broken pool: drop what has not started, leave no workers behind.
             for f in futures:
                 f.cancel()
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
             if own:
-                pool.shutdown(wait=True)
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         bar.close()
 
@@ -210,11 +208,13 @@ def _gather(
 ) -> pd.DataFrame:
     values: dict[int, list[tuple[int, dict[str, float]]]] = {i: [] for i in range(len(points))}
     errors: dict[int, str] = {}
+    first_failure: dict[int, int] = {}
     for point, rep, outputs, error in results:
-        if error is not None:
-            errors.setdefault(point, error)
-        else:
+        if error is None:
             values[point].append((rep, outputs))
+        elif rep < first_failure.get(point, replications):
+            # The lowest failing replication, not the first to finish: the same on any executor.
+            first_failure[point], errors[point] = rep, error
     names: list[str] = []
     for runs in values.values():
         for _, outputs in runs:

@@ -699,3 +699,14 @@ def test_quantile_broadcasting() -> None:
     assert q.GGc(np.array([0.5, 1.5]), 1.0, 2, 1.0, 0.5).wait_quantile(qs).shape == (4, 2)
     with pytest.raises(ValueError):
         m.response_quantile(np.array([0.5, 0.9]))  # (2,) does not broadcast with (3,)
+
+
+def test_mg1_tail_is_continuous_and_monotone_in_service_variability() -> None:
+    """The M/G/1 tail's decay rate comes from the gamma service MGF for every SCV: the p99
+    wait grows with variability and tends to the deterministic (M/D/1) value as the SCV
+    goes to 0 (a bracket at the MGF's pole once overflowed for SCV below about 0.04)."""
+    scvs = np.array([0.0, 1e-6, 0.005, 0.01, 0.02, 0.03, 0.038, 0.04, 0.05, 0.2, 1.0, 4.0])
+    p99 = q.MG1(0.9, 1.0, scvs).wait_quantile(0.99)
+    assert np.all(np.diff(p99) > 0)
+    assert p99[1] == pytest.approx(p99[0], rel=1e-5)
+    assert p99[-2] == pytest.approx(q.MM1(0.9, 1.0).wait_quantile(0.99), rel=1e-12)

@@ -9,8 +9,6 @@ namespace scalemodel::cost {
 
 namespace {
 
-double check_fraction(const char* name, double x) { return check_probability(name, x); }
-
 double check_fill(const char* name, double x) {
     if (!(x > 0.0 && x <= 1.0)) detail::fail_range(name, "in (0, 1]", x);
     return x;
@@ -30,7 +28,7 @@ Traffic estimate_traffic(double daily_active_users, double requests_per_user_per
                          double peak_to_average) {
     check_nonnegative("daily_active_users", daily_active_users);
     check_nonnegative("requests_per_user_per_day", requests_per_user_per_day);
-    check_fraction("write_fraction", write_fraction);
+    check_probability("write_fraction", write_fraction);
     if (!(peak_to_average >= 1.0) || !std::isfinite(peak_to_average)) {
         detail::fail_range("peak_to_average", "a finite number >= 1", peak_to_average);
     }
@@ -108,7 +106,7 @@ TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double us
 CacheEffect cache_effect(double qps, double hit_ratio, double hit_time_s, double store_time_s,
                          double capacity_s_per_s) {
     check_nonnegative("qps", qps);
-    check_fraction("hit_ratio", hit_ratio);
+    check_probability("hit_ratio", hit_ratio);
     check_nonnegative("hit_time_s", hit_time_s);
     check_positive("store_time_s", store_time_s);
     check_positive("capacity_s_per_s", capacity_s_per_s);
@@ -146,7 +144,7 @@ CdnCost cdn_vs_origin(double bytes_per_month, double origin_usd_per_gb, double c
     check_nonnegative("bytes_per_month", bytes_per_month);
     check_nonnegative("origin_usd_per_gb", origin_usd_per_gb);
     check_nonnegative("cdn_usd_per_gb", cdn_usd_per_gb);
-    check_fraction("cdn_hit_ratio", cdn_hit_ratio);
+    check_probability("cdn_hit_ratio", cdn_hit_ratio);
     const double gb = bytes_per_month / 1e9;
     CdnCost c;
     c.origin_only_usd = gb * origin_usd_per_gb;

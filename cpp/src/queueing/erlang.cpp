@@ -27,7 +27,8 @@ double erlang_b_series(std::int64_t c, double a) {
 }  // namespace
 
 double erlang_b(std::int64_t servers, double offered_load) {
-    check_count("servers", servers, 1);
+    // Beyond 1e9 servers Boost's incomplete gamma stops converging; no system is that big.
+    check_count("servers", servers, 1, 1'000'000'000);
     const double a = check_nonnegative("offered_load", offered_load);
     if (a == 0.0) return 0.0;
     // B = Poisson pmf(c; a) / Poisson cdf(c; a), both through the regularized incomplete

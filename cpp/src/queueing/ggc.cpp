@@ -59,20 +59,22 @@ void GGc::mg1_tail() {
     const double rho = lam * es;
     auto mgf = [&](double k) {  // M_S(k) and M_S'(k) for gamma (or deterministic) service
         if (cs2 == 0.0) {
-            const double e = std::exp(k * es);
+            const double e = std::exp(std::min(k * es, 700.0));
             return std::pair<double, double>(e, es * e);
         }
         const double shape = 1.0 / cs2, scale = es * cs2;
         const double base = 1.0 - k * scale;
-        const double mk = std::pow(base, -shape);
+        // exp(-shape log(1 - k scale)), capped below overflow: near the pole only the sign
+        // of g matters for the bracket.
+        const double mk = std::exp(std::min(-shape * std::log1p(-k * scale), 700.0));
         return std::pair<double, double>(mk, shape * scale * mk / base);
     };
     auto g = [&](double k) { return lam * (mgf(k).first - 1.0) - k; };
-    // Bracket: the MGF of gamma service blows up at k = 1 / scale; deterministic grows forever.
-    double hi = cs2 == 0.0 ? 1.0 / es : 1.0 / (es * cs2) * (1.0 - 1e-12);
-    if (cs2 == 0.0) {
-        for (int i = 0; i < 200 && g(hi) <= 0.0; ++i) hi *= 2.0;
-    }
+    // Bracket the positive root. Gamma service: step towards the MGF's pole at 1 / scale,
+    // halving the distance each time; deterministic service: double outwards.
+    const double pole = cs2 == 0.0 ? kInf : 1.0 / (es * cs2);
+    double hi = std::min(1.0 / es, 0.5 * pole);
+    for (int i = 0; i < 200 && g(hi) <= 0.0; ++i) hi = cs2 == 0.0 ? 2.0 * hi : hi + 0.5 * (pole - hi);
     double lo = hi;
     for (int i = 0; i < 2000 && g(lo) >= 0.0; ++i) lo *= 0.5;  // walk down into the negative dip
     if (!(g(lo) < 0.0 && g(hi) > 0.0)) return;  // keep the Allen-Cunneen tail

@@ -19,8 +19,8 @@ inline int thread_count(int requested, std::int64_t items) {
 }
 
 // Calls body(i) for i in [0, count) on up to `threads` threads (0 = hardware). Items are
-// handed out in contiguous blocks; the first exception thrown stops the loop early and is
-// rethrown on the calling thread.
+// handed out in contiguous blocks; an exception ends its own thread's block, the other
+// threads finish theirs, and the first exception is rethrown on the calling thread.
 template <class F>
 void parallel_for(std::int64_t count, int threads, F&& body) {
     if (count <= 0) return;

@@ -26,7 +26,7 @@ Traffic estimate_traffic(double daily_active_users, double requests_per_user_per
                          double peak_to_average);
 
 // Bytes stored after `years` when `bytes_per_day` are written today and the daily volume
-// grows by `yearly_growth` (0.5 = +50% a year, compounded continuously), each byte kept
+// grows by `yearly_growth` (0.5 = +50% a year, along the smooth curve (1 + g)^t), each byte kept
 // `replication` times.
 double stored_bytes(double bytes_per_day, double years, double replication, double yearly_growth);
 

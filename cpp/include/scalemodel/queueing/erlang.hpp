@@ -5,7 +5,7 @@
 
 namespace scalemodel::queueing {
 
-// Probability that an arrival finds all `servers` busy in an M/M/c/c loss system with
+// Probability that an arrival finds all `servers` (1..1e9) busy in an M/M/c/c loss system with
 // `offered_load` = arrival rate / service rate (erlangs). Relative error about 1e-13 up to
 // 10^4 servers, 3e-12 at 10^6 and 1e-10 at 10^7 with the load next to `servers`: the
 // problem's own conditioning there (one ulp of the load moves B by about that much).
