@@ -57,8 +57,9 @@ void register_sim(py::module_& m) {
             const double* o = outages.data();
             for (py::ssize_t i = 0; i + 3 < outages.size(); i += 4) {
                 for (int k = 0; k < 2; ++k)
-                    if (!(std::isfinite(o[i + k]) && o[i + k] == std::floor(o[i + k])))
-                        throw std::invalid_argument("outage backend and servers must be whole numbers");
+                    // Range-check before the cast: a double past 2^63 does not convert.
+                    if (!(std::isfinite(o[i + k]) && o[i + k] == std::floor(o[i + k]) && std::abs(o[i + k]) < 1e15))
+                        throw std::invalid_argument("outage backend and servers must be whole numbers below 1e15");
                 c.outages.push_back({static_cast<std::int64_t>(o[i]), static_cast<std::int64_t>(o[i + 1]), o[i + 2],
                                      o[i + 3]});
             }

@@ -507,14 +507,14 @@ POLICIES = {
 _ALIASES = {"least_work": "least_outstanding_work", "power_of_two": "power_of_d", "ip_hash": "sticky"}
 
 
-def _whole(name: str, value: Any, minimum: int) -> int:
+def _whole(name: str, value: Any, minimum: int, maximum: int = 2**53) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
             raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value}")
+    if not (minimum <= value <= maximum):
+        raise ValueError(f"{name} must be a whole number in [{minimum}, {maximum}], got {value}")
     return int(value)
 
 
