@@ -78,21 +78,23 @@ def _whatif(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     """Validate a scenario, size every tier, print the summary and write the report."""
     from scalemodel import cost
-    from scalemodel.plan import make_plan
-    from scalemodel.scenario import ScenarioError, load_scenario
+    from scalemodel.plan import plan_file
+    from scalemodel.scenario import ScenarioError
 
     try:
         catalogue = cost.Catalogue.load(*args.prices)
-        kinds = {name: inst.kind for name, inst in catalogue.instances.items()}
-        scenario = load_scenario(args.scenario, kinds)
-    except (ScenarioError, ValueError) as e:  # ValueError: a bad price file
+    except ValueError as e:  # a bad price file
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        plan = make_plan(scenario, catalogue)
+        plan = plan_file(args.scenario, catalogue)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except ValueError as e:  # a scenario the engines reject (sizes beyond their limits)
         print(f"error: {args.scenario}: {e}", file=sys.stderr)
         return 2
+    scenario = plan.scenario
     t = plan.traffic
     print(f"Capacity plan: {plan.name}")
     print(

@@ -212,7 +212,9 @@ def _count_with_imbalance(
 def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None) -> Plan:
     """Size every tier of a validated scenario (see :mod:`scalemodel.scenario`)."""
     cat = catalogue or cost.Catalogue.load()
-    s = scenario
+    # Scenarios from parse_scenario carry [reliability]; fill it for hand-built ones, so the
+    # plan's scenario always has it.
+    s = {**scenario, "reliability": scenario.get("reliability") or section_defaults("reliability")}
     users, data, app, db = s["users"], s["data"], s["app"], s["database"]
     years = s["scenario"]["years"]
     problems: list[str] = []
@@ -344,7 +346,7 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
 
     # Availability: each tier is sized for the peak, so it needs all its nodes; spares lift
     # it to the target (k of n nodes up, independent, each up with node_availability).
-    rel = s.get("reliability") or section_defaults("reliability")
+    rel = s["reliability"]
     tiers = [_with_availability(t, rel["node_availability"], rel["target"]) for t in tiers]
     for t in tiers:
         if t.spares < 0:
@@ -586,7 +588,7 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
     )
     summary = plan.summary()
     first = plan.breaks_first
-    target = (plan.scenario.get("reliability") or section_defaults("reliability"))["target"]
+    target = plan.scenario["reliability"]["target"]
     verdict = (
         f"As traffic grows, **{first.name}** breaks first, at {first.headroom:.2f}x today's peak "
         f"(limited by {first.limited_by}). Sized exactly for the peak, every tier has all the nodes "
