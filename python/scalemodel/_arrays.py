@@ -1,7 +1,10 @@
-"""Argument conversion shared by the domain modules: types are checked here, ranges in C++."""
+"""Argument conversion shared by the domain modules: types are checked here, ranges in C++
+(scalar counts, seeds and thread counts are range-checked here too, before any cast)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -48,3 +51,35 @@ def broadcast(**arrays: np.ndarray) -> tuple[tuple[int, ...], dict[str, np.ndarr
 def shaped(flat: np.ndarray, shape: tuple[int, ...]) -> Any:
     """Reshape a flat result; a 0-d result comes back as a NumPy scalar."""
     return flat.reshape(shape)[()]
+
+
+def whole(name: str, value: Any, minimum: int, maximum: int = 2**63 - 1) -> int:
+    """A scalar whole number in [minimum, maximum]; an integral float (``1e6``) is accepted."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a whole number, got bool")
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise TypeError(f"{name} must be a whole number, got {value!r}")
+        value = int(value)
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be a whole number in [{minimum}, {maximum}], got {value}")
+    return int(value)
+
+
+def number(name: str, value: Any) -> float:
+    """A scalar real number as a float (range checks are the caller's or the engine's)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+def seed(value: Any) -> int:
+    """A random seed: a whole number in [0, 2**64)."""
+    return whole("seed", value, 0, 2**64 - 1)
+
+
+def threads(value: Any) -> int:
+    """A thread count; 0 means every core."""
+    return whole("threads", value, 0, 1024)

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import whole as _whole
 
 __all__ = [
     "Balance",
@@ -150,22 +152,6 @@ def _keys(keys: Any, *, integers_only: bool = False) -> Any:
     raise TypeError(f"keys must be an integer array or a sequence of str/bytes, got dtype {arr.dtype}")
 
 
-def _threads(threads: Any) -> int:
-    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool):
-        raise TypeError(f"threads must be a whole number, got {type(threads).__name__}")
-    if threads < 0:
-        raise ValueError(f"threads must be >= 0 (0 = all cores), got {threads}")
-    return int(threads)
-
-
-def _whole(name: str, value: Any, minimum: int, maximum: int = 2**31 - 1) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    if not minimum <= value <= maximum:
-        raise ValueError(f"{name} must be a whole number in [{minimum}, {maximum}], got {value}")
-    return int(value)
-
-
 # --- hash functions -----------------------------------------------------------------------
 def redis_slot(keys: Any, *, threads: int = 0) -> np.ndarray:
     """Redis Cluster key slot in [0, 16384): CRC16-XMODEM of the hash tag or key, mod 16384.
@@ -188,7 +174,7 @@ def kafka_partition(keys: Any, partitions: int, *, threads: int = 0) -> np.ndarr
     toPositive(murmur2(key bytes)) % partitions, as the Java client computes it; partitions
     is a whole number >= 1. Integer keys are taken as LongSerializer bytes (8, big-endian).
     """
-    return _h.kafka_partition(_keys(keys), _whole("partitions", partitions, 1), _threads(threads))
+    return _h.kafka_partition(_keys(keys), _whole("partitions", partitions, 1, 2**31 - 1), _threads(threads))
 
 
 def cassandra_token(keys: Any, *, threads: int = 0) -> np.ndarray:
@@ -207,7 +193,9 @@ def jump(keys: Any, buckets: int, *, threads: int = 0) -> np.ndarray:
     The keys are used as they are (as Guava's ``Hashing.consistentHash(long, int)`` does); hash
     string keys first, e.g. with :func:`xxh64`. buckets: whole number >= 1.
     """
-    return _h.jump(_keys(keys, integers_only=True), _whole("buckets", buckets, 1), _threads(threads))
+    return _h.jump(
+        _keys(keys, integers_only=True), _whole("buckets", buckets, 1, 2**31 - 1), _threads(threads)
+    )
 
 
 def xxh64(keys: Any, *, seed: int = 0, threads: int = 0) -> np.ndarray:

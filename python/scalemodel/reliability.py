@@ -21,6 +21,10 @@ import pandas as pd
 
 from scalemodel import _core
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import number as _number
+from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import whole as _whole
 
 __all__ = [
     "CASSANDRA_LEVELS",
@@ -139,30 +143,6 @@ def _dist(name: str, value: Any) -> tuple[int, float, float]:
     return (0, float(value), 0.0)
 
 
-def _int(name: str, value: Any, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    v = int(value)
-    if v < minimum or (maximum is not None and v > maximum):
-        hi = f" and <= {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} must be a whole number >= {minimum}{hi}, got {v}")
-    return v
-
-
-def _float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _seed(seed: Any) -> int:
-    return _int("seed", seed, 0, 2**64 - 1)
-
-
-def _threads(threads: Any) -> int:
-    return _int("threads", threads, 0, 1024)
-
-
 # --- results --------------------------------------------------------------------------
 
 
@@ -206,7 +186,7 @@ class MonteCarloResult:
                 return (float(-np.log10(min(1.0, max(hi, 0.0)))), float(-np.log10(min(1.0, max(lo, 0.0)))))
         if name not in self.estimates:
             raise ValueError(f"name must be one of {sorted(self.estimates)}, got {name!r}")
-        level = _float("level", level)
+        level = _number("level", level)
         mean, sd, n = self.estimates[name]
         lo, hi = _core.stats.t_interval_from_summary(mean, sd, n, level)
         return (float(lo), float(hi))
@@ -328,10 +308,10 @@ def ctmc_availability(
     while at least ``k`` components are. The generator is solved for pi Q = 0 with Eigen.
     With n crews this equals :func:`k_of_n` at availability mtbf / (mtbf + mttr).
     """
-    k = _int("k", k, 0)
-    n = _int("n", n, 1, 2000)
-    crews = n if repair_crews is None else _int("repair_crews", repair_crews, 1)
-    mtbf_s, mttr_s = _float("mtbf_s", mtbf_s), _float("mttr_s", mttr_s)
+    k = _whole("k", k, 0)
+    n = _whole("n", n, 1, 2000)
+    crews = n if repair_crews is None else _whole("repair_crews", repair_crews, 1)
+    mtbf_s, mttr_s = _number("mtbf_s", mtbf_s), _number("mttr_s", mttr_s)
     if not (mtbf_s > 0 and math.isfinite(mtbf_s)):
         raise ValueError(f"mtbf_s must be a finite number > 0, got {mtbf_s}")
     if not (mttr_s > 0 and math.isfinite(mttr_s)):
@@ -371,31 +351,31 @@ def simulate_availability(
     unavailability, downtime_s_per_year, outages_per_year, nines (from the mean
     unavailability; its interval maps the unavailability interval).
     """
-    n = _int("n", n, 1, 100_000)
-    k = _int("k", k, 0, n)
-    mtbf_s, mttr_s = _float("mtbf_s", mtbf_s), _float("mttr_s", mttr_s)
+    n = _whole("n", n, 1, 100_000)
+    k = _whole("k", k, 0, n)
+    mtbf_s, mttr_s = _number("mtbf_s", mtbf_s), _number("mttr_s", mttr_s)
     if repair not in ("exponential", "constant"):
         raise ValueError(f"repair must be 'exponential' or 'constant', got {repair!r}")
     life = (
         Exponential(mtbf_s)
         if weibull_shape is None
-        else Weibull(mtbf_s, _float("weibull_shape", weibull_shape))
+        else Weibull(mtbf_s, _number("weibull_shape", weibull_shape))
     )
     fix = Exponential(mttr_s) if repair == "exponential" else Constant(mttr_s)
     if horizon_s is None:
         horizon_s = max(SECONDS_PER_YEAR, 1000.0 * (mtbf_s + mttr_s)) if mtbf_s > 0 and mttr_s >= 0 else 1.0
-    zone_rate = _float("zone_failures_per_year", zone_failures_per_year) / SECONDS_PER_YEAR
+    zone_rate = _number("zone_failures_per_year", zone_failures_per_year) / SECONDS_PER_YEAR
     raw = _r.simulate_availability(
         n,
         k,
         _dist("lifetime", life),
         _dist("repair", fix),
-        0.0 if replacement_s is None else _float("replacement_s", replacement_s),
-        _int("zones", zones, 1, n),
+        0.0 if replacement_s is None else _number("replacement_s", replacement_s),
+        _whole("zones", zones, 1, n),
         zone_rate,
-        _dist("zone_outage", Exponential(_float("zone_outage_s", zone_outage_s))),
-        _float("horizon_s", horizon_s),
-        _int("replications", replications, 2),
+        _dist("zone_outage", Exponential(_number("zone_outage_s", zone_outage_s))),
+        _number("horizon_s", horizon_s),
+        _whole("replications", replications, 2),
         _seed(seed),
         _threads(threads),
     )
@@ -417,7 +397,7 @@ def quorum_sizes(level: str, n: int = 3) -> tuple[int, int]:
 
     ONE = 1, QUORUM = n // 2 + 1, ALL = n replicas.
     """
-    n = _int("n", n, 1)
+    n = _whole("n", n, 1)
     sizes = {"ONE": 1, "QUORUM": n // 2 + 1, "ALL": n}
     if level not in sizes:
         raise ValueError(f"level must be one of {list(sizes)}, got {level!r}")
@@ -464,14 +444,14 @@ def t_visibility(
     read_latency_p50_s, read_latency_p99_s (log-bucketed histogram, within 0.4%), pbs_k1.
     ``requests`` is rounded up to chunks of 32,768; intervals come from the chunks.
     """
-    n = _int("n", n, 1, 64)
+    n = _whole("n", n, 1, 64)
     if consistency is not None:
         if r is not None or w is not None:
             raise TypeError("give either consistency or r and w, not both")
         r, w = quorum_sizes(consistency, n)
     if r is None or w is None:
         raise TypeError("give r and w, or consistency")
-    r, w = _int("r", r, 1, n), _int("w", w, 1, n)
+    r, w = _whole("r", r, 1, n), _whole("w", w, 1, n)
     ts = np.atleast_1d(as_float("t", t)).ravel()
     if ts.size < 1 or ts.size > 1000:
         raise ValueError(f"t must hold 1 to 1000 times, got {ts.size}")
@@ -487,9 +467,9 @@ def t_visibility(
         w,
         _dist("write_latency", wl),
         _dist("read_latency", rl),
-        _float("replica_down_prob", replica_down_prob),
+        _number("replica_down_prob", replica_down_prob),
         [float(x) for x in ts],
-        _int("requests", requests, 1 << 16),
+        _whole("requests", requests, 1 << 16),
         _seed(seed),
         _threads(threads),
     )
@@ -528,14 +508,14 @@ def simulate_failover(
     downtime_max_s.
     """
     raw = _r.simulate_failover(
-        _float("heartbeat_interval_s", heartbeat_interval_s),
-        _int("missed_beats", missed_beats, 1, 1000),
+        _number("heartbeat_interval_s", heartbeat_interval_s),
+        _whole("missed_beats", missed_beats, 1, 1000),
         _dist("election_s", election_s),
         _dist("routing_s", routing_s),
         _dist("replication_lag_s", replication_lag_s),
-        _float("write_rate", write_rate),
-        _float("failures_per_year", failures_per_year) / SECONDS_PER_YEAR,
-        _int("trials", trials, 1 << 13, 1 << 34),
+        _number("write_rate", write_rate),
+        _number("failures_per_year", failures_per_year) / SECONDS_PER_YEAR,
+        _whole("trials", trials, 1 << 13, 1 << 34),
         _seed(seed),
         _threads(threads),
     )
@@ -575,10 +555,10 @@ def simulate_stale_reads(
         _dist("lag", lag),
         _dist("think_time", think_time),
         _REMEDIES[remedy],
-        _float("sticky_window_s", sticky_window_s),
-        _int("attempts", attempts, 1, 1000),
-        _float("retry_interval_s", retry_interval_s),
-        _int("requests", requests, 1 << 16),
+        _number("sticky_window_s", sticky_window_s),
+        _whole("attempts", attempts, 1, 1000),
+        _number("retry_interval_s", retry_interval_s),
+        _whole("requests", requests, 1 << 16),
         _seed(seed),
         _threads(threads),
     )
@@ -636,13 +616,13 @@ def simulate_partition(
     ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
     raw = _r.simulate_partition(
-        _float("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,
+        _number("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,
         _dist("duration_s", duration_s),
         _dist("convergence_s", convergence_s),
-        _float("remote_write_rate", remote_write_rate),
-        _float("horizon_s", horizon_s),
-        _int("replications", replications, 2),
-        _int("reads", reads, 1),
+        _number("remote_write_rate", remote_write_rate),
+        _number("horizon_s", horizon_s),
+        _whole("replications", replications, 2),
+        _whole("reads", reads, 1),
         _seed(seed),
         _threads(threads),
     )
@@ -673,7 +653,7 @@ class LossBounds:
 
 
 def _bounds(mechanism: str, d: dict[str, float], crashes_per_day: float) -> LossBounds:
-    c = _float("crashes_per_day", crashes_per_day)
+    c = _number("crashes_per_day", crashes_per_day)
     if not (c >= 0 and math.isfinite(c)):
         raise ValueError(f"crashes_per_day must be a finite number >= 0, got {c}")
     e, wst = float(d["expected_per_crash"]), float(d["worst_per_crash"])
@@ -702,11 +682,11 @@ def write_behind(
     batch in flight. Expected loss write_rate x (cycle / 2 + duration), worst write_rate x
     (cycle + duration). If write_rate x cycle exceeds ``batch_size`` the queue grows forever.
     """
-    batch = 0.0 if batch_size is None else float(_int("batch_size", batch_size, 1))
+    batch = 0.0 if batch_size is None else float(_whole("batch_size", batch_size, 1))
     d = _r.write_behind_loss(
-        _float("write_rate", write_rate),
-        _float("flush_interval_s", flush_interval_s),
-        _float("flush_duration_s", flush_duration_s),
+        _number("write_rate", write_rate),
+        _number("flush_interval_s", flush_interval_s),
+        _number("flush_duration_s", flush_duration_s),
         batch,
     )
     return _bounds("write_behind", d, crashes_per_day)
@@ -719,7 +699,7 @@ def redis_aof(write_rate: float, fsync: str = "everysec", *, crashes_per_day: fl
     policies = {"always": 0, "everysec": 1}
     if fsync not in policies:
         raise ValueError(f"fsync must be one of {list(policies)}, got {fsync!r}")
-    d = _r.aof_loss(_float("write_rate", write_rate), policies[fsync])
+    d = _r.aof_loss(_number("write_rate", write_rate), policies[fsync])
     return _bounds(f"aof_{fsync}", d, crashes_per_day)
 
 
@@ -748,12 +728,16 @@ def redis_rdb(
     for rule in rules:
         if not isinstance(rule, Sequence) or len(rule) != 2:
             raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
-        pairs.append((_float("rule seconds", rule[0]), _int("rule changes", rule[1], 1)))
+        pairs.append((_number("rule seconds", rule[0]), _whole("rule changes", rule[1], 1)))
     raw = _r.simulate_rdb(
-        _float("write_rate", write_rate), pairs, _int("cycles", cycles, 512), _seed(seed), _threads(threads)
+        _number("write_rate", write_rate),
+        pairs,
+        _whole("cycles", cycles, 512),
+        _seed(seed),
+        _threads(threads),
     )
     res = _result("redis_rdb", raw, {"rules": tuple(pairs)})
-    c = _float("crashes_per_day", crashes_per_day)
+    c = _number("crashes_per_day", crashes_per_day)
     if not (c >= 0 and math.isfinite(c)):
         raise ValueError(f"crashes_per_day must be a finite number >= 0, got {c}")
     est = dict(res.estimates)
@@ -796,22 +780,22 @@ def kafka_durability(
         raise ValueError(f"acks must be 0, 1 or 'all', got {acks!r}")
     if not isinstance(unclean_leader_election, bool):
         raise TypeError("unclean_leader_election must be True or False")
-    mtbf = _float("broker_mtbf_s", broker_mtbf_s)
+    mtbf = _number("broker_mtbf_s", broker_mtbf_s)
     if not (mtbf > 0 and math.isfinite(mtbf)):
         raise ValueError(f"broker_mtbf_s must be a finite number > 0, got {mtbf}")
-    rf = _int("replication_factor", replication_factor, 1, 100)
+    rf = _whole("replication_factor", replication_factor, 1, 100)
     raw = _r.simulate_kafka(
         codes[acks],
         rf,
-        _int("min_insync_replicas", min_insync_replicas, 1, rf),
+        _whole("min_insync_replicas", min_insync_replicas, 1, rf),
         unclean_leader_election,
         1.0 / mtbf,
-        _dist("broker_mttr_s", Exponential(_float("broker_mttr_s", broker_mttr_s))),
+        _dist("broker_mttr_s", Exponential(_number("broker_mttr_s", broker_mttr_s))),
         _dist("follower_lag_s", follower_lag_s),
-        _float("producer_window_s", producer_window_s),
-        _float("message_rate", message_rate),
-        _float("horizon_s", horizon_s),
-        _int("replications", replications, 2),
+        _number("producer_window_s", producer_window_s),
+        _number("message_rate", message_rate),
+        _number("horizon_s", horizon_s),
+        _whole("replications", replications, 2),
         _seed(seed),
         _threads(threads),
     )

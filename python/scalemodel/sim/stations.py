@@ -1,4 +1,4 @@
-"""Discrete-event simulation: c-server stations and load balancers.
+"""Discrete-event simulation of c-server stations and load balancers.
 
 The simulator checks the closed forms in :mod:`scalemodel.queueing` and answers what they
 cannot: heavy-tailed and mixed service times, bursty or replayed arrivals, balancer
@@ -29,6 +29,10 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import whole as _whole
+from scalemodel.sim.results import ReplicatedResult
 
 __all__ = [
     "HISTOGRAM_RELATIVE_ERROR",
@@ -329,7 +333,7 @@ _METRIC_DOCS = {
 }
 
 
-class SimResult:
+class SimResult(ReplicatedResult):
     """Results of :func:`simulate_queue` or :func:`simulate_balancer`.
 
     Point estimates are means over replications; :meth:`ci` gives their Student-t interval.
@@ -338,57 +342,10 @@ class SimResult:
     """
 
     def __init__(self, raw: dict[str, Any], params: dict[str, Any], level: float) -> None:
-        self._metrics: dict[str, np.ndarray] = dict(raw["metrics"])
+        super().__init__(dict(raw["metrics"]), params, level)
         self._backends: dict[str, np.ndarray] = dict(raw["backends"])
         self._servers: dict[str, np.ndarray] = dict(raw["servers"])
         self._hist: dict[str, np.ndarray] = dict(raw["histograms"])
-        self._params = params
-        self._level = float(level)
-
-    # Pickle support: results travel to worker processes.
-    def __getstate__(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """Every per-replication metric :meth:`estimate` and :meth:`ci` accept."""
-        return tuple(self._metrics)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The parameters of the run."""
-        return dict(self._params)
-
-    @property
-    def replications(self) -> int:
-        return int(self._metrics["mean_response"].size)
-
-    def replication_values(self, name: str) -> np.ndarray:
-        """One value of metric ``name`` per replication."""
-        if name not in self._metrics:
-            raise ValueError(f"name must be one of {', '.join(self._metrics)}; got {name!r}")
-        return self._metrics[name].copy()
-
-    def estimate(self, name: str) -> float:
-        """Mean of metric ``name`` over replications (NaN entries skipped)."""
-        return float(_core.stats.t_interval(self.replication_values(name), 0.5)[0])
-
-    def ci(self, name: str, level: float | None = None) -> tuple[float, float]:
-        """Student-t confidence interval (low, high) for metric ``name`` (default level 0.95).
-
-        The replications are independent and identically distributed, so the interval is
-        mean +- t(level, R - 1) s / sqrt(R); it is (-inf, inf) with one replication.
-        """
-        lvl = self._level if level is None else float(level)
-        _, low, high, _ = _core.stats.t_interval(self.replication_values(name), lvl)
-        return float(low), float(high)
-
-    def half_width(self, name: str, level: float | None = None) -> float:
-        lvl = self._level if level is None else float(level)
-        return float(_core.stats.t_interval(self.replication_values(name), lvl)[3])
 
     @property
     def stable(self) -> bool:
@@ -457,19 +414,6 @@ class SimResult:
         keep = counts > 0
         return _s.histogram_edges()[keep], counts[keep].copy()
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per metric: estimate, CI bounds and half-width at the result's level."""
-        rows = {}
-        for name in self._metrics:
-            mean, low, high, half = _core.stats.t_interval(self._metrics[name], self._level)
-            rows[name] = {"estimate": mean, "ci_low": low, "ci_high": high, "half_width": half}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "metric"
-        return frame
-
-    def to_dict(self) -> dict[str, float]:
-        return {name: self.estimate(name) for name in self._metrics}
-
     def backends(self) -> pd.DataFrame:
         """One row per backend: share of arrivals, throughput, utilization (overall, before
         and after the first outage), mean response, drops and failures; means over replications."""
@@ -505,17 +449,6 @@ POLICIES = {
     "sticky": 6,
 }
 _ALIASES = {"least_work": "least_outstanding_work", "power_of_two": "power_of_d", "ip_hash": "sticky"}
-
-
-def _whole(name: str, value: Any, minimum: int, maximum: int = 2**53) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    if not (minimum <= value <= maximum):
-        raise ValueError(f"{name} must be a whole number in [{minimum}, {maximum}], got {value}")
-    return int(value)
 
 
 def _service(service: Any) -> np.ndarray:
@@ -570,10 +503,10 @@ def _run(
     else:
         customers = _whole("customers", 100_000 if customers is None else customers, 1)
         warmup = _whole("warmup", customers // 10 if warmup is None else warmup, 0)
-    seed = _whole("seed", seed, 0)
+    seed = _seed(seed)
     if seed >= 2**64:
         raise ValueError(f"seed must be a whole number in [0, 2**64), got {seed}")
-    threads = _whole("threads", threads, 0)
+    threads = _threads(threads)
     if not (0 < float(level) < 1):
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     cap = 0 if capacity is None else _whole("capacity", capacity, 1)

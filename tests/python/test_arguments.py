@@ -1,0 +1,39 @@
+"""The shared scalar validators every domain module uses for counts, seeds and threads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalemodel import _arrays
+
+
+def test_whole_accepts_integers_and_integral_floats() -> None:
+    assert _arrays.whole("n", 5, 1) == 5
+    assert _arrays.whole("n", np.int32(7), 1) == 7
+    assert _arrays.whole("n", 1e6, 1) == 1_000_000
+
+
+@pytest.mark.parametrize("value", [2.5, float("nan"), float("inf"), "3", None, True, np.bool_(True)])
+def test_whole_rejects_non_whole_values_with_type_error(value: object) -> None:
+    with pytest.raises(TypeError, match=r"^n must be a whole number"):
+        _arrays.whole("n", value, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "lo", "hi"), [(0, 1, 10), (11, 1, 10), (-1, 0, 2**63 - 1), (2**64, 0, 2**64 - 1)]
+)
+def test_whole_names_the_range(value: int, lo: int, hi: int) -> None:
+    with pytest.raises(ValueError, match=rf"^n must be a whole number in \[{lo}, {hi}\], got {value}$"):
+        _arrays.whole("n", value, lo, hi)
+
+
+def test_seed_threads_and_number() -> None:
+    assert _arrays.seed(2**64 - 1) == 2**64 - 1
+    with pytest.raises(ValueError, match="seed"):
+        _arrays.seed(-1)
+    with pytest.raises(ValueError, match="threads"):
+        _arrays.threads(1025)
+    assert _arrays.number("x", np.float32(0.5)) == 0.5
+    with pytest.raises(TypeError, match="x must be a number"):
+        _arrays.number("x", "0.5")
