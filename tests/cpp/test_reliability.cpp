@@ -8,10 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "scalemodel/core/exponential.hpp"
+#include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/stats.hpp"
 #include "scalemodel/reliability/availability.hpp"
 #include "scalemodel/reliability/durability.hpp"
-#include "scalemodel/reliability/log_histogram.hpp"
 #include "scalemodel/reliability/quorum.hpp"
 #include "scalemodel/reliability/replication.hpp"
 
@@ -201,7 +202,7 @@ TEST(Distributions, ZigguratExponentialMatchesTheExponentialLaw) {
     double s = 0, s2 = 0;
     int over1 = 0, over3 = 0, over8 = 0;
     for (int i = 0; i < n; ++i) {
-        const double x = r::standard_exponential(rng);
+        const double x = scalemodel::standard_exponential(rng);
         ASSERT_GE(x, 0.0);
         s += x;
         s2 += x * x;
@@ -217,14 +218,20 @@ TEST(Distributions, ZigguratExponentialMatchesTheExponentialLaw) {
     }
 }
 
-TEST(LogHistogram, QuantilesWithinHalfAPercent) {
-    r::LogHistogram h;
-    for (int i = 1; i <= 100000; ++i) h.add(i * 1e-3);  // 1 ms .. 100 s, uniform grid
-    EXPECT_EQ(h.total(), 100000);
-    for (double q : {0.01, 0.5, 0.9, 0.99}) EXPECT_NEAR(h.quantile(q), q * 100.0, q * 100.0 * 0.0045) << q;
-    h.add(0.0);
-    EXPECT_EQ(h.quantile(1e-6), 0.0);
-    EXPECT_TRUE(std::isnan(r::LogHistogram().quantile(0.5)));
+TEST(SharedLogHistogram, FoldingPartsEqualsOneHistogram) {
+    scalemodel::LogHistogram whole, a, b;
+    for (int i = 1; i <= 100000; ++i) {
+        whole.add(i * 1e-3);  // 1 ms .. 100 s, uniform grid
+        (i % 3 == 0 ? a : b).add(i * 1e-3);
+    }
+    scalemodel::SharedLogHistogram shared;
+    shared.fold(b);
+    shared.fold(a);
+    for (double q : {0.01, 0.5, 0.9, 0.99}) {
+        EXPECT_EQ(shared.quantile(q), whole.quantile(q)) << q;
+        EXPECT_NEAR(shared.quantile(q), q * 100.0, q * 100.0 * scalemodel::LogHistogram::kRelativeError) << q;
+    }
+    EXPECT_TRUE(std::isnan(scalemodel::SharedLogHistogram().quantile(0.5)));
 }
 
 TEST(Failover, MedianDowntimeFromHistogram) {

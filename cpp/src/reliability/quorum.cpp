@@ -7,7 +7,7 @@
 #include <string>
 
 #include "scalemodel/core/check.hpp"
-#include "scalemodel/reliability/log_histogram.hpp"
+#include "scalemodel/core/histogram.hpp"
 
 namespace scalemodel::reliability {
 
@@ -65,10 +65,10 @@ Summary t_visibility(const QuorumConfig& cfg) {
     const auto r = static_cast<std::size_t>(cfg.r), w = static_cast<std::size_t>(cfg.w);
     const double pdown = cfg.replica_down_prob;
 
-    LogHistogram write_hist, read_hist;
+    SharedLogHistogram write_hist, read_hist;
     auto stats = replicate(chunks, cfg.threads, metrics, [&](std::int64_t c, double* out) {
         Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
-        LogHistogram::Local wh = LogHistogram::local(), rh = LogHistogram::local();
+        LogHistogram wh, rh;
         std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{};
         std::array<std::size_t, kMaxReplicas> order{};
         std::vector<std::int64_t> consistent(nt, 0);
@@ -90,12 +90,12 @@ Summary t_visibility(const QuorumConfig& cfg) {
             smallest(ack, up, w, order);
             const double commit = ack[order[w - 1]];
             write_lat += commit;
-            LogHistogram::add(wh, commit);
+            wh.add(commit);
             if (up < r) continue;
             ++read_ok;
             smallest(resp, up, r, order);
             read_lat += resp[order[r - 1]];
-            LogHistogram::add(rh, resp[order[r - 1]]);
+            rh.add(resp[order[r - 1]]);
             // Consistent for t >= threshold: the earliest-informed of the r responders.
             double threshold = std::numeric_limits<double>::infinity();
             for (std::size_t j = 0; j < r; ++j) {
@@ -105,8 +105,8 @@ Summary t_visibility(const QuorumConfig& cfg) {
             ++ok;
             for (std::size_t k = 0; k < nt; ++k) consistent[k] += cfg.t[k] >= threshold ? 1 : 0;
         }
-        write_hist.merge(wh);
-        read_hist.merge(rh);
+        write_hist.fold(wh);
+        read_hist.fold(rh);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         for (std::size_t k = 0; k < nt; ++k)
             out[k] = ok > 0 ? static_cast<double>(consistent[k]) / static_cast<double>(ok) : nan;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "scalemodel/core/check.hpp"
-#include "scalemodel/reliability/log_histogram.hpp"
+#include "scalemodel/core/histogram.hpp"
 
 namespace scalemodel::reliability {
 
@@ -39,21 +39,23 @@ Summary simulate_failover(const FailoverConfig& cfg) {
     constexpr std::int64_t chunk = 1 << 12;
     check_count("trials", cfg.trials, 2 * chunk, 1LL << 34);
     const std::int64_t chunks = (cfg.trials + chunk - 1) / chunk;
-    LogHistogram hist;
+    SharedLogHistogram hist;
     std::vector<double> chunk_max(static_cast<std::size_t>(chunks), 0.0);
     auto stats = replicate(chunks, cfg.threads, 5, [&](std::int64_t c, double* out) {
         Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+        LogHistogram local;
         double sd = 0.0, sdet = 0.0, slost = 0.0, mx = 0.0;
         for (std::int64_t i = 0; i < chunk; ++i) {
             const double detection = (static_cast<double>(cfg.missed_beats) - rng.uniform()) * cfg.heartbeat_interval_s;
             const double down = detection + cfg.election.sample(rng) + cfg.routing.sample(rng);
             const double lost = poisson(rng, cfg.write_rate * cfg.lag.sample(rng));
-            hist.add(down);
+            local.add(down);
             mx = std::max(mx, down);
             sd += down;
             sdet += detection;
             slost += lost;
         }
+        hist.fold(local);
         const double m = sd / chunk;
         out[0] = m;
         out[1] = sdet / chunk;
@@ -151,7 +153,7 @@ Summary simulate_partition(const PartitionConfig& cfg) {
     if (!(static_cast<double>(cfg.reads) * static_cast<double>(cfg.replications) <= 2e10))
         detail::fail_range("reads", "at most 2e10 in total (reads x replications)", cfg.reads);
     std::vector<double> max_stale(static_cast<std::size_t>(cfg.replications), 0.0);
-    LogHistogram ages;
+    SharedLogHistogram ages;
     auto stats = replicate(cfg.replications, cfg.threads, 4, [&](std::int64_t rep, double* out) {
         Rng rng(cfg.seed, static_cast<std::uint64_t>(rep));
         struct Episode {
@@ -168,6 +170,7 @@ Summary simulate_partition(const PartitionConfig& cfg) {
             part_time += std::min(end, cfg.horizon_s) - t;
             t = end + rng.exponential(cfg.partition_rate);
         }
+        LogHistogram local_ages;
         std::int64_t rejected = 0, stale = 0;
         double age = 0.0, worst = 0.0;
         for (std::int64_t i = 0; i < cfg.reads; ++i) {
@@ -179,10 +182,11 @@ Summary simulate_partition(const PartitionConfig& cfg) {
             if (x < e.converged && e.first_write < std::min(x, e.end)) {
                 ++stale;
                 age += x - e.first_write;
-                ages.add(x - e.first_write);
+                local_ages.add(x - e.first_write);
                 worst = std::max(worst, x - e.first_write);
             }
         }
+        ages.fold(local_ages);
         const double m = static_cast<double>(cfg.reads);
         out[0] = static_cast<double>(rejected) / m;
         out[1] = static_cast<double>(stale) / m;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 namespace scalemodel {
@@ -74,6 +75,22 @@ public:
 private:
     std::vector<std::uint64_t> counts_;
     std::uint64_t total_ = 0;
+};
+
+// The histogram of a parallel loop: each task records into its own LogHistogram (no shared
+// writes in the hot loop) and folds it in once. Counts are integers, so the result does not
+// depend on the order in which tasks finish.
+class SharedLogHistogram {
+public:
+    void fold(const LogHistogram& local) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        merged_.merge(local);
+    }
+    double quantile(double q) const { return merged_.quantile(q); }  // call after the loop
+
+private:
+    std::mutex mutex_;
+    LogHistogram merged_;
 };
 
 }  // namespace scalemodel

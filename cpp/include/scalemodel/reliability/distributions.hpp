@@ -7,59 +7,10 @@
 #include <string>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/random.hpp"
 
 namespace scalemodel::reliability {
-
-namespace internal {
-
-// Marsaglia and Tsang's ziggurat for the standard exponential (256 layers), about three
-// times faster than -log(U). Tables are built once, read-only afterwards.
-struct ExpZiggurat {
-    std::uint32_t k[256];
-    double w[256];
-    double f[256];
-    static constexpr double r = 7.697117470131487;
-    ExpZiggurat() {
-        const double m2 = 4294967296.0, v = 3.949659822581572e-3;
-        double de = r, te = r;
-        const double q = v / std::exp(-de);
-        k[0] = static_cast<std::uint32_t>((de / q) * m2);
-        k[1] = 0;
-        w[0] = q / m2;
-        w[255] = de / m2;
-        f[0] = 1.0;
-        f[255] = std::exp(-de);
-        for (int i = 254; i >= 1; --i) {
-            de = -std::log(v / de + std::exp(-de));
-            k[i + 1] = static_cast<std::uint32_t>((de / te) * m2);
-            te = de;
-            f[i] = std::exp(-de);
-            w[i] = de / m2;
-        }
-    }
-    double operator()(Rng& rng) const {
-        for (;;) {
-            const std::uint64_t u = rng();
-            const auto i = static_cast<std::size_t>(u & 255u);
-            const auto j = static_cast<std::uint32_t>(u >> 32);
-            const double x = j * w[i];
-            if (j < k[i]) return x;
-            if (i == 0) return r - std::log(rng.uniform_open());  // the tail beyond r
-            if (f[i] + rng.uniform() * (f[i - 1] - f[i]) < std::exp(-x)) return x;
-        }
-    }
-};
-
-inline const ExpZiggurat& exp_ziggurat() {
-    static const ExpZiggurat table;
-    return table;
-}
-
-}  // namespace internal
-
-// A standard exponential draw (mean 1).
-inline double standard_exponential(Rng& rng) { return internal::exp_ziggurat()(rng); }
 
 enum class DistKind : int { constant = 0, exponential = 1, lognormal = 2, uniform = 3, weibull = 4 };
 
