@@ -1,7 +1,12 @@
 #include "binding.hpp"
 
+#include "scalemodel/core/units.hpp"
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "scalemodel's C++ engine. Use the scalemodel package, not this module.";
+    m.attr("SECONDS_PER_DAY") = scalemodel::kSecondsPerDay;
+    m.attr("SECONDS_PER_MONTH") = scalemodel::kSecondsPerMonth;
+    m.attr("SECONDS_PER_YEAR") = scalemodel::kSecondsPerYear;
     auto queueing = m.def_submodule("queueing", "Queueing-theory capacity models.");
     scalemodel::bindings::register_queueing(queueing);
     auto cost = m.def_submodule("cost", "Back-of-envelope estimation and cost calculators.");

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 _c = _core.cost
-SECONDS_PER_MONTH = 30 * 86400.0
+SECONDS_PER_MONTH: float = float(_core.SECONDS_PER_MONTH)  #: 30 days
 
 
 # --- price catalogue ----------------------------------------------------------------

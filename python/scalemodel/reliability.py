@@ -29,6 +29,8 @@ from scalemodel._arrays import whole as _whole
 __all__ = [
     "CASSANDRA_LEVELS",
     "REDIS_DEFAULT_SAVE_RULES",
+    "SECONDS_PER_DAY",
+    "SECONDS_PER_YEAR",
     "Constant",
     "CtmcResult",
     "Exponential",
@@ -57,8 +59,8 @@ __all__ = [
 ]
 
 _r = _core.reliability
-SECONDS_PER_YEAR = 365.25 * 86400.0
-SECONDS_PER_DAY = 86400.0
+SECONDS_PER_YEAR: float = float(_core.SECONDS_PER_YEAR)  #: 365 days, as in the usual nines tables
+SECONDS_PER_DAY: float = float(_core.SECONDS_PER_DAY)
 #: Redis's classic default ``save`` lines: (seconds, changes).
 REDIS_DEFAULT_SAVE_RULES = ((900, 1), (300, 10), (60, 10000))
 #: Cassandra consistency levels as functions of the replication factor n.

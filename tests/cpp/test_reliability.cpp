@@ -99,7 +99,7 @@ TEST(SimulateAvailability, MatchesCtmcAndIsThreadIndependent) {
     EXPECT_EQ(one.estimate("availability").sd, two.estimate("availability").sd);
     const auto c = r::ctmc_availability(2, 3, 0.01, 0.1, 3);
     expect_within(one.estimate("availability"), c.availability);
-    expect_within(one.estimate("outages_per_year"), c.failure_frequency * r::kSecondsPerYear);
+    expect_within(one.estimate("outages_per_year"), c.failure_frequency * scalemodel::kSecondsPerYear);
 }
 
 TEST(Pbs, ClosedForm) {

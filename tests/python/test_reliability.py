@@ -72,7 +72,9 @@ def test_ctmc_equals_binomial_with_a_crew_per_component() -> None:
             assert c.availability == pytest.approx(R.k_of_n(k, n, 1000 / 1030), rel=1e-12)
     one_crew = R.ctmc_availability(1, 3, 1000.0, 30.0, repair_crews=1)
     assert one_crew.availability < R.ctmc_availability(1, 3, 1000.0, 30.0).availability
-    assert one_crew.downtime_s_per_year == pytest.approx(one_crew.unavailability * 365.25 * 86400)
+    assert one_crew.downtime_s_per_year == pytest.approx(
+        one_crew.unavailability * sm.reliability.SECONDS_PER_YEAR
+    )
 
 
 def test_simulation_matches_ctmc_and_binomial() -> None:
@@ -83,7 +85,7 @@ def test_simulation_matches_ctmc_and_binomial() -> None:
     c = R.ctmc_availability(2, 3, 500.0, 25.0)
     inside(sim, "availability", c.availability)
     inside(sim, "availability", R.k_of_n(2, 3, 500 / 525))
-    inside(sim, "outages_per_year", c.failure_frequency * 365.25 * 86400)
+    inside(sim, "outages_per_year", c.failure_frequency * sm.reliability.SECONDS_PER_YEAR)
     assert sim.nines == pytest.approx(-math.log10(sim.unavailability))
     lo, hi = sim.ci("nines")
     assert lo < sim.nines < hi
@@ -229,7 +231,7 @@ def test_failover_matches_closed_form() -> None:
     inside(res, "writes_lost", 300.0)
     assert res.downtime_p50_s < res.downtime_p99_s <= res.downtime_max_s * 1.005
     d = res.downtime_s
-    assert res.availability == pytest.approx(1 / (1 + 12 / (365.25 * 86400) * d), rel=1e-9)
+    assert res.availability == pytest.approx(1 / (1 + 12 / (sm.reliability.SECONDS_PER_YEAR) * d), rel=1e-9)
 
 
 def test_stale_reads_and_remedies() -> None:

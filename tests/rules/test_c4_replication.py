@@ -91,7 +91,7 @@ def test_c4_3_failover_downtime_and_availability() -> None:
     inside(res, "detection_s", 25.0)
     inside(res, "downtime_s", 45.0)
     assert 30.0 <= res.downtime_p50_s <= 60.0
-    expected_a = 1 / (1 + 12.0 / (365.25 * 86400) * 45.0)
+    expected_a = 1 / (1 + 12.0 / (sm.reliability.SECONDS_PER_YEAR) * 45.0)
     inside(res, "availability", expected_a)
     inside(res, "downtime_s_per_year", 12 * 45.0)
     patroni = R.simulate_failover(

@@ -212,7 +212,7 @@ Summary simulate_kafka(const KafkaConfig& cfg) {
                         if (up[o]) data[o] = acked;
             }
         }
-        const double days = cfg.horizon_s / 86400.0;
+        const double days = cfg.horizon_s / kSecondsPerDay;
         out[0] = lost / days;
         out[1] = static_cast<double>(loss_events) / cfg.horizon_s * kSecondsPerYear;
         out[2] = refused / cfg.horizon_s;

@@ -9,3 +9,6 @@ from . import stats
 from . import sim
 from . import hashing
 from . import reliability
+SECONDS_PER_DAY: float
+SECONDS_PER_MONTH: float
+SECONDS_PER_YEAR: float

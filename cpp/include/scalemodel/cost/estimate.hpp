@@ -4,11 +4,9 @@
 
 #include <cstdint>
 
-namespace scalemodel::cost {
+#include "scalemodel/core/units.hpp"
 
-inline constexpr double kSecondsPerDay = 86400.0;
-inline constexpr double kSecondsPerMonth = 30.0 * kSecondsPerDay;
-inline constexpr double kDaysPerYear = 365.0;
+namespace scalemodel::cost {
 
 struct Traffic {
     double average_qps = 0.0;

@@ -11,6 +11,7 @@
 
 #include "scalemodel/core/parallel.hpp"
 #include "scalemodel/core/stats.hpp"
+#include "scalemodel/core/units.hpp"
 
 namespace scalemodel::reliability {
 
@@ -56,8 +57,5 @@ std::vector<RunningStats> replicate(std::int64_t items, int threads, std::size_t
         }
     return out;
 }
-
-// Seconds in a (Julian) year, for downtime per year.
-inline constexpr double kSecondsPerYear = 365.25 * 86400.0;
 
 }  // namespace scalemodel::reliability
