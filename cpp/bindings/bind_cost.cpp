@@ -30,16 +30,6 @@ py::dict struct_arrays(py::ssize_t n, Make make, std::initializer_list<std::pair
     return out;
 }
 
-template <class F>
-py::array_t<double> map4(const f64_array& a, const f64_array& b, const f64_array& c4, const f64_array& d, F f) {
-    const py::ssize_t n = common_size({a.size(), b.size(), c4.size(), d.size()});
-    py::array_t<double> out(n);
-    double* o = out.mutable_data();
-    const double *pa = a.data(), *pb = b.data(), *pc = c4.data(), *pd = d.data();
-    for_each_element(n, [&](py::ssize_t i) { o[i] = f(pa[i], pb[i], pc[i], pd[i]); });
-    return out;
-}
-
 }  // namespace
 
 void register_cost(py::module_& m) {
@@ -63,41 +53,26 @@ void register_cost(py::module_& m) {
     m.def(
         "stored_bytes",
         [](const f64_array& bpd, const f64_array& years, const f64_array& rep, const f64_array& growth) {
-            return map4(bpd, years, rep, growth, c::stored_bytes);
+            return map_elements<double>(c::stored_bytes, bpd, years, rep, growth);
         },
         py::arg("bytes_per_day"), py::arg("years"), py::arg("replication"), py::arg("yearly_growth"));
     m.def(
         "shard_count",
         [](const f64_array& wq, const f64_array& bytes, const f64_array& mq, const f64_array& mb, const f64_array& fill) {
-            const py::ssize_t n = common_size({wq.size(), bytes.size(), mq.size(), mb.size(), fill.size()});
-            py::array_t<std::int64_t> out(n);
-            std::int64_t* o = out.mutable_data();
-            const double *a = wq.data(), *b = bytes.data(), *q = mq.data(), *s = mb.data(), *f = fill.data();
-            for_each_element(n, [&](py::ssize_t i) { o[i] = c::shard_count(a[i], b[i], q[i], s[i], f[i]); });
-            return out;
+            return map_elements<std::int64_t>(c::shard_count, wq, bytes, mq, mb, fill);
         },
         py::arg("write_qps"), py::arg("storage_bytes"), py::arg("max_write_qps_per_shard"),
         py::arg("max_bytes_per_shard"), py::arg("fill"));
     m.def(
         "expected_shards_touched",
         [](const f64_array& shards, const f64_array& fanout) {
-            const py::ssize_t n = common_size({shards.size(), fanout.size()});
-            py::array_t<double> out(n);
-            double* o = out.mutable_data();
-            const double *s = shards.data(), *f = fanout.data();
-            for_each_element(n, [&](py::ssize_t i) { o[i] = c::expected_shards_touched(s[i], f[i]); });
-            return out;
+            return map_elements<double>(c::expected_shards_touched, shards, fanout);
         },
         py::arg("shards"), py::arg("fanout"));
     m.def(
         "cache_nodes",
         [](const f64_array& ws, const f64_array& qps, const f64_array& nb, const f64_array& nq, const f64_array& fill) {
-            const py::ssize_t n = common_size({ws.size(), qps.size(), nb.size(), nq.size(), fill.size()});
-            py::array_t<std::int64_t> out(n);
-            std::int64_t* o = out.mutable_data();
-            const double *a = ws.data(), *b = qps.data(), *x = nb.data(), *y = nq.data(), *f = fill.data();
-            for_each_element(n, [&](py::ssize_t i) { o[i] = c::cache_nodes(a[i], b[i], x[i], y[i], f[i]); });
-            return out;
+            return map_elements<std::int64_t>(c::cache_nodes, ws, qps, nb, nq, fill);
         },
         py::arg("working_set_bytes"), py::arg("qps"), py::arg("node_bytes"), py::arg("node_qps"), py::arg("fill"));
     m.def(

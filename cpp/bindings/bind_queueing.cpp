@@ -60,17 +60,6 @@ py::array_t<double> quantile_array(py::ssize_t n, Make make, const f64_array& q,
     return out;
 }
 
-template <class F>
-py::array_t<double> elementwise(const i64_array& servers, const f64_array& load, F f) {
-    const py::ssize_t n = common_size({servers.size(), load.size()});
-    py::array_t<double> out(n);
-    double* o = out.mutable_data();
-    const std::int64_t* c = servers.data();
-    const double* a = load.data();
-    for_each_element(n, [&](py::ssize_t i) { o[i] = f(c[i], a[i]); });
-    return out;
-}
-
 // Targets for element i; NaN marks an absent target.
 struct TargetArrays {
     const double *response_time, *quantile, *mean_response, *prob_wait, *utilization;
@@ -89,10 +78,10 @@ struct TargetArrays {
 
 void register_queueing(py::module_& m) {
     m.def("erlang_b", [](const i64_array& servers, const f64_array& load) {
-        return elementwise(servers, load, q::erlang_b);
+        return map_elements<double>(q::erlang_b, servers, load);
     }, py::arg("servers"), py::arg("offered_load"));
     m.def("erlang_c", [](const i64_array& servers, const f64_array& load) {
-        return elementwise(servers, load, q::erlang_c);
+        return map_elements<double>(q::erlang_c, servers, load);
     }, py::arg("servers"), py::arg("offered_load"));
 
     m.def("mmc", [](const f64_array& lam, const f64_array& mu, const i64_array& c) {
@@ -231,12 +220,7 @@ void register_queueing(py::module_& m) {
     m.def(
         "usl_throughput",
         [](const f64_array& lam, const f64_array& sigma, const f64_array& kappa, const f64_array& n) {
-            const py::ssize_t size = common_size({lam.size(), sigma.size(), kappa.size(), n.size()});
-            py::array_t<double> out(size);
-            double* o = out.mutable_data();
-            const double *l = lam.data(), *s = sigma.data(), *k = kappa.data(), *c = n.data();
-            for_each_element(size, [&](py::ssize_t i) { o[i] = q::usl_throughput(l[i], s[i], k[i], c[i]); });
-            return out;
+            return map_elements<double>(q::usl_throughput, lam, sigma, kappa, n);
         },
         py::arg("lambda_"), py::arg("sigma"), py::arg("kappa"), py::arg("concurrency"));
     m.def("usl_peak_concurrency", &q::usl_peak_concurrency, py::arg("sigma"), py::arg("kappa"));

@@ -71,12 +71,7 @@ void register_reliability(py::module_& m) {
     m.def(
         "pbs_k_staleness",
         [](const i64_array& n, const i64_array& rr, const i64_array& w, const i64_array& k) {
-            const py::ssize_t len = common_size({n.size(), rr.size(), w.size(), k.size()});
-            py::array_t<double> out(len);
-            double* o = out.mutable_data();
-            const std::int64_t *pn = n.data(), *pr = rr.data(), *pw = w.data(), *pk = k.data();
-            for_each_element(len, [&](py::ssize_t i) { o[i] = r::pbs_k_staleness(pn[i], pr[i], pw[i], pk[i]); });
-            return out;
+            return map_elements<double>(r::pbs_k_staleness, n, rr, w, k);
         },
         py::arg("n"), py::arg("r"), py::arg("w"), py::arg("k"));
     m.def(

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace scalemodel::bindings {
 
@@ -40,6 +41,20 @@ void for_each_element(py::ssize_t n, F&& f) {
             throw std::invalid_argument(std::string(e.what()) + " (at flat index " + std::to_string(i) + ")");
         }
     }
+}
+
+// out[i] = f(a[i], b[i], ...) over flat arrays of equal length, with the GIL released; Out
+// is the result's element type. One loop for every scalar kernel the bindings expose.
+template <class Out, class F, class... Arrays>
+py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
+    const py::ssize_t n = common_size({arrays.size()...});
+    py::array_t<Out> out(n);
+    Out* o = out.mutable_data();
+    const auto data = std::make_tuple(arrays.data()...);
+    for_each_element(n, [&](py::ssize_t i) {
+        o[i] = std::apply([&](const auto*... p) { return static_cast<Out>(f(p[i]...)); }, data);
+    });
+    return out;
 }
 
 void register_queueing(py::module_& m);
