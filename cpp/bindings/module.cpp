@@ -1,5 +1,6 @@
 #include "binding.hpp"
 
+#include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/units.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -7,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
     m.attr("SECONDS_PER_DAY") = scalemodel::kSecondsPerDay;
     m.attr("SECONDS_PER_MONTH") = scalemodel::kSecondsPerMonth;
     m.attr("SECONDS_PER_YEAR") = scalemodel::kSecondsPerYear;
+    scalemodel::bindings::register_progress(m);
     auto queueing = m.def_submodule("queueing", "Queueing-theory capacity models.");
     scalemodel::bindings::register_queueing(queueing);
     auto cost = m.def_submodule("cost", "Back-of-envelope estimation and cost calculators.");

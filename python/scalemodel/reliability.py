@@ -19,7 +19,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from scalemodel import _core
+from scalemodel import _core, _progress
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
@@ -367,19 +367,22 @@ def simulate_availability(
     if horizon_s is None:
         horizon_s = max(SECONDS_PER_YEAR, 1000.0 * (mtbf_s + mttr_s)) if mtbf_s > 0 and mttr_s >= 0 else 1.0
     zone_rate = _number("zone_failures_per_year", zone_failures_per_year) / SECONDS_PER_YEAR
-    raw = _r.simulate_availability(
-        n,
-        k,
-        _dist("lifetime", life),
-        _dist("repair", fix),
-        0.0 if replacement_s is None else _number("replacement_s", replacement_s),
-        _whole("zones", zones, 1, n),
-        zone_rate,
-        _dist("zone_outage", Exponential(_number("zone_outage_s", zone_outage_s))),
-        _number("horizon_s", horizon_s),
-        _whole("replications", replications, 2),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_availability(
+            n,
+            k,
+            _dist("lifetime", life),
+            _dist("repair", fix),
+            0.0 if replacement_s is None else _number("replacement_s", replacement_s),
+            _whole("zones", zones, 1, n),
+            zone_rate,
+            _dist("zone_outage", Exponential(_number("zone_outage_s", zone_outage_s))),
+            _number("horizon_s", horizon_s),
+            _whole("replications", replications, 2),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "availability",
     )
     res = _result("availability", raw, {"n": n, "k": k, "mtbf_s": mtbf_s, "mttr_s": mttr_s})
     return _with_nines(res)
@@ -463,17 +466,20 @@ def t_visibility(
         wl = Exponential(float(wl))
     if isinstance(rl, (int, float)) and not isinstance(rl, bool):
         rl = Exponential(float(rl))
-    raw = _r.t_visibility(
-        n,
-        r,
-        w,
-        _dist("write_latency", wl),
-        _dist("read_latency", rl),
-        _number("replica_down_prob", replica_down_prob),
-        [float(x) for x in ts],
-        _whole("requests", requests, 1 << 16),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.t_visibility(
+            n,
+            r,
+            w,
+            _dist("write_latency", wl),
+            _dist("read_latency", rl),
+            _number("replica_down_prob", replica_down_prob),
+            [float(x) for x in ts],
+            _whole("requests", requests, 1 << 16),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "t visibility",
     )
     return _result("t_visibility", raw, {"n": n, "r": r, "w": w, "t": tuple(float(x) for x in ts)})
 
@@ -509,17 +515,20 @@ def simulate_failover(
     within 0.4% of the sample quantile; memory does not grow with ``trials``),
     downtime_max_s.
     """
-    raw = _r.simulate_failover(
-        _number("heartbeat_interval_s", heartbeat_interval_s),
-        _whole("missed_beats", missed_beats, 1, 1000),
-        _dist("election_s", election_s),
-        _dist("routing_s", routing_s),
-        _dist("replication_lag_s", replication_lag_s),
-        _number("write_rate", write_rate),
-        _number("failures_per_year", failures_per_year) / SECONDS_PER_YEAR,
-        _whole("trials", trials, 1 << 13, 1 << 34),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_failover(
+            _number("heartbeat_interval_s", heartbeat_interval_s),
+            _whole("missed_beats", missed_beats, 1, 1000),
+            _dist("election_s", election_s),
+            _dist("routing_s", routing_s),
+            _dist("replication_lag_s", replication_lag_s),
+            _number("write_rate", write_rate),
+            _number("failures_per_year", failures_per_year) / SECONDS_PER_YEAR,
+            _whole("trials", trials, 1 << 13, 1 << 34),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "failover",
     )
     return _result("failover", raw, {"failures_per_year": failures_per_year})
 
@@ -553,16 +562,19 @@ def simulate_stale_reads(
     """
     if remedy not in _REMEDIES:
         raise ValueError(f"remedy must be one of {list(_REMEDIES)}, got {remedy!r}")
-    raw = _r.simulate_stale_reads(
-        _dist("lag", lag),
-        _dist("think_time", think_time),
-        _REMEDIES[remedy],
-        _number("sticky_window_s", sticky_window_s),
-        _whole("attempts", attempts, 1, 1000),
-        _number("retry_interval_s", retry_interval_s),
-        _whole("requests", requests, 1 << 16),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_stale_reads(
+            _dist("lag", lag),
+            _dist("think_time", think_time),
+            _REMEDIES[remedy],
+            _number("sticky_window_s", sticky_window_s),
+            _whole("attempts", attempts, 1, 1000),
+            _number("retry_interval_s", retry_interval_s),
+            _whole("requests", requests, 1 << 16),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "stale reads",
     )
     return _result("stale_reads", raw, {"remedy": remedy})
 
@@ -617,16 +629,19 @@ def simulate_partition(
     stale read), partitioned_time. Values: partitioned_time_expected, ap_staleness_p50_s,
     ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
-    raw = _r.simulate_partition(
-        _number("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,
-        _dist("duration_s", duration_s),
-        _dist("convergence_s", convergence_s),
-        _number("remote_write_rate", remote_write_rate),
-        _number("horizon_s", horizon_s),
-        _whole("replications", replications, 2),
-        _whole("reads", reads, 1),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_partition(
+            _number("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,
+            _dist("duration_s", duration_s),
+            _dist("convergence_s", convergence_s),
+            _number("remote_write_rate", remote_write_rate),
+            _number("horizon_s", horizon_s),
+            _whole("replications", replications, 2),
+            _whole("reads", reads, 1),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "partition",
     )
     return _result("partition", raw, {"partitions_per_day": partitions_per_day})
 
@@ -731,12 +746,15 @@ def redis_rdb(
         if not isinstance(rule, Sequence) or len(rule) != 2:
             raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
         pairs.append((_number("rule seconds", rule[0]), _whole("rule changes", rule[1], 1)))
-    raw = _r.simulate_rdb(
-        _number("write_rate", write_rate),
-        pairs,
-        _whole("cycles", cycles, 512),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_rdb(
+            _number("write_rate", write_rate),
+            pairs,
+            _whole("cycles", cycles, 512),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "rdb",
     )
     res = _result("redis_rdb", raw, {"rules": tuple(pairs)})
     c = _number("crashes_per_day", crashes_per_day)
@@ -786,20 +804,23 @@ def kafka_durability(
     if not (mtbf > 0 and math.isfinite(mtbf)):
         raise ValueError(f"broker_mtbf_s must be a finite number > 0, got {mtbf}")
     rf = _whole("replication_factor", replication_factor, 1, 100)
-    raw = _r.simulate_kafka(
-        codes[acks],
-        rf,
-        _whole("min_insync_replicas", min_insync_replicas, 1, rf),
-        unclean_leader_election,
-        1.0 / mtbf,
-        _dist("broker_mttr_s", Exponential(_number("broker_mttr_s", broker_mttr_s))),
-        _dist("follower_lag_s", follower_lag_s),
-        _number("producer_window_s", producer_window_s),
-        _number("message_rate", message_rate),
-        _number("horizon_s", horizon_s),
-        _whole("replications", replications, 2),
-        _seed(seed),
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _r.simulate_kafka(
+            codes[acks],
+            rf,
+            _whole("min_insync_replicas", min_insync_replicas, 1, rf),
+            unclean_leader_election,
+            1.0 / mtbf,
+            _dist("broker_mttr_s", Exponential(_number("broker_mttr_s", broker_mttr_s))),
+            _dist("follower_lag_s", follower_lag_s),
+            _number("producer_window_s", producer_window_s),
+            _number("message_rate", message_rate),
+            _number("horizon_s", horizon_s),
+            _whole("replications", replications, 2),
+            _seed(seed),
+            _threads(threads),
+        ),
+        "kafka",
     )
     return _result("kafka", raw, {"acks": acks, "replication_factor": rf})
 

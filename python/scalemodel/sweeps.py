@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._progress import bars_off
 
 __all__ = ["SweepWarning", "point_seed", "sweep"]
 
@@ -69,7 +70,9 @@ def _run_batch(
     out: list[tuple[int, int, dict[str, float] | None, str | None]] = []
     for point, rep, params, seed in items:
         try:
-            out.append((point, rep, _as_outputs(func(**params, seed=seed)), None))
+            with bars_off():  # the sweep's own bar counts tasks
+                value = func(**params, seed=seed)
+            out.append((point, rep, _as_outputs(value), None))
         except Exception as e:  # a failing point must not sink the sweep
             last = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
             where = f" ({last.filename}:{last.lineno})" if last else ""

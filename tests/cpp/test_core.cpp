@@ -77,3 +77,33 @@ TEST(ParallelFor, RethrowsWorkerException) {
                               }),
                  std::invalid_argument);
 }
+
+TEST(ParallelFor, CountsIntoTheCallersProgress) {
+    scalemodel::Progress progress;
+    {
+        const scalemodel::Progress::Scope scope(&progress);
+        for (int threads : {1, 2}) parallel_for(500, threads, [](std::int64_t) {});
+    }
+    EXPECT_EQ(progress.total(), 1000);
+    EXPECT_EQ(progress.done(), 1000);
+    EXPECT_EQ(scalemodel::Progress::current(), nullptr);  // the scope restored "none"
+    parallel_for(10, 2, [](std::int64_t) {});                // untracked calls report nowhere
+    EXPECT_EQ(progress.total(), 1000);
+}
+
+TEST(ParallelFor, StopsWhenCancelled) {
+    for (int threads : {1, 2}) {
+        scalemodel::Progress progress;
+        const scalemodel::Progress::Scope scope(&progress);
+        std::atomic<std::int64_t> ran{0};
+        EXPECT_THROW(parallel_for(1'000'000, threads,
+                                  [&](std::int64_t i) {
+                                      if (i == 10) progress.cancel();
+                                      ++ran;
+                                  }),
+                     scalemodel::Cancelled);
+        // Each thread finishes at most the item in hand once the flag is seen.
+        EXPECT_LT(ran.load(), 1'000'000 / threads + 20) << threads;
+        EXPECT_EQ(progress.done(), ran.load());
+    }
+}

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Union
 import numpy as np
 import pandas as pd
 
-from scalemodel import _core
+from scalemodel import _core, _progress
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import threads as _threads
 from scalemodel._arrays import whole as _whole
@@ -521,27 +521,30 @@ def _run(
         k = int(servers[b]) if o.servers is None else _whole("outage servers", o.servers, 1)
         rows.append([b, k, float(o.at_s), float(o.until_s)])
     out = np.ascontiguousarray(np.array(rows, dtype=np.float64).reshape(-1))
-    raw = _s.simulate(
-        servers,
-        speeds,
-        weights,
-        policy,
-        d,
-        clients,
-        client_skew,
-        overhead_s,
-        cap,
-        tmo,
-        out,
-        kind,
-        np.array(aparams, dtype=np.float64),
-        times,
-        _service(service),
-        customers,
-        warmup,
-        replications,
-        seed,
-        threads,
+    raw = _progress.run(
+        lambda: _s.simulate(
+            servers,
+            speeds,
+            weights,
+            policy,
+            d,
+            clients,
+            client_skew,
+            overhead_s,
+            cap,
+            tmo,
+            out,
+            kind,
+            np.array(aparams, dtype=np.float64),
+            times,
+            _service(service),
+            customers,
+            warmup,
+            replications,
+            seed,
+            threads,
+        ),
+        "simulation",
     )
     params = {**params, "customers": customers, "warmup": warmup, "replications": replications, "seed": seed}
     return SimResult(raw, params, level)

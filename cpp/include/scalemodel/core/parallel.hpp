@@ -1,6 +1,7 @@
 // A parallel loop over independent items. Determinism is by construction: body(i) must
 // depend only on i (give item i its own Rng stream), so any thread count gives the same
-// results.
+// results. Finished items are counted into the caller's current Progress, if any, and a
+// cancelled Progress stops the loop (Cancelled is thrown once every thread has stopped).
 #pragma once
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "scalemodel/core/progress.hpp"
 
 namespace scalemodel {
 
@@ -24,9 +27,18 @@ inline int thread_count(int requested, std::int64_t items) {
 template <class F>
 void parallel_for(std::int64_t count, int threads, F&& body) {
     if (count <= 0) return;
+    Progress* progress = Progress::current();
+    if (progress) progress->add_total(count);
+    const auto run = [&](std::int64_t i) {
+        if (progress && progress->cancelled()) return false;
+        body(i);
+        if (progress) progress->advance();
+        return true;
+    };
     const int n = thread_count(threads, count);
     if (n == 1) {
-        for (std::int64_t i = 0; i < count; ++i) body(i);
+        for (std::int64_t i = 0; i < count; ++i)
+            if (!run(i)) throw Cancelled();
         return;
     }
     std::exception_ptr error;
@@ -37,9 +49,8 @@ void parallel_for(std::int64_t count, int threads, F&& body) {
         const std::int64_t begin = count * t / n, end = count * (t + 1) / n;
         pool.emplace_back([&, begin, end] {
             try {
-                for (std::int64_t i = begin; i < end; ++i) {
-                    body(i);
-                }
+                for (std::int64_t i = begin; i < end; ++i)
+                    if (!run(i)) break;
             } catch (...) {
                 std::lock_guard<std::mutex> lock(error_mutex);
                 if (!error) error = std::current_exception();
@@ -48,6 +59,7 @@ void parallel_for(std::int64_t count, int threads, F&& body) {
     }
     for (auto& th : pool) th.join();
     if (error) std::rethrow_exception(error);
+    if (progress && progress->cancelled()) throw Cancelled();
 }
 
 }  // namespace scalemodel
