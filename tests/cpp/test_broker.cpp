@@ -21,6 +21,17 @@ std::size_t metric(const char* name) {
 
 Interval ci(const ConsumerGroupResult& r, const char* name) { return t_interval(r.metrics[metric(name)], 0.999); }
 
+// Equal element by element, NaN equal to NaN (a drain that never happened is NaN).
+bool same(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].size() != b[i].size()) return false;
+        for (std::size_t j = 0; j < a[i].size(); ++j)
+            if (!(a[i][j] == b[i][j] || (std::isnan(a[i][j]) && std::isnan(b[i][j])))) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 TEST(Broker, RangeAndRoundRobinMatchKafkasAssignors) {
@@ -76,10 +87,11 @@ TEST(Broker, SameSeedSameResultOnAnyThreadCount) {
     c.events = {{50, 1}, {120, -2}};
     c.rebalance_s = 2;
     c.assignor = Assignor::sticky;
+    c.drain_from_s = 60;
     const auto one = simulate_consumer_group(c, 6, 11, 1), two = simulate_consumer_group(c, 6, 11, 2);
-    EXPECT_EQ(one.metrics, two.metrics);
-    EXPECT_EQ(one.lag_series, two.lag_series);
-    EXPECT_EQ(one.busy_fraction, two.busy_fraction);
+    EXPECT_TRUE(same(one.metrics, two.metrics));
+    EXPECT_TRUE(same(one.lag_series, two.lag_series));
+    EXPECT_TRUE(same(one.busy_fraction, two.busy_fraction));
     EXPECT_EQ(one.latency.counts(), two.latency.counts());
     EXPECT_EQ(one.metrics[metric("rebalances")][0], 2.0);
 }
