@@ -181,6 +181,10 @@ private:
     void advance_to(double t) {
         const double from = std::max(last_t_, c_.warmup_s);
         if (t > from) lag_area_ += static_cast<double>(lag_) * (t - from);
+        if (t < next_mark_) {  // the common case: no sample, window start or drain start passed
+            last_t_ = t;
+            return;
+        }
         while (next_sample_ < samples_ && static_cast<double>(next_sample_) * c_.sample_interval_s <= t) {
             out_.lag_series[next_sample_++] = static_cast<double>(lag_);
         }
@@ -188,6 +192,15 @@ private:
         if (last_t_ < c_.drain_from_s && t >= c_.drain_from_s && lag_ <= c_.drain_threshold && std::isnan(drain_s_))
             drain_s_ = 0.0;
         last_t_ = t;
+        next_mark_ = next_mark();
+    }
+
+    // The earliest time after last_t_ at which advance_to has more to do than integrate.
+    double next_mark() const {
+        double mark = next_sample_ < samples_ ? static_cast<double>(next_sample_) * c_.sample_interval_s : kInf;
+        if (last_t_ < c_.warmup_s) mark = std::min(mark, c_.warmup_s);
+        if (last_t_ < c_.drain_from_s) mark = std::min(mark, c_.drain_from_s);
+        return mark;
     }
 
     double window_start(double t) const { return std::max(t, c_.warmup_s); }
@@ -256,8 +269,9 @@ private:
     void find_work(std::size_t consumer, double t) {
         Consumer& k = consumers_[consumer];
         const std::size_t n = k.partitions.size();
+        std::size_t idx = k.cursor;
         for (std::size_t i = 1; i <= n; ++i) {
-            const std::size_t idx = (k.cursor + i) % n;
+            if (++idx == n) idx = 0;
             const auto p = static_cast<std::size_t>(k.partitions[idx]);
             if (!queues_[p].empty() && !in_service_[p]) {
                 k.cursor = idx;
@@ -340,7 +354,8 @@ private:
     double mean_service_s_;
     bool paused_ = false;
     std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, events_ = 0;
-    double last_t_ = 0.0, lag_area_ = 0.0, latency_sum_ = 0.0, drain_s_ = kNaN;
+    double next_mark_ = -kInf;  // forces the first advance_to through the full checks
+    double last_t_ = -kInf, lag_area_ = 0.0, latency_sum_ = 0.0, drain_s_ = kNaN;
     Replication out_;
 };
 
