@@ -20,6 +20,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Most partitions or members (memory grows with both, per replication).
+constexpr std::int64_t kMaxMembers = std::int64_t{1} << 20;
 // Sample grids longer than this are refused (memory: one value per sample per replication).
 constexpr std::int64_t kMaxSamples = 1'000'000;
 
@@ -284,7 +286,13 @@ private:
     void rebalance(double t) {
         const std::vector<std::int64_t> previous = owner_;
         owner_ = assign_partitions(c_.partitions, members_, c_.assignor, previous);
-        for (std::size_t p = 0; p < owner_.size(); ++p) moved_ += owner_[p] != previous[p] ? 1 : 0;
+        for (std::size_t p = 0; p < owner_.size(); ++p) {
+            if (owner_[p] == previous[p]) continue;
+            ++moved_;
+            // The old owner still works on this partition's head: the new one must wait for it,
+            // or (without that wait) the next message could overtake it.
+            if (in_service_[p]) ++moved_in_flight_;
+        }
         ++rebalances_;
         paused_ = false;
         apply_assignment();
@@ -332,6 +340,7 @@ private:
             consumed,
             static_cast<double>(rebalances_),
             static_cast<double>(moved_),
+            static_cast<double>(moved_in_flight_),
             overflow ? 1.0 : 0.0,
             window,
             static_cast<double>(events_),
@@ -353,7 +362,7 @@ private:
     std::int64_t members_;
     double mean_service_s_;
     bool paused_ = false;
-    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, events_ = 0;
+    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, moved_in_flight_ = 0, events_ = 0;
     double next_mark_ = -kInf;  // forces the first advance_to through the full checks
     double last_t_ = -kInf, lag_area_ = 0.0, latency_sum_ = 0.0, drain_s_ = kNaN;
     Replication out_;
@@ -369,8 +378,8 @@ std::int64_t most_members(const ConsumerGroupConfig& c) {
 
 std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_t consumers, Assignor assignor,
                                             const std::vector<std::int64_t>& previous) {
-    check_count("partitions", partitions, 1, std::int64_t{1} << 24);
-    check_count("consumers", consumers, 0, std::int64_t{1} << 24);
+    check_count("partitions", partitions, 1, kMaxMembers);
+    check_count("consumers", consumers, 0, kMaxMembers);
     if (!previous.empty() && static_cast<std::int64_t>(previous.size()) != partitions)
         throw std::invalid_argument("previous must have one owner per partition");
     std::vector<std::int64_t> owner(static_cast<std::size_t>(partitions), -1);
@@ -424,8 +433,8 @@ std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_
 }
 
 void validate(const ConsumerGroupConfig& c) {
-    check_count("partitions", c.partitions, 1, std::int64_t{1} << 24);
-    check_count("consumers", c.consumers, 1, std::int64_t{1} << 24);
+    check_count("partitions", c.partitions, 1, kMaxMembers);
+    check_count("consumers", c.consumers, 1, kMaxMembers);
     check_nonnegative("produce_rate", c.produce_rate);
     check_positive("consume_rate", c.consume_rate);
     check_positive("duration_s", c.duration_s);
@@ -462,11 +471,11 @@ void validate(const ConsumerGroupConfig& c) {
         check_nonnegative("events time", e.time);
         if (e.time < last) throw std::invalid_argument("events must be sorted by time");
         last = e.time;
-        if (e.change < -(std::int64_t{1} << 24) || e.change > (std::int64_t{1} << 24))
-            detail::fail_range("events change", "between -2^24 and 2^24", e.change);
+        if (e.change < -(kMaxMembers) || e.change > (kMaxMembers))
+            detail::fail_range("events change", "between -2^20 and 2^20", e.change);
         members += e.change;
-        if (members < 0 || members > (std::int64_t{1} << 24))
-            detail::fail_range("consumers after events", "between 0 and 2^24", members);
+        if (members < 0 || members > (kMaxMembers))
+            detail::fail_range("consumers after events", "between 0 and 2^20", members);
     }
 }
 

@@ -56,7 +56,7 @@ ASSIGNMENTS: tuple[str, ...] = ("range", "round_robin", "sticky")
 #: the result is not ``stable``.
 MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
 _SERVICES = ("exponential", "deterministic")
-_MAX_COUNT = 2**24
+_MAX_COUNT = 2**20
 #: Assumed length of an eager rebalance when none is given, in seconds.
 DEFAULT_REBALANCE_S = 3.0
 

@@ -8,7 +8,8 @@
 // whole group stops taking new messages for `rebalance_s` (messages already in service
 // finish), then the assignor runs again over the members present. A partition whose head
 // is still in service by its old owner waits for that message to finish, so per-key order
-// is kept.
+// is kept; such handovers are counted (`moved_in_flight`): they are where a consumer that
+// does not wait would let a later message of a key overtake an earlier one.
 //
 // Lag is the number of messages produced and not yet consumed (a message in service still
 // counts). Time averages and counts cover the window [warmup_s, duration_s]; replication r
@@ -65,8 +66,8 @@ inline const std::vector<std::string>& broker_metric_names() {
     static const std::vector<std::string> names = {
         "throughput",   "produce_throughput", "mean_lag",      "max_lag",         "final_lag",
         "mean_latency", "p50_latency",        "p99_latency",   "drain_time",      "produced",
-        "consumed",     "rebalances",         "partitions_moved", "overflow",     "window",
-        "events",
+        "consumed",     "rebalances",         "partitions_moved", "moved_in_flight", "overflow",
+        "window",       "events",
     };
     return names;
 }
