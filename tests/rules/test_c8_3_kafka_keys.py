@@ -37,3 +37,24 @@ def test_c8_3_same_key_same_partition_until_partitions_change() -> None:
         assert moved == pytest.approx(want, abs=5 * math.sqrt(want * (1 - want) / n))
     assert 1 - stay_fraction(10, 12) == pytest.approx(5 / 6)
     assert 1 - stay_fraction(10, 20) == pytest.approx(0.5)
+
+
+def test_c8_3_simulated_group_keeps_partitions_and_remaps_keys() -> None:
+    """C8.3 In simulation: sm.sim.keys_remapped (the helper a planner uses before adding
+    partitions) agrees with the residue count above for 10 -> 12 and 10 -> 20, and a
+    consumer group that grows from 4 to 6 members keeps every key in its partition (only
+    partition ownership moves, which the eager protocol makes safe by pausing the group:
+    every message is consumed once, none lost)."""
+    keys = [f"user-{i}" for i in range(50_000)]
+    n = len(keys)
+    for q in (12, 20):
+        want = 1 - stay_fraction(10, q)
+        assert sm.sim.keys_remapped(keys, 10, q) == pytest.approx(
+            want, abs=5 * math.sqrt(want * (1 - want) / n)
+        )
+    r = sm.sim.simulate_consumer_group(
+        10, 4, 2_000.0, 1_000.0, 20.0, events=[(5.0, 2)], rebalance_s=1.0, replications=4, seed=1
+    )
+    assert r.estimate("rebalances") == 1 and r.estimate("partitions_moved") > 0
+    produced, consumed, left = (r.replication_values(k) for k in ("produced", "consumed", "final_lag"))
+    np.testing.assert_array_equal(produced, consumed + left)

@@ -6,11 +6,16 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
+def assign_partitions(partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex, assignor: typing.SupportsInt | typing.SupportsIndex, previous: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+    ...
 def histogram_edges() -> numpy.typing.NDArray[numpy.float64]:
     ...
 def histogram_quantile(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.uint64], q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
     ...
 def simulate(servers: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], speed: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], policy: typing.SupportsInt | typing.SupportsIndex, choices: typing.SupportsInt | typing.SupportsIndex, clients: typing.SupportsInt | typing.SupportsIndex, client_skew: typing.SupportsFloat | typing.SupportsIndex, overhead: typing.SupportsFloat | typing.SupportsIndex, capacity: typing.SupportsInt | typing.SupportsIndex, timeout: typing.SupportsFloat | typing.SupportsIndex, outages: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arrival_kind: typing.SupportsInt | typing.SupportsIndex, arrival_params: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], timestamps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], service: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], customers: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex, replications: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
     ...
+def simulate_consumer_group(partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex, produce_rate: typing.SupportsFloat | typing.SupportsIndex, consume_rate: typing.SupportsFloat | typing.SupportsIndex, service: typing.SupportsInt | typing.SupportsIndex, assignor: typing.SupportsInt | typing.SupportsIndex, profile_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], profile_rates: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_changes: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rebalance_s: typing.SupportsFloat | typing.SupportsIndex, duration_s: typing.SupportsFloat | typing.SupportsIndex, warmup_s: typing.SupportsFloat | typing.SupportsIndex, sample_interval_s: typing.SupportsFloat | typing.SupportsIndex, drain_from_s: typing.SupportsFloat | typing.SupportsIndex, drain_threshold: typing.SupportsFloat | typing.SupportsIndex, replications: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
+    ...
 HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
+MAX_BACKLOG: int = 4194304
 MAX_QUEUED: int = 1048576

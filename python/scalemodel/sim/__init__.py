@@ -1,11 +1,22 @@
-"""Simulation: stations and load balancers on the event kernel.
+"""Simulation: stations, load balancers and message brokers on the event kernel.
 
-:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies. Every
+:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies;
+:mod:`scalemodel.sim.brokers` partitioned topics read by consumer groups. Every
 simulator runs independent replications, each on its own random stream, so the same seed
 gives the same result on any number of threads; results derive from
 :class:`~scalemodel.sim.results.ReplicatedResult` and carry Student-t confidence intervals.
 """
 
+from scalemodel.sim.brokers import (
+    ASSIGNMENTS,
+    DEFAULT_REBALANCE_S,
+    MAX_BACKLOG,
+    ConsumerGroupResult,
+    assign_partitions,
+    keys_remapped,
+    simulate_consumer_group,
+    zipf_partition_weights,
+)
 from scalemodel.sim.results import ReplicatedResult
 from scalemodel.sim.stations import (
     HISTOGRAM_RELATIVE_ERROR,
@@ -31,12 +42,16 @@ from scalemodel.sim.stations import (
 )
 
 __all__ = [
+    "ASSIGNMENTS",
+    "DEFAULT_REBALANCE_S",
     "HISTOGRAM_RELATIVE_ERROR",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
+    "MAX_BACKLOG",
     "MAX_QUEUED",
     "MMPP",
     "POLICIES",
+    "ConsumerGroupResult",
     "Deterministic",
     "Distribution",
     "Exponential",
@@ -50,6 +65,10 @@ __all__ = [
     "Replay",
     "ReplicatedResult",
     "SimResult",
+    "assign_partitions",
+    "keys_remapped",
     "simulate_balancer",
+    "simulate_consumer_group",
     "simulate_queue",
+    "zipf_partition_weights",
 ]

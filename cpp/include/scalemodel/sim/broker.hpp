@@ -1,0 +1,99 @@
+// A message broker's topic read by one consumer group: P partitions, each a FIFO log; a
+// group of consumers, each owning the partitions its assignor gives it and serving them
+// one message at a time in round-robin order; producers sending Poisson traffic (with an
+// optional piecewise-constant rate profile for bursts) spread over the partitions by given
+// weights (uniform, or the key skew a Zipf key population gives).
+//
+// Membership events (a consumer joins or leaves at time t) start an eager rebalance: the
+// whole group stops taking new messages for `rebalance_s` (messages already in service
+// finish), then the assignor runs again over the members present. A partition whose head
+// is still in service by its old owner waits for that message to finish, so per-key order
+// is kept; such handovers are counted (`moved_in_flight`): they are where a consumer that
+// does not wait would let a later message of a key overtake an earlier one.
+//
+// Lag is the number of messages produced and not yet consumed (a message in service still
+// counts). Time averages and counts cover the window [warmup_s, duration_s]; replication r
+// draws from Rng(seed, r), so results do not depend on the thread count. Latency quantiles
+// come from a LogHistogram (relative error LogHistogram::kRelativeError).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/histogram.hpp"
+
+namespace scalemodel::sim {
+
+enum class Assignor : int {
+    range = 0,        // Kafka's RangeAssignor: contiguous blocks, the first P % C consumers get one more
+    round_robin = 1,  // Kafka's RoundRobinAssignor: partition p to consumer p % C
+    sticky = 2,       // balanced like round robin, but keeps each member's partitions across rebalances
+};
+
+enum class BrokerService : int { exponential = 0, deterministic = 1 };
+
+// `change` consumers join (> 0) or leave (< 0; the highest-numbered members go) at `time`;
+// 0 is a rebalance without a membership change (e.g. a consumer restarting).
+struct MembershipEvent {
+    double time;
+    std::int64_t change;
+};
+
+struct ConsumerGroupConfig {
+    std::int64_t partitions = 1;
+    std::int64_t consumers = 1;  // members at time 0
+    double produce_rate = 1.0;   // msg/s until the profile's first time
+    // Piecewise-constant rate profile: rate profile_rates[i] from profile_times[i] (increasing).
+    std::vector<double> profile_times, profile_rates;
+    std::vector<double> partition_weights;  // share of messages per partition; empty = uniform
+    double consume_rate = 1.0;              // msg/s per consumer
+    BrokerService service = BrokerService::exponential;
+    Assignor assignor = Assignor::range;
+    std::vector<MembershipEvent> events;
+    double rebalance_s = 0.0;
+    double duration_s = 1.0;
+    double warmup_s = 0.0;
+    double sample_interval_s = 0.0;  // lag series grid step; 0 = no series
+    // Drain time: from drain_from_s until the lag first falls to drain_threshold (NaN: not measured).
+    double drain_from_s = std::numeric_limits<double>::quiet_NaN();
+    double drain_threshold = 0.0;
+};
+
+// Scalar metrics of one replication, in this order (names for the bindings).
+inline const std::vector<std::string>& broker_metric_names() {
+    static const std::vector<std::string> names = {
+        "throughput",   "produce_throughput", "mean_lag",      "max_lag",         "final_lag",
+        "mean_latency", "p50_latency",        "p99_latency",   "drain_time",      "produced",
+        "consumed",     "rebalances",         "partitions_moved", "moved_in_flight", "overflow",
+        "window",       "events",
+    };
+    return names;
+}
+
+struct ConsumerGroupResult {
+    std::int64_t replications = 0;
+    std::vector<std::vector<double>> metrics;         // [metric][replication]
+    std::vector<std::vector<double>> busy_fraction;   // [consumer][replication], every member ever
+    std::vector<std::vector<double>> partition_lag;   // [partition][replication], time-average lag
+    std::vector<double> sample_times;                 // lag series grid
+    std::vector<std::vector<double>> lag_series;      // [sample][replication]
+    std::vector<std::int64_t> final_owner;            // owner of each partition at the end (-1: none)
+    LogHistogram latency;                             // merged over replications
+};
+
+// Most messages a replication may hold unconsumed; past it the run stops and is flagged
+// as overflowing (a group that cannot keep up), so memory stays bounded.
+constexpr std::int64_t kMaxBacklog = std::int64_t{1} << 22;
+
+// Owner of each partition (consumer index, or -1 when there are no consumers). Sticky needs
+// the previous owners (empty, or one entry per partition; -1 or >= consumers = unowned).
+std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_t consumers, Assignor assignor,
+                                            const std::vector<std::int64_t>& previous = {});
+
+void validate(const ConsumerGroupConfig& config);
+ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, std::int64_t replications,
+                                            std::uint64_t seed, int threads);
+
+}  // namespace scalemodel::sim

@@ -1,0 +1,353 @@
+"""Message brokers: a partitioned topic read by one consumer group.
+
+A topic has P partitions, each a FIFO log. A consumer group of C members shares them: an
+assignor gives each partition to exactly one member (members beyond P get none and sit
+idle), and each member serves its partitions one message at a time, taking them in turn.
+Producers send Poisson traffic at ``produce_rate`` msg/s (optionally changed over time by a
+piecewise-constant ``rate_profile``, e.g. a burst), spread over the partitions uniformly or
+by ``partition_weights`` (:func:`zipf_partition_weights` derives them from a skewed key
+population hashed as Kafka's producer does).
+
+When members join or leave, the group rebalances eagerly: nobody takes a new message for
+``rebalance_s`` seconds, then the assignor runs again. Messages of one key live in one
+partition and are consumed in order; adding partitions re-maps keys
+(:func:`keys_remapped`), which is how per-key order breaks.
+
+Lag is the number of messages produced and not yet consumed. Every run is ``replications``
+independent replications (replication r draws from its own stream (seed, r), so results do
+not depend on the thread count); estimates carry Student-t intervals. Counts and time
+averages cover the window [warmup_s, duration_s].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalemodel import _core
+from scalemodel import hashing as _hashing
+from scalemodel._arrays import number as _number
+from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import whole as _whole
+from scalemodel.sim.results import ReplicatedResult
+
+__all__ = [
+    "ASSIGNMENTS",
+    "DEFAULT_REBALANCE_S",
+    "MAX_BACKLOG",
+    "ConsumerGroupResult",
+    "assign_partitions",
+    "keys_remapped",
+    "simulate_consumer_group",
+    "zipf_partition_weights",
+]
+
+_s = _core.sim
+
+#: Assignment strategies: Kafka's RangeAssignor and RoundRobinAssignor, and a sticky one
+#: that is balanced like round robin but keeps each member's partitions across rebalances.
+ASSIGNMENTS: tuple[str, ...] = ("range", "round_robin", "sticky")
+#: Most unconsumed messages a replication may hold; past it the replication stops early and
+#: the result is not ``stable``.
+MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
+_SERVICES = ("exponential", "deterministic")
+_MAX_COUNT = 2**20
+#: Assumed length of an eager rebalance when none is given, in seconds.
+DEFAULT_REBALANCE_S = 3.0
+
+
+def _choice(name: str, value: Any, allowed: Sequence[str]) -> int:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(allowed)}; got {type(value).__name__}")
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return allowed.index(value)
+
+
+def _floats(name: str, value: Any) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1:
+        raise TypeError(f"{name} must be a one-dimensional sequence of numbers")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def assign_partitions(
+    partitions: int, consumers: int, strategy: str = "range"
+) -> tuple[tuple[int, ...], ...]:
+    """Partitions of one topic each consumer gets, as Kafka's assignors compute them.
+
+    Consumers are numbered 0..C-1 in the order the assignor sorts members. ``"range"`` gives
+    contiguous blocks of P // C, the first P % C consumers one more; ``"round_robin"`` deals
+    partition p to consumer p % C; ``"sticky"`` starts balanced (as round robin) and, inside
+    :func:`simulate_consumer_group`, keeps partitions with their owners across rebalances.
+    Consumers beyond the partition count get an empty tuple.
+    """
+    p = _whole("partitions", partitions, 1, _MAX_COUNT)
+    c = _whole("consumers", consumers, 0, _MAX_COUNT)
+    owner = _s.assign_partitions(p, c, _choice("strategy", strategy, ASSIGNMENTS), np.empty(0, np.int64))
+    return tuple(tuple(int(x) for x in np.flatnonzero(owner == k)) for k in range(c))
+
+
+def keys_remapped(keys: Any, old_partitions: int, new_partitions: int, *, threads: int = 0) -> float:
+    """Fraction of ``keys`` whose partition changes when a topic goes from ``old_partitions``
+    to ``new_partitions`` under Kafka's default partitioner (murmur2 % partitions).
+
+    Records of a moved key written before and after the change sit in different partitions,
+    so a consumer may read them out of order.
+    """
+    before = _hashing.kafka_partition(keys, old_partitions, threads=threads)
+    after = _hashing.kafka_partition(keys, new_partitions, threads=threads)
+    if before.size == 0:
+        raise ValueError("keys must not be empty")
+    return float(np.mean(before != after))
+
+
+def zipf_partition_weights(
+    partitions: int, keys: int, skew: float = 1.0, *, prefix: str = "key-"
+) -> np.ndarray:
+    """Share of messages each partition receives when key ``prefix + str(i)`` (i = 0..keys-1)
+    is sent with probability proportional to 1 / (i + 1)**skew and placed by Kafka's default
+    partitioner. Pass the result as ``partition_weights``.
+    """
+    n = _whole("keys", keys, 1, 10**7)
+    s = _number("skew", skew)
+    if not (math.isfinite(s) and s >= 0):
+        raise ValueError(f"skew must be a finite number >= 0, got {skew!r}")
+    part = _hashing.kafka_partition([f"{prefix}{i}" for i in range(n)], partitions)
+    popularity = np.arange(1, n + 1, dtype=np.float64) ** -s
+    weights = np.bincount(part, weights=popularity, minlength=int(partitions))
+    return weights / weights.sum()
+
+
+class ConsumerGroupResult(ReplicatedResult):
+    """Results of :func:`simulate_consumer_group`.
+
+    Scalar metrics (``throughput``, ``mean_lag``, ``max_lag``, ``mean_latency``, ``p99_latency``,
+    ``drain_time`` ...) are means over replications with :meth:`ci` intervals; ``lag_series``
+    is the lag over time with a pointwise interval; ``consumers`` is one row per member.
+    """
+
+    def __init__(self, raw: dict[str, Any], params: dict[str, Any], level: float) -> None:
+        super().__init__(dict(raw["metrics"]), params, level)
+        self._busy = np.asarray(raw["busy_fraction"])
+        self._partition_lag = np.asarray(raw["partition_lag"])
+        self._sample_times = np.asarray(raw["sample_times"])
+        self._lag_series = np.asarray(raw["lag_series"])
+        self._owner = np.asarray(raw["final_owner"])
+        self._latency = np.asarray(raw["latency"])
+
+    @property
+    def stable(self) -> bool:
+        """False when some replication's backlog passed :data:`MAX_BACKLOG` and stopped early."""
+        return not bool(np.any(self._metrics["overflow"] > 0))
+
+    @property
+    def throughput(self) -> float:
+        """Messages consumed per second over the window."""
+        return self.estimate("throughput")
+
+    @property
+    def mean_lag(self) -> float:
+        """Time-average number of messages produced and not yet consumed."""
+        return self.estimate("mean_lag")
+
+    @property
+    def max_lag(self) -> float:
+        return self.estimate("max_lag")
+
+    @property
+    def mean_latency_s(self) -> float:
+        """Mean time from produce to the end of consumption, seconds."""
+        return self.estimate("mean_latency")
+
+    @property
+    def p99_latency_s(self) -> float:
+        """99th percentile of end-to-end latency, pooled over replications (relative error
+        at most :data:`~scalemodel.sim.HISTOGRAM_RELATIVE_ERROR`)."""
+        return self.latency_quantile(0.99)
+
+    def latency_quantile(self, q: Any) -> Any:
+        """End-to-end latency quantile(s) from the pooled histogram, seconds."""
+        out = _s.histogram_quantile(self._latency, np.atleast_1d(np.asarray(q, dtype=np.float64)))
+        return float(out[0]) if np.ndim(q) == 0 else out
+
+    @property
+    def drain_time_s(self) -> float:
+        """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold`` (NaN
+        when not measured; a replication that never drained counts as NaN and is skipped,
+        see ``replication_values("drain_time")``)."""
+        return self.estimate("drain_time")
+
+    @property
+    def lag_series(self) -> pd.DataFrame:
+        """Lag at each grid time: mean over replications with its Student-t interval."""
+        rows = [_core.stats.t_interval(row, self._level) for row in self._lag_series]
+        mean = np.array([r[0] for r in rows])
+        return pd.DataFrame(
+            {
+                "time": self._sample_times,
+                "lag": mean,
+                "ci_low": np.array([r[1] for r in rows]),
+                "ci_high": np.array([r[2] for r in rows]),
+            }
+        )
+
+    @property
+    def assignment(self) -> tuple[tuple[int, ...], ...]:
+        """Partitions each member owned at the end of the run (members who left included,
+        with nothing)."""
+        return tuple(
+            tuple(int(p) for p in np.flatnonzero(self._owner == k)) for k in range(self._busy.shape[0])
+        )
+
+    @property
+    def consumers(self) -> pd.DataFrame:
+        """One row per member ever present: final partitions, busy fraction and its interval."""
+        rows = []
+        for k, parts in enumerate(self.assignment):
+            mean, low, high, _ = _core.stats.t_interval(self._busy[k], self._level)
+            rows.append(
+                {"consumer": k, "partitions": parts, "busy_fraction": mean, "ci_low": low, "ci_high": high}
+            )
+        return pd.DataFrame(rows).set_index("consumer")
+
+    @property
+    def busy_fraction(self) -> np.ndarray:
+        """Mean busy fraction of each member over replications."""
+        return self._busy.mean(axis=1)
+
+    @property
+    def idle_consumers(self) -> int:
+        """Members present at the end who own no partition."""
+        present = int(self._params["consumers"]) + sum(c for _, c in self._params["events"])
+        return sum(1 for parts in self.assignment[:present] if not parts)
+
+    @property
+    def partition_lag(self) -> np.ndarray:
+        """Time-average lag of each partition, mean over replications."""
+        return self._partition_lag.mean(axis=1)
+
+    def __repr__(self) -> str:
+        lo, hi = self.ci("throughput")
+        return (
+            f"ConsumerGroupResult(throughput={self.throughput:,.1f} msg/s [{lo:,.1f}, {hi:,.1f}], "
+            f"mean_lag={self.mean_lag:,.2f}, p99_latency_s={self.p99_latency_s:.4g}, "
+            f"replications={self.replications})"
+        )
+
+
+def _events(events: Any) -> list[tuple[float, int]]:
+    if events is None:
+        return []
+    out = []
+    for item in events:
+        if not (isinstance(item, Sequence) and len(item) == 2):
+            raise TypeError("events must be a sequence of (time_s, change) pairs, change +1 join, -1 leave")
+        out.append(
+            (_number("events time", item[0]), _whole("events change", item[1], -_MAX_COUNT, _MAX_COUNT))
+        )
+    return out
+
+
+def simulate_consumer_group(
+    partitions: int,
+    consumers: int,
+    produce_rate: float,
+    consume_rate: float,
+    duration_s: float,
+    *,
+    assignment: str = "range",
+    service: str = "exponential",
+    partition_weights: Any = None,
+    rate_profile: tuple[Any, Any] | None = None,
+    events: Sequence[tuple[float, int]] | None = None,
+    rebalance_s: float = DEFAULT_REBALANCE_S,
+    warmup_s: float = 0.0,
+    sample_interval_s: float | None = None,
+    drain_from_s: float | None = None,
+    drain_threshold: float = 0.0,
+    replications: int = 10,
+    seed: int = 0,
+    threads: int = 0,
+    level: float = 0.95,
+) -> ConsumerGroupResult:
+    """Simulate one consumer group reading a partitioned topic.
+
+    partitions, consumers: whole numbers >= 1. produce_rate: total msg/s (>= 0); with
+    ``rate_profile=(times, rates)`` the rate becomes rates[i] from times[i] on (times
+    increasing). consume_rate: msg/s of each consumer (> 0), with ``service`` times
+    "exponential" or "deterministic". assignment: one of :data:`ASSIGNMENTS`.
+    partition_weights: share of messages per partition (default uniform). events: (time_s,
+    change) pairs, +1 a member joins, -1 the newest leaves, 0 a rebalance without change;
+    each stops the whole group for ``rebalance_s`` (eager protocol). The lag is sampled
+    every ``sample_interval_s`` (default duration_s / 200). ``drain_time`` is measured from
+    ``drain_from_s`` (default: the profile's last change time) until the lag first falls to
+    ``drain_threshold``.
+    """
+    p = _whole("partitions", partitions, 1, _MAX_COUNT)
+    c = _whole("consumers", consumers, 1, _MAX_COUNT)
+    duration = _number("duration_s", duration_s)
+    times = rates = np.empty(0)
+    if rate_profile is not None:
+        if not (isinstance(rate_profile, Sequence) and len(rate_profile) == 2):
+            raise TypeError("rate_profile must be a pair (times, rates)")
+        times = _floats("rate_profile times", rate_profile[0])
+        rates = _floats("rate_profile rates", rate_profile[1])
+    weights = np.empty(0) if partition_weights is None else _floats("partition_weights", partition_weights)
+    member_events = _events(events)
+    interval = (
+        duration / 200 if sample_interval_s is None else _number("sample_interval_s", sample_interval_s)
+    )
+    if drain_from_s is None:
+        drain_from = float(times[-1]) if times.size else math.nan
+    else:
+        drain_from = _number("drain_from_s", drain_from_s)
+    params = {
+        "partitions": p,
+        "consumers": c,
+        "produce_rate": _number("produce_rate", produce_rate),
+        "consume_rate": _number("consume_rate", consume_rate),
+        "duration_s": duration,
+        "assignment": assignment,
+        "service": service,
+        "rate_profile": None if rate_profile is None else (times.tolist(), rates.tolist()),
+        "events": member_events,
+        "rebalance_s": _number("rebalance_s", rebalance_s),
+        "warmup_s": _number("warmup_s", warmup_s),
+        "sample_interval_s": interval,
+        "drain_from_s": drain_from,
+        "drain_threshold": _number("drain_threshold", drain_threshold),
+        "replications": _whole("replications", replications, 1, 1_000_000),
+        "seed": _seed(seed),
+    }
+    lvl = _number("level", level)
+    if not 0 < lvl < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    raw = _s.simulate_consumer_group(
+        p,
+        c,
+        params["produce_rate"],
+        params["consume_rate"],
+        _choice("service", service, _SERVICES),
+        _choice("assignment", assignment, ASSIGNMENTS),
+        times,
+        rates,
+        weights,
+        np.array([t for t, _ in member_events], dtype=np.float64),
+        np.array([k for _, k in member_events], dtype=np.int64),
+        params["rebalance_s"],
+        duration,
+        params["warmup_s"],
+        interval,
+        drain_from,
+        params["drain_threshold"],
+        params["replications"],
+        params["seed"],
+        _threads(threads),
+    )
+    return ConsumerGroupResult(raw, params, lvl)
