@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalemodel import _core
+from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
@@ -328,26 +328,29 @@ def simulate_consumer_group(
     lvl = _number("level", level)
     if not 0 < lvl < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    raw = _s.simulate_consumer_group(
-        p,
-        c,
-        params["produce_rate"],
-        params["consume_rate"],
-        _choice("service", service, _SERVICES),
-        _choice("assignment", assignment, ASSIGNMENTS),
-        times,
-        rates,
-        weights,
-        np.array([t for t, _ in member_events], dtype=np.float64),
-        np.array([k for _, k in member_events], dtype=np.int64),
-        params["rebalance_s"],
-        duration,
-        params["warmup_s"],
-        interval,
-        drain_from,
-        params["drain_threshold"],
-        params["replications"],
-        params["seed"],
-        _threads(threads),
+    raw = _progress.run(
+        lambda: _s.simulate_consumer_group(
+            p,
+            c,
+            params["produce_rate"],
+            params["consume_rate"],
+            _choice("service", service, _SERVICES),
+            _choice("assignment", assignment, ASSIGNMENTS),
+            times,
+            rates,
+            weights,
+            np.array([t for t, _ in member_events], dtype=np.float64),
+            np.array([k for _, k in member_events], dtype=np.int64),
+            params["rebalance_s"],
+            duration,
+            params["warmup_s"],
+            interval,
+            drain_from,
+            params["drain_threshold"],
+            params["replications"],
+            params["seed"],
+            _threads(threads),
+        ),
+        "consumer group",
     )
     return ConsumerGroupResult(raw, params, lvl)
