@@ -48,5 +48,6 @@ void register_stats(py::module_& m);
 void register_sim(py::module_& m);
 void register_hashing(py::module_& m);
 void register_reliability(py::module_& m);
+void register_sim_limiter(py::module_& m);
 
 }  // namespace scalemodel::bindings

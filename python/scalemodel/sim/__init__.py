@@ -1,11 +1,26 @@
-"""Simulation: stations and load balancers on the event kernel.
+"""Simulation: stations, load balancers and rate limiters.
 
-:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies. Every
+:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies,
+:mod:`scalemodel.sim.limiters` rate limiters replayed on arrival traces. Every
 simulator runs independent replications, each on its own random stream, so the same seed
 gives the same result on any number of threads; results derive from
 :class:`~scalemodel.sim.results.ReplicatedResult` and carry Student-t confidence intervals.
 """
 
+from scalemodel.sim.limiters import (
+    ALGORITHMS,
+    APPROXIMATE_ALGORITHMS,
+    ARRIVALS,
+    DistributedLimiterResult,
+    LimiterResult,
+    RacyBucketResult,
+    limiter_trace,
+    racy_token_bucket_decisions,
+    simulate_distributed_limiter,
+    simulate_limiter,
+    simulate_racy_token_bucket,
+    worst_window,
+)
 from scalemodel.sim.results import ReplicatedResult
 from scalemodel.sim.stations import (
     HISTOGRAM_RELATIVE_ERROR,
@@ -31,6 +46,9 @@ from scalemodel.sim.stations import (
 )
 
 __all__ = [
+    "ALGORITHMS",
+    "APPROXIMATE_ALGORITHMS",
+    "ARRIVALS",
     "HISTOGRAM_RELATIVE_ERROR",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
@@ -38,8 +56,10 @@ __all__ = [
     "MMPP",
     "POLICIES",
     "Deterministic",
+    "DistributedLimiterResult",
     "Distribution",
     "Exponential",
+    "LimiterResult",
     "Lognormal",
     "Mixture",
     "OnOff",
@@ -47,9 +67,16 @@ __all__ = [
     "Pareto",
     "Periodic",
     "Poisson",
+    "RacyBucketResult",
     "Replay",
     "ReplicatedResult",
     "SimResult",
+    "limiter_trace",
+    "racy_token_bucket_decisions",
     "simulate_balancer",
+    "simulate_distributed_limiter",
+    "simulate_limiter",
     "simulate_queue",
+    "simulate_racy_token_bucket",
+    "worst_window",
 ]
