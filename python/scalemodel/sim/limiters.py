@@ -126,7 +126,9 @@ def _trace(
             raise ValueError("rate, duration_s, on_s, off_s and spread_s apply only to a generated trace")
         return _Trace(-1, np.zeros(7), _times(arrivals), None)
     if arrivals not in ARRIVALS:
-        raise ValueError(f"arrivals must be sorted timestamps or one of {', '.join(ARRIVALS)}; got {arrivals!r}")
+        raise ValueError(
+            f"arrivals must be sorted timestamps or one of {', '.join(ARRIVALS)}; got {arrivals!r}"
+        )
     kind = ARRIVALS.index(arrivals)
     if arrivals == "adversarial":
         if rate is not None:
@@ -176,7 +178,14 @@ def limiter_trace(
     if not isinstance(kind, str):
         raise TypeError(f"kind must be a string, got {type(kind).__name__}")
     trace = _trace(
-        kind, limit=lim, window_s=w, rate=rate, duration_s=duration_s, on_s=on_s, off_s=off_s, spread_s=spread_s
+        kind,
+        limit=lim,
+        window_s=w,
+        rate=rate,
+        duration_s=duration_s,
+        on_s=on_s,
+        off_s=off_s,
+        spread_s=spread_s,
     )
     out: npt.NDArray[np.float64] = _s.limiter_trace(trace.kind, trace.params, _seed(seed))
     return out
@@ -293,7 +302,14 @@ def simulate_limiter(
     queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**30)
     drain = _optional("drain_rate", drain_rate)
     trace = _trace(
-        arrivals, limit=lim, window_s=w, rate=rate, duration_s=duration_s, on_s=on_s, off_s=off_s, spread_s=spread_s
+        arrivals,
+        limit=lim,
+        window_s=w,
+        rate=rate,
+        duration_s=duration_s,
+        on_s=on_s,
+        off_s=off_s,
+        spread_s=spread_s,
     )
     times = trace.times if trace.kind < 0 else _s.limiter_trace(trace.kind, trace.params, _seed(seed))
     compare = algorithm in APPROXIMATE_ALGORITHMS if compare_exact is None else bool(compare_exact)
@@ -396,7 +412,14 @@ def simulate_distributed_limiter(
     if spread not in _SPREADS:
         raise ValueError(f"spread must be one of {', '.join(_SPREADS)}; got {spread!r}")
     trace = _trace(
-        arrivals, limit=lim, window_s=w, rate=rate, duration_s=duration_s, on_s=on_s, off_s=off_s, spread_s=spread_s
+        arrivals,
+        limit=lim,
+        window_s=w,
+        rate=rate,
+        duration_s=duration_s,
+        on_s=on_s,
+        off_s=off_s,
+        spread_s=spread_s,
     )
     metrics = _s.limiter_distributed(
         kind,
