@@ -60,20 +60,31 @@ void register_sim_limiter(py::module_& m) {
     m.def(
         "limiter_run",
         [](int kind, std::int64_t limit, double window_s, double capacity, double refill_rate, std::int64_t queue_size,
-           double drain_rate, const f64_array& times, bool compare_exact) {
+           double drain_rate, const f64_array& times, const i64_array& keys, bool compare_exact) {
             const s::LimiterConfig c =
                 s::resolved(limiter_config(kind, limit, window_s, capacity, refill_rate, queue_size, drain_rate));
             const py::ssize_t n = times.size();
             py::array_t<bool> decisions(n);
             auto* out = reinterpret_cast<std::uint8_t*>(decisions.mutable_data());
             const double* t = times.data();
+            const bool keyed = keys.size() > 0;
+            if (keyed) common_size({n, keys.size()});
+            const std::int64_t* key = keys.data();
             s::LimiterSummary r;
+            s::KeyedSummary k;
             {
                 py::gil_scoped_release release;
                 s::check_sorted_times(t, n);
-                r = s::run_limiter(c, t, n, out, compare_exact);
+                if (keyed) {
+                    k = s::run_keyed_limiter(c, t, key, n, out, compare_exact);
+                    r = k.total;
+                } else {
+                    r = s::run_limiter(c, t, n, out, compare_exact);
+                }
             }
             py::dict d;
+            d["distinct_keys"] = keyed ? k.distinct_keys : std::int64_t{-1};
+            d["worst_key"] = k.worst_key;
             d["requests"] = r.requests;
             d["admitted"] = r.admitted;
             d["worst_window"] = r.worst_window;
@@ -89,7 +100,7 @@ void register_sim_limiter(py::module_& m) {
             return d;
         },
         py::arg("kind"), py::arg("limit"), py::arg("window_s"), py::arg("capacity"), py::arg("refill_rate"),
-        py::arg("queue_size"), py::arg("drain_rate"), py::arg("times"), py::arg("compare_exact"));
+        py::arg("queue_size"), py::arg("drain_rate"), py::arg("times"), py::arg("keys"), py::arg("compare_exact"));
 
     m.def(
         "limiter_worst_window",

@@ -125,3 +125,21 @@ TEST(Limiter, BadInputThrows) {
     huge.duration_s = 1e9;
     EXPECT_THROW(validate(huge), std::invalid_argument);
 }
+
+TEST(Limiter, KeysAreLimitedIndependently) {
+    // Two clients interleaved, each sending 10 at once; limit 3 per key.
+    std::vector<double> t(20);
+    std::vector<std::int64_t> keys(20);
+    for (int i = 0; i < 20; ++i) {
+        t[static_cast<std::size_t>(i)] = 1.0;
+        keys[static_cast<std::size_t>(i)] = i % 2 ? -7 : std::int64_t{1} << 50;  // forces the hash map
+    }
+    std::vector<std::uint8_t> a(t.size());
+    const KeyedSummary s =
+        run_keyed_limiter(config(LimiterKind::sliding_log, 3, 1.0), t.data(), keys.data(), 20, a.data(), true);
+    EXPECT_EQ(s.distinct_keys, 2);
+    EXPECT_EQ(s.total.admitted, 6);
+    EXPECT_EQ(s.total.worst_window, 3);
+    EXPECT_EQ(s.total.differing_decisions, 0);
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(a[static_cast<std::size_t>(i)], i < 6 ? 1 : 0) << i;
+}

@@ -215,6 +215,39 @@ def test_fixed_window_reaches_twice_the_limit_on_adversarial_trace(limit: int) -
     assert exact.worst_window == limit
 
 
+@pytest.mark.parametrize("algorithm", S.ALGORITHMS)
+def test_keys_limit_each_client_on_its_own(algorithm: str) -> None:
+    rng = np.random.default_rng(12)
+    times = random_trace(rng, 3000, 30.0)
+    keys = rng.choice(np.array([-5, 3, 2**40, 17]), size=times.size)
+    r = S.simulate_limiter(algorithm, 4, 1.0, times, keys=keys, return_decisions=True, compare_exact=True)
+    assert r.distinct_keys == 4
+    exact_admitted, worst = 0, {}
+    for key in (-5, 3, 2**40, 17):
+        mine = keys == key
+        want = REFERENCES[algorithm](times[mine].tolist(), 4, 1.0)
+        np.testing.assert_array_equal(r.decisions[mine], want)
+        worst[key] = ref_worst_window(times[mine].tolist(), want, 1.0)
+        exact_admitted += sum(ref_sliding_log(times[mine].tolist(), 4, 1.0))
+    assert r.worst_window == max(worst.values())
+    assert worst[r.worst_key] == r.worst_window
+    assert r.exact_admitted == exact_admitted
+    small = S.simulate_limiter(algorithm, 4, 1.0, times, keys=np.searchsorted([-5, 3, 17, 2**40], keys))
+    assert small.admitted == r.admitted  # the direct table and the hash map agree
+
+
+@settings(max_examples=40, deadline=None)
+@given(times=traces, limit=st.integers(1, 5), clients=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_keyed_sliding_log_never_exceeds_limit_per_key(
+    times: np.ndarray, limit: int, clients: int, seed: int
+) -> None:
+    keys = np.random.default_rng(seed).integers(0, clients, times.size)
+    r = S.simulate_limiter("sliding_log", limit, 1.0, times, keys=keys, return_decisions=True)
+    assert r.worst_window <= limit
+    for key in np.unique(keys):
+        assert S.worst_window(times[keys == key], r.decisions[keys == key], 1.0) <= limit
+
+
 def test_generated_traces() -> None:
     steady = S.limiter_trace("steady", rate=10.0, duration_s=5.0)
     np.testing.assert_allclose(steady, np.arange(50) / 10.0)
@@ -365,6 +398,13 @@ def test_result_objects() -> None:
         (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, "adversarial"), ValueError, "arrivals"),
         (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, [0.0], seed=-1), ValueError, "seed"),
         (lambda: S.worst_window([0.0, 1.0], [1, 0], 1.0), TypeError, "boolean"),
+        (
+            lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0, 1.0], keys=[1]),
+            ValueError,
+            "one entry per arrival",
+        ),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], keys=[1.5]), TypeError, "keys"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, "steady", rate=1.0, keys=[1]), ValueError, "keys need"),
         (lambda: S.worst_window([0.0, 1.0], np.array([True]), 1.0), ValueError, "equal length"),
     ],
 )

@@ -26,7 +26,8 @@ bursts of ``on_s`` separated by silences of ``off_s``, mean ``rate``) and ``"adv
 window boundary: the worst case for fixed windows).
 
 The *worst window* is the largest number of admitted requests in any half-open interval of
-length ``window_s``, found by an exact two-pointer scan.
+length ``window_s``, found by an exact two-pointer scan. With ``keys`` (a client id per
+request) every key gets its own limiter, and the worst window is the largest of any one key.
 """
 
 from __future__ import annotations
@@ -99,6 +100,21 @@ def _times(value: Any) -> npt.NDArray[np.float64]:
     if arr.ndim != 1:
         raise ValueError(f"arrivals must be a 1-D array of timestamps, got shape {arr.shape}")
     return np.ascontiguousarray(arr)
+
+
+def _keys(keys: Any, times: npt.NDArray[np.float64], trace_kind: int) -> npt.NDArray[np.int64]:
+    if keys is None:
+        return np.zeros(0, dtype=np.int64)
+    if trace_kind >= 0:
+        raise ValueError("keys need arrivals given as timestamps (make them with limiter_trace)")
+    arr = np.asarray(keys)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"keys must be an array of whole numbers (client ids), got dtype {arr.dtype}")
+    if arr.shape != times.shape:
+        raise ValueError(f"keys must have one entry per arrival: {arr.shape} against {times.shape}")
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) >= 2**63:
+        raise ValueError("keys must be below 2**63")
+    return np.ascontiguousarray(arr, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -207,7 +223,9 @@ class LimiterResult:
     ``worst_window`` is the most admitted requests in any window of ``window_s``;
     ``max_overshoot`` how far it exceeds ``limit``. ``differing_decisions`` and
     ``exact_admitted`` compare against the exact sliding log on the same trace (None when
-    not compared). ``decisions`` is the per-request boolean array when asked for.
+    not compared). ``decisions`` is the per-request boolean array when asked for. With
+    keys, ``distinct_keys`` counts them and ``worst_key`` is a key whose worst window is
+    ``worst_window`` (both None without keys).
     """
 
     algorithm: str
@@ -221,6 +239,8 @@ class LimiterResult:
     exact_admitted: int | None
     differing_decisions: int | None
     settings: dict[str, float] = field(default_factory=dict)
+    distinct_keys: int | None = None
+    worst_key: int | None = None
     decisions: npt.NDArray[np.bool_] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -258,6 +278,8 @@ class LimiterResult:
             "mean_delay_s": self.mean_delay_s,
             "exact_admitted": self.exact_admitted,
             "differing_decisions": self.differing_decisions,
+            "distinct_keys": self.distinct_keys,
+            "worst_key": self.worst_key,
             **self.settings,
         }
 
@@ -278,6 +300,7 @@ def simulate_limiter(
     off_s: float | None = None,
     spread_s: float | None = None,
     seed: int = 0,
+    keys: Any = None,
     compare_exact: bool | None = None,
     return_decisions: bool = False,
 ) -> LimiterResult:
@@ -288,7 +311,9 @@ def simulate_limiter(
     :func:`limiter_trace` for rate, duration_s, on_s, off_s, spread_s and seed).
     capacity / refill_rate: token bucket and GCRA burst and tokens per second (defaults
     limit and limit / window_s). queue_size / drain_rate: leaky bucket queue and forwarding
-    rate (same defaults). compare_exact: also run the exact sliding log on the trace and
+    rate (same defaults). keys: one whole-number client id per request (an array as long
+    as ``arrivals``, which must then be given as timestamps); each key is limited on its
+    own. compare_exact: also run the exact sliding log on the trace and
     count differing decisions (default: for :data:`APPROXIMATE_ALGORITHMS`).
     return_decisions: keep the per-request booleans in ``result.decisions``.
     """
@@ -312,8 +337,9 @@ def simulate_limiter(
         spread_s=spread_s,
     )
     times = trace.times if trace.kind < 0 else _s.limiter_trace(trace.kind, trace.params, _seed(seed))
+    key_ids = _keys(keys, times, trace.kind)
     compare = algorithm in APPROXIMATE_ALGORITHMS if compare_exact is None else bool(compare_exact)
-    out = _s.limiter_run(kind, lim, w, cap, refill, queue, drain, times, compare)
+    out = _s.limiter_run(kind, lim, w, cap, refill, queue, drain, times, key_ids, compare)
     if trace.duration_s is not None:
         duration = trace.duration_s
     else:
@@ -331,6 +357,8 @@ def simulate_limiter(
         exact_admitted=int(out["exact_admitted"]) if compare else None,
         differing_decisions=int(out["differing_decisions"]) if compare else None,
         settings=settings,
+        distinct_keys=int(out["distinct_keys"]) if keys is not None else None,
+        worst_key=int(out["worst_key"]) if keys is not None else None,
         decisions=out["decisions"] if return_decisions else None,
     )
 

@@ -80,6 +80,18 @@ struct LimiterSummary {
 LimiterSummary run_limiter(const LimiterConfig& config, const double* times, std::int64_t n, std::uint8_t* admitted,
                            bool compare_exact);
 
+// Per-key limiting: every distinct key (a client id) gets its own limiter with the same
+// parameters; keys[i] is the key of request i. The summary adds over keys, except the worst
+// window, which is the largest of any single key's (the limit applies per key).
+struct KeyedSummary {
+    LimiterSummary total;
+    std::int64_t distinct_keys = 0;
+    std::int64_t worst_key = 0;  // a key whose worst window is total.worst_window
+};
+
+KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times, const std::int64_t* keys,
+                               std::int64_t n, std::uint8_t* admitted, bool compare_exact);
+
 // --- arrival traces -------------------------------------------------------------------------
 enum class TraceKind : int { steady = 0, poisson = 1, bursty = 2, adversarial = 3 };
 
