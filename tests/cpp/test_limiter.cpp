@@ -143,3 +143,12 @@ TEST(Limiter, KeysAreLimitedIndependently) {
     EXPECT_EQ(s.total.differing_decisions, 0);
     for (int i = 0; i < 20; ++i) EXPECT_EQ(a[static_cast<std::size_t>(i)], i < 6 ? 1 : 0) << i;
 }
+
+TEST(Limiter, HugeQueueOrLimitOnShortTraceAllocatesLittle) {
+    std::vector<double> t = {0.0, 0.0, 0.5};
+    std::vector<std::uint8_t> a(t.size());
+    LimiterConfig c = config(LimiterKind::leaky_bucket, std::int64_t{1} << 40, 1.0);
+    c.queue_size = std::int64_t{1} << 30;
+    EXPECT_EQ(decide(c, t.data(), 3, a.data()), 3);
+    EXPECT_EQ(decide(config(LimiterKind::sliding_log, std::int64_t{1} << 40, 1.0), t.data(), 3, a.data()), 3);
+}

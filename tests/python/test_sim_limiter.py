@@ -248,6 +248,11 @@ def test_keyed_sliding_log_never_exceeds_limit_per_key(
         assert S.worst_window(times[keys == key], r.decisions[keys == key], 1.0) <= limit
 
 
+@pytest.mark.parametrize("algorithm", S.ALGORITHMS)
+def test_huge_limit_admits_everything_without_huge_memory(algorithm: str) -> None:
+    assert S.simulate_limiter(algorithm, 2**40, 1.0, [0.0, 0.0, 1.0]).admitted == 3
+
+
 def test_generated_traces() -> None:
     steady = S.limiter_trace("steady", rate=10.0, duration_s=5.0)
     np.testing.assert_allclose(steady, np.arange(50) / 10.0)

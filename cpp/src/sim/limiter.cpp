@@ -156,7 +156,7 @@ LimiterConfig resolved(const LimiterConfig& config) {
     if (c.drain_rate == 0.0) c.drain_rate = static_cast<double>(c.limit) / c.window_s;
     if (!(c.capacity >= 1.0 && c.capacity <= 1e15)) detail::fail_range("capacity", "a number in [1, 1e15]", c.capacity);
     check_positive("refill_rate", c.refill_rate);
-    check_count("queue_size", c.queue_size, 1, std::int64_t{1} << 30);
+    check_count("queue_size", c.queue_size, 1, std::int64_t{1} << 40);
     check_positive("drain_rate", c.drain_rate);
     return c;
 }
@@ -183,7 +183,8 @@ std::int64_t decide(const LimiterConfig& config, const double* times, std::int64
             return run(l, times, n, admitted);
         }
         case LimiterKind::leaky_bucket: {
-            LeakyQueue l(c.queue_size, c.drain_rate);
+            // A queue longer than the trace never fills: no need to allocate all of it.
+            LeakyQueue l(std::min(c.queue_size, std::max<std::int64_t>(n, 1)), c.drain_rate);
             const std::int64_t total = run(l, times, n, admitted);
             if (delay_sum_s) *delay_sum_s = l.delay_sum_s;
             return total;

@@ -324,7 +324,7 @@ def simulate_limiter(
         raise ValueError(f"window_s must be a finite number > 0, got {window_s!r}")
     cap = _optional("capacity", capacity)
     refill = _optional("refill_rate", refill_rate)
-    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**30)
+    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
     drain = _optional("drain_rate", drain_rate)
     trace = _trace(
         arrivals,
@@ -455,7 +455,7 @@ def simulate_distributed_limiter(
         w,
         _optional("capacity", capacity),
         _optional("refill_rate", refill_rate),
-        0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**30),
+        0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40),
         _optional("drain_rate", drain_rate),
         n_servers,
         spread == "random",
