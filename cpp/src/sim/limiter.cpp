@@ -334,6 +334,9 @@ void validate(const TraceSpec& spec) {
     if (spec.kind == TraceKind::bursty) {
         check_positive("on_s", spec.on_s);
         check_nonnegative("off_s", spec.off_s);
+        // Each burst is a loop turn even when empty: keep their number bounded.
+        if (!(spec.duration_s / (spec.on_s + spec.off_s) <= kMaxTrace))
+            throw std::invalid_argument("on_s + off_s must be at least duration_s / 2.5e8");
     }
     if (static_cast<double>(expected_trace_size(spec)) > kMaxTrace)
         throw std::invalid_argument("the trace would hold more than 2.5e8 requests: lower rate or duration_s");
