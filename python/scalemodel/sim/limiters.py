@@ -11,7 +11,9 @@ Six algorithms each admit about ``limit`` requests per ``window_s`` seconds
   :attr:`LimiterResult.mean_delay_s` is the time admitted requests spend queued. (The
   *meter* form of the leaky bucket makes the same decisions as the token bucket.)
 * ``"gcra"``: the generic cell rate algorithm, one timestamp of state; the same decisions
-  as a token bucket with the same ``capacity`` and ``refill_rate``.
+  as a token bucket with the same ``capacity`` and ``refill_rate`` (up to rounding when
+  arrivals fall exactly on refill instants, as in the steady and adversarial traces: a
+  decision may then move to a neighbouring request).
 * ``"fixed_window"``: one counter per window ``[k w, (k + 1) w)``.
 * ``"sliding_log"``: exact; admits iff fewer than ``limit`` requests were admitted in the
   last ``window_s`` (the interval ``(t - w, t]``). It keeps the last ``limit`` admitted

@@ -11,7 +11,9 @@
 //                  leaky bucket is the token bucket / GCRA.
 //   gcra           generic cell rate algorithm: a theoretical arrival time advanced by
 //                  1 / refill_rate per admit, burst tolerance (capacity - 1) / refill_rate.
-//                  Same decisions as the token bucket with the same parameters.
+//                  Same decisions as the token bucket with the same parameters in exact
+//                  arithmetic; when arrivals fall exactly on refill instants (lattice
+//                  traces) rounding can move a decision to a neighbouring request.
 //   fixed_window   a counter per window [k w, (k + 1) w), reset at each boundary.
 //   sliding_log    exact: admits iff fewer than `limit` requests were admitted in the last
 //                  window_s (the half-open interval (t - w, t]). A ring buffer of the last
