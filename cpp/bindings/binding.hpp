@@ -65,5 +65,6 @@ void register_sim(py::module_& m);
 void register_sim_broker(py::module_& m);
 void register_hashing(py::module_& m);
 void register_reliability(py::module_& m);
+void register_sim_limiter(py::module_& m);
 
 }  // namespace scalemodel::bindings

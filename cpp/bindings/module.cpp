@@ -15,9 +15,10 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_cost(cost);
     auto stats = m.def_submodule("stats", "Confidence intervals shared by the stochastic engines.");
     scalemodel::bindings::register_stats(stats);
-    auto sim = m.def_submodule("sim", "Discrete-event simulation: stations and load balancers.");
+    auto sim = m.def_submodule("sim", "Discrete-event simulation: stations, load balancers, rate limiters, message brokers and caches.");
     scalemodel::bindings::register_sim(sim);
     scalemodel::bindings::register_sim_broker(sim);
+    scalemodel::bindings::register_sim_limiter(sim);
     auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
     scalemodel::bindings::register_hashing(hashing);
     auto reliability = m.def_submodule("reliability", "Monte Carlo of failures, failover, partitions, replication and durability.");

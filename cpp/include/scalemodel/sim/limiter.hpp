@@ -1,0 +1,168 @@
+// Rate limiters driven by an arrival trace (sorted timestamps in seconds).
+//
+// Every algorithm admits about `limit` requests per `window_s`; they differ in how a burst
+// and a window boundary are treated:
+//   token_bucket   `capacity` tokens (default limit), refilled continuously at `refill_rate`
+//                  tokens/s (default limit / window_s); starts full; a request takes one.
+//   leaky_bucket   a queue (not a meter): an admitted request joins a FIFO of at most
+//                  `queue_size` requests (default limit) that is forwarded downstream one at
+//                  a time every 1 / `drain_rate` seconds (default limit / window_s); a
+//                  request that finds the queue full is rejected. The meter form of the
+//                  leaky bucket is the token bucket / GCRA.
+//   gcra           generic cell rate algorithm: a theoretical arrival time advanced by
+//                  1 / refill_rate per admit, burst tolerance (capacity - 1) / refill_rate.
+//                  Same decisions as the token bucket with the same parameters in exact
+//                  arithmetic; when arrivals fall exactly on refill instants (lattice
+//                  traces) rounding can move a decision to a neighbouring request.
+//   fixed_window   a counter per window [k w, (k + 1) w), reset at each boundary.
+//   sliding_log    exact: admits iff fewer than `limit` requests were admitted in the last
+//                  window_s (the half-open interval (t - w, t]). A ring buffer of the last
+//                  `limit` admitted timestamps, so memory is bounded by the limit.
+//   sliding_window_counter  the weighted two-window estimate: previous window's count
+//                  times the share of it still inside (t - w, t], plus the current count.
+//
+// The worst window is the largest number of admitted requests in any half-open interval
+// of length window_s (exact two-pointer scan); the sliding log never exceeds `limit`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/random.hpp"
+
+namespace scalemodel::sim {
+
+enum class LimiterKind : int {
+    token_bucket = 0,
+    leaky_bucket = 1,
+    gcra = 2,
+    fixed_window = 3,
+    sliding_log = 4,
+    sliding_window_counter = 5,
+};
+
+struct LimiterConfig {
+    LimiterKind kind = LimiterKind::token_bucket;
+    std::int64_t limit = 100;
+    double window_s = 1.0;
+    double capacity = 0.0;      // token bucket / gcra burst in tokens; 0 = limit
+    double refill_rate = 0.0;   // token bucket / gcra tokens per second; 0 = limit / window_s
+    std::int64_t queue_size = 0;  // leaky bucket; 0 = limit
+    double drain_rate = 0.0;    // leaky bucket requests per second; 0 = limit / window_s
+};
+
+// Fills the defaults (capacity, refill_rate, queue_size, drain_rate) and range-checks.
+LimiterConfig resolved(const LimiterConfig& config);
+
+// Throws std::invalid_argument unless times[0..n) are finite and non-decreasing.
+void check_sorted_times(const double* times, std::int64_t n);
+
+// Decides every request; admitted[i] is 1 or 0. Returns the number admitted. For the
+// leaky bucket, *delay_sum_s (if given) receives the summed time admitted requests
+// waited until forwarded (including their own drain slot).
+std::int64_t decide(const LimiterConfig& config, const double* times, std::int64_t n, std::uint8_t* admitted,
+                    double* delay_sum_s = nullptr);
+
+// Largest number of admitted requests in any half-open interval of length window_s.
+std::int64_t worst_window(const double* times, const std::uint8_t* admitted, std::int64_t n, double window_s);
+
+struct LimiterSummary {
+    std::int64_t requests = 0;
+    std::int64_t admitted = 0;
+    std::int64_t worst_window = 0;
+    double duration_s = 0.0;
+    double mean_delay_s = 0.0;  // leaky bucket only, else 0
+    // Against the exact sliding log on the same trace (compare_exact); -1 when not run.
+    std::int64_t exact_admitted = -1;
+    std::int64_t differing_decisions = -1;
+};
+
+// Runs one limiter over a trace. `admitted` must hold n bytes (the decisions).
+LimiterSummary run_limiter(const LimiterConfig& config, const double* times, std::int64_t n, std::uint8_t* admitted,
+                           bool compare_exact);
+
+// Per-key limiting: every distinct key (a client id) gets its own limiter with the same
+// parameters; keys[i] is the key of request i. The summary adds over keys, except the worst
+// window, which is the largest of any single key's (the limit applies per key).
+struct KeyedSummary {
+    LimiterSummary total;
+    std::int64_t distinct_keys = 0;
+    std::int64_t worst_key = 0;  // a key whose worst window is total.worst_window
+};
+
+KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times, const std::int64_t* keys,
+                               std::int64_t n, std::uint8_t* admitted, bool compare_exact);
+
+// --- arrival traces -------------------------------------------------------------------------
+enum class TraceKind : int { steady = 0, poisson = 1, bursty = 2, adversarial = 3 };
+
+struct TraceSpec {
+    TraceKind kind = TraceKind::poisson;
+    double rate = 1.0;        // mean requests per second (steady, poisson, bursty)
+    double duration_s = 1.0;  // the trace covers [0, duration_s)
+    double on_s = 0.1;        // bursty: Poisson bursts of on_s at rate * (on_s + off_s) / on_s ...
+    double off_s = 0.9;       // ... separated by silences of off_s
+    // adversarial: `burst` requests spread evenly over the `spread_s` just before, and
+    // `burst` over the spread_s just after, every other boundary (2k + 1) window_s.
+    std::int64_t burst = 100;
+    double window_s = 1.0;
+    double spread_s = 0.01;
+};
+
+void validate(const TraceSpec& spec);
+std::int64_t expected_trace_size(const TraceSpec& spec);  // an upper guide for memory checks
+std::vector<double> make_trace(const TraceSpec& spec, Rng& rng);
+
+// --- distributed limiting -------------------------------------------------------------------
+// `servers` limiters, each enforcing `limiter` on the requests a balancer sends it (round
+// robin or uniformly at random), against one shared limiter on the whole trace.
+struct DistributedConfig {
+    LimiterConfig limiter;
+    std::int64_t servers = 3;
+    bool random_spread = false;
+    TraceSpec trace;                  // used when times == nullptr (one trace per replication)
+    const double* times = nullptr;    // a fixed trace replayed by every replication
+    std::int64_t n_times = 0;
+};
+
+inline const std::vector<std::string>& distributed_metric_names() {
+    static const std::vector<std::string> names = {"requests",     "admitted",          "shared_admitted",
+                                                   "admitted_ratio", "worst_window",     "shared_worst_window",
+                                                   "worst_window_ratio", "max_server_share"};
+    return names;
+}
+
+// [metric][replication]; replication r draws from Rng(seed, r).
+std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, std::int64_t replications,
+                                                      std::uint64_t seed, int threads);
+
+// --- non-atomic read-modify-write token bucket --------------------------------------------
+// Every request reads the shared bucket (tokens, last refill) from a store, refills and
+// decides locally, and, when it admits, writes (tokens - 1, its read time) back; the write
+// lands rmw_delay_s later (a store round trip). Writes land in order and the last one
+// wins, so requests that read while a write is in flight see stale tokens.
+struct RacyBucketConfig {
+    double capacity = 100.0;
+    double refill_rate = 10.0;
+    double rmw_delay_s = 0.001;
+    TraceSpec trace;
+    const double* times = nullptr;
+    std::int64_t n_times = 0;
+};
+
+inline const std::vector<std::string>& racy_metric_names() {
+    static const std::vector<std::string> names = {"requests",   "admitted",       "atomic_admitted",
+                                                   "overshoot",  "overshoot_ratio", "stale_reads",
+                                                   "duration_s"};
+    return names;
+}
+
+// Admissions of the racy bucket on one trace (decisions optional, n bytes).
+std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* times, std::int64_t n,
+                               std::uint8_t* admitted, std::int64_t* stale_reads);
+
+std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, std::int64_t replications,
+                                                      std::uint64_t seed, int threads);
+
+}  // namespace scalemodel::sim
