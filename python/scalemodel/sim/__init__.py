@@ -1,11 +1,32 @@
 """Simulation: stations and load balancers on the event kernel.
 
-:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies. Every
+:mod:`scalemodel.sim.stations` holds c-server stations and balancer policies;
+:mod:`scalemodel.sim.caches` caches fed Zipf request streams, with Che's approximation,
+the TTL formula and write-policy load beside them. Every
 simulator runs independent replications, each on its own random stream, so the same seed
 gives the same result on any number of threads; results derive from
 :class:`~scalemodel.sim.results.ReplicatedResult` and carry Student-t confidence intervals.
 """
 
+from scalemodel.sim.caches import (
+    CACHE_POLICIES,
+    MAX_CATALOGUE,
+    WRITE_POLICIES,
+    CacheResult,
+    ItemSizes,
+    Staleness,
+    WritePolicyLoad,
+    cdn_staleness,
+    che_characteristic_time,
+    che_hit_ratio,
+    items_for_share,
+    simulate_cache,
+    top_share,
+    ttl_hit_ratio,
+    write_policy_load,
+    zipf_alpha_for_share,
+    zipf_requests,
+)
 from scalemodel.sim.results import ReplicatedResult
 from scalemodel.sim.stations import (
     HISTOGRAM_RELATIVE_ERROR,
@@ -31,6 +52,23 @@ from scalemodel.sim.stations import (
 )
 
 __all__ = [
+    "CACHE_POLICIES",
+    "MAX_CATALOGUE",
+    "WRITE_POLICIES",
+    "CacheResult",
+    "ItemSizes",
+    "Staleness",
+    "WritePolicyLoad",
+    "cdn_staleness",
+    "che_characteristic_time",
+    "che_hit_ratio",
+    "items_for_share",
+    "simulate_cache",
+    "top_share",
+    "ttl_hit_ratio",
+    "write_policy_load",
+    "zipf_alpha_for_share",
+    "zipf_requests",
     "HISTOGRAM_RELATIVE_ERROR",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
