@@ -233,7 +233,9 @@ def simulate_cache(
         if warmup is None:
             warmup = ids.size // 10
         warmup = _whole("warmup", warmup, 0)
-        requests = _whole("requests", ids.size - warmup if requests is None else min(requests, ids.size - warmup), 1)
+        requests = _whole(
+            "requests", ids.size - warmup if requests is None else min(requests, ids.size - warmup), 1
+        )
     else:
         ids = np.zeros(0, dtype=np.int64)
         requests = _whole("requests", requests, 1)
