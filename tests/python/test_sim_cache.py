@@ -217,7 +217,7 @@ def test_same_seed_same_result_on_any_thread_count() -> None:
         assert np.array_equal(a.replication_values(name), b.replication_values(name))
     c = pickle.loads(pickle.dumps(a))
     assert c.hit_ratio == a.hit_ratio
-    assert list(a.summary().index)[0] == "hit_ratio"
+    assert a.summary().index[0] == "hit_ratio"
 
 
 def test_bad_input_raises_value_or_type_error() -> None:
