@@ -667,8 +667,11 @@ WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double w
 
 Staleness cdn_staleness(double ttl_s, double invalidation_min_s, double invalidation_max_s) {
     if (!(ttl_s >= 0.0)) detail::fail_range("ttl_s", "a number >= 0 (inf: no TTL)", ttl_s);
-    check_nonnegative("invalidation_min_s", invalidation_min_s);
-    check_nonnegative("invalidation_max_s", invalidation_max_s);
+    if (!(invalidation_min_s >= 0.0))
+        detail::fail_range("invalidation_min_s", "a number >= 0 (inf: no purge)", invalidation_min_s);
+    if (!(invalidation_max_s >= 0.0))
+        detail::fail_range("invalidation_max_s", "a number >= 0 (inf: no purge)", invalidation_max_s);
+    if (std::isinf(ttl_s) && std::isinf(invalidation_max_s)) return {kInf, kInf};  // never refreshed
     if (invalidation_max_s < invalidation_min_s)
         detail::fail_range("invalidation_max_s", "a number >= invalidation_min_s", invalidation_max_s);
     const double a = invalidation_min_s, b = invalidation_max_s, t = ttl_s;

@@ -476,7 +476,7 @@ def cdn_staleness(ttl_s: Any, invalidation_min_s: Any = 300.0, invalidation_max_
     lifetime is uniform on [0, ttl_s]; a purge lands after a delay uniform on
     [invalidation_min_s, invalidation_max_s]. Users see the old content until the earlier
     of the two: worst case min(ttl, max delay), mean E[min(R, D)] (exact). ``ttl_s`` inf
-    means no TTL (only the purge helps). Broadcasts.
+    means no TTL (only the purge helps), inf purge delays mean no purge. Broadcasts.
     """
     shape, f = _broadcast(
         t=_as_float("ttl_s", ttl_s),
