@@ -176,7 +176,9 @@ public:
             __builtin_prefetch(&node(x.prev), 1);
             __builtin_prefetch(&node(x.next), 1);
         }
-        __builtin_prefetch(&node(node(sentinel_).prev), 1);
+        // The eviction a miss may need: the tail and the node before it.
+        const std::int32_t tail = node(sentinel_).prev;
+        __builtin_prefetch(&node(node(tail).prev), 1);
     }
     static constexpr bool kOldestAtTail = true;
 
