@@ -237,6 +237,8 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache("ttl", None, 100, 1.0, 100, request_rate=5)
     with pytest.raises(ValueError, match="trace item"):
         sim.simulate_cache("lru", 10, 100, 1.0, trace=[1, 2, 100, 3])
+    with pytest.raises(ValueError, match="warmup \\+ requests"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 5, trace=[1, 2, 3], warmup=0)
     with pytest.raises(ValueError, match="catalogue_size"):
         sim.simulate_cache("lru", 10, 0, 1.0, 100)
     with pytest.raises(ValueError, match="churn_shift"):

@@ -184,7 +184,7 @@ def simulate_cache(
     capacity: int | None,
     catalogue_size: int,
     zipf_alpha: float,
-    requests: int = 1_000_000,
+    requests: int | None = None,
     *,
     warmup: int | None = None,
     replications: int = 10,
@@ -211,15 +211,15 @@ def simulate_cache(
     limit); capacity_bytes: most bytes held, with per-item ``sizes`` (bytes or
     :class:`ItemSizes`; default 1 byte each). An item larger than capacity_bytes is never
     cached. catalogue_size: N items, ids 0..N-1; zipf_alpha: popularity exponent (0 =
-    uniform). requests: counted requests per replication, after ``warmup`` uncounted
-    ones (default: as many as counted, so the cache is warm).
+    uniform). requests: counted requests per replication (default 1,000,000), after
+    ``warmup`` uncounted ones (default: as many as counted, so the cache is warm).
 
     request_rate: Poisson requests per second; gives time to ``ttl_s`` (which any policy
     may use) and turns misses into ``miss_rate`` (misses/s on the store). Each request
     takes ``hit_latency_s`` or ``miss_latency_s``. churn_interval: every that many
     requests the hot set moves, the item of each rank shifting by ``churn_shift`` ids
     (None: to a random offset, a full remap). trace: replay these item ids instead of
-    sampling (warmup + requests of them; default all, with a tenth as warm-up).
+    sampling (warmup + requests of them; default all, the first tenth as warm-up).
     """
     code = _choice("policy", policy, CACHE_POLICIES)
     n = _whole("catalogue_size", catalogue_size, 1, MAX_CATALOGUE)
@@ -233,12 +233,10 @@ def simulate_cache(
         if warmup is None:
             warmup = ids.size // 10
         warmup = _whole("warmup", warmup, 0)
-        requests = _whole(
-            "requests", ids.size - warmup if requests is None else min(requests, ids.size - warmup), 1
-        )
+        requests = _whole("requests", ids.size - warmup if requests is None else requests, 1)
     else:
         ids = np.zeros(0, dtype=np.int64)
-        requests = _whole("requests", requests, 1)
+        requests = _whole("requests", 1_000_000 if requests is None else requests, 1)
         warmup = _whole("warmup", requests if warmup is None else warmup, 0)
     ttl = math.inf if ttl_s is None else _number("ttl_s", ttl_s)
     if ttl_s is not None and not (ttl > 0 and math.isfinite(ttl)):
