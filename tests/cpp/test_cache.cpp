@@ -39,22 +39,33 @@ TEST(ZipfSampler, FrequenciesMatchTheLawForSeveralExponents) {
             const std::int64_t draws = 400000, cells = 50;
             ZipfSampler zipf(cs.n, alpha, cs.head);
             Rng rng(7, static_cast<std::uint64_t>(alpha * 100));
-            std::vector<double> counts(cells, 0.0);
+            std::vector<double> counts(cells, 0.0), block_counts(cells, 0.0);
+            std::vector<std::int64_t> block(1000);
             for (std::int64_t i = 0; i < draws; ++i) {
                 const std::int64_t k = zipf(rng);
                 ASSERT_GE(k, 0);
                 ASSERT_LT(k, cs.n);
                 counts[static_cast<std::size_t>(std::min(k, cells - 1))] += 1;
             }
+            for (std::int64_t i = 0; i < draws; i += 1000) {  // the two-pass block sampler
+                zipf.fill(rng, block.data(), 1000);
+                for (std::int64_t k : block) {
+                    ASSERT_GE(k, 0);
+                    ASSERT_LT(k, cs.n);
+                    block_counts[static_cast<std::size_t>(std::min(k, cells - 1))] += 1;
+                }
+            }
             const auto p = zipf_pmf(cs.n, alpha);
             std::vector<double> expected(cells, 0.0);
             for (std::size_t k = 0; k < p.size(); ++k) expected[std::min<std::size_t>(k, cells - 1)] += p[k] * draws;
-            double chi2 = 0;
+            double chi2 = 0, block_chi2 = 0;
             for (std::size_t k = 0; k < expected.size(); ++k) {
                 if (expected[k] < 5) continue;
                 chi2 += (counts[k] - expected[k]) * (counts[k] - expected[k]) / expected[k];
+                block_chi2 += (block_counts[k] - expected[k]) * (block_counts[k] - expected[k]) / expected[k];
             }
             EXPECT_LT(chi2, 96.0) << "alpha " << alpha << " n " << cs.n << " head " << cs.head;
+            EXPECT_LT(block_chi2, 96.0) << "fill: alpha " << alpha << " n " << cs.n << " head " << cs.head;
         }
     }
 }

@@ -81,10 +81,37 @@ ZipfSampler::ZipfSampler(std::int64_t n, double alpha, std::int64_t head_size)
     s_ = 2.0 - h_integral_inverse(h_integral(2.5) - h(2.0));
 }
 
+void ZipfSampler::fill(Rng& rng, std::int64_t* out, std::int64_t count) const {
+    constexpr std::int64_t kChunk = 256;
+    std::int32_t tails[kChunk];
+    const std::size_t last_column = alias_.empty() ? 0 : alias_.size() - 1;
+    for (std::int64_t start = 0; start < count; start += kChunk) {
+        const std::int64_t m = std::min(kChunk, count - start);
+        std::int64_t* o = out + start;
+        std::int32_t n_tails = 0;
+        if (alias_.empty()) {
+            for (std::int64_t k = 0; k < m; ++k) tails[n_tails++] = static_cast<std::int32_t>(k);
+        } else {
+            for (std::int64_t k = 0; k < m; ++k) {
+                const double u = rng.uniform();
+                const double v = u * head_scale_;
+                // Clamped so a tail draw (u >= head_mass) reads a valid column it then ignores.
+                const std::size_t column = std::min(static_cast<std::size_t>(std::min(v, 4e18)), last_column);
+                const bool keep = v - static_cast<double>(column) < keep_[column];
+                o[k] = keep ? static_cast<std::int64_t>(column) : alias_[column];
+                tails[n_tails] = static_cast<std::int32_t>(k);
+                n_tails += u >= head_mass_ ? 1 : 0;
+            }
+        }
+        for (std::int32_t t = 0; t < n_tails; ++t) o[tails[t]] = tail_draw(rng);
+    }
+}
+
 RequestStream::RequestStream(std::int64_t catalogue_size, double alpha, std::int64_t churn_interval,
                              std::int64_t churn_shift, std::uint64_t seed, std::uint64_t replication)
     : zipf_(catalogue_size, alpha),
       rng_(seed, 2 * replication),
+      churn_rng_(seed ^ 0xC2B2AE3D27D4EB4FULL, 2 * replication),
       n_(catalogue_size),
       churn_interval_(check_count("churn_interval", churn_interval, 0)),
       churn_shift_(check_count("churn_shift", churn_shift, -1, catalogue_size - 1)) {}

@@ -6,9 +6,9 @@
 // indexed by item id (an intrusive doubly linked list in int32 arrays; a binary heap for
 // LFU), so a request costs a few array reads and writes and no hashing.
 //
-// Replication r draws its item ids from Rng(seed, 2r) and its arrival times from
-// Rng(seed, 2r + 1): the ids do not depend on whether time is simulated, and the result
-// does not depend on the thread count.
+// Replication r draws its item ids from Rng(seed, 2r), its arrival times from
+// Rng(seed, 2r + 1) and random churn offsets from a third stream: the ids do not depend on
+// whether time is simulated, and the result does not depend on the thread count.
 #pragma once
 
 #include <cmath>
@@ -48,6 +48,17 @@ public:
                                                                          : alias_[column];
             }
         }
+        return tail_draw(rng);
+    }
+    std::int64_t size() const { return static_cast<std::int64_t>(n_); }
+
+    // `count` ranks into out, the same law as operator() but faster: a first pass resolves
+    // every draw that lands in the head without a branch, a second samples the tail ones.
+    // The sequence depends on how draws are grouped, so callers fill fixed-size blocks.
+    void fill(Rng& rng, std::int64_t* out, std::int64_t count) const;
+
+private:
+    std::int64_t tail_draw(Rng& rng) const {
         for (;;) {
             const double u = h_n_ + rng.uniform() * (h_first_ - h_n_);
             const double x = h_integral_inverse(u);
@@ -57,9 +68,6 @@ public:
             if (k - x <= s_ || u >= h_integral(k + 0.5) - h(k)) return static_cast<std::int64_t>(k) - 1;
         }
     }
-    std::int64_t size() const { return static_cast<std::int64_t>(n_); }
-
-private:
     // log1p(x) / x and expm1(x) / x, continuous through x = 0 (alpha = 1 is not a special case).
     static double log1p_over_x(double x) {
         return std::abs(x) > 1e-8 ? std::log1p(x) / x : 1.0 - x * (0.5 - x / 3.0);
@@ -89,25 +97,33 @@ private:
 
 // The request stream of one replication: Zipf ranks mapped to item ids, the mapping shifted
 // every `churn_interval` requests by `churn_shift` ids (or to a random offset when
-// churn_shift < 0). churn_interval 0 means no churn.
+// churn_shift < 0). churn_interval 0 means no churn. Ranks are drawn in fixed blocks of
+// kBlock, so the ids do not depend on how a caller takes them.
 class RequestStream {
 public:
+    static constexpr std::int64_t kBlock = 256;
     RequestStream(std::int64_t catalogue_size, double alpha, std::int64_t churn_interval, std::int64_t churn_shift,
                   std::uint64_t seed, std::uint64_t replication);
     std::int64_t next() {
+        if (at_ == kBlock) {
+            zipf_.fill(rng_, ranks_, kBlock);
+            at_ = 0;
+        }
         if (churn_interval_ > 0 && ++since_churn_ > churn_interval_) {
             since_churn_ = 1;
-            offset_ = churn_shift_ >= 0 ? (offset_ + churn_shift_) % n_ : static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n_)));
+            offset_ = churn_shift_ >= 0 ? (offset_ + churn_shift_) % n_
+                                        : static_cast<std::int64_t>(churn_rng_.below(static_cast<std::uint64_t>(n_)));
         }
-        const std::int64_t rank = zipf_(rng_);
-        const std::int64_t id = rank + offset_;
+        const std::int64_t id = ranks_[at_++] + offset_;
         return id >= n_ ? id - n_ : id;
     }
 
 private:
     ZipfSampler zipf_;
-    Rng rng_;
+    Rng rng_, churn_rng_;
     std::int64_t n_, churn_interval_, churn_shift_, since_churn_ = 0, offset_ = 0;
+    std::int64_t ranks_[kBlock] = {};
+    std::int64_t at_ = kBlock;
 };
 
 // Item sizes in bytes, a deterministic function of (seed, item): no table, the same item
