@@ -241,6 +241,8 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache("lru", 10, 100, 1.0, 5, trace=[1, 2, 3], warmup=0)
     with pytest.raises(ValueError, match="catalogue_size"):
         sim.simulate_cache("lru", 10, 0, 1.0, 100)
+    with pytest.raises(ValueError, match="memory"):  # ~17 GB per thread, 64 threads at once
+        sim.simulate_cache("lru", 10, sim.MAX_CATALOGUE, 1.0, 10, replications=64, threads=64)
     with pytest.raises(ValueError, match="churn_shift"):
         sim.simulate_cache("lru", 10, 100, 1.0, 100, churn_interval=5, churn_shift=100)
     with pytest.raises(ValueError, match="sigma"):

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <unistd.h>
+
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/parallel.hpp"
@@ -479,6 +481,17 @@ void validate(const CacheConfig& c) {
 CacheResult simulate_cache(const CacheConfig& c, std::int64_t replications, std::uint64_t seed, int threads) {
     validate(c);
     check_count("replications", replications, 1, 1 << 24);
+    // Each running replication holds flat arrays over the whole catalogue; refuse a run that
+    // cannot fit in this machine's memory rather than let the system kill the process.
+    const double per_item = (c.policy == CachePolicy::lfu ? 20.0 : 8.0) + (std::isfinite(c.ttl_s) ? 8.0 : 0.0);
+    const double needed = per_item * static_cast<double>(c.catalogue_size) * thread_count(threads, replications);
+    const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page_size > 0 && needed > 0.8 * static_cast<double>(pages) * static_cast<double>(page_size)) {
+        std::ostringstream msg;
+        msg << "catalogue_size " << c.catalogue_size << " needs about " << needed / 1e9
+            << " GB of memory on the threads used, more than this machine has; use fewer threads or a smaller catalogue";
+        throw std::invalid_argument(msg.str());
+    }
     const std::size_t n_metrics = cache_metric_names().size();
     CacheResult result;
     result.metrics.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(replications)));
