@@ -10,6 +10,8 @@ from collections import OrderedDict
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scalemodel as sm
 
@@ -317,3 +319,17 @@ def test_cdn_staleness_against_monte_carlo(ttl_s) -> None:
     out = sim.cdn_staleness(ttl_s, 300, 900)
     assert abs(out.mean_s - stale.mean()) <= 4 * stale.std() / math.sqrt(n)
     assert out.worst_s == min(ttl_s, 900)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    trace=st.lists(st.integers(0, 29), min_size=1, max_size=300),
+    capacity=st.integers(1, 12),
+    policy=st.sampled_from(["lru", "fifo", "lfu"]),
+)
+def test_any_trace_matches_the_reference(trace, capacity, policy) -> None:
+    ids = np.array(trace, dtype=np.int64)
+    reference = {"lru": lru_hits, "fifo": fifo_hits, "lfu": lfu_hits}[policy]
+    r = sim.simulate_cache(policy, capacity, 30, 1.0, trace=ids, warmup=0, replications=1)
+    assert r.estimate("hits") == reference(ids, capacity, 0)
+    assert r.estimate("fill_items") == min(capacity, len(set(trace)))
