@@ -19,6 +19,7 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_sim(sim);
     scalemodel::bindings::register_sim_broker(sim);
     scalemodel::bindings::register_sim_limiter(sim);
+    scalemodel::bindings::register_sim_cache(sim);
     auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
     scalemodel::bindings::register_hashing(hashing);
     auto reliability = m.def_submodule("reliability", "Monte Carlo of failures, failover, partitions, replication and durability.");

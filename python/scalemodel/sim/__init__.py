@@ -1,12 +1,14 @@
-"""Simulation on the event kernel: stations and load balancers, rate limiters, and message
-brokers.
+"""Simulation on the event kernel: stations and load balancers, caches, rate limiters and
+message brokers.
 
 :mod:`scalemodel.sim.stations` holds c-server stations and balancer policies,
-:mod:`scalemodel.sim.limiters` rate limiters replayed on arrival traces, and
-:mod:`scalemodel.sim.brokers` partitioned topics read by consumer groups. Every simulator
-runs independent replications, each on its own random stream, so the same seed gives the
-same result on any number of threads; results derive from
-:class:`~scalemodel.sim.results.ReplicatedResult` and carry Student-t confidence intervals.
+:mod:`scalemodel.sim.caches` caches under Zipf request streams with their closed forms
+(Che's approximation, TTL caches, the 80-20 analysis), :mod:`scalemodel.sim.limiters`
+rate limiters replayed on arrival traces, and :mod:`scalemodel.sim.brokers` partitioned
+topics read by consumer groups. Every simulator runs independent replications, each on
+its own random stream, so the same seed gives the same result on any number of threads;
+results derive from :class:`~scalemodel.sim.results.ReplicatedResult` and carry
+Student-t confidence intervals.
 """
 
 from scalemodel.sim.brokers import (
@@ -18,6 +20,25 @@ from scalemodel.sim.brokers import (
     keys_remapped,
     simulate_consumer_group,
     zipf_partition_weights,
+)
+from scalemodel.sim.caches import (
+    CACHE_POLICIES,
+    MAX_CATALOGUE,
+    WRITE_POLICIES,
+    CacheResult,
+    ItemSizes,
+    Staleness,
+    WritePolicyLoad,
+    cdn_staleness,
+    che_characteristic_time,
+    che_hit_ratio,
+    items_for_share,
+    simulate_cache,
+    top_share,
+    ttl_hit_ratio,
+    write_policy_load,
+    zipf_alpha_for_share,
+    zipf_requests,
 )
 from scalemodel.sim.limiters import (
     ALGORITHMS,
@@ -64,19 +85,24 @@ __all__ = [
     "APPROXIMATE_ALGORITHMS",
     "ARRIVALS",
     "ASSIGNMENTS",
+    "CACHE_POLICIES",
     "DEFAULT_REBALANCE_S",
     "HISTOGRAM_RELATIVE_ERROR",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
     "MAX_BACKLOG",
+    "MAX_CATALOGUE",
     "MAX_QUEUED",
     "MMPP",
     "POLICIES",
+    "WRITE_POLICIES",
+    "CacheResult",
     "ConsumerGroupResult",
     "Deterministic",
     "DistributedLimiterResult",
     "Distribution",
     "Exponential",
+    "ItemSizes",
     "LimiterResult",
     "Lognormal",
     "Mixture",
@@ -89,16 +115,28 @@ __all__ = [
     "Replay",
     "ReplicatedResult",
     "SimResult",
+    "Staleness",
+    "WritePolicyLoad",
     "assign_partitions",
+    "cdn_staleness",
+    "che_characteristic_time",
+    "che_hit_ratio",
+    "items_for_share",
     "keys_remapped",
     "limiter_trace",
     "racy_token_bucket_decisions",
     "simulate_balancer",
+    "simulate_cache",
     "simulate_consumer_group",
     "simulate_distributed_limiter",
     "simulate_limiter",
     "simulate_queue",
     "simulate_racy_token_bucket",
+    "top_share",
+    "ttl_hit_ratio",
     "worst_window",
+    "write_policy_load",
+    "zipf_alpha_for_share",
     "zipf_partition_weights",
+    "zipf_requests",
 ]
