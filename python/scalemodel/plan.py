@@ -18,8 +18,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from scalemodel import cost, hashing, queueing, reliability
-from scalemodel.scenario import load_scenario, parse_scenario, section_defaults
+from scalemodel import cost, hashing, queueing, reliability, sim
+from scalemodel.scenario import DEFAULT_HIT_RATIO, load_scenario, parse_scenario, section_defaults
 
 __all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
 
@@ -209,6 +209,18 @@ def _count_with_imbalance(
     return n, ring_imbalance(n, virtual_nodes)
 
 
+def cache_hit_ratio(cache: dict[str, Any]) -> float:
+    """The hit ratio of a scenario's [cache]: as given; else, with ``zipf_alpha`` and
+    ``objects``, Che's approximation for an LRU cache holding ``working_set_fraction`` of the
+    objects (independent requests); else :data:`~scalemodel.scenario.DEFAULT_HIT_RATIO`."""
+    if cache.get("zipf_alpha") is not None:
+        objects = max(1, round(cache["objects"]))
+        held = cache["working_set_fraction"] * objects
+        return float(sim.che_hit_ratio(cache["zipf_alpha"], objects, held))
+    given = cache.get("hit_ratio")
+    return DEFAULT_HIT_RATIO if given is None else float(given)
+
+
 def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None) -> Plan:
     """Size every tier of a validated scenario (see :mod:`scalemodel.scenario`)."""
     cat = catalogue or cost.Catalogue.load()
@@ -252,7 +264,7 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
     # Cache tier: memory for the working set and throughput for the hits.
     hit = 0.0
     if "cache" in s:
-        c = s["cache"]
+        c = s["cache"] = {**s["cache"], "hit_ratio": cache_hit_ratio(s["cache"])}
         hit = c["hit_ratio"]
         cinst = cat.instance(c["instance"])
         cache_qps = peak_reads * hit
@@ -557,6 +569,14 @@ def _plots(plan: Plan, out: Path) -> list[Path]:
     return [out / n for n in ("sizing.png", "cost.png", "latency.png", "headroom.png")]
 
 
+def _hit_ratio_source(cache: dict[str, Any] | None) -> str:
+    if cache is None:
+        return " (no cache)"
+    if cache.get("zipf_alpha") is None:
+        return ""
+    return f" (Che: LRU of {cache['working_set_fraction']:g} of {cache['objects']:.3g} objects, Zipf {cache['zipf_alpha']:g})"
+
+
 def _write_report(plan: Plan, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     images = _plots(plan, out)
@@ -570,6 +590,7 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
                 float(t.peak_write_qps),
                 plan.database_bytes / 1e12,
                 plan.object_bytes / 1e12,
+                plan.scenario["cache"]["hit_ratio"] if "cache" in plan.scenario else 0.0,
                 plan.usd_per_month,
             ]
         },
@@ -581,6 +602,7 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
                 "peak write QPS",
                 f"database data after {plan.scenario['scenario']['years']:g} years, replicated (TB)",
                 "object storage, replicated (TB)",
+                "cache hit ratio of reads" + _hit_ratio_source(plan.scenario.get("cache")),
                 "total USD per month",
             ],
             name="figure",

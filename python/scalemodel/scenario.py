@@ -95,7 +95,18 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "cache": {
         "instance": _f("string", "catalogue instance of a cache node"),
-        "hit_ratio": _f("fraction", "share of reads the cache answers", 0.8),
+        "hit_ratio": _f(
+            "fraction", "share of reads the cache answers (default 0.8, or from zipf_alpha)", optional=True
+        ),
+        "zipf_alpha": _f(
+            "number",
+            "popularity skew of reads: the hit ratio of an LRU cache holding working_set_fraction of "
+            "the objects follows by Che's approximation (needs objects)",
+            optional=True,
+        ),
+        "objects": _f(
+            "number", "distinct objects that reads ask for (with zipf_alpha)", optional=True, minimum=1.0
+        ),
         "working_set_fraction": _f("fraction", "share of the (unreplicated) stored data kept in cache", 0.2),
         "fill": _f("fraction", "memory and throughput fill per node", 0.8, exclusive_minimum=True),
         "virtual_nodes": _f(
@@ -246,8 +257,27 @@ def parse_scenario(
                 values[key] = Path(source).stem
             else:
                 raise fail_at(section, None)(f"{path} is missing ({spec.doc})")
+        if section == "cache":
+            _check_hit_ratio_source(values, fail_at)
         out[section] = values
     return out
+
+
+#: The hit ratio a cache section gets when it gives neither hit_ratio nor zipf_alpha.
+DEFAULT_HIT_RATIO = 0.8
+
+
+def _check_hit_ratio_source(
+    values: dict[str, Any], fail_at: Callable[[str, str | None], Callable[[str], ScenarioError]]
+) -> None:
+    """A cache's hit ratio is given, or follows from zipf_alpha and objects: not both."""
+    if values["zipf_alpha"] is not None and values["hit_ratio"] is not None:
+        raise fail_at("cache", "zipf_alpha")(
+            "give cache.hit_ratio or cache.zipf_alpha (with cache.objects), not both"
+        )
+    if (values["zipf_alpha"] is None) != (values["objects"] is None):
+        given, missing = ("zipf_alpha", "objects") if values["objects"] is None else ("objects", "zipf_alpha")
+        raise fail_at("cache", given)(f"cache.{given} needs cache.{missing}")
 
 
 def section_defaults(section: str) -> dict[str, Any]:

@@ -706,3 +706,41 @@ def test_make_plan_accepts_a_custom_catalogue(catalogue: cost.Catalogue) -> None
     """make_plan with the bundled catalogue given explicitly equals the default."""
     s = parse_scenario(BASE)
     assert make_plan(s, catalogue).costs == make_plan(s).costs
+
+
+def test_cache_hit_ratio_from_zipf_matches_a_simulated_lru() -> None:
+    """With zipf_alpha and objects, the plan's hit ratio is Che's for an LRU holding the
+    working-set fraction; checked against the cache simulator (tolerance: 4 half-widths of
+    its interval plus Che's own error, about 1% at these sizes), and the database reads are
+    the misses."""
+    from scalemodel import sim
+
+    text = edit(BASE, "hit_ratio = 0.8", "zipf_alpha = 0.9\nobjects = 20_000\nworking_set_fraction = 0.1")
+    p = plan_text(text)
+    hit = p.scenario["cache"]["hit_ratio"]
+    r = sim.simulate_cache(
+        "lru", 2_000, 20_000, 0.9, requests=400_000, warmup=100_000, replications=8, seed=5
+    )
+    assert abs(hit - r.hit_ratio) <= 4 * r.half_width("hit_ratio") + 0.01
+    reads = float(p.traffic.peak_read_qps) * (1 - hit)
+    replicas = tier(p, "database replicas")
+    assert replicas.load_per_node * replicas.count == pytest.approx(reads, rel=1e-12)
+
+
+def test_cache_hit_ratio_defaults_to_0_8_when_neither_is_given() -> None:
+    p = plan_text(edit(BASE, "hit_ratio = 0.8\n", ""))
+    assert p.scenario["cache"]["hit_ratio"] == 0.8
+
+
+@pytest.mark.parametrize(
+    ("new", "key", "message"),
+    [
+        ("hit_ratio = 0.8\nzipf_alpha = 1.0\nobjects = 1000", "zipf_alpha", "not both"),
+        ("zipf_alpha = 1.0", "zipf_alpha", "needs cache.objects"),
+        ("objects = 1000", "objects", "needs cache.zipf_alpha"),
+    ],
+)
+def test_cache_hit_ratio_sources_are_exclusive(new: str, key: str, message: str) -> None:
+    text = edit(BASE, "hit_ratio = 0.8", new)
+    with pytest.raises(ScenarioError, match=rf"^x\.toml:{line_of(text, key)}: .*{message}"):
+        parse_scenario(text, "x.toml")
