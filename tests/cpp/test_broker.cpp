@@ -127,3 +127,25 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     EXPECT_THROW(assign_partitions(3, 2, Assignor::sticky, {0, 1}), std::invalid_argument);
     EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, 0, 1, 1), std::invalid_argument);
 }
+
+TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {
+    // One busy consumer with 2 s deterministic service; a rebalance at t = 5 cannot finish
+    // before the message in hand (started at a multiple of 2 s after the first arrival).
+    ConsumerGroupConfig c;
+    c.partitions = 2;
+    c.consumers = 1;
+    c.produce_rate = 10.0;
+    c.consume_rate = 0.5;
+    c.service = BrokerService::deterministic;
+    c.duration_s = 20.0;
+    c.events = {{5.0, 1}};
+    c.rebalance_s = 0.1;
+    const auto r = simulate_consumer_group(c, 8, 5, 1);
+    for (double pause : r.metrics[metric("pause_time")]) {
+        EXPECT_GT(pause, 0.1);
+        EXPECT_LE(pause, 2.0);
+    }
+    c.rebalance_s = 3.0;
+    const auto slow = simulate_consumer_group(c, 8, 5, 1);
+    for (double pause : slow.metrics[metric("pause_time")]) EXPECT_DOUBLE_EQ(pause, 3.0);
+}

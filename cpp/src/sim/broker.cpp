@@ -126,26 +126,33 @@ public:
         const double end_s = c_.duration_s;
         double next_arrival = next_arrival_after(0.0);
         std::size_t next_event = 0;
-        double pause_end = kInf;
         double stop_s = end_s;
         bool overflow = false;
         for (;;) {
             const double t_done = completions_.empty() ? kInf : completions_.top().time;
             const double t_member = next_event < c_.events.size() ? c_.events[next_event].time : kInf;
-            const double t_control = std::min(t_member, pause_end);
+            const double t_control = std::min(t_member, pause_end_);
             const double t = std::min({next_arrival, t_done, t_control});
             if (t > end_s) break;
             advance_to(t);
             if (t_done <= t_control && t_done <= next_arrival) {
                 complete(completions_.pop().payload, t);
             } else if (t_control <= next_arrival) {
-                if (t_member <= pause_end) {  // a join or leave: the group stops until pause_end
+                if (t_member <= pause_end_) {  // a join or leave: the group stops until pause_end_
                     members_ += c_.events[next_event].change;
                     ++next_event;
+                    if (!paused_) pause_start_ = t;
+                    awaiting_in_flight_ = false;
                     paused_ = true;
-                    pause_end = std::isfinite(pause_end) ? std::max(pause_end, t + c_.rebalance_s) : t + c_.rebalance_s;
+                    // A change during a rebalance restarts its clock (it joins the same rebalance).
+                    pause_end_ = std::isfinite(pause_end_) ? std::max(pause_end_, t + c_.rebalance_s) : t + c_.rebalance_s;
+                } else if (in_flight_ > 0) {
+                    // Eager protocol: a member rejoins only after the message in hand, and no
+                    // one gets an assignment before every member has rejoined.
+                    pause_end_ = kInf;
+                    awaiting_in_flight_ = true;
                 } else {
-                    pause_end = kInf;
+                    pause_end_ = kInf;
                     rebalance(t);
                 }
             } else {
@@ -233,6 +240,7 @@ private:
         Consumer& k = consumers_[consumer];
         k.serving = static_cast<std::int64_t>(p);
         k.busy_since = t;
+        ++in_flight_;
         in_service_[p] = 1;
         const double service_s = c_.service == BrokerService::exponential
                                      ? standard_exponential(rng_) * mean_service_s_
@@ -250,6 +258,7 @@ private:
         --lag_;
         ++events_;
         k.serving = -1;
+        --in_flight_;
         k.busy_s += std::max(0.0, t - window_start(k.busy_since));
         if (t >= c_.warmup_s) {
             ++consumed_;
@@ -258,13 +267,14 @@ private:
         }
         if (std::isnan(drain_s_) && t >= c_.drain_from_s && static_cast<double>(lag_) <= c_.drain_threshold)
             drain_s_ = t - c_.drain_from_s;
-        if (paused_) return;
+        if (paused_) {
+            if (awaiting_in_flight_ && in_flight_ == 0) {
+                awaiting_in_flight_ = false;
+                rebalance(t);
+            }
+            return;
+        }
         if (static_cast<std::int64_t>(consumer) < members_) find_work(consumer, t);
-        // After a rebalance the partition may belong to someone else now, who waited for this message.
-        const std::int64_t o = owner_[p];
-        if (o >= 0 && o != static_cast<std::int64_t>(consumer) && consumers_[static_cast<std::size_t>(o)].serving < 0 &&
-            !queues_[p].empty())
-            start(static_cast<std::size_t>(o), p, t);
     }
 
     // Round robin over the consumer's partitions, starting after the one served last.
@@ -283,16 +293,13 @@ private:
         }
     }
 
+    // Runs when the pause is over and no message is in service (so no partition changes
+    // hands with a message in flight, and per-key order holds).
     void rebalance(double t) {
         const std::vector<std::int64_t> previous = owner_;
         owner_ = assign_partitions(c_.partitions, members_, c_.assignor, previous);
-        for (std::size_t p = 0; p < owner_.size(); ++p) {
-            if (owner_[p] == previous[p]) continue;
-            ++moved_;
-            // The old owner still works on this partition's head: the new one must wait for it,
-            // or (without that wait) the next message could overtake it.
-            if (in_service_[p]) ++moved_in_flight_;
-        }
+        for (std::size_t p = 0; p < owner_.size(); ++p) moved_ += owner_[p] != previous[p] ? 1 : 0;
+        pause_s_ += std::max(0.0, t - window_start(pause_start_));
         ++rebalances_;
         paused_ = false;
         apply_assignment();
@@ -340,7 +347,7 @@ private:
             consumed,
             static_cast<double>(rebalances_),
             static_cast<double>(moved_),
-            static_cast<double>(moved_in_flight_),
+            pause_s_ + (paused_ ? std::max(0.0, stop_s - window_start(pause_start_)) : 0.0),
             overflow ? 1.0 : 0.0,
             window,
             static_cast<double>(events_),
@@ -362,7 +369,10 @@ private:
     std::int64_t members_;
     double mean_service_s_;
     bool paused_ = false;
-    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, moved_in_flight_ = 0, events_ = 0;
+    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, events_ = 0;
+    std::int64_t in_flight_ = 0;  // consumers with a message in service
+    bool awaiting_in_flight_ = false;
+    double pause_end_ = kInf, pause_start_ = 0.0, pause_s_ = 0.0;
     double next_mark_ = -kInf;  // forces the first advance_to through the full checks
     double last_t_ = -kInf, lag_area_ = 0.0, latency_sum_ = 0.0, drain_s_ = kNaN;
     Replication out_;

@@ -8,12 +8,16 @@ piecewise-constant ``rate_profile``, e.g. a burst), spread over the partitions u
 by ``partition_weights`` (:func:`zipf_partition_weights` derives them from a skewed key
 population hashed as Kafka's producer does).
 
-When members join or leave, the group rebalances eagerly: nobody takes a new message for
-``rebalance_s`` seconds, then the assignor runs again. Messages of one key live in one
+When members join or leave, the group rebalances eagerly: nobody takes a new message until
+``rebalance_s`` seconds have passed and every message in service has finished (a member
+rejoins only after the message in hand), then the assignor runs again; so no partition
+changes hands with a message in flight. Messages of one key live in one
 partition and are consumed in order; adding partitions re-maps keys
 (:func:`keys_remapped`), which is how per-key order breaks.
 
-Lag is the number of messages produced and not yet consumed. Every run is ``replications``
+Lag is the number of messages produced and not yet consumed: Kafka's log-end offset minus
+committed offset, when each message is committed as it finishes (so a message in service
+counts). Every run is ``replications``
 independent replications (replication r draws from its own stream (seed, r), so results do
 not depend on the thread count); estimates carry Student-t intervals. Counts and time
 averages cover the window [warmup_s, duration_s].
@@ -284,7 +288,8 @@ def simulate_consumer_group(
     "exponential" or "deterministic". assignment: one of :data:`ASSIGNMENTS`.
     partition_weights: share of messages per partition (default uniform). events: (time_s,
     change) pairs, +1 a member joins, -1 the newest leaves, 0 a rebalance without change;
-    each stops the whole group for ``rebalance_s`` (eager protocol). The lag is sampled
+    each stops the whole group for ``rebalance_s``, longer if a message is still in service
+    then (eager protocol; the metric ``pause_time`` is the total). The lag is sampled
     every ``sample_interval_s`` (default duration_s / 200). ``drain_time`` is measured from
     ``drain_from_s`` (default: the profile's last change time) until the lag first falls to
     ``drain_threshold``.
