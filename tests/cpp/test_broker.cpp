@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
+#include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/stats.hpp"
 #include "scalemodel/sim/broker.hpp"
 
@@ -148,4 +151,24 @@ TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {
     c.rebalance_s = 3.0;
     const auto slow = simulate_consumer_group(c, 8, 5, 1);
     for (double pause : slow.metrics[metric("pause_time")]) EXPECT_DOUBLE_EQ(pause, 3.0);
+}
+
+TEST(Broker, CancellingStopsALongReplication) {
+    // One replication of ~10^8 events (many seconds); a cancel after 50 ms must end it soon.
+    ConsumerGroupConfig c;
+    c.partitions = 4;
+    c.consumers = 2;
+    c.produce_rate = 100.0;
+    c.consume_rate = 100.0;
+    c.duration_s = 1e6;
+    Progress progress;
+    Progress::Scope scope(&progress);
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        progress.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(simulate_consumer_group(c, 1, 1, 1), Cancelled);
+    canceller.join();
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
 }

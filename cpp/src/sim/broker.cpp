@@ -12,6 +12,7 @@
 #include "scalemodel/core/event_queue.hpp"
 #include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/parallel.hpp"
+#include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/random.hpp"
 
 namespace scalemodel::sim {
@@ -22,6 +23,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Most partitions or members (memory grows with both, per replication).
 constexpr std::int64_t kMaxMembers = std::int64_t{1} << 20;
+// Events between two looks at the caller's Progress (Ctrl-C stops a long replication).
+constexpr std::int64_t kCancelCheckEvents = std::int64_t{1} << 16;
 // Sample grids longer than this are refused (memory: one value per sample per replication).
 constexpr std::int64_t kMaxSamples = 1'000'000;
 
@@ -105,8 +108,9 @@ struct Replication {
 class Simulation {
 public:
     Simulation(const ConsumerGroupConfig& c, std::uint64_t seed, std::int64_t replication, std::size_t max_members,
-               std::size_t samples)
+               std::size_t samples, const Progress* progress)
         : c_(c),
+          progress_(progress),
           rng_(seed, static_cast<std::uint64_t>(replication)),
           queues_(static_cast<std::size_t>(c.partitions)),
           in_service_(static_cast<std::size_t>(c.partitions), 0),
@@ -134,6 +138,10 @@ public:
             const double t_control = std::min(t_member, pause_end_);
             const double t = std::min({next_arrival, t_done, t_control});
             if (t > end_s) break;
+            if (progress_ && ++since_check_ == kCancelCheckEvents) {
+                since_check_ = 0;
+                if (progress_->cancelled()) throw Cancelled();
+            }
             advance_to(t);
             if (t_done <= t_control && t_done <= next_arrival) {
                 complete(completions_.pop().payload, t);
@@ -357,6 +365,8 @@ private:
     }
 
     const ConsumerGroupConfig& c_;
+    const Progress* progress_;  // the caller's, or nullptr
+    std::int64_t since_check_ = 0;
     Rng rng_;
     std::unique_ptr<AliasTable> alias_;
     std::vector<TimeQueue> queues_;
@@ -507,8 +517,9 @@ ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, s
     result.lag_series.assign(samples, std::vector<double>(reps, kNaN));
     for (std::size_t k = 0; k < samples; ++k) result.sample_times.push_back(static_cast<double>(k) * config.sample_interval_s);
     std::mutex merge;
+    const Progress* progress = Progress::current();  // thread-local: read on the calling thread
     parallel_for(replications, threads, [&](std::int64_t r) {
-        Replication out = Simulation(config, seed, r, members, samples).run();
+        Replication out = Simulation(config, seed, r, members, samples, progress).run();
         const auto i = static_cast<std::size_t>(r);
         for (std::size_t m = 0; m < out.metrics.size(); ++m) result.metrics[m][i] = out.metrics[m];
         for (std::size_t m = 0; m < members; ++m) result.busy_fraction[m][i] = out.busy_fraction[m];
