@@ -281,3 +281,15 @@ def test_eager_rebalance_waits_for_the_messages_in_service() -> None:
             r.replication_values("produced"),
             r.replication_values("consumed") + r.replication_values("final_lag"),
         )
+
+
+def test_a_consumer_takes_its_backlogged_partitions_in_turn() -> None:
+    """One consumer, 8 equally loaded partitions, twice the load it can serve: taken in turn,
+    each partition gets 1/8 of the service and all backlogs grow alike (fluid: (2 - 1) / 8
+    msg/s each, so a time-average of 100 / 16 = 6.25 over 100 s). Serving the lowest-numbered
+    non-empty partition first would leave the last ones growing at 2/8 msg/s and the first
+    near zero."""
+    r = S.simulate_consumer_group(8, 1, 2.0, 1.0, 100.0, service="deterministic", replications=20, seed=13)
+    lag = r.partition_lag
+    assert lag.sum() == pytest.approx(8 * 6.25, rel=0.1)
+    np.testing.assert_allclose(lag, lag.mean(), rtol=0.25)

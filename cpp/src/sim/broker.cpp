@@ -28,13 +28,15 @@ constexpr std::int64_t kCancelCheckEvents = std::int64_t{1} << 16;
 // Sample grids longer than this are refused (memory: one value per sample per replication).
 constexpr std::int64_t kMaxSamples = 1'000'000;
 
-// Arrival times of one partition's unconsumed messages: a ring buffer that grows by doubling.
-class TimeQueue {
+// A FIFO ring buffer that grows by doubling (an empty one holds no memory): a partition's
+// unconsumed arrival times, a consumer's partitions ready to serve.
+template <class T>
+class RingQueue {
 public:
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
-    double front() const { return buf_[head_]; }
-    void push(double t) {
+    T front() const { return buf_[head_]; }
+    void push(T t) {
         if (size_ == buf_.size()) grow();
         buf_[(head_ + size_) & (buf_.size() - 1)] = t;
         ++size_;
@@ -46,12 +48,12 @@ public:
 
 private:
     void grow() {
-        std::vector<double> bigger(buf_.empty() ? 8 : buf_.size() * 2);
+        std::vector<T> bigger(buf_.empty() ? 8 : buf_.size() * 2);
         for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
         buf_.swap(bigger);
         head_ = 0;
     }
-    std::vector<double> buf_;
+    std::vector<T> buf_;
     std::size_t head_ = 0, size_ = 0;
 };
 
@@ -92,9 +94,10 @@ private:
 };
 
 struct Consumer {
-    std::vector<std::int64_t> partitions;  // assigned, in increasing order
-    std::size_t cursor = 0;                // index of the partition served last
-    std::int64_t serving = -1;             // partition whose head is in service, or -1
+    // Owned partitions holding a message not in service, in turn order: a served partition
+    // that still holds messages goes to the back (round robin over the backlogged ones).
+    RingQueue<std::uint32_t> ready;
+    std::int64_t serving = -1;  // partition whose head is in service, or -1
     double busy_since = 0.0, busy_s = 0.0;
 };
 
@@ -232,6 +235,7 @@ private:
         const std::size_t p =
             alias_ ? alias_->draw(rng_) : static_cast<std::size_t>(rng_.below(static_cast<std::uint64_t>(c_.partitions)));
         touch_partition(p, t);
+        const bool was_empty = queues_[p].empty();
         queues_[p].push(t);
         ++lag_;
         ++events_;
@@ -240,8 +244,12 @@ private:
             max_lag_ = std::max(max_lag_, lag_);
         }
         const std::int64_t o = owner_[p];
-        if (!paused_ && o >= 0 && consumers_[static_cast<std::size_t>(o)].serving < 0 && !in_service_[p])
+        if (!was_empty || o < 0) return;  // already ready or in service, or nobody to serve it
+        Consumer& k = consumers_[static_cast<std::size_t>(o)];
+        if (!paused_ && k.serving < 0)
             start(static_cast<std::size_t>(o), p, t);
+        else
+            k.ready.push(static_cast<std::uint32_t>(p));
     }
 
     void start(std::size_t consumer, std::size_t p, double t) {
@@ -275,6 +283,9 @@ private:
         }
         if (std::isnan(drain_s_) && t >= c_.drain_from_s && static_cast<double>(lag_) <= c_.drain_threshold)
             drain_s_ = t - c_.drain_from_s;
+        // Outside a pause the consumer serving p owns it (no handover happens mid-message).
+        if (!queues_[p].empty() && owner_[p] >= 0)
+            consumers_[static_cast<std::size_t>(owner_[p])].ready.push(static_cast<std::uint32_t>(p));
         if (paused_) {
             if (awaiting_in_flight_ && in_flight_ == 0) {
                 awaiting_in_flight_ = false;
@@ -285,20 +296,13 @@ private:
         if (static_cast<std::int64_t>(consumer) < members_) find_work(consumer, t);
     }
 
-    // Round robin over the consumer's partitions, starting after the one served last.
+    // The next of the consumer's ready partitions, in turn.
     void find_work(std::size_t consumer, double t) {
         Consumer& k = consumers_[consumer];
-        const std::size_t n = k.partitions.size();
-        std::size_t idx = k.cursor;
-        for (std::size_t i = 1; i <= n; ++i) {
-            if (++idx == n) idx = 0;
-            const auto p = static_cast<std::size_t>(k.partitions[idx]);
-            if (!queues_[p].empty() && !in_service_[p]) {
-                k.cursor = idx;
-                start(consumer, p, t);
-                return;
-            }
-        }
+        if (k.ready.empty()) return;
+        const std::size_t p = k.ready.front();
+        k.ready.pop();
+        start(consumer, p, t);
     }
 
     // Runs when the pause is over and no message is in service (so no partition changes
@@ -316,16 +320,13 @@ private:
         }
     }
 
+    // Rebuilds the ready lists for owner_ (no message is in service here): each member's
+    // first turn starts at its lowest partition.
     void apply_assignment() {
-        for (auto& k : consumers_) {
-            k.partitions.clear();
-            k.cursor = 0;
-        }
+        for (auto& k : consumers_) k.ready = RingQueue<std::uint32_t>();
         for (std::size_t p = 0; p < owner_.size(); ++p) {
-            if (owner_[p] >= 0) consumers_[static_cast<std::size_t>(owner_[p])].partitions.push_back(static_cast<std::int64_t>(p));
-        }
-        for (auto& k : consumers_) {
-            if (!k.partitions.empty()) k.cursor = k.partitions.size() - 1;  // the first turn starts at the lowest
+            if (owner_[p] >= 0 && !queues_[p].empty())
+                consumers_[static_cast<std::size_t>(owner_[p])].ready.push(static_cast<std::uint32_t>(p));
         }
     }
 
@@ -369,7 +370,7 @@ private:
     std::int64_t since_check_ = 0;
     Rng rng_;
     std::unique_ptr<AliasTable> alias_;
-    std::vector<TimeQueue> queues_;
+    std::vector<RingQueue<double>> queues_;
     std::vector<char> in_service_;
     std::vector<double> part_area_, part_last_;
     std::vector<Consumer> consumers_;
