@@ -129,6 +129,14 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     EXPECT_THROW(validate(c), std::invalid_argument);
     EXPECT_THROW(assign_partitions(3, 2, Assignor::sticky, {0, 1}), std::invalid_argument);
     EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, 0, 1, 1), std::invalid_argument);
+    c = ConsumerGroupConfig{};
+    c.partitions = 2;
+    c.partition_weights = {1e308, 1e308};  // a sum of inf would make every share 0
+    EXPECT_THROW(validate(c), std::invalid_argument);
+    c = ConsumerGroupConfig{};
+    c.duration_s = 10.0;
+    c.sample_interval_s = 1e-5;  // 10^6 samples x 10^6 replications: 8 TB of results
+    EXPECT_THROW(simulate_consumer_group(c, 1'000'000, 1, 1), std::invalid_argument);
 }
 
 TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {

@@ -240,6 +240,8 @@ def test_result_pickles() -> None:
         (dict(warmup_s=10.0), ValueError, "warmup_s"),
         (dict(sample_interval_s=1e-9), ValueError, "sample_interval_s"),
         (dict(replications=0), ValueError, "replications"),
+        (dict(replications=1_000_000, sample_interval_s=1e-5), ValueError, "replications x"),
+        (dict(partition_weights=[1e308, 1e308]), ValueError, "partition_weights"),
         (dict(level=1.5), ValueError, "level"),
     ],
 )

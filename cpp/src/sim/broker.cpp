@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -27,6 +28,8 @@ constexpr std::int64_t kMaxMembers = std::int64_t{1} << 20;
 constexpr std::int64_t kCancelCheckEvents = std::int64_t{1} << 16;
 // Sample grids longer than this are refused (memory: one value per sample per replication).
 constexpr std::int64_t kMaxSamples = 1'000'000;
+// Most values a result keeps (samples, partitions and members, each per replication): 1 GiB.
+constexpr double kMaxResultValues = 134'217'728.0;
 
 // A FIFO ring buffer that grows by doubling (an empty one holds no memory): a partition's
 // unconsumed arrival times, a consumer's partitions ready to serve.
@@ -485,6 +488,7 @@ void validate(const ConsumerGroupConfig& c) {
         double total = 0;
         for (double w : c.partition_weights) total += check_nonnegative("partition_weights", w);
         if (!(total > 0)) throw std::invalid_argument("partition_weights must not all be zero");
+        if (!std::isfinite(total)) throw std::invalid_argument("partition_weights must have a finite sum");
     }
     std::int64_t members = c.consumers;
     double last = 0;
@@ -509,6 +513,14 @@ ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, s
         config.sample_interval_s > 0 ? static_cast<std::size_t>(std::floor(config.duration_s / config.sample_interval_s)) + 1 : 0;
     const auto reps = static_cast<std::size_t>(replications);
     const auto parts = static_cast<std::size_t>(config.partitions);
+    const double values = static_cast<double>(replications) * static_cast<double>(samples + parts + members);
+    if (values > kMaxResultValues) {
+        std::ostringstream msg;
+        msg << "replications x (lag samples + partitions + members) must be at most 2^27 (1 GiB of results), got "
+            << replications << " x (" << samples << " + " << parts << " + " << members
+            << "); use fewer replications or a longer sample_interval_s";
+        throw std::invalid_argument(msg.str());
+    }
 
     ConsumerGroupResult result;
     result.replications = replications;
