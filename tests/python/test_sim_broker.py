@@ -295,3 +295,16 @@ def test_a_consumer_takes_its_backlogged_partitions_in_turn() -> None:
     lag = r.partition_lag
     assert lag.sum() == pytest.approx(8 * 6.25, rel=0.1)
     np.testing.assert_allclose(lag, lag.mean(), rtol=0.25)
+
+
+def test_a_replication_that_never_drains_makes_the_drain_time_inf() -> None:
+    """After a burst, 0.9 msg/s arrive at a consumer of 1 msg/s: the backlog of about 10
+    drains at 0.1 msg/s, often not within the 10 s left. Those replications report inf, so
+    the mean is inf rather than the mean of the lucky ones that drained."""
+    r = S.simulate_consumer_group(1, 1, 2.0, 1.0, 20.0, rate_profile=([10.0], [0.9]), replications=10, seed=1)
+    values = r.replication_values("drain_time")
+    assert not np.isnan(values).any()
+    assert np.isinf(values).sum() >= 3 and np.isfinite(values).sum() >= 1
+    assert r.drain_time_s == math.inf
+    late = S.simulate_consumer_group(1, 1, 2.0, 1.0, 20.0, drain_from_s=30.0, replications=2, seed=1)
+    assert np.isnan(late.replication_values("drain_time")).all()

@@ -344,6 +344,10 @@ private:
         }
         out_.partition_lag.resize(queues_.size());
         for (std::size_t p = 0; p < queues_.size(); ++p) out_.partition_lag[p] = window > 0 ? part_area_[p] / window : kNaN;
+        // Measured but never reached (or the backlog overflowed): inf, not NaN, so a mean over
+        // replications is not the mean over only the ones that happened to drain.
+        if (std::isnan(drain_s_) && !std::isnan(c_.drain_from_s) && (overflow || c_.drain_from_s <= stop_s))
+            drain_s_ = kInf;
         const double consumed = static_cast<double>(consumed_);
         out_.metrics = {
             window > 0 ? consumed / window : kNaN,

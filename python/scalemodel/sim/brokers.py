@@ -182,9 +182,9 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def drain_time_s(self) -> float:
-        """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold`` (NaN
-        when not measured; a replication that never drained counts as NaN and is skipped,
-        see ``replication_values("drain_time")``)."""
+        """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold``: NaN
+        when not measured, inf when some replication had not drained by the end of the run
+        (its value is inf; see ``replication_values("drain_time")``)."""
         return self.estimate("drain_time")
 
     @property

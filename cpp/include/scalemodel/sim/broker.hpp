@@ -58,7 +58,8 @@ struct ConsumerGroupConfig {
     double duration_s = 1.0;
     double warmup_s = 0.0;
     double sample_interval_s = 0.0;  // lag series grid step; 0 = no series
-    // Drain time: from drain_from_s until the lag first falls to drain_threshold (NaN: not measured).
+    // Drain time: from drain_from_s until the lag first falls to drain_threshold (NaN: not
+    // measured, or drain_from_s after the run; inf: it did not fall before the run ended).
     double drain_from_s = std::numeric_limits<double>::quiet_NaN();
     double drain_threshold = 0.0;
 };
