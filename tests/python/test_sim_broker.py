@@ -254,6 +254,15 @@ def test_bad_input_raises(kwargs: dict, error: type, match: str) -> None:
         S.simulate_consumer_group(**args)
 
 
+def test_keys_remapped_bad_input_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match="old_partitions"):
+        S.keys_remapped(["a"], 0, 4)
+    with pytest.raises(TypeError, match="new_partitions"):
+        S.keys_remapped(["a"], 3, 2.5)
+    with pytest.raises(ValueError, match="keys"):
+        S.keys_remapped([], 3, 4)
+
+
 def test_assign_partitions_bad_input() -> None:
     with pytest.raises(ValueError, match="strategy"):
         S.assign_partitions(3, 2, "sticky-ish")

@@ -104,8 +104,10 @@ def keys_remapped(keys: Any, old_partitions: int, new_partitions: int, *, thread
     Records of a moved key written before and after the change sit in different partitions,
     so a consumer may read them out of order.
     """
-    before = _hashing.kafka_partition(keys, old_partitions, threads=threads)
-    after = _hashing.kafka_partition(keys, new_partitions, threads=threads)
+    old = _whole("old_partitions", old_partitions, 1, 2**31 - 1)
+    new = _whole("new_partitions", new_partitions, 1, 2**31 - 1)
+    before = _hashing.kafka_partition(keys, old, threads=threads)
+    after = _hashing.kafka_partition(keys, new, threads=threads)
     if before.size == 0:
         raise ValueError("keys must not be empty")
     return float(np.mean(before != after))
