@@ -164,6 +164,7 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def max_lag(self) -> float:
+        """Largest lag seen in the window, mean over replications."""
         return self.estimate("max_lag")
 
     @property
@@ -295,6 +296,13 @@ def simulate_consumer_group(
     every ``sample_interval_s`` (default duration_s / 200). ``drain_time`` is measured from
     ``drain_from_s`` (default: the profile's last change time) until the lag first falls to
     ``drain_threshold``.
+
+    Every replication starts with empty partitions; counts, time averages and latencies
+    cover [``warmup_s``, ``duration_s``], so a steady-state figure needs a warm-up of several
+    relaxation times (about 1 / (mu (1 - sqrt(rho))**2) for one partition at load rho on a
+    consumer of rate mu). Latencies are those of messages consumed in that window: messages
+    still waiting at the end are not counted, which understates the latency of a group that
+    cannot keep up (see ``final_lag`` and ``stable``).
     """
     p = _whole("partitions", partitions, 1, _MAX_COUNT)
     c = _whole("consumers", consumers, 1, _MAX_COUNT)
