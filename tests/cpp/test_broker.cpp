@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
+#include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/stats.hpp"
 #include "scalemodel/sim/broker.hpp"
 
@@ -126,4 +129,54 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     EXPECT_THROW(validate(c), std::invalid_argument);
     EXPECT_THROW(assign_partitions(3, 2, Assignor::sticky, {0, 1}), std::invalid_argument);
     EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, 0, 1, 1), std::invalid_argument);
+    c = ConsumerGroupConfig{};
+    c.partitions = 2;
+    c.partition_weights = {1e308, 1e308};  // a sum of inf would make every share 0
+    EXPECT_THROW(validate(c), std::invalid_argument);
+    c = ConsumerGroupConfig{};
+    c.duration_s = 10.0;
+    c.sample_interval_s = 1e-5;  // 10^6 samples x 10^6 replications: 8 TB of results
+    EXPECT_THROW(simulate_consumer_group(c, 1'000'000, 1, 1), std::invalid_argument);
+}
+
+TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {
+    // One busy consumer with 2 s deterministic service; a rebalance at t = 5 cannot finish
+    // before the message in hand (started at a multiple of 2 s after the first arrival).
+    ConsumerGroupConfig c;
+    c.partitions = 2;
+    c.consumers = 1;
+    c.produce_rate = 10.0;
+    c.consume_rate = 0.5;
+    c.service = BrokerService::deterministic;
+    c.duration_s = 20.0;
+    c.events = {{5.0, 1}};
+    c.rebalance_s = 0.1;
+    const auto r = simulate_consumer_group(c, 8, 5, 1);
+    for (double pause : r.metrics[metric("pause_time")]) {
+        EXPECT_GT(pause, 0.1);
+        EXPECT_LE(pause, 2.0);
+    }
+    c.rebalance_s = 3.0;
+    const auto slow = simulate_consumer_group(c, 8, 5, 1);
+    for (double pause : slow.metrics[metric("pause_time")]) EXPECT_DOUBLE_EQ(pause, 3.0);
+}
+
+TEST(Broker, CancellingStopsALongReplication) {
+    // One replication of ~10^8 events (many seconds); a cancel after 50 ms must end it soon.
+    ConsumerGroupConfig c;
+    c.partitions = 4;
+    c.consumers = 2;
+    c.produce_rate = 100.0;
+    c.consume_rate = 100.0;
+    c.duration_s = 1e6;
+    Progress progress;
+    Progress::Scope scope(&progress);
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        progress.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(simulate_consumer_group(c, 1, 1, 1), Cancelled);
+    canceller.join();
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
 }

@@ -240,6 +240,8 @@ def test_result_pickles() -> None:
         (dict(warmup_s=10.0), ValueError, "warmup_s"),
         (dict(sample_interval_s=1e-9), ValueError, "sample_interval_s"),
         (dict(replications=0), ValueError, "replications"),
+        (dict(replications=1_000_000, sample_interval_s=1e-5), ValueError, "replications x"),
+        (dict(partition_weights=[1e308, 1e308]), ValueError, "partition_weights"),
         (dict(level=1.5), ValueError, "level"),
     ],
 )
@@ -252,6 +254,15 @@ def test_bad_input_raises(kwargs: dict, error: type, match: str) -> None:
         S.simulate_consumer_group(**args)
 
 
+def test_keys_remapped_bad_input_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match="old_partitions"):
+        S.keys_remapped(["a"], 0, 4)
+    with pytest.raises(TypeError, match="new_partitions"):
+        S.keys_remapped(["a"], 3, 2.5)
+    with pytest.raises(ValueError, match="keys"):
+        S.keys_remapped([], 3, 4)
+
+
 def test_assign_partitions_bad_input() -> None:
     with pytest.raises(ValueError, match="strategy"):
         S.assign_partitions(3, 2, "sticky-ish")
@@ -261,20 +272,48 @@ def test_assign_partitions_bad_input() -> None:
         S.assign_partitions(3, 1.5)
 
 
-def test_handovers_with_a_message_in_flight_happen_only_when_the_pause_is_shorter_than_service() -> None:
-    """Deterministic 2 s service keeps every consumer busy; a member joins at t = 10. With a
-    0.1 s pause the moved partitions' old owners are still mid-message when the new owners
-    take over (ordering at risk without the wait the model applies); with a 3 s pause every
-    in-flight message has finished first. Every message is still consumed exactly once."""
+def test_eager_rebalance_waits_for_the_messages_in_service() -> None:
+    """Deterministic 2 s service keeps the consumers busy; a member joins at t = 10. With a
+    0.1 s rebalance the group stays stopped until the messages in service finish (at most
+    2 s after the join), as Kafka's eager protocol does (a member rejoins after the message
+    in hand); with a 3 s rebalance they have all finished first and the pause is 3 s. Every
+    message is still consumed exactly once."""
     args = (12, 3, 1.45, 0.5, 30.0)
     kwargs = dict(service="deterministic", assignment="range", events=[(10.0, 1)], replications=4, seed=12)
     short = S.simulate_consumer_group(*args, rebalance_s=0.1, **kwargs)
     long = S.simulate_consumer_group(*args, rebalance_s=3.0, **kwargs)
     assert short.estimate("partitions_moved") == long.estimate("partitions_moved") > 0
-    assert short.estimate("moved_in_flight") > 0
-    assert long.estimate("moved_in_flight") == 0
+    pauses = short.replication_values("pause_time")
+    # A replication whose consumers happen to be idle at t = 10 pauses exactly 0.1 s.
+    assert (pauses >= 0.1 - 1e-9).all() and (pauses <= 2.0 + 1e-9).all() and (pauses > 0.1 + 1e-9).sum() >= 2
+    np.testing.assert_allclose(long.replication_values("pause_time"), 3.0)
     for r in (short, long):
         np.testing.assert_array_equal(
             r.replication_values("produced"),
             r.replication_values("consumed") + r.replication_values("final_lag"),
         )
+
+
+def test_a_consumer_takes_its_backlogged_partitions_in_turn() -> None:
+    """One consumer, 8 equally loaded partitions, twice the load it can serve: taken in turn,
+    each partition gets 1/8 of the service and all backlogs grow alike (fluid: (2 - 1) / 8
+    msg/s each, so a time-average of 100 / 16 = 6.25 over 100 s). Serving the lowest-numbered
+    non-empty partition first would leave the last ones growing at 2/8 msg/s and the first
+    near zero."""
+    r = S.simulate_consumer_group(8, 1, 2.0, 1.0, 100.0, service="deterministic", replications=20, seed=13)
+    lag = r.partition_lag
+    assert lag.sum() == pytest.approx(8 * 6.25, rel=0.1)
+    np.testing.assert_allclose(lag, lag.mean(), rtol=0.25)
+
+
+def test_a_replication_that_never_drains_makes_the_drain_time_inf() -> None:
+    """After a burst, 0.9 msg/s arrive at a consumer of 1 msg/s: the backlog of about 10
+    drains at 0.1 msg/s, often not within the 10 s left. Those replications report inf, so
+    the mean is inf rather than the mean of the lucky ones that drained."""
+    r = S.simulate_consumer_group(1, 1, 2.0, 1.0, 20.0, rate_profile=([10.0], [0.9]), replications=10, seed=1)
+    values = r.replication_values("drain_time")
+    assert not np.isnan(values).any()
+    assert np.isinf(values).sum() >= 3 and np.isfinite(values).sum() >= 1
+    assert r.drain_time_s == math.inf
+    late = S.simulate_consumer_group(1, 1, 2.0, 1.0, 20.0, drain_from_s=30.0, replications=2, seed=1)
+    assert np.isnan(late.replication_values("drain_time")).all()

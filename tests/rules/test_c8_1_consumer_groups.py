@@ -37,7 +37,7 @@ def test_c8_1_simulated_group_throughput() -> None:
     offered = 1e6
     five = sm.sim.simulate_consumer_group(10, 5, offered, 1e5, 0.2, replications=4, seed=1)
     lo, hi = five.ci("throughput", 0.999)
-    assert lo - 5e3 <= 500e3 <= hi + 5e3  # slack: the first messages' wait at t = 0
+    assert lo <= 500e3 <= hi  # saturated consumers: start-up idling is ~1e-5 s, no slack needed
     assert five.busy_fraction.min() > 0.99
     # 1.2M msg/s offered to 12 consumers: the 10 partitions cap the group at 1M msg/s.
     twelve = sm.sim.simulate_consumer_group(10, 12, 1.2e6, 1e5, 0.2, replications=4, seed=2)

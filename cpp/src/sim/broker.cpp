@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "scalemodel/core/event_queue.hpp"
 #include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/parallel.hpp"
+#include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/random.hpp"
 
 namespace scalemodel::sim {
@@ -22,16 +24,22 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Most partitions or members (memory grows with both, per replication).
 constexpr std::int64_t kMaxMembers = std::int64_t{1} << 20;
+// Events between two looks at the caller's Progress (Ctrl-C stops a long replication).
+constexpr std::int64_t kCancelCheckEvents = std::int64_t{1} << 16;
 // Sample grids longer than this are refused (memory: one value per sample per replication).
 constexpr std::int64_t kMaxSamples = 1'000'000;
+// Most values a result keeps (samples, partitions and members, each per replication): 1 GiB.
+constexpr double kMaxResultValues = 134'217'728.0;
 
-// Arrival times of one partition's unconsumed messages: a ring buffer that grows by doubling.
-class TimeQueue {
+// A FIFO ring buffer that grows by doubling (an empty one holds no memory): a partition's
+// unconsumed arrival times, a consumer's partitions ready to serve.
+template <class T>
+class RingQueue {
 public:
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
-    double front() const { return buf_[head_]; }
-    void push(double t) {
+    T front() const { return buf_[head_]; }
+    void push(T t) {
         if (size_ == buf_.size()) grow();
         buf_[(head_ + size_) & (buf_.size() - 1)] = t;
         ++size_;
@@ -43,12 +51,12 @@ public:
 
 private:
     void grow() {
-        std::vector<double> bigger(buf_.empty() ? 8 : buf_.size() * 2);
+        std::vector<T> bigger(buf_.empty() ? 8 : buf_.size() * 2);
         for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
         buf_.swap(bigger);
         head_ = 0;
     }
-    std::vector<double> buf_;
+    std::vector<T> buf_;
     std::size_t head_ = 0, size_ = 0;
 };
 
@@ -89,9 +97,10 @@ private:
 };
 
 struct Consumer {
-    std::vector<std::int64_t> partitions;  // assigned, in increasing order
-    std::size_t cursor = 0;                // index of the partition served last
-    std::int64_t serving = -1;             // partition whose head is in service, or -1
+    // Owned partitions holding a message not in service, in turn order: a served partition
+    // that still holds messages goes to the back (round robin over the backlogged ones).
+    RingQueue<std::uint32_t> ready;
+    std::int64_t serving = -1;  // partition whose head is in service, or -1
     double busy_since = 0.0, busy_s = 0.0;
 };
 
@@ -105,8 +114,9 @@ struct Replication {
 class Simulation {
 public:
     Simulation(const ConsumerGroupConfig& c, std::uint64_t seed, std::int64_t replication, std::size_t max_members,
-               std::size_t samples)
+               std::size_t samples, const Progress* progress)
         : c_(c),
+          progress_(progress),
           rng_(seed, static_cast<std::uint64_t>(replication)),
           queues_(static_cast<std::size_t>(c.partitions)),
           in_service_(static_cast<std::size_t>(c.partitions), 0),
@@ -126,26 +136,37 @@ public:
         const double end_s = c_.duration_s;
         double next_arrival = next_arrival_after(0.0);
         std::size_t next_event = 0;
-        double pause_end = kInf;
         double stop_s = end_s;
         bool overflow = false;
         for (;;) {
             const double t_done = completions_.empty() ? kInf : completions_.top().time;
             const double t_member = next_event < c_.events.size() ? c_.events[next_event].time : kInf;
-            const double t_control = std::min(t_member, pause_end);
+            const double t_control = std::min(t_member, pause_end_);
             const double t = std::min({next_arrival, t_done, t_control});
             if (t > end_s) break;
+            if (progress_ && ++since_check_ == kCancelCheckEvents) {
+                since_check_ = 0;
+                if (progress_->cancelled()) throw Cancelled();
+            }
             advance_to(t);
             if (t_done <= t_control && t_done <= next_arrival) {
                 complete(completions_.pop().payload, t);
             } else if (t_control <= next_arrival) {
-                if (t_member <= pause_end) {  // a join or leave: the group stops until pause_end
+                if (t_member <= pause_end_) {  // a join or leave: the group stops until pause_end_
                     members_ += c_.events[next_event].change;
                     ++next_event;
+                    if (!paused_) pause_start_ = t;
+                    awaiting_in_flight_ = false;
                     paused_ = true;
-                    pause_end = std::isfinite(pause_end) ? std::max(pause_end, t + c_.rebalance_s) : t + c_.rebalance_s;
+                    // A change during a rebalance restarts its clock (it joins the same rebalance).
+                    pause_end_ = std::isfinite(pause_end_) ? std::max(pause_end_, t + c_.rebalance_s) : t + c_.rebalance_s;
+                } else if (in_flight_ > 0) {
+                    // Eager protocol: a member rejoins only after the message in hand, and no
+                    // one gets an assignment before every member has rejoined.
+                    pause_end_ = kInf;
+                    awaiting_in_flight_ = true;
                 } else {
-                    pause_end = kInf;
+                    pause_end_ = kInf;
                     rebalance(t);
                 }
             } else {
@@ -217,6 +238,7 @@ private:
         const std::size_t p =
             alias_ ? alias_->draw(rng_) : static_cast<std::size_t>(rng_.below(static_cast<std::uint64_t>(c_.partitions)));
         touch_partition(p, t);
+        const bool was_empty = queues_[p].empty();
         queues_[p].push(t);
         ++lag_;
         ++events_;
@@ -225,14 +247,19 @@ private:
             max_lag_ = std::max(max_lag_, lag_);
         }
         const std::int64_t o = owner_[p];
-        if (!paused_ && o >= 0 && consumers_[static_cast<std::size_t>(o)].serving < 0 && !in_service_[p])
+        if (!was_empty || o < 0) return;  // already ready or in service, or nobody to serve it
+        Consumer& k = consumers_[static_cast<std::size_t>(o)];
+        if (!paused_ && k.serving < 0)
             start(static_cast<std::size_t>(o), p, t);
+        else
+            k.ready.push(static_cast<std::uint32_t>(p));
     }
 
     void start(std::size_t consumer, std::size_t p, double t) {
         Consumer& k = consumers_[consumer];
         k.serving = static_cast<std::int64_t>(p);
         k.busy_since = t;
+        ++in_flight_;
         in_service_[p] = 1;
         const double service_s = c_.service == BrokerService::exponential
                                      ? standard_exponential(rng_) * mean_service_s_
@@ -250,6 +277,7 @@ private:
         --lag_;
         ++events_;
         k.serving = -1;
+        --in_flight_;
         k.busy_s += std::max(0.0, t - window_start(k.busy_since));
         if (t >= c_.warmup_s) {
             ++consumed_;
@@ -258,41 +286,35 @@ private:
         }
         if (std::isnan(drain_s_) && t >= c_.drain_from_s && static_cast<double>(lag_) <= c_.drain_threshold)
             drain_s_ = t - c_.drain_from_s;
-        if (paused_) return;
+        // Outside a pause the consumer serving p owns it (no handover happens mid-message).
+        if (!queues_[p].empty() && owner_[p] >= 0)
+            consumers_[static_cast<std::size_t>(owner_[p])].ready.push(static_cast<std::uint32_t>(p));
+        if (paused_) {
+            if (awaiting_in_flight_ && in_flight_ == 0) {
+                awaiting_in_flight_ = false;
+                rebalance(t);
+            }
+            return;
+        }
         if (static_cast<std::int64_t>(consumer) < members_) find_work(consumer, t);
-        // After a rebalance the partition may belong to someone else now, who waited for this message.
-        const std::int64_t o = owner_[p];
-        if (o >= 0 && o != static_cast<std::int64_t>(consumer) && consumers_[static_cast<std::size_t>(o)].serving < 0 &&
-            !queues_[p].empty())
-            start(static_cast<std::size_t>(o), p, t);
     }
 
-    // Round robin over the consumer's partitions, starting after the one served last.
+    // The next of the consumer's ready partitions, in turn.
     void find_work(std::size_t consumer, double t) {
         Consumer& k = consumers_[consumer];
-        const std::size_t n = k.partitions.size();
-        std::size_t idx = k.cursor;
-        for (std::size_t i = 1; i <= n; ++i) {
-            if (++idx == n) idx = 0;
-            const auto p = static_cast<std::size_t>(k.partitions[idx]);
-            if (!queues_[p].empty() && !in_service_[p]) {
-                k.cursor = idx;
-                start(consumer, p, t);
-                return;
-            }
-        }
+        if (k.ready.empty()) return;
+        const std::size_t p = k.ready.front();
+        k.ready.pop();
+        start(consumer, p, t);
     }
 
+    // Runs when the pause is over and no message is in service (so no partition changes
+    // hands with a message in flight, and per-key order holds).
     void rebalance(double t) {
         const std::vector<std::int64_t> previous = owner_;
         owner_ = assign_partitions(c_.partitions, members_, c_.assignor, previous);
-        for (std::size_t p = 0; p < owner_.size(); ++p) {
-            if (owner_[p] == previous[p]) continue;
-            ++moved_;
-            // The old owner still works on this partition's head: the new one must wait for it,
-            // or (without that wait) the next message could overtake it.
-            if (in_service_[p]) ++moved_in_flight_;
-        }
+        for (std::size_t p = 0; p < owner_.size(); ++p) moved_ += owner_[p] != previous[p] ? 1 : 0;
+        pause_s_ += std::max(0.0, t - window_start(pause_start_));
         ++rebalances_;
         paused_ = false;
         apply_assignment();
@@ -301,16 +323,13 @@ private:
         }
     }
 
+    // Rebuilds the ready lists for owner_ (no message is in service here): each member's
+    // first turn starts at its lowest partition.
     void apply_assignment() {
-        for (auto& k : consumers_) {
-            k.partitions.clear();
-            k.cursor = 0;
-        }
+        for (auto& k : consumers_) k.ready = RingQueue<std::uint32_t>();
         for (std::size_t p = 0; p < owner_.size(); ++p) {
-            if (owner_[p] >= 0) consumers_[static_cast<std::size_t>(owner_[p])].partitions.push_back(static_cast<std::int64_t>(p));
-        }
-        for (auto& k : consumers_) {
-            if (!k.partitions.empty()) k.cursor = k.partitions.size() - 1;  // the first turn starts at the lowest
+            if (owner_[p] >= 0 && !queues_[p].empty())
+                consumers_[static_cast<std::size_t>(owner_[p])].ready.push(static_cast<std::uint32_t>(p));
         }
     }
 
@@ -325,6 +344,10 @@ private:
         }
         out_.partition_lag.resize(queues_.size());
         for (std::size_t p = 0; p < queues_.size(); ++p) out_.partition_lag[p] = window > 0 ? part_area_[p] / window : kNaN;
+        // Measured but never reached (or the backlog overflowed): inf, not NaN, so a mean over
+        // replications is not the mean over only the ones that happened to drain.
+        if (std::isnan(drain_s_) && !std::isnan(c_.drain_from_s) && (overflow || c_.drain_from_s <= stop_s))
+            drain_s_ = kInf;
         const double consumed = static_cast<double>(consumed_);
         out_.metrics = {
             window > 0 ? consumed / window : kNaN,
@@ -340,7 +363,7 @@ private:
             consumed,
             static_cast<double>(rebalances_),
             static_cast<double>(moved_),
-            static_cast<double>(moved_in_flight_),
+            pause_s_ + (paused_ ? std::max(0.0, stop_s - window_start(pause_start_)) : 0.0),
             overflow ? 1.0 : 0.0,
             window,
             static_cast<double>(events_),
@@ -350,9 +373,11 @@ private:
     }
 
     const ConsumerGroupConfig& c_;
+    const Progress* progress_;  // the caller's, or nullptr
+    std::int64_t since_check_ = 0;
     Rng rng_;
     std::unique_ptr<AliasTable> alias_;
-    std::vector<TimeQueue> queues_;
+    std::vector<RingQueue<double>> queues_;
     std::vector<char> in_service_;
     std::vector<double> part_area_, part_last_;
     std::vector<Consumer> consumers_;
@@ -362,7 +387,10 @@ private:
     std::int64_t members_;
     double mean_service_s_;
     bool paused_ = false;
-    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, moved_in_flight_ = 0, events_ = 0;
+    std::int64_t lag_ = 0, max_lag_ = 0, produced_ = 0, consumed_ = 0, rebalances_ = 0, moved_ = 0, events_ = 0;
+    std::int64_t in_flight_ = 0;  // consumers with a message in service
+    bool awaiting_in_flight_ = false;
+    double pause_end_ = kInf, pause_start_ = 0.0, pause_s_ = 0.0;
     double next_mark_ = -kInf;  // forces the first advance_to through the full checks
     double last_t_ = -kInf, lag_area_ = 0.0, latency_sum_ = 0.0, drain_s_ = kNaN;
     Replication out_;
@@ -464,6 +492,7 @@ void validate(const ConsumerGroupConfig& c) {
         double total = 0;
         for (double w : c.partition_weights) total += check_nonnegative("partition_weights", w);
         if (!(total > 0)) throw std::invalid_argument("partition_weights must not all be zero");
+        if (!std::isfinite(total)) throw std::invalid_argument("partition_weights must have a finite sum");
     }
     std::int64_t members = c.consumers;
     double last = 0;
@@ -488,6 +517,14 @@ ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, s
         config.sample_interval_s > 0 ? static_cast<std::size_t>(std::floor(config.duration_s / config.sample_interval_s)) + 1 : 0;
     const auto reps = static_cast<std::size_t>(replications);
     const auto parts = static_cast<std::size_t>(config.partitions);
+    const double values = static_cast<double>(replications) * static_cast<double>(samples + parts + members);
+    if (values > kMaxResultValues) {
+        std::ostringstream msg;
+        msg << "replications x (lag samples + partitions + members) must be at most 2^27 (1 GiB of results), got "
+            << replications << " x (" << samples << " + " << parts << " + " << members
+            << "); use fewer replications or a longer sample_interval_s";
+        throw std::invalid_argument(msg.str());
+    }
 
     ConsumerGroupResult result;
     result.replications = replications;
@@ -497,8 +534,9 @@ ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, s
     result.lag_series.assign(samples, std::vector<double>(reps, kNaN));
     for (std::size_t k = 0; k < samples; ++k) result.sample_times.push_back(static_cast<double>(k) * config.sample_interval_s);
     std::mutex merge;
+    const Progress* progress = Progress::current();  // thread-local: read on the calling thread
     parallel_for(replications, threads, [&](std::int64_t r) {
-        Replication out = Simulation(config, seed, r, members, samples).run();
+        Replication out = Simulation(config, seed, r, members, samples, progress).run();
         const auto i = static_cast<std::size_t>(r);
         for (std::size_t m = 0; m < out.metrics.size(); ++m) result.metrics[m][i] = out.metrics[m];
         for (std::size_t m = 0; m < members; ++m) result.busy_fraction[m][i] = out.busy_fraction[m];

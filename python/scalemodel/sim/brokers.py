@@ -8,12 +8,16 @@ piecewise-constant ``rate_profile``, e.g. a burst), spread over the partitions u
 by ``partition_weights`` (:func:`zipf_partition_weights` derives them from a skewed key
 population hashed as Kafka's producer does).
 
-When members join or leave, the group rebalances eagerly: nobody takes a new message for
-``rebalance_s`` seconds, then the assignor runs again. Messages of one key live in one
+When members join or leave, the group rebalances eagerly: nobody takes a new message until
+``rebalance_s`` seconds have passed and every message in service has finished (a member
+rejoins only after the message in hand), then the assignor runs again; so no partition
+changes hands with a message in flight. Messages of one key live in one
 partition and are consumed in order; adding partitions re-maps keys
 (:func:`keys_remapped`), which is how per-key order breaks.
 
-Lag is the number of messages produced and not yet consumed. Every run is ``replications``
+Lag is the number of messages produced and not yet consumed: Kafka's log-end offset minus
+committed offset, when each message is committed as it finishes (so a message in service
+counts). Every run is ``replications``
 independent replications (replication r draws from its own stream (seed, r), so results do
 not depend on the thread count); estimates carry Student-t intervals. Counts and time
 averages cover the window [warmup_s, duration_s].
@@ -100,8 +104,10 @@ def keys_remapped(keys: Any, old_partitions: int, new_partitions: int, *, thread
     Records of a moved key written before and after the change sit in different partitions,
     so a consumer may read them out of order.
     """
-    before = _hashing.kafka_partition(keys, old_partitions, threads=threads)
-    after = _hashing.kafka_partition(keys, new_partitions, threads=threads)
+    old = _whole("old_partitions", old_partitions, 1, 2**31 - 1)
+    new = _whole("new_partitions", new_partitions, 1, 2**31 - 1)
+    before = _hashing.kafka_partition(keys, old, threads=threads)
+    after = _hashing.kafka_partition(keys, new, threads=threads)
     if before.size == 0:
         raise ValueError("keys must not be empty")
     return float(np.mean(before != after))
@@ -158,6 +164,7 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def max_lag(self) -> float:
+        """Largest lag seen in the window, mean over replications."""
         return self.estimate("max_lag")
 
     @property
@@ -178,9 +185,9 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def drain_time_s(self) -> float:
-        """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold`` (NaN
-        when not measured; a replication that never drained counts as NaN and is skipped,
-        see ``replication_values("drain_time")``)."""
+        """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold``: NaN
+        when not measured, inf when some replication had not drained by the end of the run
+        (its value is inf; see ``replication_values("drain_time")``)."""
         return self.estimate("drain_time")
 
     @property
@@ -284,10 +291,18 @@ def simulate_consumer_group(
     "exponential" or "deterministic". assignment: one of :data:`ASSIGNMENTS`.
     partition_weights: share of messages per partition (default uniform). events: (time_s,
     change) pairs, +1 a member joins, -1 the newest leaves, 0 a rebalance without change;
-    each stops the whole group for ``rebalance_s`` (eager protocol). The lag is sampled
+    each stops the whole group for ``rebalance_s``, longer if a message is still in service
+    then (eager protocol; the metric ``pause_time`` is the total). The lag is sampled
     every ``sample_interval_s`` (default duration_s / 200). ``drain_time`` is measured from
     ``drain_from_s`` (default: the profile's last change time) until the lag first falls to
     ``drain_threshold``.
+
+    Every replication starts with empty partitions; counts, time averages and latencies
+    cover [``warmup_s``, ``duration_s``], so a steady-state figure needs a warm-up of several
+    relaxation times (about 1 / (mu (1 - sqrt(rho))**2) for one partition at load rho on a
+    consumer of rate mu). Latencies are those of messages consumed in that window: messages
+    still waiting at the end are not counted, which understates the latency of a group that
+    cannot keep up (see ``final_lag`` and ``stable``).
     """
     p = _whole("partitions", partitions, 1, _MAX_COUNT)
     c = _whole("consumers", consumers, 1, _MAX_COUNT)

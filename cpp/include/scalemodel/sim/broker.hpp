@@ -5,14 +5,16 @@
 // weights (uniform, or the key skew a Zipf key population gives).
 //
 // Membership events (a consumer joins or leaves at time t) start an eager rebalance: the
-// whole group stops taking new messages for `rebalance_s` (messages already in service
-// finish), then the assignor runs again over the members present. A partition whose head
-// is still in service by its old owner waits for that message to finish, so per-key order
-// is kept; such handovers are counted (`moved_in_flight`): they are where a consumer that
-// does not wait would let a later message of a key overtake an earlier one.
+// whole group stops taking new messages (messages already in service finish), and the
+// assignor runs again over the members present once `rebalance_s` has passed and every
+// message in service has finished (a member rejoins only after the message in hand, and no
+// member gets its new partitions before all have rejoined). So no partition changes hands
+// with a message in flight, and per-key order is kept. `pause_time` is the time the group
+// spent stopped, which exceeds `rebalance_s` per rebalance when a message was in service.
 //
-// Lag is the number of messages produced and not yet consumed (a message in service still
-// counts). Time averages and counts cover the window [warmup_s, duration_s]; replication r
+// Lag is the number of messages produced and not yet consumed, Kafka's log-end offset minus
+// committed offset when each message is committed as it finishes (a message in service
+// still counts). Time averages and counts cover the window [warmup_s, duration_s]; replication r
 // draws from Rng(seed, r), so results do not depend on the thread count. Latency quantiles
 // come from a LogHistogram (relative error LogHistogram::kRelativeError).
 #pragma once
@@ -56,7 +58,8 @@ struct ConsumerGroupConfig {
     double duration_s = 1.0;
     double warmup_s = 0.0;
     double sample_interval_s = 0.0;  // lag series grid step; 0 = no series
-    // Drain time: from drain_from_s until the lag first falls to drain_threshold (NaN: not measured).
+    // Drain time: from drain_from_s until the lag first falls to drain_threshold (NaN: not
+    // measured, or drain_from_s after the run; inf: it did not fall before the run ended).
     double drain_from_s = std::numeric_limits<double>::quiet_NaN();
     double drain_threshold = 0.0;
 };
@@ -66,7 +69,7 @@ inline const std::vector<std::string>& broker_metric_names() {
     static const std::vector<std::string> names = {
         "throughput",   "produce_throughput", "mean_lag",      "max_lag",         "final_lag",
         "mean_latency", "p50_latency",        "p99_latency",   "drain_time",      "produced",
-        "consumed",     "rebalances",         "partitions_moved", "moved_in_flight", "overflow",
+        "consumed",     "rebalances",         "partitions_moved", "pause_time",  "overflow",
         "window",       "events",
     };
     return names;
