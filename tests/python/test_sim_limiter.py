@@ -378,6 +378,8 @@ def test_result_objects() -> None:
     assert "overshoot_ratio" in frame.index
     empty = S.simulate_limiter("sliding_log", 3, 1.0, np.zeros(0))
     assert empty.admitted == 0 and empty.worst_window == 0
+    keyed_empty = S.simulate_limiter("sliding_log", 3, 1.0, np.zeros(0), keys=np.zeros(0, dtype=np.int64))
+    assert keyed_empty.distinct_keys == 0 and keyed_empty.worst_key is None
 
 
 @pytest.mark.parametrize(
@@ -431,6 +433,12 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], keys=[1.5]), TypeError, "keys"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "steady", rate=1.0, keys=[1]), ValueError, "keys need"),
         (lambda: S.worst_window([0.0, 1.0], np.array([True]), 1.0), ValueError, "equal length"),
+        (lambda: S.worst_window([0.0], np.array([True]), math.inf), ValueError, "window_s"),
+        (lambda: S.limiter_trace("poisson", rate=1.0, window_s=-1.0), ValueError, "window_s"),
+        (lambda: S.limiter_trace("poisson", rate=1.0, window_s=math.nan), ValueError, "window_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], compare_exact="no"), TypeError, "compare_exact"),
+        (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, level=2.0), ValueError, "level"),
+        (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, [0.0], level=0.0), ValueError, "level"),
     ],
 )
 def test_bad_input(call, error, match) -> None:
