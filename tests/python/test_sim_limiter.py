@@ -350,12 +350,12 @@ def test_racy_bucket_overshoot_is_one_plus_concurrency(arrival_rate: float, dela
     every request arriving during the next `delay` seconds reads the same stale tokens and
     admits too, while all their writes carry the same single decrement. So each refilled
     token admits 1 + Poisson(lam * delay) requests: admitted / atomic = 1 + lam * delay.
-    Model error: the first burst and the run's edges, below 1% here."""
+    Model error: the first burst and the run's edges, about 0.1% here (allowed 0.5%)."""
     r = S.simulate_racy_token_bucket(
         100.0, 10.0, delay_s, "poisson", rate=arrival_rate, duration_s=300.0, replications=8, seed=2
     )
     want = 1 + arrival_rate * delay_s
-    assert abs(r.overshoot_ratio - want) <= 4 * r.half_width("overshoot_ratio") + 0.01 * want
+    assert abs(r.overshoot_ratio - want) <= r.half_width("overshoot_ratio", 0.999) + 0.005 * want
     assert r.overshoot == pytest.approx(r.admitted - r.atomic_admitted)
 
 
