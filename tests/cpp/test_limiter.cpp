@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -124,6 +125,15 @@ TEST(Limiter, BadInputThrows) {
     huge.rate = 1e9;
     huge.duration_s = 1e9;
     EXPECT_THROW(validate(huge), std::invalid_argument);
+    std::vector<std::uint8_t> a(2, 1);
+    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, 0.0), std::invalid_argument);
+    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, std::numeric_limits<double>::infinity()), std::invalid_argument);
+    RacyBucketConfig racy;
+    racy.capacity = 0.5;
+    EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);
+    racy.capacity = 10.0;
+    racy.rmw_delay_s = -1e-3;
+    EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);
 }
 
 TEST(Limiter, KeysAreLimitedIndependently) {

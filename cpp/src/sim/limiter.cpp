@@ -210,6 +210,7 @@ std::int64_t decide(const LimiterConfig& config, const double* times, std::int64
 }
 
 std::int64_t worst_window(const double* times, const std::uint8_t* admitted, std::int64_t n, double window_s) {
+    check_positive("window_s", window_s);
     std::int64_t best = 0, inside = 0, left = 0;
     for (std::int64_t j = 0; j < n; ++j) {
         if (!admitted[j]) continue;
@@ -473,8 +474,16 @@ std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& c
 
 // --- racy token bucket -------------------------------------------------------------------------
 
+void validate(const RacyBucketConfig& config) {
+    if (!(config.capacity >= 1.0 && config.capacity <= 1e15))
+        detail::fail_range("capacity", "a number in [1, 1e15]", config.capacity);
+    check_positive("refill_rate", config.refill_rate);
+    check_nonnegative("rmw_delay_s", config.rmw_delay_s);
+}
+
 std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* times, std::int64_t n,
                                std::uint8_t* admitted, std::int64_t* stale_reads) {
+    validate(config);
     const double capacity = config.capacity, rate = config.refill_rate, delay = config.rmw_delay_s;
     struct Write {
         double lands, tokens, last;
@@ -520,10 +529,7 @@ std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* tim
 
 std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, std::int64_t replications,
                                                       std::uint64_t seed, int threads) {
-    if (!(config.capacity >= 1.0 && config.capacity <= 1e15))
-        detail::fail_range("capacity", "a number in [1, 1e15]", config.capacity);
-    check_positive("refill_rate", config.refill_rate);
-    check_nonnegative("rmw_delay_s", config.rmw_delay_s);
+    validate(config);
     check_count("replications", replications, 1, 1 << 24);
     if (config.times) {
         check_sorted_times(config.times, config.n_times);
