@@ -561,9 +561,9 @@ def simulate_racy_token_bucket(
     Each request (from any server) reads (tokens, last refill), refills and decides
     locally and, when it admits, writes (tokens - 1, its read time) back; the write lands
     ``rmw_delay_s`` later (a store round trip) and the last write wins. Requests reading
-    while a write is in flight see stale tokens and also admit. Compared with an atomic
-    bucket on the same trace. arrivals: sorted timestamps or "steady", "poisson", "bursty"
-    (``duration_s`` defaults to 100 s).
+    while a write is in flight see stale tokens, so they can admit on a token another
+    request has already spent. Compared with an atomic bucket on the same trace. arrivals:
+    sorted timestamps or "steady", "poisson", "bursty" (``duration_s`` defaults to 100 s).
     """
     cap, refill, delay = _racy_args(capacity, refill_rate, rmw_delay_s)
     lvl = _level(level)
