@@ -465,23 +465,29 @@ def simulate_distributed_limiter(
         off_s=off_s,
         spread_s=spread_s,
     )
+    # Every argument is checked here, before the tracked call starts its worker thread.
+    cap = _optional("capacity", capacity)
+    refill = _optional("refill_rate", refill_rate)
+    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
+    drain = _optional("drain_rate", drain_rate)
+    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
     metrics = _progress.run(
         lambda: _s.limiter_distributed(
             kind,
             lim,
             w,
-            _optional("capacity", capacity),
-            _optional("refill_rate", refill_rate),
-            0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40),
-            _optional("drain_rate", drain_rate),
+            cap,
+            refill,
+            queue,
+            drain,
             n_servers,
             spread == "random",
             trace.kind,
             trace.params,
             trace.times,
-            _whole("replications", replications, 1, 2**24),
-            _seed(seed),
-            _threads(threads),
+            reps,
+            seed_v,
+            n_threads,
         ),
         "distributed limiter",
     )
@@ -579,17 +585,10 @@ def simulate_racy_token_bucket(
         off_s=off_s,
         spread_s=None,
     )
+    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
     metrics = _progress.run(
         lambda: _s.limiter_racy_bucket(
-            cap,
-            refill,
-            delay,
-            trace.kind,
-            trace.params,
-            trace.times,
-            _whole("replications", replications, 1, 2**24),
-            _seed(seed),
-            _threads(threads),
+            cap, refill, delay, trace.kind, trace.params, trace.times, reps, seed_v, n_threads
         ),
         "racy token bucket",
     )
