@@ -416,6 +416,11 @@ def test_result_objects() -> None:
             ValueError,
             "on_s",
         ),
+        (
+            lambda: S.limiter_trace("bursty", rate=1.0, duration_s=1.0, on_s=1e-310, off_s=1.0),
+            ValueError,
+            "on_s",
+        ),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], capacity=0.5), ValueError, "capacity"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], refill_rate=-2), ValueError, "refill_rate"),
         (lambda: S.simulate_limiter("leaky_bucket", 10, 1.0, [0.0], queue_size=0), ValueError, "queue_size"),

@@ -338,6 +338,10 @@ void validate(const TraceSpec& spec) {
         // Each burst is a loop turn even when empty: keep their number bounded.
         if (!(spec.duration_s / (spec.on_s + spec.off_s) <= kMaxTrace))
             throw std::invalid_argument("on_s + off_s must be at least duration_s / 2.5e8");
+        // The rate inside a burst must be finite (a zero gap would never end the burst).
+        if (!std::isfinite(spec.rate * (spec.on_s + spec.off_s) / spec.on_s))
+            detail::fail_range("on_s", "a number large enough that rate * (on_s + off_s) / on_s is finite",
+                               spec.on_s);
     }
     if (static_cast<double>(expected_trace_size(spec)) > kMaxTrace)
         throw std::invalid_argument("the trace would hold more than 2.5e8 requests: lower rate or duration_s");
@@ -378,10 +382,18 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
             const double period = spec.on_s + spec.off_s;
             const double on_rate = spec.rate * period / spec.on_s;
             out.reserve(static_cast<std::size_t>(spec.rate * end * 1.01 + 16));
-            for (double start = 0.0; start < end; start += period) {
-                const double stop = std::min(start + spec.on_s, end);
-                for (double t = start + rng.exponential(on_rate); t < stop; t += rng.exponential(on_rate))
+            // The gaps accumulate in an offset from the burst's start, not in an absolute time:
+            // late in a long trace a gap can be below half an ulp of the time, and `t += gap`
+            // would then stop advancing (an endless loop filling memory).
+            for (std::int64_t k = 0;; ++k) {
+                const double start = static_cast<double>(k) * period;
+                if (!(start < end)) break;
+                const double stop = std::min({start + spec.on_s, static_cast<double>(k + 1) * period, end});
+                for (double u = rng.exponential(on_rate);; u += rng.exponential(on_rate)) {
+                    const double t = start + u;
+                    if (!(t < stop)) break;
                     out.push_back(t);
+                }
             }
             break;
         }
