@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,7 +37,9 @@ s::TraceSpec trace_spec(int kind, const f64_array& trace) {
     spec.duration_s = p[1];
     spec.on_s = p[2];
     spec.off_s = p[3];
-    if (!(p[4] >= 1.0 && p[4] <= 1e12)) throw std::invalid_argument("limit must be a whole number in [1, 1e12]");
+    // The same range as LimiterConfig::limit (checked before the cast, which is UB out of range).
+    if (!(p[4] >= 1.0 && p[4] <= 1099511627776.0 && p[4] == std::floor(p[4])))
+        throw std::invalid_argument("limit must be a whole number in [1, 1099511627776], got " + std::to_string(p[4]));
     spec.burst = static_cast<std::int64_t>(p[4]);
     spec.window_s = p[5];
     spec.spread_s = p[6];

@@ -128,7 +128,8 @@ TEST(Limiter, BadInputThrows) {
     EXPECT_THROW(validate(huge), std::invalid_argument);
     std::vector<std::uint8_t> a(2, 1);
     EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, 0.0), std::invalid_argument);
-    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, std::numeric_limits<double>::infinity()), std::invalid_argument);
+    const double inf = std::numeric_limits<double>::infinity();
+    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, inf), std::invalid_argument);
     RacyBucketConfig racy;
     racy.capacity = 0.5;
     EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);

@@ -425,6 +425,11 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], refill_rate=-2), ValueError, "refill_rate"),
         (lambda: S.simulate_limiter("leaky_bucket", 10, 1.0, [0.0], queue_size=0), ValueError, "queue_size"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "adversarial", spread_s=2.0), ValueError, "spread_s"),
+        (
+            lambda: sm._core.sim.limiter_trace(3, np.array([1.0, 1.0, 0.1, 0.9, 2.0**41, 1.0, 0.01]), 0),
+            ValueError,
+            r"limit must be a whole number in \[1, 1099511627776\]",
+        ),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 0), ValueError, "servers"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread="x"), ValueError, "spread"),
         (
