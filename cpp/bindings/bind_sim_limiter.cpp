@@ -37,7 +37,9 @@ s::TraceSpec trace_spec(int kind, const f64_array& trace) {
     spec.duration_s = p[1];
     spec.on_s = p[2];
     spec.off_s = p[3];
-    if (!(p[4] >= 1.0 && p[4] <= 1e12)) throw std::invalid_argument("limit must be a whole number in [1, 1e12]");
+    // The same range as LimiterConfig::limit (checked before the cast, which is UB out of range).
+    if (!(p[4] >= 1.0 && p[4] <= 1099511627776.0 && p[4] == std::floor(p[4])))
+        throw std::invalid_argument("limit must be a whole number in [1, 1099511627776], got " + std::to_string(p[4]));
     spec.burst = static_cast<std::int64_t>(p[4]);
     spec.window_s = p[5];
     spec.spread_s = p[6];
@@ -107,7 +109,6 @@ void register_sim_limiter(py::module_& m) {
         [](const f64_array& times, const py::array_t<bool, py::array::c_style | py::array::forcecast>& admitted,
            double window_s) {
             const py::ssize_t n = common_size({times.size(), admitted.size()});
-            if (!(window_s > 0.0)) throw std::invalid_argument("window_s must be a finite number > 0");
             const double* t = times.data();
             const auto* a = reinterpret_cast<const std::uint8_t*>(admitted.data());
             py::gil_scoped_release release;
@@ -186,16 +187,11 @@ void register_sim_limiter(py::module_& m) {
     m.def(
         "limiter_racy_decisions",
         [](double capacity, double refill_rate, double rmw_delay_s, const f64_array& times) {
-            if (!(capacity >= 1.0 && capacity <= 1e15))
-                throw std::invalid_argument("capacity must be a number in [1, 1e15]");
-            if (!(refill_rate > 0.0) || !std::isfinite(refill_rate))
-                throw std::invalid_argument("refill_rate must be a finite number > 0");
-            if (!(rmw_delay_s >= 0.0) || !std::isfinite(rmw_delay_s))
-                throw std::invalid_argument("rmw_delay_s must be a finite number >= 0");
             s::RacyBucketConfig c;
             c.capacity = capacity;
             c.refill_rate = refill_rate;
             c.rmw_delay_s = rmw_delay_s;
+            s::validate(c);
             const py::ssize_t n = times.size();
             py::array_t<bool> decisions(n);
             auto* out = reinterpret_cast<std::uint8_t*>(decisions.mutable_data());

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -124,6 +126,16 @@ TEST(Limiter, BadInputThrows) {
     huge.rate = 1e9;
     huge.duration_s = 1e9;
     EXPECT_THROW(validate(huge), std::invalid_argument);
+    std::vector<std::uint8_t> a(2, 1);
+    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, 0.0), std::invalid_argument);
+    const double inf = std::numeric_limits<double>::infinity();
+    EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, inf), std::invalid_argument);
+    RacyBucketConfig racy;
+    racy.capacity = 0.5;
+    EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);
+    racy.capacity = 10.0;
+    racy.rmw_delay_s = -1e-3;
+    EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);
 }
 
 TEST(Limiter, KeysAreLimitedIndependently) {
@@ -151,4 +163,26 @@ TEST(Limiter, HugeQueueOrLimitOnShortTraceAllocatesLittle) {
     c.queue_size = std::int64_t{1} << 30;
     EXPECT_EQ(decide(c, t.data(), 3, a.data()), 3);
     EXPECT_EQ(decide(config(LimiterKind::sliding_log, std::int64_t{1} << 40, 1.0), t.data(), 3, a.data()), 3);
+}
+
+TEST(Limiter, BurstsLateInALongTraceEnd) {
+    // Bursts of 1.75e-10 s at t = 1e6 s (about 1.5 ulp of t) holding 200 requests each: gaps
+    // far below an ulp of t must not stall the generator.
+    TraceSpec spec;
+    spec.kind = TraceKind::bursty;
+    spec.rate = 2e-4;
+    spec.duration_s = 2e6;
+    spec.on_s = 1.75e-10;
+    spec.off_s = 1e6 - spec.on_s;
+    Rng rng(3);
+    const std::vector<double> t = make_trace(spec, rng);
+    EXPECT_GT(t.size(), 300u);
+    EXPECT_LT(t.size(), 500u);
+    EXPECT_NO_THROW(check_sorted_times(t.data(), static_cast<std::int64_t>(t.size())));
+    for (double x : t) EXPECT_LT(std::fmod(x, 1e6), 1e-9) << x;
+    spec.rate = 1.0;
+    spec.on_s = 1e-310;  // the rate inside a burst would overflow
+    spec.off_s = 1.0;
+    spec.duration_s = 1.0;
+    EXPECT_THROW(validate(spec), std::invalid_argument);
 }

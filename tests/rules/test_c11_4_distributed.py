@@ -52,7 +52,7 @@ def test_c11_4_local_limits_multiply_by_servers() -> None:
     n = np.arange(0, 1_000)
     per_server = float(np.sum(np.minimum(n, LIMIT) * stats.poisson.pmf(n, 100.0)))
     want = SERVERS * per_server * HOURS
-    assert abs(at_limit.admitted - want) <= 4 * at_limit.half_width("admitted") + 0.001 * want
+    assert abs(at_limit.admitted - want) <= at_limit.half_width("admitted")  # exact: sampling only
     assert 287 * HOURS < at_limit.admitted < 289 * HOURS
     rr = run(300.0, "round_robin")
     lo, hi = rr.ci("admitted")

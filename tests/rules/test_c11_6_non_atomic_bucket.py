@@ -41,10 +41,12 @@ def test_c11_6_non_atomic_token_bucket_overshoot(arrival_rate: float, delay_s: f
         level=0.999,
     )
     want = 1 + arrival_rate * delay_s
-    assert abs(r.overshoot_ratio - want) <= 4 * r.half_width("overshoot_ratio") + 0.01 * want
+    # The 99.9% interval covers sampling; 0.5% covers the model's edge effects (the first
+    # burst, the last round trip), measured at about 0.1% with 64 replications.
+    assert abs(r.overshoot_ratio - want) <= r.half_width("overshoot_ratio") + 0.005 * want
     assert r.atomic_admitted == pytest.approx(CAPACITY + REFILL_PER_S * 300.0, abs=2)
     extra = (want - 1) * r.atomic_admitted
-    assert abs(r.overshoot - extra) <= 4 * r.half_width("overshoot") + 0.01 * want * r.atomic_admitted
+    assert abs(r.overshoot - extra) <= r.half_width("overshoot") + 0.005 * want * r.atomic_admitted
     atomic = sm.sim.simulate_racy_token_bucket(
         CAPACITY, REFILL_PER_S, 0.0, "poisson", rate=arrival_rate, duration_s=300.0, replications=2, seed=6
     )

@@ -210,6 +210,7 @@ std::int64_t decide(const LimiterConfig& config, const double* times, std::int64
 }
 
 std::int64_t worst_window(const double* times, const std::uint8_t* admitted, std::int64_t n, double window_s) {
+    check_positive("window_s", window_s);
     std::int64_t best = 0, inside = 0, left = 0;
     for (std::int64_t j = 0; j < n; ++j) {
         if (!admitted[j]) continue;
@@ -337,6 +338,10 @@ void validate(const TraceSpec& spec) {
         // Each burst is a loop turn even when empty: keep their number bounded.
         if (!(spec.duration_s / (spec.on_s + spec.off_s) <= kMaxTrace))
             throw std::invalid_argument("on_s + off_s must be at least duration_s / 2.5e8");
+        // The rate inside a burst must be finite (a zero gap would never end the burst).
+        if (!std::isfinite(spec.rate * (spec.on_s + spec.off_s) / spec.on_s))
+            detail::fail_range("on_s", "a number large enough that rate * (on_s + off_s) / on_s is finite",
+                               spec.on_s);
     }
     if (static_cast<double>(expected_trace_size(spec)) > kMaxTrace)
         throw std::invalid_argument("the trace would hold more than 2.5e8 requests: lower rate or duration_s");
@@ -377,10 +382,18 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
             const double period = spec.on_s + spec.off_s;
             const double on_rate = spec.rate * period / spec.on_s;
             out.reserve(static_cast<std::size_t>(spec.rate * end * 1.01 + 16));
-            for (double start = 0.0; start < end; start += period) {
-                const double stop = std::min(start + spec.on_s, end);
-                for (double t = start + rng.exponential(on_rate); t < stop; t += rng.exponential(on_rate))
+            // The gaps accumulate in an offset from the burst's start, not in an absolute time:
+            // late in a long trace a gap can be below half an ulp of the time, and `t += gap`
+            // would then stop advancing (an endless loop filling memory).
+            for (std::int64_t k = 0;; ++k) {
+                const double start = static_cast<double>(k) * period;
+                if (!(start < end)) break;
+                const double stop = std::min({start + spec.on_s, static_cast<double>(k + 1) * period, end});
+                for (double u = rng.exponential(on_rate);; u += rng.exponential(on_rate)) {
+                    const double t = start + u;
+                    if (!(t < stop)) break;
                     out.push_back(t);
+                }
             }
             break;
         }
@@ -473,8 +486,16 @@ std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& c
 
 // --- racy token bucket -------------------------------------------------------------------------
 
+void validate(const RacyBucketConfig& config) {
+    if (!(config.capacity >= 1.0 && config.capacity <= 1e15))
+        detail::fail_range("capacity", "a number in [1, 1e15]", config.capacity);
+    check_positive("refill_rate", config.refill_rate);
+    check_nonnegative("rmw_delay_s", config.rmw_delay_s);
+}
+
 std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* times, std::int64_t n,
                                std::uint8_t* admitted, std::int64_t* stale_reads) {
+    validate(config);
     const double capacity = config.capacity, rate = config.refill_rate, delay = config.rmw_delay_s;
     struct Write {
         double lands, tokens, last;
@@ -520,10 +541,7 @@ std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* tim
 
 std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, std::int64_t replications,
                                                       std::uint64_t seed, int threads) {
-    if (!(config.capacity >= 1.0 && config.capacity <= 1e15))
-        detail::fail_range("capacity", "a number in [1, 1e15]", config.capacity);
-    check_positive("refill_rate", config.refill_rate);
-    check_nonnegative("rmw_delay_s", config.rmw_delay_s);
+    validate(config);
     check_count("replications", replications, 1, 1 << 24);
     if (config.times) {
         check_sorted_times(config.times, config.n_times);

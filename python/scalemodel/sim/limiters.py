@@ -97,6 +97,20 @@ def _optional(name: str, value: Any) -> float:
     return x
 
 
+def _window(value: Any) -> float:
+    w = _number("window_s", value)
+    if not (w > 0 and np.isfinite(w)):
+        raise ValueError(f"window_s must be a finite number > 0, got {value!r}")
+    return w
+
+
+def _level(value: Any) -> float:
+    lvl = _number("level", value)
+    if not 0 < lvl < 1:
+        raise ValueError(f"level must be in (0, 1), got {value!r}")
+    return lvl
+
+
 def _times(value: Any) -> npt.NDArray[np.float64]:
     arr = _as_float("arrivals", value)
     if arr.ndim != 1:
@@ -192,7 +206,7 @@ def limiter_trace(
     a hundredth of a window) before and after every other boundary ``(2k + 1) window_s``.
     """
     lim = _whole("limit", limit, 1, 2**40)
-    w = _number("window_s", window_s)
+    w = _window(window_s)
     if not isinstance(kind, str):
         raise TypeError(f"kind must be a string, got {type(kind).__name__}")
     trace = _trace(
@@ -215,7 +229,7 @@ def worst_window(arrivals: Any, admitted: Any, window_s: float) -> int:
     flags = np.asarray(admitted)
     if flags.dtype != np.bool_:
         raise TypeError("admitted must be a boolean array")
-    return int(_s.limiter_worst_window(times, flags, _number("window_s", window_s)))
+    return int(_s.limiter_worst_window(times, flags, _window(window_s)))
 
 
 @dataclass(frozen=True)
@@ -227,7 +241,7 @@ class LimiterResult:
     ``exact_admitted`` compare against the exact sliding log on the same trace (None when
     not compared). ``decisions`` is the per-request boolean array when asked for. With
     keys, ``distinct_keys`` counts them and ``worst_key`` is a key whose worst window is
-    ``worst_window`` (both None without keys).
+    ``worst_window`` (both None without keys; ``worst_key`` also None on an empty trace).
     """
 
     algorithm: str
@@ -321,9 +335,7 @@ def simulate_limiter(
     """
     kind = _algorithm(algorithm)
     lim = _whole("limit", limit, 1, 2**40)
-    w = _number("window_s", window_s)
-    if not (w > 0 and np.isfinite(w)):
-        raise ValueError(f"window_s must be a finite number > 0, got {window_s!r}")
+    w = _window(window_s)
     cap = _optional("capacity", capacity)
     refill = _optional("refill_rate", refill_rate)
     queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
@@ -340,6 +352,8 @@ def simulate_limiter(
     )
     times = trace.times if trace.kind < 0 else _s.limiter_trace(trace.kind, trace.params, _seed(seed))
     key_ids = _keys(keys, times, trace.kind)
+    if compare_exact is not None and not isinstance(compare_exact, (bool, np.bool_)):
+        raise TypeError(f"compare_exact must be True, False or None, got {compare_exact!r}")
     compare = algorithm in APPROXIMATE_ALGORITHMS if compare_exact is None else bool(compare_exact)
     out = _s.limiter_run(kind, lim, w, cap, refill, queue, drain, times, key_ids, compare)
     if trace.duration_s is not None:
@@ -359,8 +373,9 @@ def simulate_limiter(
         exact_admitted=int(out["exact_admitted"]) if compare else None,
         differing_decisions=int(out["differing_decisions"]) if compare else None,
         settings=settings,
-        distinct_keys=int(out["distinct_keys"]) if keys is not None else None,
-        worst_key=int(out["worst_key"]) if keys is not None else None,
+        # An empty trace with (empty) keys has no key at all: 0 keys, no worst key.
+        distinct_keys=(int(out["distinct_keys"]) if times.size else 0) if keys is not None else None,
+        worst_key=int(out["worst_key"]) if keys is not None and times.size else None,
         decisions=out["decisions"] if return_decisions else None,
     )
 
@@ -435,10 +450,9 @@ def simulate_distributed_limiter(
     """
     kind = _algorithm(algorithm)
     lim = _whole("limit", limit, 1, 2**40)
-    w = _number("window_s", window_s)
-    if not (w > 0 and np.isfinite(w)):
-        raise ValueError(f"window_s must be a finite number > 0, got {window_s!r}")
+    w = _window(window_s)
     n_servers = _whole("servers", servers, 1, 2**20)
+    lvl = _level(level)
     if spread not in _SPREADS:
         raise ValueError(f"spread must be one of {', '.join(_SPREADS)}; got {spread!r}")
     trace = _trace(
@@ -451,23 +465,29 @@ def simulate_distributed_limiter(
         off_s=off_s,
         spread_s=spread_s,
     )
+    # Every argument is checked here, before the tracked call starts its worker thread.
+    cap = _optional("capacity", capacity)
+    refill = _optional("refill_rate", refill_rate)
+    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
+    drain = _optional("drain_rate", drain_rate)
+    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
     metrics = _progress.run(
         lambda: _s.limiter_distributed(
             kind,
             lim,
             w,
-            _optional("capacity", capacity),
-            _optional("refill_rate", refill_rate),
-            0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40),
-            _optional("drain_rate", drain_rate),
+            cap,
+            refill,
+            queue,
+            drain,
             n_servers,
             spread == "random",
             trace.kind,
             trace.params,
             trace.times,
-            _whole("replications", replications, 1, 2**24),
-            _seed(seed),
-            _threads(threads),
+            reps,
+            seed_v,
+            n_threads,
         ),
         "distributed limiter",
     )
@@ -479,7 +499,7 @@ def simulate_distributed_limiter(
         "spread": spread,
         "arrivals": arrivals if isinstance(arrivals, str) else "trace",
     }
-    return DistributedLimiterResult(metrics, params, level)
+    return DistributedLimiterResult(metrics, params, lvl)
 
 
 class RacyBucketResult(ReplicatedResult):
@@ -547,11 +567,12 @@ def simulate_racy_token_bucket(
     Each request (from any server) reads (tokens, last refill), refills and decides
     locally and, when it admits, writes (tokens - 1, its read time) back; the write lands
     ``rmw_delay_s`` later (a store round trip) and the last write wins. Requests reading
-    while a write is in flight see stale tokens and also admit. Compared with an atomic
-    bucket on the same trace. arrivals: sorted timestamps or "steady", "poisson", "bursty"
-    (``duration_s`` defaults to 100 s).
+    while a write is in flight see stale tokens, so they can admit on a token another
+    request has already spent. Compared with an atomic bucket on the same trace. arrivals:
+    sorted timestamps or "steady", "poisson", "bursty" (``duration_s`` defaults to 100 s).
     """
     cap, refill, delay = _racy_args(capacity, refill_rate, rmw_delay_s)
+    lvl = _level(level)
     if isinstance(arrivals, str) and arrivals == "adversarial":
         raise ValueError("arrivals must be steady, poisson, bursty or timestamps for the racy bucket")
     trace = _trace(
@@ -564,17 +585,10 @@ def simulate_racy_token_bucket(
         off_s=off_s,
         spread_s=None,
     )
+    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
     metrics = _progress.run(
         lambda: _s.limiter_racy_bucket(
-            cap,
-            refill,
-            delay,
-            trace.kind,
-            trace.params,
-            trace.times,
-            _whole("replications", replications, 1, 2**24),
-            _seed(seed),
-            _threads(threads),
+            cap, refill, delay, trace.kind, trace.params, trace.times, reps, seed_v, n_threads
         ),
         "racy token bucket",
     )
@@ -585,7 +599,7 @@ def simulate_racy_token_bucket(
         "rate": rate,
         "arrivals": arrivals if isinstance(arrivals, str) else "trace",
     }
-    return RacyBucketResult(metrics, params, level)
+    return RacyBucketResult(metrics, params, lvl)
 
 
 def racy_token_bucket_decisions(

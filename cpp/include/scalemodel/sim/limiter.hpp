@@ -64,7 +64,8 @@ void check_sorted_times(const double* times, std::int64_t n);
 std::int64_t decide(const LimiterConfig& config, const double* times, std::int64_t n, std::uint8_t* admitted,
                     double* delay_sum_s = nullptr);
 
-// Largest number of admitted requests in any half-open interval of length window_s.
+// Largest number of admitted requests in any half-open interval of length window_s (finite,
+// > 0; the times must be sorted).
 std::int64_t worst_window(const double* times, const std::uint8_t* admitted, std::int64_t n, double window_s);
 
 struct LimiterSummary {
@@ -158,7 +159,11 @@ inline const std::vector<std::string>& racy_metric_names() {
     return names;
 }
 
-// Admissions of the racy bucket on one trace (decisions optional, n bytes).
+// Throws std::invalid_argument unless capacity is in [1, 1e15], refill_rate is finite and
+// > 0 and rmw_delay_s is finite and >= 0.
+void validate(const RacyBucketConfig& config);
+
+// Admissions of the racy bucket on one trace (decisions optional, n bytes); validates config.
 std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* times, std::int64_t n,
                                std::uint8_t* admitted, std::int64_t* stale_reads);
 
