@@ -156,6 +156,35 @@ TEST(CheApproximation, TtlFormulaAndCheAgreeWhereTheyMust) {
     EXPECT_NEAR(ttl_hit_ratio(0.0, 10, 2.0, 5.0), 1.0 / (1.0 + 1.0), 1e-15);  // lambda T = 1 each
 }
 
+TEST(CheApproximation, FastSumsMatchTheDirectSumOnLargeCatalogues) {
+    // Past a few thousand ranks the sums go to Euler-Maclaurin with a quadrature; at the
+    // solved T the direct O(N) sums must give back the capacity and the hit ratio.
+    const std::int64_t n = 2000000;
+    for (double alpha : {0.0, 0.3, 0.8, 1.0, 1.2, 2.5}) {
+        const std::vector<double> p = zipf_pmf(n, alpha);
+        for (double capacity : {10.0, 5000.0, 400000.0, 1900000.0}) {
+            for (CachePolicy policy : {CachePolicy::lru, CachePolicy::fifo}) {
+                const CheResult r = che_approximation(alpha, n, capacity, policy);
+                double occupancy = 0, hit = 0;
+                for (std::int64_t i = n - 1; i >= 0; --i) {
+                    const double x = p[static_cast<std::size_t>(i)] * r.characteristic_time;
+                    const double o = policy == CachePolicy::lru ? -std::expm1(-x) : x / (1.0 + x);
+                    occupancy += o;
+                    hit += p[static_cast<std::size_t>(i)] * o;
+                }
+                EXPECT_NEAR(occupancy / capacity, 1.0, 1e-10) << alpha << " " << capacity;
+                EXPECT_NEAR(r.hit_ratio / hit, 1.0, 1e-10) << alpha << " " << capacity;
+            }
+            double ttl = 0;
+            for (std::int64_t i = n - 1; i >= 0; --i) {
+                const double x = p[static_cast<std::size_t>(i)] * capacity;
+                ttl += p[static_cast<std::size_t>(i)] * x / (1.0 + x);
+            }
+            EXPECT_NEAR(ttl_hit_ratio(alpha, n, capacity / 50.0, 50.0) / ttl, 1.0, 1e-10) << alpha << " " << capacity;
+        }
+    }
+}
+
 TEST(WritePolicy, CacheAsideFigures) {
     const auto l = write_policy_load(WritePolicy::cache_aside, 1000, 0, 0.8, 0.001, 0.010, 0.010, 0.99);
     EXPECT_NEAR(l.mean_latency_s, 0.003, 1e-15);
