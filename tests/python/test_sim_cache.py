@@ -297,6 +297,26 @@ def test_che_time_solves_its_equation() -> None:
     assert sim.che_hit_ratio(alpha, n, [0, n]).tolist() == [0.0, 1.0]
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.7, 1.0, 1.3])
+def test_che_and_ttl_on_a_large_catalogue_match_the_direct_sums(alpha) -> None:
+    # Past 8192 ranks the engine sums by Euler-Maclaurin; the O(N) sums in NumPy (pairwise)
+    # at the T it solved must give back the capacity and its hit ratio to ~1e-10.
+    n = 10_000_000
+    p = np.arange(1, n + 1, dtype=float) ** -alpha
+    p /= np.sum(p)
+    for capacity in [20, 30_000, 4_000_000]:
+        for policy, occupancy in [("lru", lambda x: -np.expm1(-x)), ("fifo", lambda x: x / (1 + x))]:
+            t = float(sim.che_characteristic_time(alpha, n, capacity, policy))
+            held = occupancy(p * t)
+            assert np.sum(held) == pytest.approx(capacity, rel=1e-10)
+            hit = sim.che_hit_ratio(alpha, n, capacity, policy)
+            assert hit == pytest.approx(np.sum(p * held), rel=1e-10)
+        x = p * (capacity / 10.0)
+        assert sim.ttl_hit_ratio(alpha, n, capacity / 100.0, 10.0) == pytest.approx(
+            np.sum(p * x / (1 + x)), rel=1e-10
+        )
+
+
 @pytest.mark.parametrize("policy", ["cache_aside", "write_through", "write_behind"])
 def test_write_policy_against_enumerated_requests(policy) -> None:
     reads, writes, hit = 900, 100, 0.8

@@ -344,8 +344,10 @@ def che_hit_ratio(zipf_alpha: Any, catalogue_size: Any, capacity: Any, policy: s
 
     The characteristic time T solves sum_i (1 - exp(-p_i T)) = capacity; item i then hits
     with probability 1 - exp(-p_i T). ``policy="fifo"`` uses the FIFO (and random
-    replacement) analogue p_i T / (1 + p_i T). Broadcasts over its arguments; O(N) per
-    element (probabilities are summed exactly, not approximated).
+    replacement) analogue p_i T / (1 + p_i T). Broadcasts over its arguments. The sums run
+    exactly over the first 8192 ranks and by Euler-Maclaurin (a quadrature of the smooth
+    tail and an end correction) beyond, relative error ~1e-10 or better: about a
+    millisecond per element whatever ``catalogue_size``.
     """
     return _che(zipf_alpha, catalogue_size, capacity, policy)[1]
 
@@ -360,7 +362,8 @@ def ttl_hit_ratio(zipf_alpha: Any, catalogue_size: Any, ttl_s: Any, request_rate
     """Hit ratio of a TTL cache (no capacity limit; TTL set at insertion, not refreshed by
     hits) under Poisson requests at ``request_rate``/s over a Zipf catalogue: item i,
     requested at rate lambda_i, hits lambda_i T / (1 + lambda_i T) of its requests (one miss
-    starts a window of T seconds of hits). Exact for Poisson requests; broadcasts."""
+    starts a window of T seconds of hits). Exact for Poisson requests; broadcasts. Summed
+    like :func:`che_hit_ratio` (O(1) in the catalogue size, relative error ~1e-10)."""
     shape, f = _broadcast(
         a=_as_float("zipf_alpha", zipf_alpha),
         n=_as_count("catalogue_size", catalogue_size),
