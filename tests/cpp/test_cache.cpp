@@ -185,6 +185,29 @@ TEST(CheApproximation, FastSumsMatchTheDirectSumOnLargeCatalogues) {
     }
 }
 
+TEST(CheApproximation, ExtremeArgumentsGiveLimitsNotErrors) {
+    // A capacity so small that occupancy(T) = T in double precision: T = capacity.
+    const CheResult tiny = che_approximation(0.0, 1000000000, 1e-300, CachePolicy::lru);
+    EXPECT_EQ(tiny.characteristic_time, 1e-300);
+    EXPECT_GE(tiny.hit_ratio, 0.0);
+    EXPECT_LT(tiny.hit_ratio, 1e-300);
+    EXPECT_EQ(ttl_hit_ratio(1.0, 100, 1e300, 1e10), 1.0);  // rate * ttl overflows
+}
+
+TEST(CacheSimulator, HugeByteCountsNeverEvictFromAnEmptyCache) {
+    // Lognormal sizes up to ~1e16 bytes: sums pass 2^53 and lose whole bytes; eviction must
+    // stop at an empty cache instead of reading a victim that is not there.
+    CacheConfig c;
+    c.policy = CachePolicy::lru;
+    c.capacity_bytes = 3e16;
+    c.catalogue_size = 10000;
+    c.zipf_alpha = 0.8;
+    c.requests = 200000;
+    c.sizes = {SizeKind::lognormal, 1e14, 3.0};
+    const CacheResult r = simulate_cache(c, 2, 5, 1);
+    EXPECT_LE(r.metrics[12][0], 3e16);  // fill_bytes
+}
+
 TEST(WritePolicy, CacheAsideFigures) {
     const auto l = write_policy_load(WritePolicy::cache_aside, 1000, 0, 0.8, 0.001, 0.010, 0.010, 0.99);
     EXPECT_NEAR(l.mean_latency_s, 0.003, 1e-15);

@@ -392,7 +392,12 @@ std::vector<double> run_replication(const CacheConfig& c, std::uint64_t seed, st
             }
         }
         while (items >= cap_items || used_bytes + size > cap_bytes) {
-            drop(cache.victim());
+            const std::int64_t victim = cache.victim();
+            if (victim < 0) {  // empty: only rounding in the byte count (sums past 2^53) is left
+                used_bytes = 0.0;
+                break;
+            }
+            drop(victim);
             ++all.evictions;
         }
         cache.insert(id, static_cast<std::uint64_t>(j));
@@ -646,6 +651,7 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, Cache
     auto excess = [&](double t) { return occupancy(t) - capacity; };
     // occupancy(x) <= x, so T >= capacity; double until the cache would overflow.
     double lo = capacity, hi = 2.0 * capacity;
+    if (excess(lo) >= 0.0) hi = lo;  // a capacity so small that occupancy(T) = T to rounding
     while (excess(hi) < 0.0) {
         lo = hi;
         hi *= 2.0;
@@ -653,8 +659,11 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, Cache
     }
     std::uintmax_t iterations = 200;
     const auto tol = boost::math::tools::eps_tolerance<double>(std::numeric_limits<double>::digits - 8);
-    const auto root = boost::math::tools::toms748_solve(excess, lo, hi, tol, iterations);
-    const double t = 0.5 * (root.first + root.second);
+    double t = lo;
+    if (hi > lo) {
+        const auto root = boost::math::tools::toms748_solve(excess, lo, hi, tol, iterations);
+        t = 0.5 * (root.first + root.second);
+    }
     return {t, lru ? sums.hit_ratio(t, lru_occupancy, lru_occupancy_slope)
                    : sums.hit_ratio(t, fifo_occupancy, fifo_occupancy_slope)};
 }
@@ -665,6 +674,7 @@ double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_
     check_nonnegative("ttl_s", ttl_s);
     check_nonnegative("request_rate", request_rate);
     // Item i hits x / (1 + x) of its requests, x = p_i rate ttl: FIFO's Che term.
+    if (std::isinf(request_rate * ttl_s)) return 1.0;  // the product overflows: every item stays
     return ZipfTransformSum(alpha, n).hit_ratio(request_rate * ttl_s, fifo_occupancy, fifo_occupancy_slope);
 }
 
