@@ -251,6 +251,18 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache(
             "lru", None, 100, 1.0, 100, capacity_bytes=1e4, sizes=sim.ItemSizes.lognormal(100, -1)
         )
+    with pytest.raises(ValueError, match="churn_interval"):  # a shift without an interval
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, churn_shift=3)
+    with pytest.raises(ValueError, match="churn_interval"):
+        sim.zipf_requests(100, 1.0, 10, churn_shift=3)
+    with pytest.raises(ValueError, match="churn_interval"):  # a trace is replayed as given
+        sim.simulate_cache("lru", 10, 100, 1.0, trace=[1, 2, 3], churn_interval=2)
+    with pytest.raises(ValueError, match="items"):
+        sim.ItemSizes.fixed(10).of([3, -1])
+    with pytest.raises(ValueError, match="trace"):
+        sim.simulate_cache("lru", 10, 100, 1.0, trace=np.array([1, 2**63 + 5], dtype=np.uint64))
+    with pytest.raises(TypeError, match="level"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, level="high")
     with pytest.raises(TypeError, match="sizes"):
         sim.simulate_cache("lru", 10, 100, 1.0, 100, sizes="big")
     with pytest.raises(TypeError, match="policy"):

@@ -215,7 +215,11 @@ def simulate_cache(
     ``warmup`` uncounted ones (default: as many as counted, so the cache is warm).
 
     request_rate: Poisson requests per second; gives time to ``ttl_s`` (which any policy
-    may use) and turns misses into ``miss_rate`` (misses/s on the store). Each request
+    may use) and turns misses into ``miss_rate`` (misses/s on the store). Expiry is lazy,
+    as in memcached or Redis: an expired item leaves when next requested (a miss) or,
+    before an eviction under lru, fifo and ttl, when it sits at the eviction end (both
+    counted as ``expirations``); an expired item evicted elsewhere (any lfu victim, an
+    lru item that is not the oldest) counts as an eviction. Each request
     takes ``hit_latency_s`` or ``miss_latency_s``. churn_interval: every that many
     requests the hot set moves, the item of each rank shifting by ``churn_shift`` ids
     (None: to a random offset, a full remap). trace: replay these item ids instead of
@@ -228,7 +232,11 @@ def simulate_cache(
     cap_bytes = 0.0 if capacity_bytes is None else _number("capacity_bytes", capacity_bytes)
     if capacity_bytes is not None and not cap_bytes > 0:
         raise ValueError(f"capacity_bytes must be a number > 0, got {capacity_bytes!r}")
+    if churn_shift is not None and churn_interval is None:
+        raise ValueError("churn_shift needs a churn_interval (how often the hot set moves)")
     if trace is not None:
+        if churn_interval is not None:
+            raise ValueError("churn_interval does not apply to a trace (its ids are replayed as given)")
         ids = np.ascontiguousarray(_as_count("trace", trace, 0).ravel())
         if warmup is None:
             warmup = ids.size // 10
@@ -250,7 +258,7 @@ def simulate_cache(
     replications = _whole("replications", replications, 1, 2**24)
     seed = _seed(seed)
     threads = _threads(threads)
-    if not (0 < float(level) < 1):
+    if not (0 < _number("level", level) < 1):
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     raw = _progress.run(
         lambda: _s.simulate_cache(
@@ -312,6 +320,8 @@ def zipf_requests(
     """The item ids replication ``replication`` of :func:`simulate_cache` requests with this
     seed (its first ``count``, warm-up included): an int64 array of ids in [0, N)."""
     n = _whole("catalogue_size", catalogue_size, 1, MAX_CATALOGUE)
+    if churn_shift is not None and churn_interval is None:
+        raise ValueError("churn_shift needs a churn_interval (how often the hot set moves)")
     return np.asarray(
         _s.zipf_requests(
             n,
