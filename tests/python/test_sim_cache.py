@@ -263,6 +263,10 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache("lru", 10, 100, 1.0, trace=np.array([1, 2**63 + 5], dtype=np.uint64))
     with pytest.raises(TypeError, match="level"):
         sim.simulate_cache("lru", 10, 100, 1.0, 100, level="high")
+    with pytest.raises(ValueError, match="high_bytes"):
+        sim.ItemSizes.uniform(100, 10).of([1])
+    with pytest.raises(ValueError, match="low_bytes"):
+        sim.ItemSizes.uniform(0, 10).of([1])
     with pytest.raises(TypeError, match="sizes"):
         sim.simulate_cache("lru", 10, 100, 1.0, 100, sizes="big")
     with pytest.raises(TypeError, match="policy"):

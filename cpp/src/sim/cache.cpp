@@ -128,8 +128,8 @@ void validate(const SizeSpec& s) {
             if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("size_bytes", "a number in [1, 1e15]", s.a);
             break;
         case SizeKind::uniform:
-            if (!(s.a >= 1.0 && s.b >= s.a && s.b <= 1e15))
-                detail::fail_range("sizes uniform bounds", "1 <= low <= high <= 1e15", s.b);
+            if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("low_bytes", "a number in [1, 1e15]", s.a);
+            if (!(s.b >= s.a && s.b <= 1e15)) detail::fail_range("high_bytes", "a number in [low_bytes, 1e15]", s.b);
             break;
         case SizeKind::lognormal:
             if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("median_bytes", "a number in [1, 1e15]", s.a);
