@@ -97,11 +97,15 @@ def test_policies_match_python_reference_on_a_trace(policy, reference, catalogue
     assert r.estimate("requests") == trace.size - warmup
 
 
-def test_byte_capacity_matches_python_reference() -> None:
-    catalogue, alpha, cap = 500, 0.8, 40_000.0
-    sizes = sim.ItemSizes.lognormal(1000, 1.0)
+@pytest.mark.parametrize(("cap", "sigma"), [(40_000.0, 1.0), (3000.0, 2.0)])
+def test_byte_capacity_matches_python_reference(cap, sigma) -> None:
+    # sigma 2 with 3,000 bytes: about a quarter of the items are larger than the whole
+    # cache and must be served without being cached (or evicting anything).
+    catalogue, alpha = 500, 0.8
+    sizes = sim.ItemSizes.lognormal(1000, sigma)
     trace = sim.zipf_requests(catalogue, alpha, 8000, seed=2)
     per_request = sizes.of(trace, seed=9)
+    assert np.any(per_request > cap) == (sigma == 2.0)
     hits, hit_bytes = lru_bytes(trace, per_request, cap, 800)
     r = sim.simulate_cache(
         "lru",
