@@ -126,6 +126,21 @@ def test_byte_capacity_matches_python_reference(cap, sigma) -> None:
     assert np.all(again == per_request[0])
 
 
+def test_a_ttl_that_never_fires_changes_nothing() -> None:
+    # The ids do not depend on whether time is simulated, so a TTL far beyond the run leaves
+    # LRU and LFU as they were, and the ttl policy with a capacity is FIFO.
+    kw = {"replications": 2, "seed": 4, "warmup": 5000}
+    slow = {"ttl_s": 1e9, "request_rate": 100.0}
+    for policy in ["lru", "lfu"]:
+        plain = sim.simulate_cache(policy, 40, 2000, 0.9, 20_000, **kw)
+        timed = sim.simulate_cache(policy, 40, 2000, 0.9, 20_000, **kw, **slow)
+        assert np.array_equal(plain.replication_values("hits"), timed.replication_values("hits"))
+        assert timed.estimate("expirations") == 0
+    fifo = sim.simulate_cache("fifo", 40, 2000, 0.9, 20_000, **kw)
+    ttl = sim.simulate_cache("ttl", 40, 2000, 0.9, 20_000, **kw, **slow)
+    assert np.array_equal(fifo.replication_values("hits"), ttl.replication_values("hits"))
+
+
 def test_sampled_ids_are_the_ones_the_simulator_uses() -> None:
     kw = {"seed": 17, "replications": 1}
     ids = sim.zipf_requests(10_000, 0.9, 30_000, seed=17)
