@@ -156,7 +156,9 @@ class CacheResult(ReplicatedResult):
 
     @property
     def tail_latency_s(self) -> float:
-        """The ``latency_quantile`` (default 0.99) of request latency."""
+        """The ``latency_quantile`` (default 0.99) of request latency: each replication's
+        quantile (the hit or the miss latency), averaged over replications, so a value in
+        between means the miss share sits near ``1 - latency_quantile``."""
         return self.estimate("tail_latency")
 
     @property
@@ -212,7 +214,9 @@ def simulate_cache(
     :class:`ItemSizes`; default 1 byte each). An item larger than capacity_bytes is never
     cached. catalogue_size: N items, ids 0..N-1; zipf_alpha: popularity exponent (0 =
     uniform). requests: counted requests per replication (default 1,000,000), after
-    ``warmup`` uncounted ones (default: as many as counted, so the cache is warm).
+    ``warmup`` uncounted ones (default: as many as counted, so the cache is warm). With a
+    ``ttl_s``, warm up for several TTLs (``warmup`` >= a few ``ttl_s * request_rate``):
+    before the first expiries the cache hits more than it will later.
 
     request_rate: Poisson requests per second; gives time to ``ttl_s`` (which any policy
     may use) and turns misses into ``miss_rate`` (misses/s on the store). Expiry is lazy,
