@@ -216,7 +216,8 @@ def simulate_cache(
     uniform). requests: counted requests per replication (default 1,000,000), after
     ``warmup`` uncounted ones (default: as many as counted, so the cache is warm). With a
     ``ttl_s``, warm up for several TTLs (``warmup`` >= a few ``ttl_s * request_rate``):
-    before the first expiries the cache hits more than it will later.
+    the items' cycles (a miss, then ``ttl_s`` of hits) start in step and take a few TTLs
+    to mix, so a shorter warm-up biases the hit ratio.
 
     request_rate: Poisson requests per second; gives time to ``ttl_s`` (which any policy
     may use) and turns misses into ``miss_rate`` (misses/s on the store). Expiry is lazy,
