@@ -16,15 +16,6 @@ s::SizeSpec size_spec(int kind, double a, double b) {
     return {static_cast<s::SizeKind>(kind), a, b};
 }
 
-// Applies a scalar kernel over broadcast flat arrays, the GIL released.
-template <class F>
-py::array_t<double> elementwise(py::ssize_t n, F&& f) {
-    py::array_t<double> out(n);
-    double* o = out.mutable_data();
-    for_each_element(n, [&](py::ssize_t i) { o[i] = f(i); });
-    return out;
-}
-
 }  // namespace
 
 void register_sim_cache(py::module_& m) {
@@ -98,8 +89,7 @@ void register_sim_cache(py::module_& m) {
         [](int kind, double a, double b, std::uint64_t seed, const i64_array& items) {
             const s::SizeSpec spec = size_spec(kind, a, b);
             s::validate(spec);
-            const std::int64_t* it = items.data();
-            return elementwise(items.size(), [&](py::ssize_t i) { return s::item_size(spec, seed, it[i]); });
+            return map_elements<double>([&](std::int64_t item) { return s::item_size(spec, seed, item); }, items);
         },
         py::arg("kind"), py::arg("a"), py::arg("b"), py::arg("seed"), py::arg("items"));
 
@@ -123,40 +113,28 @@ void register_sim_cache(py::module_& m) {
     m.def(
         "ttl_hit_ratio",
         [](const f64_array& alpha, const i64_array& n, const f64_array& ttl, const f64_array& rate) {
-            const py::ssize_t size = common_size({alpha.size(), n.size(), ttl.size(), rate.size()});
-            const double *a = alpha.data(), *t = ttl.data(), *r = rate.data();
-            const std::int64_t* nn = n.data();
-            return elementwise(size, [&](py::ssize_t i) { return s::ttl_hit_ratio(a[i], nn[i], t[i], r[i]); });
+            return map_elements<double>(s::ttl_hit_ratio, alpha, n, ttl, rate);
         },
         py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("ttl_s"), py::arg("request_rate"));
 
     m.def(
         "top_share",
         [](const f64_array& alpha, const i64_array& n, const f64_array& fraction) {
-            const py::ssize_t size = common_size({alpha.size(), n.size(), fraction.size()});
-            const double *a = alpha.data(), *f = fraction.data();
-            const std::int64_t* nn = n.data();
-            return elementwise(size, [&](py::ssize_t i) { return s::top_share(a[i], nn[i], f[i]); });
+            return map_elements<double>(s::top_share, alpha, n, fraction);
         },
         py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("fraction"));
 
     m.def(
         "items_for_share",
         [](const f64_array& alpha, const i64_array& n, const f64_array& share) {
-            const py::ssize_t size = common_size({alpha.size(), n.size(), share.size()});
-            const double *a = alpha.data(), *sh = share.data();
-            const std::int64_t* nn = n.data();
-            return elementwise(size, [&](py::ssize_t i) { return s::items_for_share(a[i], nn[i], sh[i]); });
+            return map_elements<double>(s::items_for_share, alpha, n, share);
         },
         py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("share"));
 
     m.def(
         "zipf_alpha_for_share",
         [](const i64_array& n, const f64_array& fraction, const f64_array& share) {
-            const py::ssize_t size = common_size({n.size(), fraction.size(), share.size()});
-            const double *f = fraction.data(), *sh = share.data();
-            const std::int64_t* nn = n.data();
-            return elementwise(size, [&](py::ssize_t i) { return s::zipf_alpha_for_share(nn[i], f[i], sh[i]); });
+            return map_elements<double>(s::zipf_alpha_for_share, n, fraction, share);
         },
         py::arg("catalogue_size"), py::arg("fraction"), py::arg("share"));
 

@@ -34,7 +34,14 @@ def as_count(name: str, value: Any, minimum: int = 1) -> IntArray:
         if np.any(bad):
             got = arr[bad].flat[0]
             raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {got}")
-    return arr.astype(np.int64)
+    if arr.dtype.kind == "u" and np.any(arr >= 2**63):
+        raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {arr.max()}")
+    out = arr.astype(np.int64)
+    if np.any(out < minimum):
+        raise ValueError(
+            f"{name} must be a whole number >= {minimum} and below 2**63, got {out[out < minimum].flat[0]}"
+        )
+    return out
 
 
 def broadcast(**arrays: np.ndarray) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:

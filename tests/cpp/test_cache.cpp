@@ -156,6 +156,58 @@ TEST(CheApproximation, TtlFormulaAndCheAgreeWhereTheyMust) {
     EXPECT_NEAR(ttl_hit_ratio(0.0, 10, 2.0, 5.0), 1.0 / (1.0 + 1.0), 1e-15);  // lambda T = 1 each
 }
 
+TEST(CheApproximation, FastSumsMatchTheDirectSumOnLargeCatalogues) {
+    // Past a few thousand ranks the sums go to Euler-Maclaurin with a quadrature; at the
+    // solved T the direct O(N) sums must give back the capacity and the hit ratio.
+    const std::int64_t n = 2000000;
+    for (double alpha : {0.0, 0.3, 0.8, 1.0, 1.2, 2.5}) {
+        const std::vector<double> p = zipf_pmf(n, alpha);
+        for (double capacity : {10.0, 5000.0, 400000.0, 1900000.0}) {
+            for (CachePolicy policy : {CachePolicy::lru, CachePolicy::fifo}) {
+                const CheResult r = che_approximation(alpha, n, capacity, policy);
+                double occupancy = 0, hit = 0;
+                for (std::int64_t i = n - 1; i >= 0; --i) {
+                    const double x = p[static_cast<std::size_t>(i)] * r.characteristic_time;
+                    const double o = policy == CachePolicy::lru ? -std::expm1(-x) : x / (1.0 + x);
+                    occupancy += o;
+                    hit += p[static_cast<std::size_t>(i)] * o;
+                }
+                EXPECT_NEAR(occupancy / capacity, 1.0, 1e-10) << alpha << " " << capacity;
+                EXPECT_NEAR(r.hit_ratio / hit, 1.0, 1e-10) << alpha << " " << capacity;
+            }
+            double ttl = 0;
+            for (std::int64_t i = n - 1; i >= 0; --i) {
+                const double x = p[static_cast<std::size_t>(i)] * capacity;
+                ttl += p[static_cast<std::size_t>(i)] * x / (1.0 + x);
+            }
+            EXPECT_NEAR(ttl_hit_ratio(alpha, n, capacity / 50.0, 50.0) / ttl, 1.0, 1e-10) << alpha << " " << capacity;
+        }
+    }
+}
+
+TEST(CheApproximation, ExtremeArgumentsGiveLimitsNotErrors) {
+    // A capacity so small that occupancy(T) = T in double precision: T = capacity.
+    const CheResult tiny = che_approximation(0.0, 1000000000, 1e-300, CachePolicy::lru);
+    EXPECT_EQ(tiny.characteristic_time, 1e-300);
+    EXPECT_GE(tiny.hit_ratio, 0.0);
+    EXPECT_LT(tiny.hit_ratio, 1e-300);
+    EXPECT_EQ(ttl_hit_ratio(1.0, 100, 1e300, 1e10), 1.0);  // rate * ttl overflows
+}
+
+TEST(CacheSimulator, HugeByteCountsNeverEvictFromAnEmptyCache) {
+    // Lognormal sizes up to ~1e16 bytes: sums pass 2^53 and lose whole bytes; eviction must
+    // stop at an empty cache instead of reading a victim that is not there.
+    CacheConfig c;
+    c.policy = CachePolicy::lru;
+    c.capacity_bytes = 3e16;
+    c.catalogue_size = 10000;
+    c.zipf_alpha = 0.8;
+    c.requests = 200000;
+    c.sizes = {SizeKind::lognormal, 1e14, 3.0};
+    const CacheResult r = simulate_cache(c, 2, 5, 1);
+    EXPECT_LE(r.metrics[12][0], 3e16);  // fill_bytes
+}
+
 TEST(WritePolicy, CacheAsideFigures) {
     const auto l = write_policy_load(WritePolicy::cache_aside, 1000, 0, 0.8, 0.001, 0.010, 0.010, 0.99);
     EXPECT_NEAR(l.mean_latency_s, 0.003, 1e-15);

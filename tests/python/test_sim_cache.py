@@ -97,11 +97,15 @@ def test_policies_match_python_reference_on_a_trace(policy, reference, catalogue
     assert r.estimate("requests") == trace.size - warmup
 
 
-def test_byte_capacity_matches_python_reference() -> None:
-    catalogue, alpha, cap = 500, 0.8, 40_000.0
-    sizes = sim.ItemSizes.lognormal(1000, 1.0)
+@pytest.mark.parametrize(("cap", "sigma"), [(40_000.0, 1.0), (3000.0, 2.0)])
+def test_byte_capacity_matches_python_reference(cap, sigma) -> None:
+    # sigma 2 with 3,000 bytes: about a quarter of the items are larger than the whole
+    # cache and must be served without being cached (or evicting anything).
+    catalogue, alpha = 500, 0.8
+    sizes = sim.ItemSizes.lognormal(1000, sigma)
     trace = sim.zipf_requests(catalogue, alpha, 8000, seed=2)
     per_request = sizes.of(trace, seed=9)
+    assert np.any(per_request > cap) == (sigma == 2.0)
     hits, hit_bytes = lru_bytes(trace, per_request, cap, 800)
     r = sim.simulate_cache(
         "lru",
@@ -120,6 +124,21 @@ def test_byte_capacity_matches_python_reference() -> None:
     # Sizes are a function of (item, seed): the same item always has the same size.
     again = sizes.of(np.array([trace[0]] * 3), seed=9)
     assert np.all(again == per_request[0])
+
+
+def test_a_ttl_that_never_fires_changes_nothing() -> None:
+    # The ids do not depend on whether time is simulated, so a TTL far beyond the run leaves
+    # LRU and LFU as they were, and the ttl policy with a capacity is FIFO.
+    kw = {"replications": 2, "seed": 4, "warmup": 5000}
+    slow = {"ttl_s": 1e9, "request_rate": 100.0}
+    for policy in ["lru", "lfu"]:
+        plain = sim.simulate_cache(policy, 40, 2000, 0.9, 20_000, **kw)
+        timed = sim.simulate_cache(policy, 40, 2000, 0.9, 20_000, **kw, **slow)
+        assert np.array_equal(plain.replication_values("hits"), timed.replication_values("hits"))
+        assert timed.estimate("expirations") == 0
+    fifo = sim.simulate_cache("fifo", 40, 2000, 0.9, 20_000, **kw)
+    ttl = sim.simulate_cache("ttl", 40, 2000, 0.9, 20_000, **kw, **slow)
+    assert np.array_equal(fifo.replication_values("hits"), ttl.replication_values("hits"))
 
 
 def test_sampled_ids_are_the_ones_the_simulator_uses() -> None:
@@ -251,6 +270,22 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache(
             "lru", None, 100, 1.0, 100, capacity_bytes=1e4, sizes=sim.ItemSizes.lognormal(100, -1)
         )
+    with pytest.raises(ValueError, match="churn_interval"):  # a shift without an interval
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, churn_shift=3)
+    with pytest.raises(ValueError, match="churn_interval"):
+        sim.zipf_requests(100, 1.0, 10, churn_shift=3)
+    with pytest.raises(ValueError, match="churn_interval"):  # a trace is replayed as given
+        sim.simulate_cache("lru", 10, 100, 1.0, trace=[1, 2, 3], churn_interval=2)
+    with pytest.raises(ValueError, match="items"):
+        sim.ItemSizes.fixed(10).of([3, -1])
+    with pytest.raises(ValueError, match="trace"):
+        sim.simulate_cache("lru", 10, 100, 1.0, trace=np.array([1, 2**63 + 5], dtype=np.uint64))
+    with pytest.raises(TypeError, match="level"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, level="high")
+    with pytest.raises(ValueError, match="high_bytes"):
+        sim.ItemSizes.uniform(100, 10).of([1])
+    with pytest.raises(ValueError, match="low_bytes"):
+        sim.ItemSizes.uniform(0, 10).of([1])
     with pytest.raises(TypeError, match="sizes"):
         sim.simulate_cache("lru", 10, 100, 1.0, 100, sizes="big")
     with pytest.raises(TypeError, match="policy"):
@@ -295,6 +330,26 @@ def test_che_time_solves_its_equation() -> None:
     assert np.sum(-np.expm1(-p * t)) == pytest.approx(c, rel=1e-10)
     assert sim.che_hit_ratio(alpha, n, c) == pytest.approx(np.sum(p * -np.expm1(-p * t)), rel=1e-10)
     assert sim.che_hit_ratio(alpha, n, [0, n]).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.7, 1.0, 1.3])
+def test_che_and_ttl_on_a_large_catalogue_match_the_direct_sums(alpha) -> None:
+    # Past 8192 ranks the engine sums by Euler-Maclaurin; the O(N) sums in NumPy (pairwise)
+    # at the T it solved must give back the capacity and its hit ratio to ~1e-10.
+    n = 10_000_000
+    p = np.arange(1, n + 1, dtype=float) ** -alpha
+    p /= np.sum(p)
+    for capacity in [20, 30_000, 4_000_000]:
+        for policy, occupancy in [("lru", lambda x: -np.expm1(-x)), ("fifo", lambda x: x / (1 + x))]:
+            t = float(sim.che_characteristic_time(alpha, n, capacity, policy))
+            held = occupancy(p * t)
+            assert np.sum(held) == pytest.approx(capacity, rel=1e-10)
+            hit = sim.che_hit_ratio(alpha, n, capacity, policy)
+            assert hit == pytest.approx(np.sum(p * held), rel=1e-10)
+        x = p * (capacity / 10.0)
+        assert sim.ttl_hit_ratio(alpha, n, capacity / 100.0, 10.0) == pytest.approx(
+            np.sum(p * x / (1 + x)), rel=1e-10
+        )
 
 
 @pytest.mark.parametrize("policy", ["cache_aside", "write_through", "write_behind"])

@@ -33,6 +33,13 @@ def test_c3_4_reddit_ttls_give_95_percent() -> None:
         assert uniform > skewed[0] > skewed[1] > skewed[2]
         assert skewed[1] > 0.5 * uniform  # Zipf 1.0 saves less than half of the traffic needed
 
+    # The figures the docstring quotes for the other two tiers.
+    assert rate_for_hit_ratio(1.0, TIERS["user karma"][1], TIERS["user karma"][0]) == pytest.approx(
+        46_000, rel=0.02
+    )
+    assert rate_for_hit_ratio(1.0, TIERS["subreddits"][1], TIERS["subreddits"][0]) == pytest.approx(
+        400, rel=0.02
+    )
     ttl_s, items = TIERS["hot posts"]
     rate = rate_for_hit_ratio(1.0, items, ttl_s)
     assert 1200 < rate < 1400

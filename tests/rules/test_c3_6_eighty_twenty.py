@@ -26,7 +26,7 @@ def test_c3_6_eighty_twenty_zipf_and_lru() -> None:
     n = 100_000
     che = sm.sim.che_hit_ratio(alpha[n], n, 0.2 * n)
     assert 0.70 < che < 0.75
-    assert sm.sim.che_hit_ratio(alpha[n], n, 0.2 * n, policy="fifo") < che
+    assert 0.66 < sm.sim.che_hit_ratio(alpha[n], n, 0.2 * n, policy="fifo") < 0.70 < che
     r = sm.sim.simulate_cache("lru", n // 5, n, alpha[n], 600_000, warmup=600_000, replications=6, seed=36)
     assert abs(r.hit_ratio - che) <= 4 * r.half_width("hit_ratio") + 0.01 * che
     assert r.ci("hit_ratio")[1] < 0.78  # clearly short of the 80% the rule suggests

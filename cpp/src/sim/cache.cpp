@@ -14,6 +14,8 @@
 #include "scalemodel/core/parallel.hpp"
 #include "scalemodel/core/roots.hpp"
 
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+
 namespace scalemodel::sim {
 
 namespace {
@@ -126,8 +128,8 @@ void validate(const SizeSpec& s) {
             if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("size_bytes", "a number in [1, 1e15]", s.a);
             break;
         case SizeKind::uniform:
-            if (!(s.a >= 1.0 && s.b >= s.a && s.b <= 1e15))
-                detail::fail_range("sizes uniform bounds", "1 <= low <= high <= 1e15", s.b);
+            if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("low_bytes", "a number in [1, 1e15]", s.a);
+            if (!(s.b >= s.a && s.b <= 1e15)) detail::fail_range("high_bytes", "a number in [low_bytes, 1e15]", s.b);
             break;
         case SizeKind::lognormal:
             if (!(s.a >= 1.0 && s.a <= 1e15)) detail::fail_range("median_bytes", "a number in [1, 1e15]", s.a);
@@ -390,7 +392,12 @@ std::vector<double> run_replication(const CacheConfig& c, std::uint64_t seed, st
             }
         }
         while (items >= cap_items || used_bytes + size > cap_bytes) {
-            drop(cache.victim());
+            const std::int64_t victim = cache.victim();
+            if (victim < 0) {  // empty: only rounding in the byte count (sums past 2^53) is left
+                used_bytes = 0.0;
+                break;
+            }
+            drop(victim);
             ++all.evictions;
         }
         cache.insert(id, static_cast<std::uint64_t>(j));
@@ -520,12 +527,91 @@ std::int64_t top_count(std::int64_t n, double fraction) {
     return std::llround(fraction * static_cast<double>(n));
 }
 
-// Calls f(i, p_i) for i = N..1 (smallest terms first) with p_i the Zipf probability.
-template <class F>
-void for_each_probability(double alpha, std::int64_t n, F&& f) {
-    const double norm = 1.0 / zipf_partial_sum(1, n, alpha);
-    for (std::int64_t i = n; i >= 1; --i) f(std::pow(static_cast<double>(i), -alpha) * norm);
+// sum_{i=first}^{last} f(i) for a smooth f: up to `head` terms (at least the first
+// `head`) summed one by one, smallest index last, the rest by Euler-Maclaurin from the
+// integral over [m, last], the end-point terms and `corrections` Bernoulli terms built from
+// odd_derivative(x, order), order 1, 3, 5. The remainder after the correction with
+// derivative order k is about f^(k+2)(m) / (k+2)!, tiny once m is in the thousands for the
+// power-law-like f used here (each derivative brings a factor ~alpha / x).
+template <class F, class Integral, class OddDerivative>
+double euler_maclaurin_sum(std::int64_t first, std::int64_t last, std::int64_t head, F&& f, Integral&& integral,
+                           OddDerivative&& odd_derivative, int corrections) {
+    if (last < first) return 0.0;
+    CompensatedSum sum;
+    const std::int64_t direct_end = last - first < 2 * head ? last : first + head - 1;
+    if (direct_end < last) {
+        const double m = static_cast<double>(direct_end + 1), b = static_cast<double>(last);
+        static constexpr double kBernoulli[] = {1.0 / 12.0, -1.0 / 720.0, 1.0 / 30240.0};
+        sum.add(integral(m, b));
+        sum.add(0.5 * (f(m) + f(b)));
+        for (int k = 0; k < corrections && k < 3; ++k)
+            sum.add(kBernoulli[k] * (odd_derivative(b, 2 * k + 1) - odd_derivative(m, 2 * k + 1)));
+    }
+    for (std::int64_t i = direct_end; i >= first; --i) sum.add(f(static_cast<double>(i)));
+    return sum.value();
 }
+
+// Sums over a Zipf catalogue of G(u_i) with u_i = scale * p_i (p_i the probability of
+// rank i; scale a time in requests, or a request rate times a TTL): sum_i G(u_i), the
+// occupancy, and sum_i p_i G(u_i), the hit ratio. Small catalogues are summed exactly; past
+// kHead ranks the smooth tail goes to Euler-Maclaurin, its integral by adaptive
+// Gauss-Kronrod quadrature in log x (the integrand changes on the scale x / alpha), so an
+// evaluation costs O(kHead) whatever the catalogue size.
+class ZipfTransformSum {
+public:
+    static constexpr std::int64_t kHead = 8192;
+    ZipfTransformSum(double alpha, std::int64_t n)
+        : alpha_(alpha), n_(n), norm_(1.0 / zipf_partial_sum(1, n, alpha)) {
+        const std::int64_t direct = n - 1 < 2 * kHead ? n : kHead;
+        head_.resize(static_cast<std::size_t>(direct));
+        for (std::int64_t i = 1; i <= direct; ++i)
+            head_[static_cast<std::size_t>(i - 1)] = std::pow(static_cast<double>(i), -alpha) * norm_;
+    }
+    // sum_i g(scale p_i) for g with derivative dg (used by the Euler-Maclaurin correction).
+    template <class G, class DG>
+    double occupancy(double scale, G&& g, DG&& dg) const {
+        return sum(scale, [&](double u) { return g(u); }, [&](double u) { return dg(u); });
+    }
+    // sum_i p_i g(scale p_i) = sum_i u_i g(u_i) / scale.
+    template <class G, class DG>
+    double hit_ratio(double scale, G&& g, DG&& dg) const {
+        if (!(scale > 0.0)) return 0.0;
+        return sum(scale, [&](double u) { return u * g(u); }, [&](double u) { return g(u) + u * dg(u); }) / scale;
+    }
+
+private:
+    template <class G, class DG>
+    double sum(double scale, G&& g, DG&& dg) const {
+        const double c = scale * norm_;
+        auto u = [&](double x) { return c * std::exp(-alpha_ * std::log(x)); };
+        auto f = [&](double x) {
+            return x <= static_cast<double>(head_.size()) ? g(scale * head_[static_cast<std::size_t>(x) - 1]) : g(u(x));
+        };
+        // d/dx g(c x^-alpha) = -alpha u g'(u) / x; only the first correction is used.
+        auto derivative = [&](double x, int) {
+            const double ux = u(x);
+            return -alpha_ * ux * dg(ux) / x;
+        };
+        auto integral = [&](double m, double b) {
+            auto integrand = [&](double t) {
+                const double x = std::exp(t);
+                return g(c * std::exp(-alpha_ * t)) * x;
+            };
+            return boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, std::log(m), std::log(b), 30,
+                                                                                 1e-14);
+        };
+        return euler_maclaurin_sum(1, n_, kHead, f, integral, derivative, 1);
+    }
+    double alpha_;
+    std::int64_t n_;
+    double norm_;
+    std::vector<double> head_;  // p_i for the ranks summed one by one
+};
+
+double lru_occupancy(double u) { return -std::expm1(-u); }
+double lru_occupancy_slope(double u) { return std::exp(-u); }
+double fifo_occupancy(double u) { return u / (1.0 + u); }
+double fifo_occupancy_slope(double u) { return 1.0 / ((1.0 + u) * (1.0 + u)); }
 
 }  // namespace
 
@@ -533,27 +619,19 @@ double zipf_partial_sum(std::int64_t first, std::int64_t last, double alpha) {
     check_alpha(alpha);
     if (first < 1) detail::fail_range("first", "a whole number >= 1", first);
     if (last < first) return 0.0;
-    constexpr std::int64_t kHead = 1024;
-    CompensatedSum sum;
-    const std::int64_t direct_end = last - first < 2 * kHead ? last : first + kHead - 1;
-    for (std::int64_t i = direct_end; i >= first; --i) sum.add(std::pow(static_cast<double>(i), -alpha));
-    if (direct_end == last) return sum.value();
-    // Euler-Maclaurin over [m, last]: the integral, the end-point terms and three Bernoulli
-    // corrections; with m > 1000 the remainder is below 1e-20 of the tail.
-    const double m = static_cast<double>(direct_end + 1), b = static_cast<double>(last);
-    const double log_ratio = std::log(b / m);
-    const double integral = std::pow(m, 1.0 - alpha) * log_ratio * expm1_over_x((1.0 - alpha) * log_ratio);
-    auto derivative = [alpha](double x, int order) {  // d^order/dx^order of x^-alpha, order odd
+    // Exact head, then Euler-Maclaurin with three Bernoulli corrections: with m > 1000 the
+    // remainder is below 1e-20 of the tail.
+    auto f = [alpha](double x) { return std::pow(x, -alpha); };
+    auto integral = [alpha](double m, double b) {
+        const double log_ratio = std::log(b / m);
+        return std::pow(m, 1.0 - alpha) * log_ratio * expm1_over_x((1.0 - alpha) * log_ratio);
+    };
+    auto derivative = [alpha](double x, int order) {  // d^order/dx^order of x^-alpha
         double coef = -alpha;
         for (int k = 1; k < order; ++k) coef *= -(alpha + k);
         return coef * std::pow(x, -alpha - order);
     };
-    sum.add(integral);
-    sum.add(0.5 * (std::pow(m, -alpha) + std::pow(b, -alpha)));
-    sum.add((derivative(b, 1) - derivative(m, 1)) / 12.0);
-    sum.add(-(derivative(b, 3) - derivative(m, 3)) / 720.0);
-    sum.add((derivative(b, 5) - derivative(m, 5)) / 30240.0);
-    return sum.value();
+    return euler_maclaurin_sum(first, last, 1024, f, integral, derivative, 3);
 }
 
 CheResult che_approximation(double alpha, std::int64_t n, double capacity, CachePolicy policy) {
@@ -565,24 +643,15 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, Cache
     if (capacity >= static_cast<double>(n)) return {kInf, 1.0};
     if (capacity == 0.0) return {0.0, 0.0};
     const bool lru = policy == CachePolicy::lru;
-    auto occupancy = [lru](double x) { return lru ? -std::expm1(-x) : x / (1.0 + x); };
-    // Probabilities are kept for catalogues up to 2^24 items; beyond, recomputed per pass.
-    std::vector<double> probs;
-    if (n <= (std::int64_t{1} << 24)) {
-        probs.reserve(static_cast<std::size_t>(n));
-        for_each_probability(alpha, n, [&](double p) { probs.push_back(p); });
-    }
-    auto total = [&](auto term) {
-        CompensatedSum s;
-        if (!probs.empty())
-            for (double p : probs) s.add(term(p));
-        else
-            for_each_probability(alpha, n, [&](double p) { s.add(term(p)); });
-        return s.value();
+    const ZipfTransformSum sums(alpha, n);
+    auto occupancy = [&](double t) {
+        return lru ? sums.occupancy(t, lru_occupancy, lru_occupancy_slope)
+                   : sums.occupancy(t, fifo_occupancy, fifo_occupancy_slope);
     };
-    auto excess = [&](double t) { return total([&](double p) { return occupancy(p * t); }) - capacity; };
+    auto excess = [&](double t) { return occupancy(t) - capacity; };
     // occupancy(x) <= x, so T >= capacity; double until the cache would overflow.
     double lo = capacity, hi = 2.0 * capacity;
+    if (excess(lo) >= 0.0) hi = lo;  // a capacity so small that occupancy(T) = T to rounding
     while (excess(hi) < 0.0) {
         lo = hi;
         hi *= 2.0;
@@ -590,9 +659,13 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, Cache
     }
     std::uintmax_t iterations = 200;
     const auto tol = boost::math::tools::eps_tolerance<double>(std::numeric_limits<double>::digits - 8);
-    const auto root = boost::math::tools::toms748_solve(excess, lo, hi, tol, iterations);
-    const double t = 0.5 * (root.first + root.second);
-    return {t, total([&](double p) { return p * occupancy(p * t); })};
+    double t = lo;
+    if (hi > lo) {
+        const auto root = boost::math::tools::toms748_solve(excess, lo, hi, tol, iterations);
+        t = 0.5 * (root.first + root.second);
+    }
+    return {t, lru ? sums.hit_ratio(t, lru_occupancy, lru_occupancy_slope)
+                   : sums.hit_ratio(t, fifo_occupancy, fifo_occupancy_slope)};
 }
 
 double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_rate) {
@@ -600,13 +673,9 @@ double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_
     check_count("catalogue_size", n, 1, kMaxCatalogue);
     check_nonnegative("ttl_s", ttl_s);
     check_nonnegative("request_rate", request_rate);
-    const double scale = request_rate * ttl_s;
-    CompensatedSum s;
-    for_each_probability(alpha, n, [&](double p) {
-        const double x = p * scale;
-        s.add(p * x / (1.0 + x));
-    });
-    return s.value();
+    // Item i hits x / (1 + x) of its requests, x = p_i rate ttl: FIFO's Che term.
+    if (std::isinf(request_rate * ttl_s)) return 1.0;  // the product overflows: every item stays
+    return ZipfTransformSum(alpha, n).hit_ratio(request_rate * ttl_s, fifo_occupancy, fifo_occupancy_slope);
 }
 
 double top_share(double alpha, std::int64_t n, double fraction) {

@@ -156,7 +156,9 @@ class CacheResult(ReplicatedResult):
 
     @property
     def tail_latency_s(self) -> float:
-        """The ``latency_quantile`` (default 0.99) of request latency."""
+        """The ``latency_quantile`` (default 0.99) of request latency: each replication's
+        quantile (the hit or the miss latency), averaged over replications, so a value in
+        between means the miss share sits near ``1 - latency_quantile``."""
         return self.estimate("tail_latency")
 
     @property
@@ -212,10 +214,17 @@ def simulate_cache(
     :class:`ItemSizes`; default 1 byte each). An item larger than capacity_bytes is never
     cached. catalogue_size: N items, ids 0..N-1; zipf_alpha: popularity exponent (0 =
     uniform). requests: counted requests per replication (default 1,000,000), after
-    ``warmup`` uncounted ones (default: as many as counted, so the cache is warm).
+    ``warmup`` uncounted ones (default: as many as counted, so the cache is warm). With a
+    ``ttl_s``, warm up for several TTLs (``warmup`` >= a few ``ttl_s * request_rate``):
+    the items' cycles (a miss, then ``ttl_s`` of hits) start in step and take a few TTLs
+    to mix, so a shorter warm-up biases the hit ratio.
 
     request_rate: Poisson requests per second; gives time to ``ttl_s`` (which any policy
-    may use) and turns misses into ``miss_rate`` (misses/s on the store). Each request
+    may use) and turns misses into ``miss_rate`` (misses/s on the store). Expiry is lazy,
+    as in memcached or Redis: an expired item leaves when next requested (a miss) or,
+    before an eviction under lru, fifo and ttl, when it sits at the eviction end (both
+    counted as ``expirations``); an expired item evicted elsewhere (any lfu victim, an
+    lru item that is not the oldest) counts as an eviction. Each request
     takes ``hit_latency_s`` or ``miss_latency_s``. churn_interval: every that many
     requests the hot set moves, the item of each rank shifting by ``churn_shift`` ids
     (None: to a random offset, a full remap). trace: replay these item ids instead of
@@ -228,7 +237,11 @@ def simulate_cache(
     cap_bytes = 0.0 if capacity_bytes is None else _number("capacity_bytes", capacity_bytes)
     if capacity_bytes is not None and not cap_bytes > 0:
         raise ValueError(f"capacity_bytes must be a number > 0, got {capacity_bytes!r}")
+    if churn_shift is not None and churn_interval is None:
+        raise ValueError("churn_shift needs a churn_interval (how often the hot set moves)")
     if trace is not None:
+        if churn_interval is not None:
+            raise ValueError("churn_interval does not apply to a trace (its ids are replayed as given)")
         ids = np.ascontiguousarray(_as_count("trace", trace, 0).ravel())
         if warmup is None:
             warmup = ids.size // 10
@@ -250,7 +263,7 @@ def simulate_cache(
     replications = _whole("replications", replications, 1, 2**24)
     seed = _seed(seed)
     threads = _threads(threads)
-    if not (0 < float(level) < 1):
+    if not (0 < _number("level", level) < 1):
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     raw = _progress.run(
         lambda: _s.simulate_cache(
@@ -312,6 +325,8 @@ def zipf_requests(
     """The item ids replication ``replication`` of :func:`simulate_cache` requests with this
     seed (its first ``count``, warm-up included): an int64 array of ids in [0, N)."""
     n = _whole("catalogue_size", catalogue_size, 1, MAX_CATALOGUE)
+    if churn_shift is not None and churn_interval is None:
+        raise ValueError("churn_shift needs a churn_interval (how often the hot set moves)")
     return np.asarray(
         _s.zipf_requests(
             n,
@@ -344,8 +359,10 @@ def che_hit_ratio(zipf_alpha: Any, catalogue_size: Any, capacity: Any, policy: s
 
     The characteristic time T solves sum_i (1 - exp(-p_i T)) = capacity; item i then hits
     with probability 1 - exp(-p_i T). ``policy="fifo"`` uses the FIFO (and random
-    replacement) analogue p_i T / (1 + p_i T). Broadcasts over its arguments; O(N) per
-    element (probabilities are summed exactly, not approximated).
+    replacement) analogue p_i T / (1 + p_i T). Broadcasts over its arguments. The sums run
+    exactly over the first 8192 ranks and by Euler-Maclaurin (a quadrature of the smooth
+    tail and an end correction) beyond, relative error ~1e-10 or better: about a
+    millisecond per element whatever ``catalogue_size``.
     """
     return _che(zipf_alpha, catalogue_size, capacity, policy)[1]
 
@@ -360,7 +377,8 @@ def ttl_hit_ratio(zipf_alpha: Any, catalogue_size: Any, ttl_s: Any, request_rate
     """Hit ratio of a TTL cache (no capacity limit; TTL set at insertion, not refreshed by
     hits) under Poisson requests at ``request_rate``/s over a Zipf catalogue: item i,
     requested at rate lambda_i, hits lambda_i T / (1 + lambda_i T) of its requests (one miss
-    starts a window of T seconds of hits). Exact for Poisson requests; broadcasts."""
+    starts a window of T seconds of hits). Exact for Poisson requests; broadcasts. Summed
+    like :func:`che_hit_ratio` (O(1) in the catalogue size, relative error ~1e-10)."""
     shape, f = _broadcast(
         a=_as_float("zipf_alpha", zipf_alpha),
         n=_as_count("catalogue_size", catalogue_size),
