@@ -41,3 +41,23 @@ def interleaved_rates(comparisons: Comparisons, rounds: int) -> dict[str, tuple[
 def line(name: str, ours: float, peer: float) -> str:
     """The standard comparison line."""
     return f"{name}: ours {ours:,.0f}/s, peer {peer:,.0f}/s, {ours / peer:.1f}x"
+
+
+def paired_speedup(
+    fast: Callable[[], object], slow: Callable[[], object], pairs: int
+) -> tuple[float, float, float]:
+    """Median and quartiles of time(slow) / time(fast) over back-to-back pairs, alternating
+    which runs first. This machine's speed drifts by tens of percent within a minute; a
+    ratio of two timings taken a moment apart cancels that drift, a ratio of medians taken
+    over the whole run does not."""
+    fast()
+    slow()
+    ratios = []
+    for i in range(pairs):
+        if i % 2 == 0:
+            t_fast, t_slow = timed(fast), timed(slow)
+        else:
+            t_slow, t_fast = timed(slow), timed(fast)
+        ratios.append(t_slow / t_fast)
+    q1, med, q3 = statistics.quantiles(ratios, n=4)
+    return med, q1, q3
