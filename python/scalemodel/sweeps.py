@@ -12,6 +12,7 @@ the number of workers, so the same call gives the same frame everywhere.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import itertools
 import math
 import os
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
-from scalemodel._progress import bars_off
+from scalemodel._progress import Group, bars_off
 
 __all__ = ["SweepWarning", "point_seed", "sweep"]
 
@@ -64,13 +65,15 @@ def _as_outputs(value: Any) -> dict[str, float]:
 
 
 def _run_batch(
-    func: Callable[..., Any], items: list[tuple[int, int, dict[str, Any], int]]
+    func: Callable[..., Any], items: list[tuple[int, int, dict[str, Any], int]], group: Group | None = None
 ) -> list[tuple[int, int, dict[str, float] | None, str | None]]:
-    """Run (point, replication, params, seed) items; an error is kept, not raised."""
+    """Run (point, replication, params, seed) items; an error is kept, not raised. Engine
+    calls join ``group`` (a thread pool's: Ctrl-C on the main thread cancels them)."""
     out: list[tuple[int, int, dict[str, float] | None, str | None]] = []
     for point, rep, params, seed in items:
+        member = group.member() if group is not None else contextlib.nullcontext()
         try:
-            with bars_off():  # the sweep's own bar counts tasks
+            with bars_off(), member:  # the sweep's own bar counts tasks
                 value = func(**params, seed=seed)
             out.append((point, rep, _as_outputs(value), None))
         except Exception as e:  # a failing point must not sink the sweep
@@ -172,7 +175,9 @@ def _execute(
                 "executor must be None, 'threads', 'processes', 'serial', a concurrent.futures.Executor "
                 f"or a dask.distributed.Client; got {executor!r}"
             )
-        futures = [pool.submit(_run_batch, func, b) for b in batches]
+        # Threads never see Ctrl-C: their engine calls join a group the main thread cancels.
+        group = Group() if isinstance(pool, cf.ThreadPoolExecutor) else None
+        futures = [pool.submit(_run_batch, func, b, group) for b in batches]
         try:
             out = []
             for f in cf.as_completed(futures):
@@ -180,9 +185,12 @@ def _execute(
                 bar.update()
             return out
         except BaseException:
-            # Ctrl-C or a broken pool: drop what has not started, leave no workers behind.
+            # Ctrl-C or a broken pool: drop what has not started, stop the engine calls
+            # running on our threads, leave no workers behind.
             for f in futures:
                 f.cancel()
+            if group is not None:
+                group.cancel()
             raise
         finally:
             if own:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 
@@ -68,3 +69,66 @@ def test_ctrl_c_stops_a_long_run_promptly() -> None:
     a = sm.reliability.simulate_stale_reads(LAG, THINK, requests=1 << 18, seed=3)
     b = sm.reliability.simulate_stale_reads(LAG, THINK, requests=1 << 18, seed=3, threads=1)
     assert a.stale == b.stale
+
+
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("scalemodel ")]
+
+
+def test_calls_off_the_main_thread_run_inline_and_main_thread_calls_on_a_worker() -> None:
+    # Only the main thread receives Ctrl-C: elsewhere a worker thread would be pure overhead.
+    seen: list[threading.Thread] = []
+    caller = threading.Thread(target=lambda: seen.append(_progress.run(threading.current_thread, "x")))
+    caller.start()
+    caller.join()
+    assert seen == [caller]
+    assert _progress.run(threading.current_thread, "x") is not threading.main_thread()
+
+
+def test_a_failing_bar_cancels_the_call_and_leaves_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tqdm.auto
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no terminal")
+
+    monkeypatch.setattr(_progress, "BAR_DELAY_S", 0.0)
+    monkeypatch.setattr(tqdm.auto, "tqdm", broken)
+    with pytest.raises(RuntimeError, match="no terminal"):
+        sm.reliability.simulate_stale_reads(LAG, THINK, requests=20_000_000_000, threads=2)
+    assert _workers() == []  # the engine was cancelled and joined, not left running
+
+
+def test_ctrl_c_while_the_worker_starts_still_cancels_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_start = threading.Thread.start
+
+    def start_then_interrupted(self: threading.Thread) -> None:
+        real_start(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupted)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        sm.reliability.simulate_stale_reads(LAG, THINK, requests=20_000_000_000, threads=2)
+    assert time.monotonic() - start < 5.0
+    assert _workers() == []
+
+
+def test_ctrl_c_stops_the_engine_calls_of_a_threaded_sweep() -> None:
+    # The pool's threads never see the KeyboardInterrupt; the sweep must cancel their calls
+    # instead of waiting minutes for them in shutdown.
+    def long(think: float, seed: int) -> float:
+        return float(
+            sm.reliability.simulate_stale_reads(
+                LAG, sm.reliability.Exponential(think), requests=20_000_000_000, seed=seed, threads=1
+            ).stale
+        )
+
+    # A real SIGINT to the main thread, as Ctrl-C sends: it wakes the sweep's blocking wait
+    # (_thread.interrupt_main only sets a flag, which that wait would not notice for minutes).
+    timer = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sm.sweep(long, {"think": [0.5, 1.0]}, executor="threads", workers=2, progress=False)
+    assert time.monotonic() - start < 5.0
+    timer.join()
