@@ -105,7 +105,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
             optional=True,
         ),
         "objects": _f(
-            "number", "distinct objects that reads ask for (with zipf_alpha)", optional=True, minimum=1.0
+            "count",
+            "distinct objects that reads ask for (with zipf_alpha)",
+            optional=True,
+            minimum=1.0,
+            maximum=2.0**31 - 2,  # the cache engine's catalogue limit
         ),
         "working_set_fraction": _f("fraction", "share of the (unreplicated) stored data kept in cache", 0.2),
         "fill": _f("fraction", "memory and throughput fill per node", 0.8, exclusive_minimum=True),

@@ -738,6 +738,9 @@ def test_cache_hit_ratio_defaults_to_0_8_when_neither_is_given() -> None:
         ("hit_ratio = 0.8\nzipf_alpha = 1.0\nobjects = 1000", "zipf_alpha", "not both"),
         ("zipf_alpha = 1.0", "zipf_alpha", "needs cache.objects"),
         ("objects = 1000", "objects", "needs cache.zipf_alpha"),
+        # A count the engine takes, named as the scenario names it (not catalogue_size).
+        ("zipf_alpha = 1.0\nobjects = 1e30", "objects", "cache.objects must be >= 1 and <= 2.14748e\\+09"),
+        ("zipf_alpha = 1.0\nobjects = 1000.5", "objects", "cache.objects must be a whole number"),
     ],
 )
 def test_cache_hit_ratio_sources_are_exclusive(new: str, key: str, message: str) -> None:
