@@ -114,11 +114,12 @@ def _on_worker(progress: Any, call: Callable[[], T], desc: str) -> T:
             if show and bar is None and progress.total > 0 and time.monotonic() - start >= BAR_DELAY_S:
                 from tqdm.auto import tqdm
 
-                bar = tqdm(total=progress.total, desc=desc, unit="task")
+                # Items done before the bar are its initial count, not a burst in its first
+                # instant (which tqdm would report as a rate of millions a second).
+                bar = tqdm(total=progress.total, initial=progress.done, desc=desc, unit="task")
             if bar is not None:
                 bar.total = progress.total
-                bar.n = progress.done
-                bar.refresh()
+                bar.update(progress.done - bar.n)
     except BaseException:
         progress.cancel()
         _wait(worker)

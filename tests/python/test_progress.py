@@ -40,6 +40,26 @@ def test_bar_appears_for_slow_calls(
     assert "stale reads" in capsys.readouterr().err
 
 
+def test_bar_rate_counts_only_items_done_while_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tqdm.auto
+
+    rates: list[float] = []
+
+    class Recording(tqdm.auto.tqdm):  # type: ignore[misc,name-defined]
+        def display(self, *args: object, **kwargs: object) -> None:
+            d = self.format_dict  # the rate the bar shows, as tqdm.format_meter derives it
+            rates.append(d["rate"] or (d["n"] - d["initial"]) / max(d["elapsed"], 1e-9))
+            super().display(*args, **kwargs)
+
+    monkeypatch.setattr(_progress, "BAR_DELAY_S", 0.3)
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    start = time.monotonic()
+    sm.reliability.simulate_stale_reads(LAG, THINK, requests=1 << 28, seed=1, threads=1)
+    true_rate = ((1 << 28) >> 15) / (time.monotonic() - start)
+    assert rates
+    assert max(rates) < 10 * true_rate  # items done before the bar appeared are not a burst
+
+
 def test_sweep_tasks_draw_no_bar_of_their_own(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
