@@ -4,11 +4,11 @@ On the main thread the engine call runs on a worker thread (it releases the GIL)
 ``_core.Progress`` current there; the main thread waits in short slices, so a
 KeyboardInterrupt reaches it, and draws a tqdm bar from the counts the engine's parallel
 loops report. Any exception in the waiting thread (Ctrl-C, a failing bar) cancels the call
-and waits for the worker, so no engine work outlives the call. Other threads never receive
-a KeyboardInterrupt, so there the call runs inline (no worker, no bar; a worker costs about
-50-100 us a call); a :class:`Group` lets whoever owns such threads cancel their calls (a
-threaded :func:`scalemodel.sweep` on Ctrl-C). Inside sweep tasks the bar stays off (the
-sweep draws its own).
+and waits for the worker, so no engine work outlives the call (a second Ctrl-C stops the
+wait). Other threads never receive a KeyboardInterrupt, so there the call runs inline (no
+worker, no bar; a worker costs about 50-100 us a call); a :class:`Group` lets whoever owns
+such threads cancel their calls (a threaded :func:`scalemodel.sweep` on Ctrl-C). Inside
+sweep tasks the bar stays off (the sweep draws its own).
 """
 
 from __future__ import annotations
@@ -137,14 +137,10 @@ def _on_worker(progress: Any, call: Callable[[], T], desc: str) -> T:
 
 
 def _wait(worker: threading.Thread) -> None:
-    """Join a cancelled call's worker. A second Ctrl-C does not abandon it: the engine stops
-    at its next parallel item, and a daemon thread left in the engine can crash or hang the
-    interpreter when it exits."""
-    while True:
-        try:
-            worker.join()
-            return
-        except KeyboardInterrupt:
-            continue
-        except RuntimeError:  # interrupted before it started: it will see the cancel at once
-            return
+    """Join a cancelled call's worker: the engine stops at its next parallel item (a broker
+    replication within 2^16 events; other simulators finish the replication in hand). A
+    second Ctrl-C stops waiting, leaving the cancelled worker to end on its own."""
+    try:
+        worker.join()
+    except RuntimeError:  # interrupted before it started: it will see the cancel at once
+        pass
