@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import scalemodel as sm
 from scalemodel import _arrays
 
 
@@ -37,3 +38,11 @@ def test_seed_threads_and_number() -> None:
     assert _arrays.number("x", np.float32(0.5)) == 0.5
     with pytest.raises(TypeError, match="x must be a number"):
         _arrays.number("x", "0.5")
+
+
+@pytest.mark.parametrize(("key", "value"), [("backends", 2**40), ("d", 2**40)])
+def test_balancer_counts_past_the_engine_limits_are_value_errors(key: str, value: int) -> None:
+    # backends sizes Python arrays (2**40 was a MemoryError), d is a C int (a pybind TypeError).
+    kw = {"backends": 2, "d": 2, key: value}
+    with pytest.raises(ValueError, match=rf"^{key} must be a whole number in \[1, "):
+        sm.sim.simulate_balancer("power_of_d", arrival_rate=1.0, service=0.5, customers=1000, **kw)

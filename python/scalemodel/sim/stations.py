@@ -646,7 +646,7 @@ def simulate_balancer(
     name = _ALIASES.get(policy, policy)
     if name not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
-    n = _whole("backends", backends, 1)
+    n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1)
     sp = np.ones(n) if speeds is None else np.asarray(speeds, dtype=np.float64)
     if sp.shape not in ((), (n,)):
@@ -663,7 +663,7 @@ def simulate_balancer(
         speeds=sp,
         weights=w,
         policy=POLICIES[name],
-        d=_whole("d", d, 1),
+        d=_whole("d", d, 1, 64),
         clients=_whole("clients", clients, 1),
         client_skew=_positive("client_skew", client_skew, zero=True),
         overhead_s=_positive("overhead_s", overhead_s, zero=True),
