@@ -177,8 +177,10 @@ def _execute(
             )
         # Threads never see Ctrl-C: their engine calls join a group the main thread cancels.
         group = Group() if isinstance(pool, cf.ThreadPoolExecutor) else None
-        futures = [pool.submit(_run_batch, func, b, group) for b in batches]
+        futures: list[cf.Future[Any]] = []
         try:
+            for b in batches:  # inside the try: a Ctrl-C while submitting still cleans up
+                futures.append(pool.submit(_run_batch, func, b, group))
             out = []
             for f in cf.as_completed(futures):
                 out.extend(f.result())

@@ -152,3 +152,35 @@ def test_ctrl_c_stops_the_engine_calls_of_a_threaded_sweep() -> None:
         sm.sweep(long, {"think": [0.5, 1.0]}, executor="threads", workers=2, progress=False)
     assert time.monotonic() - start < 5.0
     timer.join()
+
+
+def test_ctrl_c_while_a_threaded_sweep_submits_stops_what_was_submitted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import concurrent.futures as cf
+
+    real_submit = cf.ThreadPoolExecutor.submit
+    submitted: list[object] = []
+
+    def interrupted_on_the_second(self: cf.ThreadPoolExecutor, *args: object) -> object:
+        if submitted:
+            time.sleep(0.3)  # the first task is deep in the engine by now
+            raise KeyboardInterrupt
+        submitted.append(real_submit(self, *args))  # type: ignore[arg-type]
+        return submitted[-1]
+
+    def long(think: float, seed: int) -> float:
+        return float(
+            sm.reliability.simulate_stale_reads(
+                LAG, sm.reliability.Exponential(think), requests=20_000_000_000, seed=seed, threads=1
+            ).stale
+        )
+
+    monkeypatch.setattr(cf.ThreadPoolExecutor, "submit", interrupted_on_the_second)
+    before = set(threading.enumerate())
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        sm.sweep(long, {"think": [0.5, 1.0]}, executor="threads", workers=2, progress=False)
+    assert time.monotonic() - start < 5.0
+    left = [t.name for t in set(threading.enumerate()) - before if t.name.startswith("ThreadPoolExecutor")]
+    assert left == []  # the pool was shut down, its task cancelled
