@@ -9,12 +9,14 @@
 #include <stdexcept>
 #include <utility>
 
+#include "scalemodel/core/alias_table.hpp"
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/event_queue.hpp"
 #include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/parallel.hpp"
 #include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/random.hpp"
+#include "scalemodel/core/ring_queue.hpp"
 
 namespace scalemodel::sim {
 
@@ -30,71 +32,6 @@ constexpr std::int64_t kCancelCheckEvents = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxSamples = 1'000'000;
 // Most values a result keeps (samples, partitions and members, each per replication): 1 GiB.
 constexpr double kMaxResultValues = 134'217'728.0;
-
-// A FIFO ring buffer that grows by doubling (an empty one holds no memory): a partition's
-// unconsumed arrival times, a consumer's partitions ready to serve.
-template <class T>
-class RingQueue {
-public:
-    bool empty() const { return size_ == 0; }
-    std::size_t size() const { return size_; }
-    T front() const { return buf_[head_]; }
-    void push(T t) {
-        if (size_ == buf_.size()) grow();
-        buf_[(head_ + size_) & (buf_.size() - 1)] = t;
-        ++size_;
-    }
-    void pop() {
-        head_ = (head_ + 1) & (buf_.size() - 1);
-        --size_;
-    }
-
-private:
-    void grow() {
-        std::vector<T> bigger(buf_.empty() ? 8 : buf_.size() * 2);
-        for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
-        buf_.swap(bigger);
-        head_ = 0;
-    }
-    std::vector<T> buf_;
-    std::size_t head_ = 0, size_ = 0;
-};
-
-// Walker's alias table: a draw from P weighted outcomes in O(1).
-class AliasTable {
-public:
-    explicit AliasTable(const std::vector<double>& weights) : prob_(weights.size()), alias_(weights.size()) {
-        const std::size_t n = weights.size();
-        const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
-        std::vector<double> scaled(n);
-        std::vector<std::size_t> small, large;
-        for (std::size_t i = 0; i < n; ++i) {
-            scaled[i] = weights[i] * static_cast<double>(n) / total;
-            (scaled[i] < 1.0 ? small : large).push_back(i);
-        }
-        while (!small.empty() && !large.empty()) {
-            const std::size_t s = small.back(), l = large.back();
-            small.pop_back();
-            prob_[s] = scaled[s];
-            alias_[s] = l;
-            scaled[l] -= 1.0 - scaled[s];
-            if (scaled[l] < 1.0) {
-                large.pop_back();
-                small.push_back(l);
-            }
-        }
-        for (std::size_t i : large) prob_[i] = 1.0, alias_[i] = i;
-        for (std::size_t i : small) prob_[i] = 1.0, alias_[i] = i;  // rounding leftovers
-    }
-    std::size_t draw(Rng& rng) const {
-        const std::size_t column = static_cast<std::size_t>(rng.below(prob_.size()));
-        return rng.uniform() < prob_[column] ? column : alias_[column];
-    }
-
-private:
-    std::vector<double> prob_;
-    std::vector<std::size_t> alias_;
-};
 
 struct Consumer {
     // Owned partitions holding a message not in service, in turn order: a served partition

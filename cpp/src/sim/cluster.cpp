@@ -6,10 +6,12 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "scalemodel/core/alias_table.hpp"
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/event_queue.hpp"
 #include "scalemodel/core/parallel.hpp"
 #include "scalemodel/core/random.hpp"
+#include "scalemodel/core/ring_queue.hpp"
 
 namespace scalemodel::sim {
 
@@ -25,36 +27,6 @@ struct Job {
     std::uint32_t flags;
 };
 
-// A FIFO ring buffer that grows by doubling.
-class JobQueue {
-public:
-    bool empty() const { return size_ == 0; }
-    std::size_t size() const { return size_; }
-    const Job& front() const { return buf_[head_]; }
-    void push_back(const Job& j) {
-        if (size_ == buf_.size()) grow();
-        buf_[(head_ + size_) & (buf_.size() - 1)] = j;
-        ++size_;
-    }
-    Job pop_front() {
-        const Job j = buf_[head_];
-        head_ = (head_ + 1) & (buf_.size() - 1);
-        --size_;
-        return j;
-    }
-    void clear() { head_ = size_ = 0; }
-
-private:
-    void grow() {
-        std::vector<Job> bigger(buf_.empty() ? 16 : buf_.size() * 2);
-        for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
-        buf_.swap(bigger);
-        head_ = 0;
-    }
-    std::vector<Job> buf_;
-    std::size_t head_ = 0, size_ = 0;
-};
-
 struct Server {
     double start = 0, end = 0, arrival = 0;
     std::uint32_t flags = 0, epoch = 0;
@@ -67,7 +39,7 @@ struct Server {
 struct Backend {
     std::int64_t first = 0, count = 0;
     double speed = 1.0;
-    JobQueue queue;
+    RingQueue<Job> queue;
     double queued_work = 0.0;
     std::int64_t busy = 0, up = 0;
     std::vector<std::uint32_t> idle;
@@ -80,43 +52,6 @@ struct Backend {
 enum Kind : std::uint32_t { kDeparture = 1, kOutageStart = 2, kOutageEnd = 3 };
 struct Payload {
     std::uint32_t kind, index, epoch;
-};
-
-// Vose's alias table: O(1) draws from a discrete distribution.
-class AliasTable {
-public:
-    explicit AliasTable(const std::vector<double>& w) : prob_(w.size()), alias_(w.size()) {
-        const std::size_t n = w.size();
-        double total = 0;
-        for (double x : w) total += x;
-        std::vector<double> scaled(n);
-        std::vector<std::uint32_t> small, large;
-        for (std::size_t i = 0; i < n; ++i) {
-            scaled[i] = w[i] * static_cast<double>(n) / total;
-            (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
-        }
-        while (!small.empty() && !large.empty()) {
-            const std::uint32_t s = small.back(), l = large.back();
-            small.pop_back();
-            prob_[s] = scaled[s];
-            alias_[s] = l;
-            scaled[l] -= 1.0 - scaled[s];
-            if (scaled[l] < 1.0) {
-                large.pop_back();
-                small.push_back(l);
-            }
-        }
-        for (auto i : large) prob_[i] = 1.0, alias_[i] = i;
-        for (auto i : small) prob_[i] = 1.0, alias_[i] = i;
-    }
-    std::uint32_t draw(Rng& rng) const {
-        const auto i = static_cast<std::uint32_t>(rng.below(prob_.size()));
-        return rng.uniform() < prob_[i] ? i : alias_[i];
-    }
-
-private:
-    std::vector<double> prob_;
-    std::vector<std::uint32_t> alias_;
 };
 
 // Per-replication output before it is folded into the ClusterResult.
@@ -236,7 +171,8 @@ private:
     // --- routing ---------------------------------------------------------------------
     void purge(Backend& b, double now) {
         while (!b.queue.empty() && now - b.queue.front().arrival > cfg_.timeout) {
-            const Job j = b.queue.pop_front();
+            const Job j = b.queue.front();
+            b.queue.pop();
             b.queued_work -= j.service;
             --queued_;
             if (j.flags & kCounted) ++timed_out_;
@@ -339,7 +275,8 @@ private:
     }
     void serve_queue(Backend& b, double now) {
         while (!b.idle.empty() && !b.queue.empty()) {
-            const Job j = b.queue.pop_front();
+            const Job j = b.queue.front();
+            b.queue.pop();
             b.queued_work -= j.service;
             --queued_;
             if (has_timeout_ && now - j.arrival > cfg_.timeout) {
@@ -382,7 +319,7 @@ private:
             start(b, j, now);
             return;
         }
-        b.queue.push_back(j);
+        b.queue.push(j);
         b.queued_work += j.service;
         if (++queued_ > kMaxQueued) {
             overflow_ = true;
@@ -449,7 +386,8 @@ private:
             b.alive = false;
             alive_.erase(std::find(alive_.begin(), alive_.end(), static_cast<std::uint32_t>(out.backend)));
             while (!b.queue.empty()) {
-                const Job j = b.queue.pop_front();
+                const Job j = b.queue.front();
+                b.queue.pop();
                 --queued_;
                 if (j.flags & kCounted) ++failed_, ++b.failed;
             }
