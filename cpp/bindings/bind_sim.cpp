@@ -16,19 +16,6 @@ namespace s = scalemodel::sim;
 
 using u64_array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
 
-template <class T>
-py::array_t<T> to_array(const std::vector<T>& v) {
-    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), out.mutable_data());
-    return out;
-}
-
-py::dict named(const std::vector<std::string>& names, const std::vector<std::vector<double>>& cols) {
-    py::dict d;
-    for (std::size_t i = 0; i < names.size(); ++i) d[names[i].c_str()] = to_array(cols[i]);
-    return d;
-}
-
 }  // namespace
 
 void register_sim(py::module_& m) {

@@ -12,13 +12,6 @@ namespace {
 
 namespace s = scalemodel::sim;
 
-template <class T>
-py::array_t<T> to_array(const std::vector<T>& v) {
-    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), out.mutable_data());
-    return out;
-}
-
 // rows x replications as a 2-D array.
 py::array_t<double> to_matrix(const std::vector<std::vector<double>>& rows, std::int64_t replications) {
     py::array_t<double> out({static_cast<py::ssize_t>(rows.size()), static_cast<py::ssize_t>(replications)});
@@ -80,10 +73,7 @@ void register_sim_broker(py::module_& m) {
                 r = s::simulate_consumer_group(c, replications, seed, threads);
             }
             py::dict out;
-            py::dict metrics;
-            const auto& names = s::broker_metric_names();
-            for (std::size_t i = 0; i < names.size(); ++i) metrics[names[i].c_str()] = to_array(r.metrics[i]);
-            out["metrics"] = metrics;
+            out["metrics"] = named(s::broker_metric_names(), r.metrics);
             out["busy_fraction"] = to_matrix(r.busy_fraction, r.replications);
             out["partition_lag"] = to_matrix(r.partition_lag, r.replications);
             out["sample_times"] = to_array(r.sample_times);

@@ -54,14 +54,7 @@ void register_sim_cache(py::module_& m) {
                 py::gil_scoped_release release;
                 r = s::simulate_cache(c, replications, seed, threads);
             }
-            py::dict out;
-            const auto& names = s::cache_metric_names();
-            for (std::size_t k = 0; k < names.size(); ++k) {
-                py::array_t<double> a(static_cast<py::ssize_t>(r.metrics[k].size()));
-                std::copy(r.metrics[k].begin(), r.metrics[k].end(), a.mutable_data());
-                out[names[k].c_str()] = a;
-            }
-            return out;
+            return named(s::cache_metric_names(), r.metrics);
         },
         py::arg("policy"), py::arg("capacity_items"), py::arg("capacity_bytes"), py::arg("catalogue_size"),
         py::arg("zipf_alpha"), py::arg("churn_interval"), py::arg("churn_shift"), py::arg("trace"),

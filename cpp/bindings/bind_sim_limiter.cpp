@@ -46,14 +46,14 @@ s::TraceSpec trace_spec(int kind, const f64_array& trace) {
     return spec;
 }
 
-py::dict named(const std::vector<std::string>& names, const std::vector<std::vector<double>>& cols) {
-    py::dict d;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        py::array_t<double> a(static_cast<py::ssize_t>(cols[i].size()));
-        std::copy(cols[i].begin(), cols[i].end(), a.mutable_data());
-        d[names[i].c_str()] = a;
+// A generated trace per replication (kind >= 0), or `times` replayed by every replication.
+void set_arrivals(s::ReplicatedArrivals& arrivals, int kind, const f64_array& trace, const f64_array& times) {
+    if (kind >= 0) {
+        arrivals.trace = trace_spec(kind, trace);
+    } else {
+        arrivals.times = times.data();
+        arrivals.n_times = times.size();
     }
-    return d;
 }
 
 }  // namespace
@@ -127,9 +127,7 @@ void register_sim_limiter(py::module_& m) {
                 Rng rng(seed, 0);
                 times = s::make_trace(spec, rng);
             }
-            py::array_t<double> out(static_cast<py::ssize_t>(times.size()));
-            std::copy(times.begin(), times.end(), out.mutable_data());
-            return out;
+            return to_array(times);
         },
         py::arg("kind"), py::arg("trace"), py::arg("seed"));
 
@@ -142,12 +140,7 @@ void register_sim_limiter(py::module_& m) {
             c.limiter = limiter_config(kind, limit, window_s, capacity, refill_rate, queue_size, drain_rate);
             c.servers = servers;
             c.random_spread = random_spread;
-            if (trace_kind >= 0) {
-                c.trace = trace_spec(trace_kind, trace);
-            } else {
-                c.times = times.data();
-                c.n_times = times.size();
-            }
+            set_arrivals(c, trace_kind, trace, times);
             std::vector<std::vector<double>> metrics;
             {
                 py::gil_scoped_release release;
@@ -168,12 +161,7 @@ void register_sim_limiter(py::module_& m) {
             c.capacity = capacity;
             c.refill_rate = refill_rate;
             c.rmw_delay_s = rmw_delay_s;
-            if (trace_kind >= 0) {
-                c.trace = trace_spec(trace_kind, trace);
-            } else {
-                c.times = times.data();
-                c.n_times = times.size();
-            }
+            set_arrivals(c, trace_kind, trace, times);
             std::vector<std::vector<double>> metrics;
             {
                 py::gil_scoped_release release;

@@ -6,11 +6,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace scalemodel::bindings {
 
@@ -41,6 +43,21 @@ void for_each_element(py::ssize_t n, F&& f) {
             throw std::invalid_argument(std::string(e.what()) + " (at flat index " + std::to_string(i) + ")");
         }
     }
+}
+
+// A NumPy copy of a vector.
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& v) {
+    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+
+// {names[i]: cols[i]}: the per-replication metrics of a simulation, by name.
+inline py::dict named(const std::vector<std::string>& names, const std::vector<std::vector<double>>& cols) {
+    py::dict d;
+    for (std::size_t i = 0; i < names.size(); ++i) d[names[i].c_str()] = to_array(cols[i]);
+    return d;
 }
 
 // out[i] = f(a[i], b[i], ...) over flat arrays of equal length, with the GIL released; Out

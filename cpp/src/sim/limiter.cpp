@@ -416,6 +416,21 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
     return out;
 }
 
+void check_arrivals(const ReplicatedArrivals& arrivals) {
+    if (arrivals.times) {
+        check_sorted_times(arrivals.times, arrivals.n_times);
+    } else {
+        validate(arrivals.trace);
+    }
+}
+
+std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrivals& arrivals, Rng& rng,
+                                                         std::vector<double>& storage) {
+    if (arrivals.times) return {arrivals.times, arrivals.n_times};
+    storage = make_trace(arrivals.trace, rng);
+    return {storage.data(), static_cast<std::int64_t>(storage.size())};
+}
+
 // --- distributed ------------------------------------------------------------------------------
 
 std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, std::int64_t replications,
@@ -423,24 +438,14 @@ std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& c
     const LimiterConfig limiter = resolved(config.limiter);
     check_count("servers", config.servers, 1, 1 << 20);
     check_count("replications", replications, 1, 1 << 24);
-    if (config.times) {
-        check_sorted_times(config.times, config.n_times);
-    } else {
-        validate(config.trace);
-    }
+    check_arrivals(config);
     const auto& names = distributed_metric_names();
     std::vector<std::vector<double>> metrics(names.size(), std::vector<double>(static_cast<std::size_t>(replications)));
     const auto servers = static_cast<std::size_t>(config.servers);
     parallel_for(replications, threads, [&](std::int64_t r) {
         Rng rng(seed, static_cast<std::uint64_t>(r));
         std::vector<double> generated;
-        const double* times = config.times;
-        std::int64_t n = config.n_times;
-        if (!times) {
-            generated = make_trace(config.trace, rng);
-            times = generated.data();
-            n = static_cast<std::int64_t>(generated.size());
-        }
+        const auto [times, n] = replication_trace(config, rng, generated);
         // Split the trace by server, decide locally, then merge the decisions back.
         std::vector<std::vector<double>> local(servers);
         std::vector<std::uint32_t> owner(static_cast<std::size_t>(n));
@@ -543,23 +548,13 @@ std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& co
                                                       std::uint64_t seed, int threads) {
     validate(config);
     check_count("replications", replications, 1, 1 << 24);
-    if (config.times) {
-        check_sorted_times(config.times, config.n_times);
-    } else {
-        validate(config.trace);
-    }
+    check_arrivals(config);
     const auto& names = racy_metric_names();
     std::vector<std::vector<double>> metrics(names.size(), std::vector<double>(static_cast<std::size_t>(replications)));
     parallel_for(replications, threads, [&](std::int64_t r) {
         Rng rng(seed, static_cast<std::uint64_t>(r));
         std::vector<double> generated;
-        const double* times = config.times;
-        std::int64_t n = config.n_times;
-        if (!times) {
-            generated = make_trace(config.trace, rng);
-            times = generated.data();
-            n = static_cast<std::int64_t>(generated.size());
-        }
+        const auto [times, n] = replication_trace(config, rng, generated);
         std::int64_t stale = 0;
         const std::int64_t admitted = racy_token_bucket(config, times, n, nullptr, &stale);
         RacyBucketConfig atomic = config;

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scalemodel/core/random.hpp"
@@ -115,16 +116,28 @@ void validate(const TraceSpec& spec);
 std::int64_t expected_trace_size(const TraceSpec& spec);  // an upper guide for memory checks
 std::vector<double> make_trace(const TraceSpec& spec, Rng& rng);
 
+// The arrivals of a replicated study: a fixed trace that every replication replays, or,
+// when times is null, a fresh trace per replication drawn from `trace`.
+struct ReplicatedArrivals {
+    TraceSpec trace;                // used when times == nullptr
+    const double* times = nullptr;  // a fixed, sorted trace
+    std::int64_t n_times = 0;
+};
+
+// Throws std::invalid_argument unless the fixed trace is sorted and finite, or the spec valid.
+void check_arrivals(const ReplicatedArrivals& arrivals);
+
+// One replication's trace: the fixed one, or one drawn from `rng` into `storage`.
+std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrivals& arrivals, Rng& rng,
+                                                         std::vector<double>& storage);
+
 // --- distributed limiting -------------------------------------------------------------------
 // `servers` limiters, each enforcing `limiter` on the requests a balancer sends it (round
 // robin or uniformly at random), against one shared limiter on the whole trace.
-struct DistributedConfig {
+struct DistributedConfig : ReplicatedArrivals {
     LimiterConfig limiter;
     std::int64_t servers = 3;
     bool random_spread = false;
-    TraceSpec trace;                  // used when times == nullptr (one trace per replication)
-    const double* times = nullptr;    // a fixed trace replayed by every replication
-    std::int64_t n_times = 0;
 };
 
 inline const std::vector<std::string>& distributed_metric_names() {
@@ -143,13 +156,10 @@ std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& c
 // decides locally, and, when it admits, writes (tokens - 1, its read time) back; the write
 // lands rmw_delay_s later (a store round trip). Writes land in order and the last one
 // wins, so requests that read while a write is in flight see stale tokens.
-struct RacyBucketConfig {
+struct RacyBucketConfig : ReplicatedArrivals {
     double capacity = 100.0;
     double refill_rate = 10.0;
     double rmw_delay_s = 0.001;
-    TraceSpec trace;
-    const double* times = nullptr;
-    std::int64_t n_times = 0;
 };
 
 inline const std::vector<std::string>& racy_metric_names() {
