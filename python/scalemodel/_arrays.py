@@ -82,6 +82,14 @@ def number(name: str, value: Any) -> float:
     return float(value)
 
 
+def level(value: Any) -> float:
+    """A confidence level, strictly between 0 and 1."""
+    lvl = number("level", value)
+    if not 0 < lvl < 1:
+        raise ValueError(f"level must be in (0, 1), got {value!r}")
+    return lvl
+
+
 def seed(value: Any) -> int:
     """A random seed: a whole number in [0, 2**64)."""
     return whole("seed", value, 0, 2**64 - 1)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import level as _level
 from scalemodel._progress import Group, bars_off
 
 __all__ = ["SweepWarning", "point_seed", "sweep"]
@@ -121,8 +122,7 @@ def sweep(
         raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__}")
-    if not (0 < level < 1):
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = _level(level)
     points = _points(grid)
     if not points:
         raise ValueError("grid must hold at least one point")

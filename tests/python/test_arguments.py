@@ -46,3 +46,12 @@ def test_balancer_counts_past_the_engine_limits_are_value_errors(key: str, value
     kw = {"backends": 2, "d": 2, key: value}
     with pytest.raises(ValueError, match=rf"^{key} must be a whole number in \[1, "):
         sm.sim.simulate_balancer("power_of_d", arrival_rate=1.0, service=0.5, customers=1000, **kw)
+
+
+def test_level_is_strictly_between_0_and_1() -> None:
+    assert _arrays.level(0.95) == 0.95
+    for bad in (0.0, 1.0, -0.5, float("nan")):
+        with pytest.raises(ValueError, match=r"^level must be in \(0, 1\)"):
+            _arrays.level(bad)
+    with pytest.raises(TypeError, match=r"^level must be a number"):
+        _arrays.level("high")

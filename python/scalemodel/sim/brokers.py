@@ -34,6 +34,7 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
+from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import threads as _threads
@@ -340,9 +341,7 @@ def simulate_consumer_group(
         "replications": _whole("replications", replications, 1, 1_000_000),
         "seed": _seed(seed),
     }
-    lvl = _number("level", level)
-    if not 0 < lvl < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    lvl = _level(level)
     raw = _progress.run(
         lambda: _s.simulate_consumer_group(
             p,

@@ -30,6 +30,7 @@ from scalemodel import _core, _progress
 from scalemodel._arrays import as_count as _as_count
 from scalemodel._arrays import as_float as _as_float
 from scalemodel._arrays import broadcast as _broadcast
+from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import shaped as _shaped
@@ -263,8 +264,7 @@ def simulate_cache(
     replications = _whole("replications", replications, 1, 2**24)
     seed = _seed(seed)
     threads = _threads(threads)
-    if not (0 < _number("level", level) < 1):
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    _level(level)
     raw = _progress.run(
         lambda: _s.simulate_cache(
             code,

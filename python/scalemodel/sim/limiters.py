@@ -42,6 +42,7 @@ import numpy.typing as npt
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import as_float as _as_float
+from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import threads as _threads
@@ -102,13 +103,6 @@ def _window(value: Any) -> float:
     if not (w > 0 and np.isfinite(w)):
         raise ValueError(f"window_s must be a finite number > 0, got {value!r}")
     return w
-
-
-def _level(value: Any) -> float:
-    lvl = _number("level", value)
-    if not 0 < lvl < 1:
-        raise ValueError(f"level must be in (0, 1), got {value!r}")
-    return lvl
 
 
 def _times(value: Any) -> npt.NDArray[np.float64]:

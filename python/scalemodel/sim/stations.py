@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import level as _level
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import threads as _threads
 from scalemodel._arrays import whole as _whole
@@ -507,8 +508,7 @@ def _run(
     if seed >= 2**64:
         raise ValueError(f"seed must be a whole number in [0, 2**64), got {seed}")
     threads = _threads(threads)
-    if not (0 < float(level) < 1):
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    _level(level)
     cap = 0 if capacity is None else _whole("capacity", capacity, 1)
     tmo = math.inf if timeout is None else _positive("timeout", timeout)
     rows = []
