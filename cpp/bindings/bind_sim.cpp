@@ -1,9 +1,9 @@
-#include <cmath>
 #include <string>
-#include <utility>
+#include <vector>
 
 #include "binding.hpp"
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/stats.hpp"
 #include "scalemodel/sim/cluster.hpp"
@@ -22,58 +22,41 @@ void register_sim(py::module_& m) {
     m.attr("HISTOGRAM_RELATIVE_ERROR") = LogHistogram::kRelativeError;
     m.attr("MAX_QUEUED") = s::kMaxQueued;
 
+    py::class_<s::Outage>(m, "Outage")
+        .def(py::init<>())
+        .def_readwrite("backend", &s::Outage::backend)
+        .def_readwrite("servers", &s::Outage::servers)
+        .def_readwrite("start", &s::Outage::start)
+        .def_readwrite("end", &s::Outage::end);
+
+    m.attr("POLICIES") = s::policy_names();
+    py::class_<s::ClusterConfig>(m, "ClusterConfig", "A station or a balancer in front of backends.")
+        .def(py::init<>())
+        .def_readwrite("servers", &s::ClusterConfig::servers)
+        .def_readwrite("speed", &s::ClusterConfig::speed)
+        .def_readwrite("weights", &s::ClusterConfig::weights)
+        .def_property(
+            "policy", [](const s::ClusterConfig& c) { return s::policy_name(c.policy); },
+            [](s::ClusterConfig& c, const std::string& name) { c.policy = s::parse_policy(name); })
+        .def_readwrite("d", &s::ClusterConfig::choices)
+        .def_readwrite("clients", &s::ClusterConfig::clients)
+        .def_readwrite("client_skew", &s::ClusterConfig::client_skew)
+        .def_readwrite("overhead_s", &s::ClusterConfig::overhead)
+        .def_readwrite("capacity", &s::ClusterConfig::capacity)
+        .def_readwrite("timeout", &s::ClusterConfig::timeout)
+        .def_readwrite("outages", &s::ClusterConfig::outages)
+        .def_readwrite("arrivals", &s::ClusterConfig::arrivals)
+        .def_readwrite("service", &s::ClusterConfig::service)
+        .def_readwrite("customers", &s::ClusterConfig::customers)
+        .def_readwrite("warmup", &s::ClusterConfig::warmup);
+
     m.def(
         "simulate",
-        [](const i64_array& servers, const f64_array& speed, const f64_array& weights, int policy, int choices,
-           std::int64_t clients, double client_skew, double overhead, std::int64_t capacity, double timeout,
-           const f64_array& outages, int arrival_kind, const f64_array& arrival_params, const f64_array& timestamps,
-           const f64_array& service, std::int64_t customers, std::int64_t warmup, std::int64_t replications,
-           std::uint64_t seed, int threads) {
-            s::ClusterConfig c;
-            c.servers.assign(servers.data(), servers.data() + servers.size());
-            c.speed.assign(speed.data(), speed.data() + speed.size());
-            c.weights.assign(weights.data(), weights.data() + weights.size());
-            c.policy = static_cast<s::Policy>(policy);
-            c.choices = choices;
-            c.clients = clients;
-            c.client_skew = client_skew;
-            c.overhead = overhead;
-            c.capacity = capacity;
-            c.timeout = timeout;
-            if (outages.size() % 4 != 0) throw std::invalid_argument("outages must be rows of 4 numbers");
-            const double* o = outages.data();
-            for (py::ssize_t i = 0; i + 3 < outages.size(); i += 4) {
-                for (int k = 0; k < 2; ++k)
-                    // Range-check before the cast: a double past 2^63 does not convert.
-                    if (!(std::isfinite(o[i + k]) && o[i + k] == std::floor(o[i + k]) && std::abs(o[i + k]) < 1e15))
-                        throw std::invalid_argument("outage backend and servers must be whole numbers below 1e15");
-                c.outages.push_back({static_cast<std::int64_t>(o[i]), static_cast<std::int64_t>(o[i + 1]), o[i + 2],
-                                     o[i + 3]});
-            }
-            if (arrival_kind < 0 || arrival_kind > 3) throw std::invalid_argument("unknown arrival process");
-            if (arrival_params.size() != 4) throw std::invalid_argument("arrival_params must have 4 entries");
-            c.arrivals.kind = static_cast<s::ArrivalKind>(arrival_kind);
-            c.arrivals.rate = arrival_params.data()[0];
-            c.arrivals.rate1 = arrival_params.data()[1];
-            c.arrivals.mean0 = arrival_params.data()[2];
-            c.arrivals.mean1 = arrival_params.data()[3];
-            c.arrivals.times = timestamps.data();
-            c.arrivals.n_times = timestamps.size();
-            if (service.size() % 4 != 0 || service.size() == 0)
-                throw std::invalid_argument("service must be rows of (weight, kind, mean, shape)");
-            const double* sv = service.data();
-            for (py::ssize_t i = 0; i + 3 < service.size(); i += 4) {
-                const double kind = sv[i + 1];
-                if (!(kind >= 0 && kind <= 3 && kind == std::floor(kind)))
-                    throw std::invalid_argument("unknown service distribution kind");
-                c.service.push_back({sv[i], static_cast<s::DistKind>(static_cast<int>(kind)), sv[i + 2], sv[i + 3]});
-            }
-            c.customers = customers;
-            c.warmup = warmup;
+        [](const s::ClusterConfig& config, const RunSpec& run) {
             s::ClusterResult r;
             {
                 py::gil_scoped_release release;
-                r = s::simulate_cluster(c, replications, seed, threads);
+                r = s::simulate_cluster(config, run);
             }
             py::dict out;
             out["metrics"] = named(s::metric_names(), r.metrics);
@@ -87,11 +70,7 @@ void register_sim(py::module_& m) {
             out["histograms"] = h;
             return out;
         },
-        py::arg("servers"), py::arg("speed"), py::arg("weights"), py::arg("policy"), py::arg("choices"),
-        py::arg("clients"), py::arg("client_skew"), py::arg("overhead"), py::arg("capacity"), py::arg("timeout"),
-        py::arg("outages"), py::arg("arrival_kind"), py::arg("arrival_params"), py::arg("timestamps"),
-        py::arg("service"), py::arg("customers"), py::arg("warmup"), py::arg("replications"), py::arg("seed"),
-        py::arg("threads"));
+        py::arg("config"), py::arg("run"));
 
     m.def(
         "histogram_quantile",

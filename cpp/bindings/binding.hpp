@@ -74,6 +74,7 @@ py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
     return out;
 }
 
+void register_core(py::module_& m);
 void register_progress(py::module_& m);
 void register_queueing(py::module_& m);
 void register_cost(py::module_& m);

@@ -9,6 +9,7 @@ PYBIND11_MODULE(_core, m) {
     m.attr("SECONDS_PER_MONTH") = scalemodel::kSecondsPerMonth;
     m.attr("SECONDS_PER_YEAR") = scalemodel::kSecondsPerYear;
     scalemodel::bindings::register_progress(m);
+    scalemodel::bindings::register_core(m);
     auto queueing = m.def_submodule("queueing", "Queueing-theory capacity models.");
     scalemodel::bindings::register_queueing(queueing);
     auto cost = m.def_submodule("cost", "Back-of-envelope estimation and cost calculators.");

@@ -1,6 +1,7 @@
 """scalemodel: put numbers behind system-design decisions.
 
-``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.sim`` for
+``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.distributions``
+for the one family of distributions every stochastic model takes, ``sm.sim`` for
 simulation (stations, load balancers), ``sm.hashing`` for hash functions, placement
 schemes and key-distribution analysis, ``sm.reliability`` for availability, quorums,
 failover and durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for
@@ -9,18 +10,32 @@ imported on first use); ``sm.sweep`` runs any of them over a parameter grid, on 
 processes or a Dask cluster.
 """
 
-from scalemodel import cost, hashing, plan, plot, queueing, reliability, scenario, sim, sweeps
+from scalemodel import (
+    cost,
+    distributions,
+    hashing,
+    plan,
+    plot,
+    queueing,
+    reliability,
+    results,
+    scenario,
+    sim,
+    sweeps,
+)
 from scalemodel.sweeps import sweep
 
 __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "cost",
+    "distributions",
     "hashing",
     "plan",
     "plot",
     "queueing",
     "reliability",
+    "results",
     "scenario",
     "sim",
     "sweep",

@@ -75,6 +75,11 @@ def whole(name: str, value: Any, minimum: int, maximum: int = 2**63 - 1) -> int:
     return int(value)
 
 
+def integer(name: str, value: Any) -> int:
+    """A scalar whole number for the engine to range-check (any 64-bit signed value)."""
+    return whole(name, value, -(2**63), 2**63 - 1)
+
+
 def number(name: str, value: Any) -> float:
     """A scalar real number as a float (range checks are the caller's or the engine's)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -95,6 +100,21 @@ def seed(value: Any) -> int:
     return whole("seed", value, 0, 2**64 - 1)
 
 
+_seed = seed  # run_spec's keyword `seed` shadows the function
+
+
 def threads(value: Any) -> int:
     """A thread count; 0 means every core."""
     return whole("threads", value, 0, 1024)
+
+
+def run_spec(*, seed: Any, replications: Any, threads: Any) -> Any:
+    """The engine's run specification; types checked here, ranges by the engine
+    (replications in [1, 2**24], threads in [0, 1024], 0 meaning every core)."""
+    from scalemodel import _core
+
+    return _core.RunSpec(
+        seed=_seed(seed),
+        replications=integer("replications", replications),
+        threads=whole("threads", threads, -(2**31), 2**31 - 1),
+    )

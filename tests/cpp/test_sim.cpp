@@ -53,8 +53,8 @@ sim::ClusterConfig mm1(double lambda, double mean_service) {
     c.servers = {1};
     c.speed = {1.0};
     c.weights = {1.0};
-    c.arrivals.rate = lambda;
-    c.service = {{1.0, sim::DistKind::exponential, mean_service, 0.0}};
+    c.arrivals = Arrivals::poisson(lambda);
+    c.service = Distribution::exponential(mean_service);
     c.customers = 50000;
     c.warmup = 5000;
     return c;
@@ -67,7 +67,7 @@ std::size_t metric(const char* name) {
 
 TEST(Cluster, MM1MeanResponseWithinConfidenceInterval) {
     // rho = 0.5, E[T] = 1 / (mu - lambda) = 2. Tolerance: the 99.9% t-interval over 20 replications.
-    const auto r = sim::simulate_cluster(mm1(0.5, 1.0), 20, 7, 1);
+    const auto r = sim::simulate_cluster(mm1(0.5, 1.0), RunSpec{7, 20, 1});
     const Interval ci = t_interval(r.metrics[metric("mean_response")], 0.999);
     EXPECT_LE(ci.low, 2.0);
     EXPECT_GE(ci.high, 2.0);
@@ -77,8 +77,8 @@ TEST(Cluster, MM1MeanResponseWithinConfidenceInterval) {
 }
 
 TEST(Cluster, SameSeedSameResultOnAnyThreadCount) {
-    const auto a = sim::simulate_cluster(mm1(0.8, 1.0), 6, 11, 1);
-    const auto b = sim::simulate_cluster(mm1(0.8, 1.0), 6, 11, 3);
+    const auto a = sim::simulate_cluster(mm1(0.8, 1.0), RunSpec{11, 6, 1});
+    const auto b = sim::simulate_cluster(mm1(0.8, 1.0), RunSpec{11, 6, 3});
     ASSERT_EQ(a.metrics.size(), b.metrics.size());
     for (std::size_t m = 0; m < a.metrics.size(); ++m)
         for (std::size_t r = 0; r < a.metrics[m].size(); ++r) {
@@ -91,7 +91,7 @@ TEST(Cluster, SameSeedSameResultOnAnyThreadCount) {
 TEST(Cluster, UnstableQueueOverflowsWithBoundedMemory) {
     auto c = mm1(2.0, 1.0);
     c.customers = 5000000;
-    const auto r = sim::simulate_cluster(c, 1, 1, 1);
+    const auto r = sim::simulate_cluster(c, RunSpec{1, 1, 1});
     EXPECT_EQ(r.metrics[metric("overflow")][0], 1.0);
     EXPECT_TRUE(std::isinf(r.metrics[metric("mean_response")][0]));
 }
@@ -99,59 +99,33 @@ TEST(Cluster, UnstableQueueOverflowsWithBoundedMemory) {
 TEST(Cluster, RejectsBadInput) {
     auto c = mm1(1.0, 1.0);
     c.servers = {0};
-    EXPECT_THROW(sim::simulate_cluster(c, 1, 1, 1), std::invalid_argument);
-    c = mm1(-1.0, 1.0);
-    EXPECT_THROW(sim::simulate_cluster(c, 1, 1, 1), std::invalid_argument);
+    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 1, 1}), std::invalid_argument);
+    EXPECT_THROW(mm1(-1.0, 1.0), std::invalid_argument);
     c = mm1(1.0, 1.0);
-    EXPECT_THROW(sim::simulate_cluster(c, 0, 1, 1), std::invalid_argument);
+    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 0, 1}), std::invalid_argument);
+    c.outages = {{0, 2, 1.0, 2.0}};  // more servers than the backend has
+    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 1, 1}), std::invalid_argument);
+    EXPECT_THROW(sim::parse_policy("fastest"), std::invalid_argument);
+    EXPECT_EQ(sim::parse_policy("power_of_two"), sim::Policy::power_of_d);
+    for (const auto& name : sim::policy_names()) EXPECT_EQ(sim::policy_name(sim::parse_policy(name)), name);
 }
 
-TEST(ServiceDist, SampleMeansMatchTheRequestedMeans) {
-    using sim::Component;
-    using sim::DistKind;
-    const std::vector<std::vector<Component>> cases = {
-        {{1.0, DistKind::exponential, 2.0, 0.0}},
-        {{1.0, DistKind::deterministic, 0.3, 0.0}},
-        {{1.0, DistKind::lognormal, 1.5, 0.5}},
-        {{1.0, DistKind::pareto, 1.0, 4.0}},
-        {{0.01, DistKind::deterministic, 10.0, 0.0}, {0.99, DistKind::deterministic, 0.01, 0.0}},
-    };
-    for (const auto& c : cases) {
-        const sim::ServiceDist d(c);
-        Rng rng(3, 0);
-        RunningStats s;
-        for (int i = 0; i < 400000; ++i) s.add(d.sample(rng));
-        // Five standard errors: a fixed seed, and a miss this wide has odds below 1e-6.
-        EXPECT_NEAR(s.mean(), d.mean(), 5.0 * std::sqrt(s.variance() / 400000.0)) << d.mean();
-    }
-    EXPECT_THROW(sim::ServiceDist({{1.0, DistKind::pareto, 1.0, 1.0}}), std::invalid_argument);
-    EXPECT_THROW(sim::ServiceDist({}), std::invalid_argument);
-}
-
-TEST(ArrivalStream, MmppLongRunRateAndReplayOrder) {
-    sim::ArrivalSpec spec;
-    spec.kind = sim::ArrivalKind::mmpp;
-    spec.rate = 3.0;
-    spec.rate1 = 0.0;
-    spec.mean0 = 2.0;
-    spec.mean1 = 6.0;
-    spec.validate();
+TEST(Arrivals, MmppLongRunRateAndReplayOrder) {
+    const Arrivals spec = Arrivals::mmpp(3.0, 0.0, 2.0, 6.0);
     EXPECT_DOUBLE_EQ(spec.mean_rate(), 0.75);
     Rng rng(5, 0);
-    sim::ArrivalStream a(spec, rng);
+    ArrivalStream a(spec, rng);
     double t = 0;
     const int n = 200000;
     for (int i = 0; i < n; ++i) t = a.next(rng);
     EXPECT_NEAR(n / t, 0.75, 0.02);
-    const double times[] = {0.0, 0.5, 0.5, 2.0};
-    sim::ArrivalSpec replay;
-    replay.kind = sim::ArrivalKind::replay;
-    replay.times = times;
-    replay.n_times = 4;
-    replay.validate();
-    sim::ArrivalStream r(replay, rng);
+    const std::vector<double> times = {0.0, 0.5, 0.5, 2.0};
+    const Arrivals replay = Arrivals::replay(times);
+    ArrivalStream r(replay, rng);
     for (double want : times) EXPECT_EQ(r.next(rng), want);
     EXPECT_TRUE(std::isinf(r.next(rng)));
+    EXPECT_THROW(Arrivals::replay({1.0, 0.5}), std::invalid_argument);
+    EXPECT_THROW(Arrivals::mmpp(0.0, 0.0, 1.0, 1.0), std::invalid_argument);
 }
 
 #include "scalemodel/core/exponential.hpp"

@@ -255,7 +255,7 @@ def test_result_api_frame_and_pickle() -> None:
         (dict(level=1.0), ValueError, "level"),
         (dict(threads=-1), ValueError, "threads"),
         (dict(outages=[S.Outage(at_s=1.0, servers=5)]), ValueError, "outage servers"),
-        (dict(outages=[S.Outage(at_s=5.0, until_s=1.0)]), ValueError, "outage end"),
+        (dict(outages=[S.Outage(at_s=5.0, until_s=1.0)]), ValueError, "outage until_s"),
         (dict(arrival_rate=np.array([2.0, 1.0]), customers=None), ValueError, "sorted"),
     ],
 )

@@ -62,7 +62,7 @@ struct RepOutput {
 
 class Replication {
 public:
-    Replication(const ClusterConfig& cfg, const ServiceDist& service, const AliasTable* clients, std::uint64_t seed,
+    Replication(const ClusterConfig& cfg, const Distribution& service, const AliasTable* clients, std::uint64_t seed,
                 std::uint64_t stream)
         : cfg_(cfg),
           service_(service),
@@ -229,7 +229,7 @@ private:
                 }
                 return best;
             }
-            case Policy::least_work: {
+            case Policy::least_outstanding_work: {
                 const std::size_t offset = route_.below(na);
                 std::uint32_t best = alive_[offset];
                 double best_w = work(backends_[best], now);
@@ -362,7 +362,7 @@ private:
     void on_outage_start(std::uint32_t o, double now) {
         const Outage& out = cfg_.outages[o];
         Backend& b = backends_[static_cast<std::size_t>(out.backend)];
-        std::int64_t k = out.servers;
+        std::int64_t k = out.servers > 0 ? out.servers : b.count;  // 0: the whole backend
         for (std::int64_t i = b.count - 1; i >= 0 && k > 0; --i) {
             const auto s = static_cast<std::uint32_t>(b.first + i);
             Server& sv = servers_[s];
@@ -492,7 +492,7 @@ private:
     }
 
     const ClusterConfig& cfg_;
-    const ServiceDist& service_;
+    const Distribution& service_;
     const AliasTable* clients_;
     Rng rng_;    // arrivals and service times: the same for every policy (common random numbers)
     Rng route_;  // the balancer's own choices
@@ -518,6 +518,27 @@ private:
 
 }  // namespace
 
+const std::vector<std::string>& policy_names() {
+    static const std::vector<std::string> names = {"random",          "round_robin",
+                                                   "weighted_round_robin", "least_connections",
+                                                   "least_outstanding_work", "power_of_d", "sticky"};
+    return names;
+}
+
+Policy parse_policy(const std::string& name) {
+    const auto& names = policy_names();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return static_cast<Policy>(i);
+    if (name == "least_work") return Policy::least_outstanding_work;
+    if (name == "power_of_two") return Policy::power_of_d;
+    if (name == "ip_hash") return Policy::sticky;
+    std::string allowed;
+    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("policy must be one of " + allowed + "; got '" + name + "'");
+}
+
+const std::string& policy_name(Policy p) { return policy_names().at(static_cast<std::size_t>(p)); }
+
 void validate(const ClusterConfig& c) {
     const std::int64_t nb = static_cast<std::int64_t>(c.servers.size());
     check_count("backends", nb, 1, 100000);
@@ -531,8 +552,6 @@ void validate(const ClusterConfig& c) {
     for (double w : c.weights) wsum += check_nonnegative("weights", w);
     if (c.policy == Policy::weighted_round_robin && !(wsum > 0))
         throw std::invalid_argument("weights must not all be zero");
-    const int p = static_cast<int>(c.policy);
-    if (p < 0 || p > 6) throw std::invalid_argument("unknown balancer policy");
     check_count("d", c.choices, 1, 64);
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
@@ -541,20 +560,20 @@ void validate(const ClusterConfig& c) {
     if (!(c.timeout > 0.0)) detail::fail_range("timeout", "> 0 (or inf for none)", c.timeout);
     for (const auto& o : c.outages) {
         check_count("outage backend", o.backend, 0, nb - 1);
-        check_count("outage servers", o.servers, 1, c.servers[static_cast<std::size_t>(o.backend)]);
-        check_nonnegative("outage start", o.start);
-        if (!(o.end > o.start)) detail::fail_range("outage end", "> its start (inf: never recovers)", o.end);
+        check_count("outage servers", o.servers, 0, c.servers[static_cast<std::size_t>(o.backend)]);
+        check_nonnegative("outage at_s", o.start);
+        if (!(o.end > o.start)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.end);
     }
-    c.arrivals.validate();
     check_count("customers", c.customers, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
 }
 
-ClusterResult simulate_cluster(const ClusterConfig& config, std::int64_t replications, std::uint64_t seed,
-                               int threads) {
+ClusterResult simulate_cluster(const ClusterConfig& config, const RunSpec& run) {
     validate(config);
-    check_count("replications", replications, 1, 1000000);
-    if (threads < 0) detail::fail_range("threads", "a whole number >= 0 (0: all cores)", threads);
+    run.validate();
+    const std::int64_t replications = run.replications;
+    const int threads = run.threads;
+    const std::uint64_t seed = run.seed;
     const std::size_t nb = config.servers.size();
     std::size_t ns = 0;
     for (auto s : config.servers) ns += static_cast<std::size_t>(s);
@@ -564,7 +583,7 @@ ClusterResult simulate_cluster(const ClusterConfig& config, std::int64_t replica
         throw std::invalid_argument("replications is too large for this many backends and servers: keep "
                                     "replications x (30 + 8 x backends + 2 x servers) at most 1e7");
 
-    const ServiceDist service(config.service);
+    const Distribution& service = config.service;
     std::unique_ptr<AliasTable> clients;
     if (config.policy == Policy::sticky) {
         std::vector<double> w(static_cast<std::size_t>(config.clients));

@@ -5,6 +5,8 @@ scalemodel's C++ engine. Use the scalemodel package, not this module.
 """
 from __future__ import annotations
 import collections.abc
+import numpy
+import numpy.typing
 import typing
 from . import queueing
 from . import cost
@@ -13,6 +15,8 @@ from . import sim
 from . import hashing
 from . import reliability
 class Cancelled(RuntimeError):
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        ...
     pass
 class Progress(metaclass=type):
     """
@@ -30,6 +34,97 @@ class Progress(metaclass=type):
         ...
     @property
     def total(self) -> int:
+        ...
+class Distribution(metaclass=type):
+    """
+    A validated distribution of durations in seconds.
+    """
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        ...
+    @staticmethod
+    def deterministic(value: typing.SupportsFloat | typing.SupportsIndex, name: str = 'value') -> Distribution:
+        ...
+    @staticmethod
+    def empirical(samples: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> Distribution:
+        ...
+    @staticmethod
+    def exponential(mean: typing.SupportsFloat | typing.SupportsIndex, name: str = 'mean') -> Distribution:
+        ...
+    @staticmethod
+    def gamma(mean: typing.SupportsFloat | typing.SupportsIndex, scv: typing.SupportsFloat | typing.SupportsIndex) -> Distribution:
+        ...
+    @staticmethod
+    def lognormal(mean: typing.SupportsFloat | typing.SupportsIndex, sigma: typing.SupportsFloat | typing.SupportsIndex) -> Distribution:
+        ...
+    @staticmethod
+    def mixture(components: collections.abc.Sequence[tuple[typing.SupportsFloat | typing.SupportsIndex, Distribution]]) -> Distribution:
+        ...
+    @staticmethod
+    def pareto(mean: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex) -> Distribution:
+        ...
+    @staticmethod
+    def uniform(low: typing.SupportsFloat | typing.SupportsIndex, high: typing.SupportsFloat | typing.SupportsIndex) -> Distribution:
+        ...
+    @staticmethod
+    def weibull(mean: typing.SupportsFloat | typing.SupportsIndex, shape: typing.SupportsFloat | typing.SupportsIndex) -> Distribution:
+        ...
+    def cdf(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    def quantile(self, q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    def sample(self, size: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        size draws from Rng(seed, stream), the stream a simulator's replication `stream` would use.
+        """
+    @property
+    def kind(self) -> str:
+        ...
+    @property
+    def mean(self) -> float:
+        ...
+    @property
+    def scv(self) -> float:
+        ...
+class Arrivals(metaclass=type):
+    """
+    An arrival process: Poisson, periodic, MMPP or a replay.
+    """
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        ...
+    @staticmethod
+    def mmpp(rate_high: typing.SupportsFloat | typing.SupportsIndex, rate_low: typing.SupportsFloat | typing.SupportsIndex, mean_high_s: typing.SupportsFloat | typing.SupportsIndex, mean_low_s: typing.SupportsFloat | typing.SupportsIndex) -> Arrivals:
+        ...
+    @staticmethod
+    def periodic(rate: typing.SupportsFloat | typing.SupportsIndex, name: str = 'rate') -> Arrivals:
+        ...
+    @staticmethod
+    def poisson(rate: typing.SupportsFloat | typing.SupportsIndex, name: str = 'rate') -> Arrivals:
+        ...
+    @staticmethod
+    def replay(timestamps: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> Arrivals:
+        ...
+    @property
+    def count(self) -> int:
+        """
+        Replayed timestamps (0 for a generated process).
+        """
+    @property
+    def mean_rate(self) -> float:
+        ...
+class RunSpec(metaclass=type):
+    """
+    Seed, replications and threads of a stochastic study.
+    """
+    def __init__(self, seed: typing.SupportsInt | typing.SupportsIndex, replications: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def replications(self) -> int:
+        ...
+    @property
+    def seed(self) -> int:
+        ...
+    @property
+    def threads(self) -> int:
         ...
 def run_tracked(progress: Progress, call: collections.abc.Callable) -> typing.Any:
     """

@@ -7,10 +7,25 @@ message brokers.
 rate limiters replayed on arrival traces, and :mod:`scalemodel.sim.brokers` partitioned
 topics read by consumer groups. Every simulator runs independent replications, each on
 its own random stream, so the same seed gives the same result on any number of threads;
-results derive from :class:`~scalemodel.sim.results.ReplicatedResult` and carry
-Student-t confidence intervals.
+results derive from :class:`~scalemodel.results.ReplicatedResult` and carry
+Student-t confidence intervals. Service times and arrivals come from
+:mod:`scalemodel.distributions` and :mod:`scalemodel.arrivals` (re-exported here).
 """
 
+from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Replay
+from scalemodel.distributions import (
+    Deterministic,
+    Distribution,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Mixture,
+    Pareto,
+    Uniform,
+    Weibull,
+)
+from scalemodel.results import ReplicatedResult
 from scalemodel.sim.brokers import (
     ASSIGNMENTS,
     DEFAULT_REBALANCE_S,
@@ -54,27 +69,13 @@ from scalemodel.sim.limiters import (
     simulate_racy_token_bucket,
     worst_window,
 )
-from scalemodel.sim.results import (
-    ReplicatedResult,
-)
 from scalemodel.sim.stations import (
     HISTOGRAM_RELATIVE_ERROR,
     L4_OVERHEAD_S,
     L7_OVERHEAD_S,
     MAX_QUEUED,
-    MMPP,
     POLICIES,
-    Deterministic,
-    Distribution,
-    Exponential,
-    Lognormal,
-    Mixture,
-    OnOff,
     Outage,
-    Pareto,
-    Periodic,
-    Poisson,
-    Replay,
     SimResult,
     simulate_balancer,
     simulate_queue,
@@ -101,7 +102,9 @@ __all__ = [
     "Deterministic",
     "DistributedLimiterResult",
     "Distribution",
+    "Empirical",
     "Exponential",
+    "Gamma",
     "ItemSizes",
     "LimiterResult",
     "Lognormal",
@@ -116,6 +119,8 @@ __all__ = [
     "ReplicatedResult",
     "SimResult",
     "Staleness",
+    "Uniform",
+    "Weibull",
     "WritePolicyLoad",
     "assign_partitions",
     "cdn_staleness",

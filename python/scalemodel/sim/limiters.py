@@ -47,7 +47,7 @@ from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import threads as _threads
 from scalemodel._arrays import whole as _whole
-from scalemodel.sim.results import ReplicatedResult
+from scalemodel.results import ReplicatedResult
 
 __all__ = [
     "ALGORITHMS",

@@ -18,41 +18,31 @@ result then has ``stable`` False and infinite delays.
 
 from __future__ import annotations
 
-import abc
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
-from scalemodel._arrays import seed as _seed
-from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import number as _number
+from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
-from scalemodel.sim.results import ReplicatedResult
+from scalemodel.arrivals import Arrivals, Replay, as_arrivals
+from scalemodel.distributions import Distribution, as_distribution
+from scalemodel.results import ReplicatedResult
 
 __all__ = [
     "HISTOGRAM_RELATIVE_ERROR",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
     "MAX_QUEUED",
-    "MMPP",
     "POLICIES",
-    "Deterministic",
-    "Distribution",
-    "Exponential",
-    "Lognormal",
-    "Mixture",
-    "OnOff",
     "Outage",
-    "Pareto",
-    "Periodic",
-    "Poisson",
-    "Replay",
     "SimResult",
     "simulate_balancer",
     "simulate_queue",
@@ -66,242 +56,6 @@ MAX_QUEUED: int = int(_s.MAX_QUEUED)
 L4_OVERHEAD_S = 50e-6
 #: Assumed per-request latency of a layer-7 balancer (terminates TLS and parses HTTP): 1 ms.
 L7_OVERHEAD_S = 1e-3
-
-
-# --- service-time distributions -----------------------------------------------------------
-class Distribution(abc.ABC):
-    """A service-time distribution; ``mean`` in seconds, ``scv`` = variance / mean^2."""
-
-    _kind: ClassVar[int]
-    # Subclasses provide ``mean`` (seconds) and ``scv`` (variance / mean^2, inf when the
-    # variance is infinite), as fields or properties.
-    mean: float
-    scv: float
-
-    @abc.abstractmethod
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        """The engine's encoding: (weight, kind, parameter, parameter) per mixture component."""
-
-    @property
-    def second_moment(self) -> float:
-        return self.mean**2 * (1.0 + self.scv)
-
-
-def _positive(name: str, value: Any, *, zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
-    ok = v >= 0 if zero else v > 0
-    if not ok or not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number {'>=' if zero else '>'} 0, got {value!r}")
-    return v
-
-
-@dataclass(frozen=True)
-class Exponential(Distribution):
-    """Exponential service time with the given mean (seconds)."""
-
-    mean: float
-    _kind: ClassVar[int] = 0
-
-    def __post_init__(self) -> None:
-        _positive("mean", self.mean)
-
-    @property
-    def scv(self) -> float:
-        return 1.0
-
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        return [(1.0, 0, float(self.mean), 0.0)]
-
-
-@dataclass(frozen=True)
-class Deterministic(Distribution):
-    """A constant service time (seconds)."""
-
-    value: float
-    _kind: ClassVar[int] = 1
-
-    def __post_init__(self) -> None:
-        _positive("value", self.value, zero=True)
-
-    @property
-    def mean(self) -> float:
-        return float(self.value)
-
-    @property
-    def scv(self) -> float:
-        return 0.0
-
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        return [(1.0, 1, float(self.value), 0.0)]
-
-
-@dataclass(frozen=True)
-class Lognormal(Distribution):
-    """Lognormal service time with the given mean (seconds); sigma is the std. dev. of log X."""
-
-    mean: float
-    sigma: float = 1.0
-    _kind: ClassVar[int] = 2
-
-    def __post_init__(self) -> None:
-        _positive("mean", self.mean)
-        if _positive("sigma", self.sigma, zero=True) > 10:
-            raise ValueError(f"sigma must be in [0, 10], got {self.sigma!r}")
-
-    @property
-    def scv(self) -> float:
-        return math.expm1(self.sigma**2)
-
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        return [(1.0, 2, float(self.mean), float(self.sigma))]
-
-
-@dataclass(frozen=True)
-class Pareto(Distribution):
-    """Pareto (type I) service time with the given mean (seconds) and tail index alpha > 1.
-
-    P(X > x) = (x_m / x)^alpha for x >= x_m = mean (alpha - 1) / alpha. The variance is
-    infinite for alpha <= 2.
-    """
-
-    mean: float
-    alpha: float = 2.5
-    _kind: ClassVar[int] = 3
-
-    def __post_init__(self) -> None:
-        _positive("mean", self.mean)
-        if not (_positive("alpha", self.alpha) > 1.0):
-            raise ValueError(f"alpha must be > 1 (a finite mean), got {self.alpha!r}")
-
-    @property
-    def scv(self) -> float:
-        a = float(self.alpha)
-        return 1.0 / (a * (a - 2.0)) if a > 2.0 else math.inf
-
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        return [(1.0, 3, float(self.mean), float(self.alpha))]
-
-
-@dataclass(frozen=True, init=False)
-class Mixture(Distribution):
-    """A mixture: ``Mixture([(0.01, Deterministic(10)), (0.99, Deterministic(0.01))])``.
-
-    Each component is (weight, distribution); weights are normalized to sum to 1.
-    """
-
-    components: tuple[tuple[float, Distribution], ...]
-
-    def __init__(self, components: Sequence[tuple[float, Distribution]]) -> None:
-        comps = []
-        for item in components:
-            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Distribution)):
-                raise TypeError("components must be (weight, distribution) pairs")
-            comps.append((_positive("weight", item[0], zero=True), item[1]))
-        total = sum(w for w, _ in comps)
-        if not comps or total <= 0:
-            raise ValueError("components must hold at least one positive weight")
-        object.__setattr__(self, "components", tuple((w / total, d) for w, d in comps))
-
-    @property
-    def mean(self) -> float:
-        return sum(w * d.mean for w, d in self.components)
-
-    @property
-    def scv(self) -> float:
-        m2 = sum(w * d.second_moment for w, d in self.components)
-        return m2 / self.mean**2 - 1.0
-
-    def _rows(self) -> list[tuple[float, int, float, float]]:
-        return [(w * rw, k, m, s) for w, d in self.components for rw, k, m, s in d._rows()]
-
-
-# --- arrival processes --------------------------------------------------------------------
-@dataclass(frozen=True)
-class Poisson:
-    """Poisson arrivals at ``rate`` requests/s."""
-
-    rate: float
-
-    def _spec(self) -> tuple[int, list[float], np.ndarray]:
-        return 0, [float(self.rate), 0.0, 1.0, 1.0], _NO_TIMES
-
-
-@dataclass(frozen=True)
-class Periodic:
-    """Deterministic arrivals, one every 1/rate seconds."""
-
-    rate: float
-
-    def _spec(self) -> tuple[int, list[float], np.ndarray]:
-        return 1, [float(self.rate), 0.0, 1.0, 1.0], _NO_TIMES
-
-
-@dataclass(frozen=True)
-class MMPP:
-    """Two-state Markov-modulated Poisson process: ``rate_high`` for exponential periods of
-    mean ``mean_high_s``, then ``rate_low`` for periods of mean ``mean_low_s``."""
-
-    rate_high: float
-    rate_low: float
-    mean_high_s: float
-    mean_low_s: float
-
-    @property
-    def rate(self) -> float:
-        """Long-run mean arrival rate."""
-        h, low = self.mean_high_s, self.mean_low_s
-        return (self.rate_high * h + self.rate_low * low) / (h + low)
-
-    def _spec(self) -> tuple[int, list[float], np.ndarray]:
-        p = [self.rate_high, self.rate_low, self.mean_high_s, self.mean_low_s]
-        return 2, [float(x) for x in p], _NO_TIMES
-
-
-def OnOff(rate: float, mean_on_s: float, mean_off_s: float) -> MMPP:
-    """Bursty on/off traffic: Poisson at ``rate`` while on, silent while off."""
-    return MMPP(rate, 0.0, mean_on_s, mean_off_s)
-
-
-@dataclass(frozen=True, eq=False)
-class Replay:
-    """Arrivals replayed from sorted timestamps (seconds), e.g. from a production log."""
-
-    timestamps: np.ndarray
-
-    def __post_init__(self) -> None:
-        t = np.asarray(self.timestamps)
-        if t.dtype.kind not in "iuf" or t.ndim != 1:
-            raise TypeError("timestamps must be a 1-d array of numbers")
-        if t.size == 0:
-            raise ValueError("timestamps must not be empty")
-        object.__setattr__(self, "timestamps", np.ascontiguousarray(t, dtype=np.float64))
-
-    @property
-    def rate(self) -> float:
-        t = self.timestamps
-        return (t.size - 1) / (t[-1] - t[0]) if t[-1] > t[0] else math.inf
-
-    def _spec(self) -> tuple[int, list[float], np.ndarray]:
-        return 3, [1.0, 0.0, 1.0, 1.0], self.timestamps
-
-
-_NO_TIMES = np.zeros(0, dtype=np.float64)
-Arrivals = Union[float, Poisson, Periodic, MMPP, Replay, np.ndarray]
-
-
-def _arrivals(value: Any) -> Poisson | Periodic | MMPP | Replay:
-    if isinstance(value, (Poisson, Periodic, MMPP, Replay)):
-        return value
-    if isinstance(value, (np.ndarray, list, tuple)):
-        return Replay(np.asarray(value))
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            "arrival_rate must be a rate (requests/s), an arrival process (Poisson, Periodic, "
-            f"MMPP, OnOff, Replay) or an array of timestamps, got {type(value).__name__}"
-        )
-    return Poisson(float(value))
 
 
 # --- outages ------------------------------------------------------------------------------
@@ -440,38 +194,13 @@ class SimResult(ReplicatedResult):
 
 
 # --- entry points -------------------------------------------------------------------------
-POLICIES = {
-    "random": 0,
-    "round_robin": 1,
-    "weighted_round_robin": 2,
-    "least_connections": 3,
-    "least_outstanding_work": 4,
-    "power_of_d": 5,
-    "sticky": 6,
-}
-_ALIASES = {"least_work": "least_outstanding_work", "power_of_two": "power_of_d", "ip_hash": "sticky"}
-
-
-def _service(service: Any) -> np.ndarray:
-    if isinstance(service, bool) or not isinstance(service, (Distribution, numbers.Real)):
-        raise TypeError(
-            "service must be a Distribution (Exponential, Deterministic, Lognormal, Pareto, "
-            f"Mixture) or a mean in seconds (exponential), got {type(service).__name__}"
-        )
-    dist = service if isinstance(service, Distribution) else Exponential(float(service))
-    return np.ascontiguousarray(np.array(dist._rows(), dtype=np.float64).ravel())
+#: Balancer policies; ``least_work``, ``power_of_two`` and ``ip_hash`` are accepted as aliases.
+POLICIES: tuple[str, ...] = tuple(_s.POLICIES)
 
 
 def _run(
+    config: Any,
     *,
-    servers: np.ndarray,
-    speeds: np.ndarray,
-    weights: np.ndarray,
-    policy: int,
-    d: int,
-    clients: int,
-    client_skew: float,
-    overhead_s: float,
     arrival_rate: Any,
     service: Any,
     customers: int | None,
@@ -485,11 +214,9 @@ def _run(
     level: float,
     params: dict[str, Any],
 ) -> SimResult:
-    arrivals = _arrivals(arrival_rate)
-    kind, aparams, times = arrivals._spec()
-    replications = _whole("replications", replications, 1)
+    arrivals = as_arrivals("arrival_rate", arrival_rate)
     if isinstance(arrivals, Replay):
-        available = int(times.size)
+        available = int(arrivals.timestamps.size)
         if warmup is None:
             warmup = available // 10
         warmup = _whole("warmup", warmup, 0)
@@ -504,50 +231,33 @@ def _run(
     else:
         customers = _whole("customers", 100_000 if customers is None else customers, 1)
         warmup = _whole("warmup", customers // 10 if warmup is None else warmup, 0)
-    seed = _seed(seed)
-    if seed >= 2**64:
-        raise ValueError(f"seed must be a whole number in [0, 2**64), got {seed}")
-    threads = _threads(threads)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
     _level(level)
-    cap = 0 if capacity is None else _whole("capacity", capacity, 1)
-    tmo = math.inf if timeout is None else _positive("timeout", timeout)
-    rows = []
-    for o in outages:
-        if not isinstance(o, Outage):
-            raise TypeError(f"outages must be Outage objects, got {type(o).__name__}")
-        b = _whole("outage backend", o.backend, 0)
-        if b >= servers.size:
-            raise ValueError(f"outage backend must be in [0, {servers.size - 1}], got {b}")
-        k = int(servers[b]) if o.servers is None else _whole("outage servers", o.servers, 1)
-        rows.append([b, k, float(o.at_s), float(o.until_s)])
-    out = np.ascontiguousarray(np.array(rows, dtype=np.float64).reshape(-1))
-    raw = _progress.run(
-        lambda: _s.simulate(
-            servers,
-            speeds,
-            weights,
-            policy,
-            d,
-            clients,
-            client_skew,
-            overhead_s,
-            cap,
-            tmo,
-            out,
-            kind,
-            np.array(aparams, dtype=np.float64),
-            times,
-            _service(service),
-            customers,
-            warmup,
-            replications,
-            seed,
-            threads,
-        ),
-        "simulation",
-    )
-    params = {**params, "customers": customers, "warmup": warmup, "replications": replications, "seed": seed}
+    config.arrivals = arrivals._engine
+    config.service = as_distribution("service", service, number="exponential")._engine
+    config.customers, config.warmup = customers, warmup
+    config.capacity = 0 if capacity is None else _whole("capacity", capacity, 1)
+    config.timeout = math.inf if timeout is None else _number("timeout", timeout)
+    config.outages = [_outage(o) for o in outages]
+    raw = _progress.run(lambda: _s.simulate(config, run), "simulation")
+    params = {
+        **params,
+        "customers": customers,
+        "warmup": warmup,
+        "replications": run.replications,
+        "seed": run.seed,
+    }
     return SimResult(raw, params, level)
+
+
+def _outage(o: Any) -> Any:
+    if not isinstance(o, Outage):
+        raise TypeError(f"outages must be Outage objects, got {type(o).__name__}")
+    out = _s.Outage()
+    out.backend = _integer("outage backend", o.backend)
+    out.servers = 0 if o.servers is None else _whole("outage servers", o.servers, 1)
+    out.start, out.end = _number("outage at_s", o.at_s), _number("outage until_s", o.until_s)
+    return out
 
 
 def simulate_queue(
@@ -577,16 +287,11 @@ def simulate_queue(
     outages: :class:`Outage` s of some servers mid-run. threads: 0 uses every core; the
     result does not depend on it. level: confidence level of the intervals.
     """
+    config = _s.ClusterConfig()
     c = _whole("servers", servers, 1)
+    config.servers, config.speed, config.weights = [c], [1.0], [1.0]
     return _run(
-        servers=np.array([c], dtype=np.int64),
-        speeds=np.ones(1),
-        weights=np.ones(1),
-        policy=0,
-        d=1,
-        clients=1,
-        client_skew=0.0,
-        overhead_s=0.0,
+        config,
         arrival_rate=arrival_rate,
         service=service,
         customers=customers,
@@ -643,30 +348,24 @@ def simulate_balancer(
     """
     if not isinstance(policy, str):
         raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    name = _ALIASES.get(policy, policy)
-    if name not in POLICIES:
-        raise ValueError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    config = _s.ClusterConfig()
+    config.policy = policy
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1)
     sp = np.ones(n) if speeds is None else np.asarray(speeds, dtype=np.float64)
     if sp.shape not in ((), (n,)):
         raise ValueError(f"speeds must be a scalar or have one entry per backend ({n})")
-    sp = np.ascontiguousarray(np.broadcast_to(sp, (n,)), dtype=np.float64)
+    sp = np.broadcast_to(sp, (n,))
     w = sp if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape not in ((), (n,)):
         raise ValueError(f"weights must be a scalar or have one entry per backend ({n})")
-    w = np.ascontiguousarray(np.broadcast_to(w, (n,)), dtype=np.float64)
-    if policy == "power_of_two":
-        d = 2
+    config.servers, config.speed, config.weights = [c] * n, sp.tolist(), np.broadcast_to(w, (n,)).tolist()
+    config.d = 2 if policy == "power_of_two" else _integer("d", d)
+    config.clients = _integer("clients", clients)
+    config.client_skew = _number("client_skew", client_skew)
+    config.overhead_s = _number("overhead_s", overhead_s)
     return _run(
-        servers=np.full(n, c, dtype=np.int64),
-        speeds=sp,
-        weights=w,
-        policy=POLICIES[name],
-        d=_whole("d", d, 1, 64),
-        clients=_whole("clients", clients, 1),
-        client_skew=_positive("client_skew", client_skew, zero=True),
-        overhead_s=_positive("overhead_s", overhead_s, zero=True),
+        config,
         arrival_rate=arrival_rate,
         service=service,
         customers=customers,
@@ -678,5 +377,11 @@ def simulate_balancer(
         outages=outages,
         threads=threads,
         level=level,
-        params={"policy": name, "backends": n, "servers_per_backend": c, "d": d, "service": service},
+        params={
+            "policy": config.policy,
+            "backends": n,
+            "servers_per_backend": c,
+            "d": config.d,
+            "service": service,
+        },
     )

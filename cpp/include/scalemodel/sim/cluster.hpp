@@ -17,28 +17,37 @@
 #include <vector>
 
 #include "scalemodel/core/histogram.hpp"
-#include "scalemodel/sim/distributions.hpp"
+#include "scalemodel/core/arrivals.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
 enum class Policy : int {
-    random = 0,
-    round_robin = 1,
-    weighted_round_robin = 2,
-    least_connections = 3,
-    least_work = 4,
-    power_of_d = 5,
-    sticky = 6,
+    random,
+    round_robin,
+    weighted_round_robin,
+    least_connections,
+    least_outstanding_work,
+    power_of_d,
+    sticky,
 };
 
-// `servers` of backend `backend` go down at `start` and come back at `end` (inf: never).
-// Requests in service on a failed server fail; when all of a backend's servers are down
-// its queue fails too and the balancer stops routing to it.
+// The policies' names, in enum order; the only place they are spelled.
+const std::vector<std::string>& policy_names();
+// A policy by name; also accepts the aliases least_work, power_of_two and ip_hash.
+Policy parse_policy(const std::string& name);
+const std::string& policy_name(Policy p);
+
+// `servers` of backend `backend` go down at `start` and come back at `end` (inf: never);
+// servers = 0 takes the whole backend down. Requests in service on a failed server fail;
+// when all of a backend's servers are down its queue fails too and the balancer stops
+// routing to it.
 struct Outage {
-    std::int64_t backend;
-    std::int64_t servers;
-    double start;
-    double end;
+    std::int64_t backend = 0;
+    std::int64_t servers = 0;
+    double start = 0.0;
+    double end = std::numeric_limits<double>::infinity();
 };
 
 struct ClusterConfig {
@@ -46,15 +55,15 @@ struct ClusterConfig {
     std::vector<double> speed;          // per backend service-rate multiplier (> 0), default 1
     std::vector<double> weights;        // weighted round robin weights, default = speed
     Policy policy = Policy::random;
-    int choices = 2;                    // d of power of d choices
+    std::int64_t choices = 2;           // d of power of d choices
     std::int64_t clients = 1000;        // sticky: number of clients
     double client_skew = 1.0;           // sticky: Zipf exponent of client request rates
     double overhead = 0.0;              // balancer latency added to each response, seconds
     std::int64_t capacity = 0;          // max requests in system per backend; 0 = unlimited
     double timeout = std::numeric_limits<double>::infinity();  // max wait in queue, seconds
     std::vector<Outage> outages;
-    ArrivalSpec arrivals;
-    std::vector<Component> service;
+    Arrivals arrivals = Arrivals::poisson(1.0);
+    Distribution service = Distribution::exponential(1.0);
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
 };
@@ -99,7 +108,6 @@ struct ClusterResult {
 constexpr std::int64_t kMaxQueued = std::int64_t{1} << 20;
 
 void validate(const ClusterConfig& config);
-ClusterResult simulate_cluster(const ClusterConfig& config, std::int64_t replications, std::uint64_t seed,
-                               int threads);
+ClusterResult simulate_cluster(const ClusterConfig& config, const RunSpec& run);
 
 }  // namespace scalemodel::sim

@@ -1,0 +1,56 @@
+// Arrival processes: when requests enter a model. Built once by a named constructor that
+// validates its parameters (messages name them as the Python API spells them), then
+// turned into an ArrivalStream per replication, which draws from the replication's Rng.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/random.hpp"
+
+namespace scalemodel {
+
+class Arrivals {
+public:
+    enum class Kind : int { poisson, periodic, mmpp, replay };
+
+    // Poisson at `rate` per second (`rate_name`: the rate's name for the caller).
+    static Arrivals poisson(double rate, const std::string& rate_name = "rate");
+    // One arrival every 1 / rate seconds, the first at 1 / rate.
+    static Arrivals periodic(double rate, const std::string& rate_name = "rate");
+    // Two-state Markov-modulated Poisson: rate_high for exponential periods of mean
+    // mean_high_s, then rate_low for periods of mean mean_low_s (rate_low = 0: on/off).
+    static Arrivals mmpp(double rate_high, double rate_low, double mean_high_s, double mean_low_s);
+    // The given timestamps (seconds, finite, >= 0, sorted), replayed as they are.
+    static Arrivals replay(std::vector<double> timestamps);
+
+    Kind kind() const { return kind_; }
+    double mean_rate() const;
+    // Replayed timestamps; empty for a generated process.
+    const std::vector<double>& timestamps() const;
+
+private:
+    friend class ArrivalStream;
+    Arrivals() = default;
+    Kind kind_ = Kind::poisson;
+    double rate_ = 1.0, rate_low_ = 0.0, mean_high_ = 1.0, mean_low_ = 1.0;
+    std::shared_ptr<const std::vector<double>> times_;  // replay; shared, so copies are cheap
+};
+
+class ArrivalStream {
+public:
+    ArrivalStream(const Arrivals& spec, Rng& rng);
+    // The next arrival's absolute time; inf once a replay is exhausted.
+    double next(Rng& rng);
+
+private:
+    const Arrivals& spec_;
+    double t_ = 0.0;
+    int state_ = 0;  // mmpp: 0 high, 1 low
+    double switch_at_ = 0.0;
+    std::size_t index_ = 0;
+};
+
+}  // namespace scalemodel

@@ -1,0 +1,107 @@
+#include "scalemodel/core/arrivals.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "scalemodel/core/check.hpp"
+#include "scalemodel/core/exponential.hpp"
+
+namespace scalemodel {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const std::vector<double> kNoTimes;
+}  // namespace
+
+Arrivals Arrivals::poisson(double rate, const std::string& rate_name) {
+    Arrivals a;
+    a.kind_ = Kind::poisson;
+    a.rate_ = check_positive(rate_name.c_str(), rate);
+    return a;
+}
+
+Arrivals Arrivals::periodic(double rate, const std::string& rate_name) {
+    Arrivals a = poisson(rate, rate_name);
+    a.kind_ = Kind::periodic;
+    return a;
+}
+
+Arrivals Arrivals::mmpp(double rate_high, double rate_low, double mean_high_s, double mean_low_s) {
+    Arrivals a;
+    a.kind_ = Kind::mmpp;
+    a.rate_ = check_nonnegative("rate_high", rate_high);
+    a.rate_low_ = check_nonnegative("rate_low", rate_low);
+    a.mean_high_ = check_positive("mean_high_s", mean_high_s);
+    a.mean_low_ = check_positive("mean_low_s", mean_low_s);
+    if (!(a.mean_rate() > 0.0)) throw std::invalid_argument("rate_high and rate_low must not both be zero");
+    return a;
+}
+
+Arrivals Arrivals::replay(std::vector<double> timestamps) {
+    if (timestamps.empty()) throw std::invalid_argument("timestamps must not be empty");
+    for (std::size_t i = 0; i < timestamps.size(); ++i) {
+        if (!std::isfinite(timestamps[i]) || timestamps[i] < 0.0)
+            detail::fail_range("timestamps", "finite and >= 0", timestamps[i]);
+        if (i > 0 && timestamps[i] < timestamps[i - 1])
+            throw std::invalid_argument("timestamps must be sorted in increasing order");
+    }
+    Arrivals a;
+    a.kind_ = Kind::replay;
+    a.times_ = std::make_shared<const std::vector<double>>(std::move(timestamps));
+    return a;
+}
+
+const std::vector<double>& Arrivals::timestamps() const { return times_ ? *times_ : kNoTimes; }
+
+double Arrivals::mean_rate() const {
+    switch (kind_) {
+        case Kind::mmpp:
+            return (rate_ * mean_high_ + rate_low_ * mean_low_) / (mean_high_ + mean_low_);
+        case Kind::replay: {
+            const auto& t = *times_;
+            return t.back() > t.front() ? static_cast<double>(t.size() - 1) / (t.back() - t.front()) : kInf;
+        }
+        default:
+            return rate_;
+    }
+}
+
+ArrivalStream::ArrivalStream(const Arrivals& spec, Rng& rng) : spec_(spec) {
+    if (spec_.kind_ == Arrivals::Kind::mmpp) {
+        // Start in the stationary state distribution.
+        state_ = rng.uniform() * (spec_.mean_high_ + spec_.mean_low_) < spec_.mean_high_ ? 0 : 1;
+        switch_at_ = standard_exponential(rng) * (state_ == 0 ? spec_.mean_high_ : spec_.mean_low_);
+    }
+}
+
+double ArrivalStream::next(Rng& rng) {
+    switch (spec_.kind_) {
+        case Arrivals::Kind::poisson:
+            t_ += standard_exponential(rng) / spec_.rate_;
+            return t_;
+        case Arrivals::Kind::periodic:
+            t_ += 1.0 / spec_.rate_;
+            return t_;
+        case Arrivals::Kind::mmpp:
+            for (;;) {
+                const double r = state_ == 0 ? spec_.rate_ : spec_.rate_low_;
+                const double dt = r > 0.0 ? standard_exponential(rng) / r : kInf;
+                if (t_ + dt < switch_at_) {
+                    t_ += dt;
+                    return t_;
+                }
+                // Memoryless: jump to the switch and draw afresh in the new state.
+                t_ = switch_at_;
+                state_ = 1 - state_;
+                switch_at_ = t_ + standard_exponential(rng) * (state_ == 0 ? spec_.mean_high_ : spec_.mean_low_);
+            }
+        case Arrivals::Kind::replay:
+            if (index_ >= spec_.times_->size()) return kInf;
+            return (*spec_.times_)[index_++];
+    }
+    return kInf;
+}
+
+}  // namespace scalemodel

@@ -1,0 +1,302 @@
+#include "scalemodel/core/distribution.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/gamma.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "scalemodel/core/check.hpp"
+#include "scalemodel/core/exponential.hpp"
+#include "scalemodel/core/math_policy.hpp"
+
+namespace scalemodel {
+
+namespace {
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Box-Muller, one normal per pair of uniforms: no hidden state between draws.
+double standard_normal(Rng& rng) {
+    const double r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
+    return r * std::cos(kTwoPi * rng.uniform());
+}
+
+// Marsaglia and Tsang (2000) for shape >= 1; shape < 1 by Gamma(shape + 1) U^(1/shape).
+double standard_gamma(double shape, Rng& rng) {
+    if (shape < 1.0) {
+        const double g = standard_gamma(shape + 1.0, rng);
+        return g * std::pow(rng.uniform_open(), 1.0 / shape);
+    }
+    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        const double x = standard_normal(rng);
+        double v = 1.0 + c * x;
+        if (v <= 0.0) continue;
+        v = v * v * v;
+        const double u = rng.uniform_open();
+        if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+    }
+}
+
+void check_range(const std::string& name, double x, double low, bool low_open, double high, const char* allowed) {
+    const bool ok = (low_open ? x > low : x >= low) && x <= high;
+    if (!ok) detail::fail_range(name.c_str(), allowed, x);
+}
+
+}  // namespace
+
+Distribution Distribution::exponential(double mean, const std::string& mean_name) {
+    Distribution d;
+    d.kind_ = Kind::exponential;
+    d.a_ = check_positive(mean_name.c_str(), mean);
+    d.mean_ = mean;
+    d.scv_ = 1.0;
+    return d;
+}
+
+Distribution Distribution::deterministic(double value, const std::string& value_name) {
+    Distribution d;
+    d.kind_ = Kind::deterministic;
+    d.a_ = check_nonnegative(value_name.c_str(), value);
+    d.mean_ = value;
+    d.scv_ = 0.0;
+    return d;
+}
+
+Distribution Distribution::lognormal(double mean, double sigma) {
+    check_positive("mean", mean);
+    check_range("sigma", sigma, 0.0, false, 10.0, "in [0, 10]");
+    Distribution d;
+    d.kind_ = Kind::lognormal;
+    d.a_ = std::log(mean) - 0.5 * sigma * sigma;
+    d.b_ = sigma;
+    d.mean_ = mean;
+    d.scv_ = std::expm1(sigma * sigma);
+    return d;
+}
+
+Distribution Distribution::gamma(double mean, double scv) {
+    check_positive("mean", mean);
+    check_range("scv", scv, 0.0, true, 1000.0, "in (0, 1000]");
+    Distribution d;
+    d.kind_ = Kind::gamma;
+    d.a_ = 1.0 / scv;
+    d.b_ = mean * scv;
+    d.mean_ = mean;
+    d.scv_ = scv;
+    return d;
+}
+
+Distribution Distribution::weibull(double mean, double shape) {
+    check_positive("mean", mean);
+    check_range("shape", shape, 0.05, false, 100.0, "in [0.05, 100]");
+    Distribution d;
+    d.kind_ = Kind::weibull;
+    const double g1 = std::tgamma(1.0 + 1.0 / shape);  // as the reliability engine had it: same draws
+    d.a_ = mean / g1;
+    d.b_ = shape;
+    d.mean_ = mean;
+    d.scv_ = std::exp(boost::math::lgamma(1.0 + 2.0 / shape, math_policy()) - 2.0 * std::log(g1)) - 1.0;
+    return d;
+}
+
+Distribution Distribution::pareto(double mean, double alpha) {
+    check_positive("mean", mean);
+    check_range("alpha", alpha, 1.0, true, 1e6, "in (1, 1e6] (a finite mean)");
+    Distribution d;
+    d.kind_ = Kind::pareto;
+    d.a_ = mean * (alpha - 1.0) / alpha;
+    d.b_ = alpha;
+    d.mean_ = mean;
+    d.scv_ = alpha > 2.0 ? 1.0 / (alpha * (alpha - 2.0)) : kInf;
+    return d;
+}
+
+Distribution Distribution::uniform(double low, double high) {
+    check_nonnegative("low", low);
+    check_nonnegative("high", high);
+    if (high < low) detail::fail_range("high", ">= low", high);
+    Distribution d;
+    d.kind_ = Kind::uniform;
+    d.a_ = low;
+    d.b_ = high;
+    d.mean_ = 0.5 * (low + high);
+    d.scv_ = d.mean_ > 0.0 ? (high - low) * (high - low) / 12.0 / (d.mean_ * d.mean_) : 0.0;
+    return d;
+}
+
+Distribution Distribution::empirical(std::vector<double> samples) {
+    if (samples.empty()) throw std::invalid_argument("samples must not be empty");
+    for (double x : samples) check_nonnegative("samples", x);
+    std::sort(samples.begin(), samples.end());
+    Distribution d;
+    d.kind_ = Kind::empirical;
+    double sum = 0.0;
+    for (double x : samples) sum += x;
+    const double n = static_cast<double>(samples.size());
+    d.mean_ = sum / n;
+    double ss = 0.0;
+    for (double x : samples) ss += (x - d.mean_) * (x - d.mean_);
+    d.scv_ = d.mean_ > 0.0 ? ss / n / (d.mean_ * d.mean_) : 0.0;
+    d.samples_ = std::make_shared<const std::vector<double>>(std::move(samples));
+    return d;
+}
+
+Distribution Distribution::mixture(const std::vector<std::pair<double, Distribution>>& components) {
+    if (components.empty()) throw std::invalid_argument("components must hold at least one (weight, distribution)");
+    std::vector<std::pair<double, Distribution>> flat;
+    for (const auto& [w, dist] : components) {
+        check_nonnegative("weight", w);
+        for (auto& [inner_w, part] : dist.components()) flat.emplace_back(w * inner_w, part);
+    }
+    double total = 0.0;
+    for (const auto& c : flat) total += c.first;
+    if (!(total > 0.0) || !std::isfinite(total))
+        throw std::invalid_argument("components must hold at least one positive weight");
+    Distribution d;
+    d.kind_ = Kind::mixture;
+    double cum = 0.0, m2 = 0.0;
+    for (const auto& [w, part] : flat) {
+        cum += w / total;
+        d.mean_ += w / total * part.mean_;
+        m2 += w / total * part.mean_ * part.mean_ * (1.0 + part.scv_);
+        d.parts_.push_back(part);
+        d.weights_.push_back(w / total);
+        d.cumulative_.push_back(cum);
+    }
+    d.cumulative_.back() = 1.0;
+    d.scv_ = d.mean_ > 0.0 ? (std::isinf(m2) ? kInf : std::max(0.0, m2 / (d.mean_ * d.mean_) - 1.0)) : 0.0;
+    return d;
+}
+
+std::vector<std::pair<double, Distribution>> Distribution::components() const {
+    if (kind_ != Kind::mixture) return {{1.0, *this}};
+    std::vector<std::pair<double, Distribution>> out;
+    for (std::size_t i = 0; i < parts_.size(); ++i) out.emplace_back(weights_[i], parts_[i]);
+    return out;
+}
+
+double Distribution::draw(Rng& rng) const {
+    switch (kind_) {
+        case Kind::exponential:
+            return standard_exponential(rng) * a_;
+        case Kind::deterministic:
+            return a_;
+        case Kind::lognormal:
+            return std::exp(a_ + b_ * standard_normal(rng));
+        case Kind::gamma:
+            return standard_gamma(a_, rng) * b_;
+        case Kind::weibull:
+            return a_ * std::pow(standard_exponential(rng), 1.0 / b_);
+        case Kind::pareto:
+            return a_ * std::pow(rng.uniform_open(), -1.0 / b_);
+        case Kind::uniform:
+            return a_ + (b_ - a_) * rng.uniform();
+        case Kind::empirical:
+            return (*samples_)[rng.below(samples_->size())];
+        case Kind::mixture:
+            return sample_mixture(rng);
+    }
+    return a_;
+}
+
+double Distribution::sample_mixture(Rng& rng) const {
+    if (parts_.size() == 1) return parts_[0].draw(rng);
+    const double u = rng.uniform();
+    std::size_t i = 0;
+    while (i + 1 < cumulative_.size() && u >= cumulative_[i]) ++i;
+    return parts_[i].draw(rng);
+}
+
+double Distribution::cdf(double x) const {
+    if (std::isnan(x)) return x;
+    if (x < 0.0) return 0.0;
+    switch (kind_) {
+        case Kind::exponential:
+            return -std::expm1(-x / a_);
+        case Kind::deterministic:
+            return x >= a_ ? 1.0 : 0.0;
+        case Kind::lognormal:
+            if (x <= 0.0) return 0.0;
+            if (b_ == 0.0) return x >= std::exp(a_) ? 1.0 : 0.0;
+            return boost::math::cdf(boost::math::normal_distribution<double, math_policy>(a_, b_), std::log(x));
+        case Kind::gamma:
+            return boost::math::gamma_p(a_, x / b_, math_policy());
+        case Kind::weibull:
+            return -std::expm1(-std::pow(x / a_, b_));
+        case Kind::pareto:
+            return x <= a_ ? 0.0 : -std::expm1(b_ * std::log(a_ / x));
+        case Kind::uniform:
+            if (b_ == a_) return x >= a_ ? 1.0 : 0.0;
+            return std::clamp((x - a_) / (b_ - a_), 0.0, 1.0);
+        case Kind::empirical: {
+            const auto& s = *samples_;
+            return static_cast<double>(std::upper_bound(s.begin(), s.end(), x) - s.begin()) /
+                   static_cast<double>(s.size());
+        }
+        case Kind::mixture: {
+            double p = 0.0;
+            for (std::size_t i = 0; i < parts_.size(); ++i) p += weights_[i] * parts_[i].cdf(x);
+            return std::min(p, 1.0);
+        }
+    }
+    return 0.0;
+}
+
+double Distribution::quantile(double q) const {
+    check_probability("q", q);
+    switch (kind_) {
+        case Kind::exponential:
+            return -a_ * std::log1p(-q);
+        case Kind::deterministic:
+            return a_;
+        case Kind::lognormal:
+            if (q == 0.0) return 0.0;
+            if (q == 1.0) return b_ == 0.0 ? std::exp(a_) : kInf;
+            return std::exp(boost::math::quantile(boost::math::normal_distribution<double, math_policy>(a_, b_), q));
+        case Kind::gamma:
+            if (q == 1.0) return kInf;
+            return b_ * boost::math::gamma_p_inv(a_, q, math_policy());
+        case Kind::weibull:
+            return a_ * std::pow(-std::log1p(-q), 1.0 / b_);
+        case Kind::pareto:
+            return a_ * std::pow(1.0 - q, -1.0 / b_);
+        case Kind::uniform:
+            return a_ + (b_ - a_) * q;
+        case Kind::empirical: {
+            const auto& s = *samples_;
+            // The smallest sample whose empirical cdf reaches q.
+            const double n = static_cast<double>(s.size());
+            auto k = static_cast<std::size_t>(std::ceil(q * n));
+            return s[k == 0 ? 0 : std::min(k, s.size()) - 1];
+        }
+        case Kind::mixture: {
+            if (q == 1.0) {
+                double hi = 0.0;
+                for (const auto& p : parts_) hi = std::max(hi, p.quantile(1.0));
+                return hi;
+            }
+            // Bisection for the smallest x with cdf(x) >= q: atoms make the cdf flat in
+            // places, where a root finder could stop anywhere on the plateau.
+            double lo = 0.0, hi = mean_ > 0.0 ? mean_ : 1.0;
+            if (cdf(0.0) >= q) return 0.0;
+            for (int i = 0; cdf(hi) < q; ++i) {
+                if (i > 2000) return kInf;
+                lo = hi;
+                hi *= 2.0;
+            }
+            for (int i = 0; i < 200 && hi - lo > 4.0 * std::numeric_limits<double>::epsilon() * hi; ++i) {
+                const double mid = 0.5 * (lo + hi);
+                (cdf(mid) >= q ? hi : lo) = mid;
+            }
+            return hi;
+        }
+    }
+    return 0.0;
+}
+
+}  // namespace scalemodel

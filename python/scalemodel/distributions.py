@@ -1,0 +1,292 @@
+"""One family of distributions for every stochastic model: service times, lifetimes,
+repair times, network legs, replication lags. Values are seconds.
+
+Each distribution is a small immutable object validated by the engine when it is made;
+it answers :attr:`~Distribution.mean`, :attr:`~Distribution.scv` (variance / mean^2),
+:meth:`~Distribution.cdf`, :meth:`~Distribution.quantile` and
+:meth:`~Distribution.sample`, and every simulator and Monte Carlo study takes it as is.
+
+>>> import scalemodel as sm
+>>> d = sm.distributions.Lognormal.from_quantiles(0.010, 0.100)   # median 10 ms, p99 100 ms
+>>> round(float(d.quantile(0.99)), 6)
+0.1
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from scalemodel import _core
+
+__all__ = [
+    "Deterministic",
+    "Distribution",
+    "Empirical",
+    "Exponential",
+    "Gamma",
+    "Lognormal",
+    "Mixture",
+    "Pareto",
+    "Uniform",
+    "Weibull",
+    "as_distribution",
+]
+
+_Engine = _core.Distribution
+
+
+def _engine_value(name: str, doc: str) -> Any:
+    return property(lambda self: float(getattr(self._engine, name)), doc=doc)
+
+
+_MEAN = "Mean, seconds."
+_SCV = "Squared coefficient of variation, variance / mean^2 (inf for an infinite variance)."
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+class Distribution:
+    """Base of the family. Subclasses are frozen dataclasses whose fields are the
+    parameters; the validated engine object is built once, at construction."""
+
+    _engine: Any
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_engine", self._build())
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Rebuilt from the parameters: the engine object itself does not pickle.
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+
+    # Every distribution has ``mean`` (seconds) and ``scv`` (variance / mean^2, inf for an
+    # infinite variance): a field where it is a parameter, else the engine's value.
+    mean: float
+    scv: float
+
+    @property
+    def second_moment(self) -> float:
+        return self.mean**2 * (1.0 + self.scv)
+
+    def cdf(self, x: Any) -> Any:
+        """P(X <= x), broadcasting over ``x``."""
+        xa = np.asarray(x, dtype=np.float64)
+        return self._engine.cdf(np.ascontiguousarray(xa.ravel())).reshape(xa.shape)[()]
+
+    def quantile(self, q: Any) -> Any:
+        """The q-quantile (smallest x with P(X <= x) >= q), broadcasting over ``q`` in [0, 1]."""
+        qa = np.asarray(q, dtype=np.float64)
+        return self._engine.quantile(np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
+
+    def sample(self, size: int, seed: int = 0) -> np.ndarray:
+        """``size`` independent draws, from the engine's sampler and random stream (seed, 0)."""
+        from scalemodel._arrays import seed as _seed
+        from scalemodel._arrays import whole
+
+        return self._engine.sample(whole("size", size, 0, 100_000_000), _seed(seed))
+
+
+@dataclass(frozen=True)
+class Exponential(Distribution):
+    """Exponential with the given ``mean`` (seconds)."""
+
+    mean: float
+
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.exponential(_real("mean", self.mean))
+
+
+@dataclass(frozen=True)
+class Deterministic(Distribution):
+    """Always ``value`` seconds."""
+
+    value: float
+
+    mean = _engine_value("mean", _MEAN)
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.deterministic(_real("value", self.value))
+
+
+@dataclass(frozen=True)
+class Lognormal(Distribution):
+    """Lognormal with the given ``mean`` (seconds); ``sigma`` is the standard deviation of
+    log X (0 to 10). The median is mean * exp(-sigma^2 / 2); see :meth:`from_median` and
+    :meth:`from_quantiles`."""
+
+    mean: float
+    sigma: float = 1.0
+
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.lognormal(_real("mean", self.mean), _real("sigma", self.sigma))
+
+    @property
+    def median(self) -> float:
+        return float(self.mean) * math.exp(-0.5 * float(self.sigma) ** 2)
+
+    @classmethod
+    def from_median(cls, median: float, sigma: float) -> Lognormal:
+        """The lognormal with the given median (seconds, > 0) and log-standard-deviation."""
+        m, s = _real("median", median), _real("sigma", sigma)
+        if not (m > 0 and math.isfinite(m)):
+            raise ValueError(f"median must be a finite number > 0, got {median!r}")
+        if not 0 <= s <= 10:
+            raise ValueError(f"sigma must be in [0, 10], got {sigma!r}")
+        return cls(m * math.exp(0.5 * s * s), s)
+
+    @classmethod
+    def from_quantiles(cls, p50: float, p99: float, *, q: float = 0.99) -> Lognormal:
+        """The lognormal with median ``p50`` and ``q``-quantile ``p99`` (p99 >= p50 > 0)."""
+        lo, hi, qq = _real("p50", p50), _real("p99", p99), _real("q", q)
+        if not (0.5 < qq < 1):
+            raise ValueError(f"q must be in (0.5, 1), got {q!r}")
+        if not (lo > 0 and hi >= lo and math.isfinite(hi)):
+            raise ValueError(f"need p99 >= p50 > 0 (finite), got p50={p50!r}, p99={p99!r}")
+        return cls.from_median(lo, math.log(hi / lo) / NormalDist().inv_cdf(qq))
+
+
+@dataclass(frozen=True)
+class Gamma(Distribution):
+    """Gamma with the given ``mean`` (seconds) and squared coefficient of variation ``scv``
+    (shape 1 / scv): scv 1 is exponential, below 1 more regular, above 1 more variable."""
+
+    mean: float
+    scv: float
+
+    def _build(self) -> Any:
+        return _Engine.gamma(_real("mean", self.mean), _real("scv", self.scv))
+
+
+@dataclass(frozen=True)
+class Weibull(Distribution):
+    """Weibull with the given ``mean`` (seconds) and ``shape`` (1 = exponential, > 1 wear-out)."""
+
+    mean: float
+    shape: float
+
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.weibull(_real("mean", self.mean), _real("shape", self.shape))
+
+
+@dataclass(frozen=True)
+class Pareto(Distribution):
+    """Pareto (type I) with the given ``mean`` (seconds) and tail index ``alpha`` > 1.
+
+    P(X > x) = (x_m / x)^alpha for x >= x_m = mean (alpha - 1) / alpha. The variance is
+    infinite for alpha <= 2.
+    """
+
+    mean: float
+    alpha: float = 2.5
+
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.pareto(_real("mean", self.mean), _real("alpha", self.alpha))
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    """Uniform on [``low``, ``high``] seconds."""
+
+    low: float
+    high: float
+
+    mean = _engine_value("mean", _MEAN)
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.uniform(_real("low", self.low), _real("high", self.high))
+
+
+@dataclass(frozen=True, init=False)
+class Mixture(Distribution):
+    """A mixture: ``Mixture([(0.01, Deterministic(10)), (0.99, Deterministic(0.01))])``.
+
+    Each component is (weight, distribution); weights are normalized to sum to 1.
+    """
+
+    components: tuple[tuple[float, Distribution], ...]
+
+    def __init__(self, components: Sequence[tuple[float, Distribution]]) -> None:
+        comps = []
+        for item in components:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Distribution)):
+                raise TypeError("components must be (weight, distribution) pairs")
+            comps.append((_real("weight", item[0]), item[1]))
+        total = sum(w for w, _ in comps)
+        if comps and total > 0 and math.isfinite(total) and min(w for w, _ in comps) >= 0:
+            comps = [(w / total, d) for w, d in comps]
+        object.__setattr__(self, "components", tuple(comps))
+        self.__post_init__()
+
+    mean = _engine_value("mean", _MEAN)
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.mixture([(w, d._engine) for w, d in self.components])
+
+
+@dataclass(frozen=True, init=False, eq=False)
+class Empirical(Distribution):
+    """The empirical distribution of measured ``samples`` (seconds, each finite and >= 0):
+    sampling draws one of them uniformly at random, quantiles are the sample's own."""
+
+    samples: np.ndarray
+
+    def __init__(self, samples: Any) -> None:
+        s = np.asarray(samples)
+        if s.dtype.kind not in "iuf" or s.ndim != 1:
+            raise TypeError("samples must be a 1-d array of numbers")
+        s = np.ascontiguousarray(s, dtype=np.float64)
+        s.setflags(write=False)
+        object.__setattr__(self, "samples", s)
+        self.__post_init__()
+
+    mean = _engine_value("mean", _MEAN)
+    scv = _engine_value("scv", _SCV)
+
+    def _build(self) -> Any:
+        return _Engine.empirical(self.samples)
+
+
+def as_distribution(name: str, value: Any, *, number: str = "constant") -> Distribution:
+    """``value`` as a distribution: a :class:`Distribution` as it is, a plain number of
+    seconds as a :class:`Deterministic` (``number="constant"``) or an :class:`Exponential`
+    of that mean (``number="exponential"``); errors name the parameter ``name``."""
+    if isinstance(value, Distribution):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a number of seconds or a distribution (Exponential, Deterministic, "
+            f"Lognormal, Gamma, Weibull, Pareto, Uniform, Mixture, Empirical), got {type(value).__name__}"
+        )
+    if number == "exponential":
+        dist: Distribution = Exponential.__new__(Exponential)
+        object.__setattr__(dist, "mean", float(value))
+        object.__setattr__(dist, "_engine", _Engine.exponential(float(value), name))
+    else:
+        dist = Deterministic.__new__(Deterministic)
+        object.__setattr__(dist, "value", float(value))
+        object.__setattr__(dist, "_engine", _Engine.deterministic(float(value), name))
+    return dist
