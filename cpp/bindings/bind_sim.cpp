@@ -22,33 +22,9 @@ void register_sim(py::module_& m) {
     m.attr("HISTOGRAM_RELATIVE_ERROR") = LogHistogram::kRelativeError;
     m.attr("MAX_QUEUED") = s::kMaxQueued;
 
-    py::class_<s::Outage>(m, "Outage")
-        .def(py::init<>())
-        .def_readwrite("backend", &s::Outage::backend)
-        .def_readwrite("servers", &s::Outage::servers)
-        .def_readwrite("start", &s::Outage::start)
-        .def_readwrite("end", &s::Outage::end);
-
-    m.attr("POLICIES") = s::policy_names();
-    py::class_<s::ClusterConfig>(m, "ClusterConfig", "A station or a balancer in front of backends.")
-        .def(py::init<>())
-        .def_readwrite("servers", &s::ClusterConfig::servers)
-        .def_readwrite("speed", &s::ClusterConfig::speed)
-        .def_readwrite("weights", &s::ClusterConfig::weights)
-        .def_property(
-            "policy", [](const s::ClusterConfig& c) { return s::policy_name(c.policy); },
-            [](s::ClusterConfig& c, const std::string& name) { c.policy = s::parse_policy(name); })
-        .def_readwrite("d", &s::ClusterConfig::choices)
-        .def_readwrite("clients", &s::ClusterConfig::clients)
-        .def_readwrite("client_skew", &s::ClusterConfig::client_skew)
-        .def_readwrite("overhead_s", &s::ClusterConfig::overhead)
-        .def_readwrite("capacity", &s::ClusterConfig::capacity)
-        .def_readwrite("timeout", &s::ClusterConfig::timeout)
-        .def_readwrite("outages", &s::ClusterConfig::outages)
-        .def_readwrite("arrivals", &s::ClusterConfig::arrivals)
-        .def_readwrite("service", &s::ClusterConfig::service)
-        .def_readwrite("customers", &s::ClusterConfig::customers)
-        .def_readwrite("warmup", &s::ClusterConfig::warmup);
+    bind_config<s::Outage>(m, "Outage", "Servers of one backend failing at at_s until until_s (servers 0: all).");
+    m.attr("POLICIES") = enum_names<s::Policy>();
+    bind_config<s::ClusterConfig>(m, "ClusterConfig", "A station or a balancer in front of backends.");
 
     m.def(
         "simulate",

@@ -12,7 +12,10 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
+
+#include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::bindings {
 
@@ -72,6 +75,36 @@ py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
         o[i] = std::apply([&](const auto*... p) { return static_cast<Out>(f(p[i]...)); }, data);
     });
     return out;
+}
+
+// Exposes every field an engine config declares in its fields() (core/fields.hpp) as a
+// read-write attribute; enum fields read and write their names. A new config option is
+// then written in the engine alone.
+template <class Class, class Member>
+void def_field(py::class_<Class>& cls, const Field<Class, Member>& f) {
+    if constexpr (std::is_enum_v<Member>) {
+        auto member = f.member;
+        cls.def_property(
+            f.name, [member](const Class& c) { return enum_name(c.*member); },
+            [member](Class& c, const std::string& name) { c.*member = parse_enum<Member>(name); });
+    } else {
+        cls.def_readwrite(f.name, f.member);
+    }
+}
+
+// py::class_<Config>(m, "Config") with a default constructor and every declared field.
+template <class Class>
+py::class_<Class> bind_config(py::module_& m, const char* name, const char* doc) {
+    py::class_<Class> cls(m, name, doc);
+    cls.def(py::init<>());
+    std::apply([&](const auto&... f) { (def_field(cls, f), ...); }, Class::fields());
+    return cls;
+}
+
+// The names of an enum's values, in order, for Python's lists of options.
+template <class E>
+py::tuple enum_names() {
+    return py::tuple(py::cast(EnumNames<E>::names()));
 }
 
 void register_core(py::module_& m);

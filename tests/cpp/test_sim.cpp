@@ -51,7 +51,7 @@ namespace {
 sim::ClusterConfig mm1(double lambda, double mean_service) {
     sim::ClusterConfig c;
     c.servers = {1};
-    c.speed = {1.0};
+    c.speeds = {1.0};
     c.weights = {1.0};
     c.arrivals = Arrivals::poisson(lambda);
     c.service = Distribution::exponential(mean_service);
@@ -105,9 +105,9 @@ TEST(Cluster, RejectsBadInput) {
     EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 0, 1}), std::invalid_argument);
     c.outages = {{0, 2, 1.0, 2.0}};  // more servers than the backend has
     EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 1, 1}), std::invalid_argument);
-    EXPECT_THROW(sim::parse_policy("fastest"), std::invalid_argument);
-    EXPECT_EQ(sim::parse_policy("power_of_two"), sim::Policy::power_of_d);
-    for (const auto& name : sim::policy_names()) EXPECT_EQ(sim::policy_name(sim::parse_policy(name)), name);
+    EXPECT_THROW(parse_enum<sim::Policy>("fastest"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<sim::Policy>("power_of_two"), sim::Policy::power_of_d);
+    for (const auto& name : EnumNames<sim::Policy>::names()) EXPECT_EQ(enum_name(parse_enum<sim::Policy>(name)), name);
 }
 
 TEST(Arrivals, MmppLongRunRateAndReplayOrder) {

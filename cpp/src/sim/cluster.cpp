@@ -78,7 +78,7 @@ public:
             be.first = first;
             be.count = cfg.servers[b];
             be.up = be.count;
-            be.speed = cfg.speed[b];
+            be.speed = cfg.speeds[b];
             for (std::int64_t s = be.count - 1; s >= 0; --s) be.idle.push_back(static_cast<std::uint32_t>(first + s));
             first += be.count;
             alive_.push_back(static_cast<std::uint32_t>(b));
@@ -89,7 +89,7 @@ public:
                 servers_[static_cast<std::size_t>(backends_[b].first + s)].backend = static_cast<std::uint32_t>(b);
         up_total_ = first;
         split_ = kInf;
-        for (const auto& o : cfg.outages) split_ = std::min(split_, o.start);
+        for (const auto& o : cfg.outages) split_ = std::min(split_, o.at_s);
         has_split_ = std::isfinite(split_);
         down_.resize(cfg.outages.size());
         if (cfg.policy == Policy::sticky) {
@@ -104,9 +104,9 @@ public:
 
     RepOutput run() {
         for (std::size_t o = 0; o < cfg_.outages.size(); ++o) {
-            events_.schedule(cfg_.outages[o].start, Payload{kOutageStart, static_cast<std::uint32_t>(o), 0});
-            if (std::isfinite(cfg_.outages[o].end))
-                events_.schedule(cfg_.outages[o].end, Payload{kOutageEnd, static_cast<std::uint32_t>(o), 0});
+            events_.schedule(cfg_.outages[o].at_s, Payload{kOutageStart, static_cast<std::uint32_t>(o), 0});
+            if (std::isfinite(cfg_.outages[o].until_s))
+                events_.schedule(cfg_.outages[o].until_s, Payload{kOutageEnd, static_cast<std::uint32_t>(o), 0});
         }
         // The one pending arrival waits beside the heap: merging it by comparison saves a
         // heap push and pop per customer. At equal times the heap's events go first.
@@ -244,7 +244,7 @@ private:
                 // d independent uniform picks (with replacement, as in the supermarket model).
                 std::uint32_t best = alive_[route_.below(na)];
                 std::int64_t best_n = in_system(backends_[best], now);
-                for (int i = 1; i < cfg_.choices; ++i) {
+                for (int i = 1; i < cfg_.d; ++i) {
                     const std::uint32_t b = alive_[route_.below(na)];
                     const std::int64_t k = in_system(backends_[b], now);
                     if (k < best_n) best_n = k, best = b;
@@ -337,7 +337,7 @@ private:
         if (now >= t_w_ && now <= t_end_) ++sv.done, ++b.done;
         if (sv.flags & kCounted) {
             const double wait = sv.start - sv.arrival;
-            const double resp = now - sv.arrival + cfg_.overhead;
+            const double resp = now - sv.arrival + cfg_.overhead_s;
             ++completed_;
             wait_sum_ += wait;
             resp_sum_ += resp;
@@ -518,51 +518,30 @@ private:
 
 }  // namespace
 
-const std::vector<std::string>& policy_names() {
-    static const std::vector<std::string> names = {"random",          "round_robin",
-                                                   "weighted_round_robin", "least_connections",
-                                                   "least_outstanding_work", "power_of_d", "sticky"};
-    return names;
-}
-
-Policy parse_policy(const std::string& name) {
-    const auto& names = policy_names();
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == name) return static_cast<Policy>(i);
-    if (name == "least_work") return Policy::least_outstanding_work;
-    if (name == "power_of_two") return Policy::power_of_d;
-    if (name == "ip_hash") return Policy::sticky;
-    std::string allowed;
-    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("policy must be one of " + allowed + "; got '" + name + "'");
-}
-
-const std::string& policy_name(Policy p) { return policy_names().at(static_cast<std::size_t>(p)); }
-
 void validate(const ClusterConfig& c) {
     const std::int64_t nb = static_cast<std::int64_t>(c.servers.size());
     check_count("backends", nb, 1, 100000);
     std::int64_t total = 0;
     for (auto s : c.servers) total += check_count("servers", s, 1, 100000);
     check_count("total servers", total, 1, 100000);
-    if (static_cast<std::int64_t>(c.speed.size()) != nb || static_cast<std::int64_t>(c.weights.size()) != nb)
+    if (static_cast<std::int64_t>(c.speeds.size()) != nb || static_cast<std::int64_t>(c.weights.size()) != nb)
         throw std::invalid_argument("speeds and weights must have one entry per backend");
-    for (double s : c.speed) check_positive("speeds", s);
+    for (double s : c.speeds) check_positive("speeds", s);
     double wsum = 0;
     for (double w : c.weights) wsum += check_nonnegative("weights", w);
     if (c.policy == Policy::weighted_round_robin && !(wsum > 0))
         throw std::invalid_argument("weights must not all be zero");
-    check_count("d", c.choices, 1, 64);
+    check_count("d", c.d, 1, 64);
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
-    check_nonnegative("overhead_s", c.overhead);
+    check_nonnegative("overhead_s", c.overhead_s);
     check_count("capacity", c.capacity, 0, INT64_MAX);
     if (!(c.timeout > 0.0)) detail::fail_range("timeout", "> 0 (or inf for none)", c.timeout);
     for (const auto& o : c.outages) {
         check_count("outage backend", o.backend, 0, nb - 1);
         check_count("outage servers", o.servers, 0, c.servers[static_cast<std::size_t>(o.backend)]);
-        check_nonnegative("outage at_s", o.start);
-        if (!(o.end > o.start)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.end);
+        check_nonnegative("outage at_s", o.at_s);
+        if (!(o.until_s > o.at_s)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.until_s);
     }
     check_count("customers", c.customers, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);

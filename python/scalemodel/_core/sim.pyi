@@ -10,7 +10,16 @@ import numpy.typing
 import scalemodel._core
 import typing
 class Outage(metaclass=type):
+    """
+    Servers of one backend failing at at_s until until_s (servers 0: all).
+    """
     def __init__(self) -> None:
+        ...
+    @property
+    def at_s(self) -> float:
+        ...
+    @at_s.setter
+    def at_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def backend(self) -> int:
@@ -19,22 +28,16 @@ class Outage(metaclass=type):
     def backend(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
-    def end(self) -> float:
-        ...
-    @end.setter
-    def end(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
     def servers(self) -> int:
         ...
     @servers.setter
     def servers(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
-    def start(self) -> float:
+    def until_s(self) -> float:
         ...
-    @start.setter
-    def start(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+    @until_s.setter
+    def until_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
 class ClusterConfig(metaclass=type):
     """
@@ -94,10 +97,10 @@ class ClusterConfig(metaclass=type):
     def servers(self, arg0: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
     @property
-    def speed(self) -> list[float]:
+    def speeds(self) -> list[float]:
         ...
-    @speed.setter
-    def speed(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+    @speeds.setter
+    def speeds(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
         ...
     @property
     def timeout(self) -> float:
@@ -165,4 +168,4 @@ HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
 MAX_BACKLOG: int = 4194304
 MAX_CATALOGUE: int = 2147483646
 MAX_QUEUED: int = 1048576
-POLICIES: list = ['random', 'round_robin', 'weighted_round_robin', 'least_connections', 'least_outstanding_work', 'power_of_d', 'sticky']
+POLICIES: tuple = ('random', 'round_robin', 'weighted_round_robin', 'least_connections', 'least_outstanding_work', 'power_of_d', 'sticky')

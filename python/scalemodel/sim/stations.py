@@ -256,7 +256,7 @@ def _outage(o: Any) -> Any:
     out = _s.Outage()
     out.backend = _integer("outage backend", o.backend)
     out.servers = 0 if o.servers is None else _whole("outage servers", o.servers, 1)
-    out.start, out.end = _number("outage at_s", o.at_s), _number("outage until_s", o.until_s)
+    out.at_s, out.until_s = _number("outage at_s", o.at_s), _number("outage until_s", o.until_s)
     return out
 
 
@@ -289,7 +289,7 @@ def simulate_queue(
     """
     config = _s.ClusterConfig()
     c = _whole("servers", servers, 1)
-    config.servers, config.speed, config.weights = [c], [1.0], [1.0]
+    config.servers, config.speeds, config.weights = [c], [1.0], [1.0]
     return _run(
         config,
         arrival_rate=arrival_rate,
@@ -359,7 +359,7 @@ def simulate_balancer(
     w = sp if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape not in ((), (n,)):
         raise ValueError(f"weights must be a scalar or have one entry per backend ({n})")
-    config.servers, config.speed, config.weights = [c] * n, sp.tolist(), np.broadcast_to(w, (n,)).tolist()
+    config.servers, config.speeds, config.weights = [c] * n, sp.tolist(), np.broadcast_to(w, (n,)).tolist()
     config.d = 2 if policy == "power_of_two" else _integer("d", d)
     config.clients = _integer("clients", clients)
     config.client_skew = _number("client_skew", client_skew)

@@ -19,6 +19,7 @@
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/arrivals.hpp"
 #include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
@@ -33,32 +34,29 @@ enum class Policy : int {
     sticky,
 };
 
-// The policies' names, in enum order; the only place they are spelled.
-const std::vector<std::string>& policy_names();
-// A policy by name; also accepts the aliases least_work, power_of_two and ip_hash.
-Policy parse_policy(const std::string& name);
-const std::string& policy_name(Policy p);
 
-// `servers` of backend `backend` go down at `start` and come back at `end` (inf: never);
+// `servers` of backend `backend` go down at `at_s` and come back at `until_s` (inf: never);
 // servers = 0 takes the whole backend down. Requests in service on a failed server fail;
 // when all of a backend's servers are down its queue fails too and the balancer stops
 // routing to it.
 struct Outage {
     std::int64_t backend = 0;
     std::int64_t servers = 0;
-    double start = 0.0;
-    double end = std::numeric_limits<double>::infinity();
+    double at_s = 0.0;
+    double until_s = std::numeric_limits<double>::infinity();
+
+    static auto fields();
 };
 
 struct ClusterConfig {
     std::vector<std::int64_t> servers;  // per backend, >= 1
-    std::vector<double> speed;          // per backend service-rate multiplier (> 0), default 1
+    std::vector<double> speeds;         // per backend service-rate multiplier (> 0), default 1
     std::vector<double> weights;        // weighted round robin weights, default = speed
     Policy policy = Policy::random;
-    std::int64_t choices = 2;           // d of power of d choices
+    std::int64_t d = 2;                 // power of d choices: candidates per request
     std::int64_t clients = 1000;        // sticky: number of clients
     double client_skew = 1.0;           // sticky: Zipf exponent of client request rates
-    double overhead = 0.0;              // balancer latency added to each response, seconds
+    double overhead_s = 0.0;            // balancer latency added to each response, seconds
     std::int64_t capacity = 0;          // max requests in system per backend; 0 = unlimited
     double timeout = std::numeric_limits<double>::infinity();  // max wait in queue, seconds
     std::vector<Outage> outages;
@@ -66,7 +64,45 @@ struct ClusterConfig {
     Distribution service = Distribution::exponential(1.0);
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
+
+    static auto fields();
 };
+
+}  // namespace scalemodel::sim
+
+// The policies' names, in enum order: the only place they are spelled.
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::Policy> {
+    static const char* what() { return "policy"; }
+    static const std::vector<std::string>& names() {
+        static const std::vector<std::string> n = {"random",           "round_robin", "weighted_round_robin",
+                                                   "least_connections", "least_outstanding_work", "power_of_d",
+                                                   "sticky"};
+        return n;
+    }
+    static std::vector<std::pair<std::string, scalemodel::sim::Policy>> aliases() {
+        using P = scalemodel::sim::Policy;
+        return {{"least_work", P::least_outstanding_work}, {"power_of_two", P::power_of_d}, {"ip_hash", P::sticky}};
+    }
+};
+namespace scalemodel::sim {
+
+// The Python attribute of each field (the keyword users pass).
+inline auto ClusterConfig::fields() {
+    using C = ClusterConfig;
+    return std::make_tuple(field("servers", &C::servers), field("speeds", &C::speeds), field("weights", &C::weights),
+                           field("policy", &C::policy), field("d", &C::d), field("clients", &C::clients),
+                           field("client_skew", &C::client_skew), field("overhead_s", &C::overhead_s),
+                           field("capacity", &C::capacity), field("timeout", &C::timeout),
+                           field("outages", &C::outages), field("arrivals", &C::arrivals),
+                           field("service", &C::service), field("customers", &C::customers),
+                           field("warmup", &C::warmup));
+}
+
+inline auto Outage::fields() {
+    return std::make_tuple(field("backend", &Outage::backend), field("servers", &Outage::servers),
+                           field("at_s", &Outage::at_s), field("until_s", &Outage::until_s));
+}
 
 // Scalar metrics of one replication, in this order (names for the bindings).
 inline const std::vector<std::string>& metric_names() {
