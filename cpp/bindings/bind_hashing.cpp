@@ -81,18 +81,6 @@ py::array_t<T> per_key(const py::object& obj, int threads, G g) {
     return out;
 }
 
-hs::KeyStream make_stream(const std::string& kind, std::int64_t count, std::uint64_t seed, std::uint64_t start,
-                          double exponent) {
-    hs::KeyStream s;
-    s.kind = kind;
-    s.count = count;
-    s.seed = seed;
-    s.start = start;
-    s.exponent = exponent;
-    s.validate();
-    return s;
-}
-
 }  // namespace
 
 void register_hashing(py::module_& m) {
@@ -233,26 +221,35 @@ void register_hashing(py::module_& m) {
         .def("token_owners", &hs::CassandraRing::token_owners);
 
     // --- analysis ------------------------------------------------------------------------
+    // A generated key stream, validated once here (kind, count, exponent); Python checks types.
+    py::class_<hs::KeyStream>(m, "KeyStream", "A validated generated key stream.")
+        .def(py::init([](const std::string& kind, std::int64_t count, std::uint64_t seed, std::uint64_t start,
+                         double exponent) {
+                 hs::KeyStream s{kind, count, seed, start, exponent};
+                 s.validate();
+                 return s;
+             }),
+             py::arg("kind"), py::arg("count"), py::arg("seed") = 0, py::arg("start") = 0, py::arg("exponent") = 1.0)
+        .def_readonly("kind", &hs::KeyStream::kind)
+        .def_readonly("count", &hs::KeyStream::count)
+        .def_readonly("seed", &hs::KeyStream::seed)
+        .def_readonly("start", &hs::KeyStream::start)
+        .def_readonly("exponent", &hs::KeyStream::exponent);
     m.def("loads", [](const hs::Scheme& s, const py::object& keys, int threads) {
         return with_keys(keys, [&](const hs::Keys& k) { return hs::node_loads(s, k, threads); });
     }, py::arg("scheme"), py::arg("keys"), py::arg("threads") = 0);
-    m.def("stream_loads", [](const hs::Scheme& s, const std::string& kind, std::int64_t count, std::uint64_t seed,
-                             std::uint64_t start, double exponent, int threads) {
-        const auto st = make_stream(kind, count, seed, start, exponent);
-        py::gil_scoped_release release;
-        return hs::node_loads(s, st, threads);
-    }, py::arg("scheme"), py::arg("kind"), py::arg("count"), py::arg("seed"), py::arg("start"), py::arg("exponent"), py::arg("threads") = 0);
+    m.def("stream_loads", [](const hs::Scheme& s, const hs::KeyStream& stream, int threads) {
+        return hs::node_loads(s, stream, threads);
+    }, py::arg("scheme"), py::arg("stream"), py::arg("threads") = 0, py::call_guard<py::gil_scoped_release>());
     m.def("moved", [](const hs::Scheme& a, const hs::Scheme& b, const py::object& keys, int threads,
                       const hs::NodeIds& ids_a, const hs::NodeIds& ids_b) {
         return with_keys(keys, [&](const hs::Keys& k) { return hs::moved_fraction(a, b, k, threads, ids_a, ids_b); });
     }, py::arg("before"), py::arg("after"), py::arg("keys"), py::arg("threads"), py::arg("ids_before"), py::arg("ids_after"));
-    m.def("stream_moved", [](const hs::Scheme& a, const hs::Scheme& b, const std::string& kind, std::int64_t count,
-                             std::uint64_t seed, std::uint64_t start, double exponent, int threads,
+    m.def("stream_moved", [](const hs::Scheme& a, const hs::Scheme& b, const hs::KeyStream& stream, int threads,
                              const hs::NodeIds& ids_a, const hs::NodeIds& ids_b) {
-        const auto st = make_stream(kind, count, seed, start, exponent);
-        py::gil_scoped_release release;
-        return hs::moved_fraction(a, b, st, threads, ids_a, ids_b);
-    }, py::arg("before"), py::arg("after"), py::arg("kind"), py::arg("count"), py::arg("seed"), py::arg("start"), py::arg("exponent"), py::arg("threads"), py::arg("ids_before"), py::arg("ids_after"));
+        return hs::moved_fraction(a, b, stream, threads, ids_a, ids_b);
+    }, py::arg("before"), py::arg("after"), py::arg("stream"), py::arg("threads"), py::arg("ids_before"),
+          py::arg("ids_after"), py::call_guard<py::gil_scoped_release>());
     m.def("balance", [](const std::vector<double>& loads, const std::vector<double>& nominal, bool weighted) {
         const hs::BalanceStats r = hs::balance(loads, nominal, weighted);
         py::dict out;

@@ -1,16 +1,17 @@
 """scalemodel: put numbers behind system-design decisions.
 
 ``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.distributions``
-for the one family of distributions every stochastic model takes, ``sm.sim`` for
-simulation (stations, load balancers), ``sm.hashing`` for hash functions, placement
-schemes and key-distribution analysis, ``sm.reliability`` for availability, quorums,
-failover and durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for
-whole-system capacity plans, and ``sm.plot`` for the plotting helpers (matplotlib is
-imported on first use); ``sm.sweep`` runs any of them over a parameter grid, on threads,
-processes or a Dask cluster.
+for the one family of distributions every stochastic model takes and ``sm.arrivals`` for
+arrival processes, ``sm.sim`` for simulation (stations, load balancers), ``sm.hashing`` for
+hash functions, placement schemes and key-distribution analysis, ``sm.reliability`` for
+availability, quorums, failover and durability, ``sm.cost`` for estimation and prices,
+``sm.plan`` for whole-system capacity plans, and ``sm.plot`` for the plotting helpers
+(matplotlib is imported on first use); ``sm.sweep`` runs any of them over a parameter grid,
+on threads, processes or a Dask cluster.
 """
 
 from scalemodel import (
+    arrivals,
     cost,
     distributions,
     hashing,
@@ -23,11 +24,13 @@ from scalemodel import (
     sim,
     sweeps,
 )
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel.sweeps import sweep
 
 __version__ = "0.1.0"
 __all__ = [
     "__version__",
+    "arrivals",
     "cost",
     "distributions",
     "hashing",
@@ -41,3 +44,5 @@ __all__ = [
     "sweep",
     "sweeps",
 ]
+
+__dir__ = _api_dir(globals())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -118,3 +118,14 @@ def run_spec(*, seed: Any, replications: Any, threads: Any) -> Any:
         replications=integer("replications", replications),
         threads=whole("threads", threads, -(2**31), 2**31 - 1),
     )
+
+
+def api_dir(namespace: dict[str, Any]) -> Callable[[], list[str]]:
+    """A module-level ``__dir__`` (PEP 562) listing the module's API only: the names in
+    its ``__all__`` and its dunders, not the helpers it imports (np, pd, dataclass, ...).
+    Use as ``__dir__ = api_dir(globals())``."""
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace["__all__"], *(n for n in namespace if n.startswith("__"))})
+
+    return __dir__

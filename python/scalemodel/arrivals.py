@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Union
 
 import numpy as np
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Replay", "as_arrivals"]
 
@@ -30,6 +31,10 @@ class ArrivalProcess:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_engine", self._build())
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Rebuilt from the parameters: the engine object itself does not pickle.
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
 
     rate: float  # long-run mean arrival rate, requests/s: a field or a property
 
@@ -132,3 +137,6 @@ def as_arrivals(name: str, value: Any) -> ArrivalProcess:
     object.__setattr__(process, "rate", float(value))
     object.__setattr__(process, "_engine", _Engine.poisson(float(value), name))
     return process
+
+
+__dir__ = _api_dir(globals())

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalemodel._arrays import api_dir as _api_dir
+
+__all__ = ["main"]
+
 
 def _whatif(args: argparse.Namespace) -> int:
     """Scale up or out? Today's box against a 4x bigger box and against four boxes."""
@@ -177,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--sensitivity must be a percentage in [0, 100)")
     return _plan(args) if args.command == "plan" else _whatif(args)
 
+
+__dir__ = _api_dir(globals())
 
 if __name__ == "__main__":
     sys.exit(main())

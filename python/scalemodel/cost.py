@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
 
 if sys.version_info >= (3, 11):
@@ -358,3 +359,6 @@ def topic_sizing(
     c = int(as_count("consumers", consumers))
     out = _c.topic_sizing(float(message_rate), float(consumer_rate), float(partition_rate), p, c)
     return TopicSizing(**out)
+
+
+__dir__ = _api_dir(globals())

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = [
     "Deterministic",
@@ -290,3 +291,6 @@ def as_distribution(name: str, value: Any, *, number: str = "constant") -> Distr
         object.__setattr__(dist, "value", float(value))
         object.__setattr__(dist, "_engine", _Engine.deterministic(float(value), name))
     return dist
+
+
+__dir__ = _api_dir(globals())

@@ -23,10 +23,14 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import integer as _integer
+from scalemodel._arrays import number as _number
 from scalemodel._arrays import threads as _threads
 from scalemodel._arrays import whole as _whole
 
 __all__ = [
+    "REDIS_SLOTS",
     "Balance",
     "BoundedLoad",
     "Cassandra",
@@ -78,28 +82,30 @@ class KeyStream:
     seed: int = 0
     start: int = 0
     exponent: float = 1.0
+    _engine: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("sequential", "uniform", "zipf"):
-            raise ValueError(f"kind must be 'sequential', 'uniform' or 'zipf', got {self.kind!r}")
-        for name in ("count", "seed", "start"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-                raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-        if not 1 <= self.count <= 2**40:
-            raise ValueError(f"count must be a whole number in [1, 2^40], got {self.count}")
-        if not 0 <= self.seed < 2**64 or not 0 <= self.start < 2**64:
-            raise ValueError("seed and start must be in [0, 2^64)")
-        if not (np.isfinite(self.exponent) and self.exponent >= 0):
-            raise ValueError(f"exponent must be a finite number >= 0, got {self.exponent}")
+        # Types here; kind, count and exponent are range-checked once, by the engine.
+        if not isinstance(self.kind, str):
+            raise TypeError(f"kind must be a str, got {type(self.kind).__name__}")
+        values = {
+            "count": _integer("count", self.count),
+            "seed": _whole("seed", self.seed, 0, 2**64 - 1),
+            "start": _whole("start", self.start, 0, 2**64 - 1),
+            "exponent": _number("exponent", self.exponent),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_engine", _h.KeyStream(self.kind, **values))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Rebuilt from the parameters: the engine object does not pickle.
+        return (KeyStream, (self.kind, self.count, self.seed, self.start, self.exponent))
 
     @property
     def weighted(self) -> bool:
         """True for popularity-weighted (Zipf) streams."""
         return self.kind == "zipf"
-
-    def _args(self) -> tuple[str, int, int, int, float]:
-        return self.kind, int(self.count), int(self.seed), int(self.start), float(self.exponent)
 
 
 KeysLike = Union[np.ndarray, Sequence[str], Sequence[bytes], "PackedKeys"]
@@ -518,7 +524,7 @@ class Balance:
 
 def _loads(scheme: Scheme, keys: Any, threads: int) -> tuple[np.ndarray, bool]:
     if isinstance(keys, KeyStream):
-        return np.asarray(_h.stream_loads(scheme._impl, *keys._args(), threads)), keys.weighted
+        return np.asarray(_h.stream_loads(scheme._impl, keys._engine, threads)), keys.weighted
     return np.asarray(_h.loads(scheme._impl, _keys(keys), threads)), False
 
 
@@ -587,7 +593,7 @@ def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> M
     ids_a = [ids[n] for n in before.names]
     ids_b = [ids[n] for n in after.names]
     if isinstance(keys, KeyStream):
-        frac = _h.stream_moved(before._impl, after._impl, *keys._args(), t, ids_a, ids_b)
+        frac = _h.stream_moved(before._impl, after._impl, keys._engine, t, ids_a, ids_b)
     else:
         frac = _h.moved(before._impl, after._impl, _keys(keys), t, ids_a, ids_b)
     a, b = np.zeros(len(ids)), np.zeros(len(ids))
@@ -678,3 +684,6 @@ def movement_vs_size(
                 {"scheme": type(s).__name__, "nodes": int(n), "moved": m.fraction, "optimum": m.optimum}
             )
     return Sweep(pd.DataFrame(rows), "nodes", ("moved",))
+
+
+__dir__ = _api_dir(globals())

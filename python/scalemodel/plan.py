@@ -19,9 +19,20 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import cost, hashing, queueing, reliability, sim
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel.scenario import DEFAULT_HIT_RATIO, load_scenario, parse_scenario, section_defaults
 
-__all__ = ["Plan", "Tier", "make_plan", "plan_file", "plan_text", "scaling_options", "sensitivity"]
+__all__ = [
+    "Plan",
+    "Tier",
+    "cache_hit_ratio",
+    "make_plan",
+    "plan_file",
+    "plan_text",
+    "ring_imbalance",
+    "scaling_options",
+    "sensitivity",
+]
 
 
 @dataclass(frozen=True)
@@ -656,3 +667,6 @@ def _write_report(plan: Plan, out: Path) -> list[Path]:
         "</head><body>" + "\n".join(body) + "</body></html>\n"
     )
     return [md_path, html_path, *images]
+
+
+__dir__ = _api_dir(globals())

@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel.queueing import MMc
+
+__all__ = ["response_vs_load"]
 
 
 def response_vs_load(
@@ -48,3 +51,6 @@ def response_vs_load(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
     return ax
+
+
+__dir__ = _api_dir(globals())

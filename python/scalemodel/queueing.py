@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
 
 __all__ = [
@@ -640,3 +641,6 @@ class USL:
         if np.isinf(peak):
             return self.lambda_ / self.sigma if self.sigma > 0 else float("inf")
         return float(self.throughput(peak))
+
+
+__dir__ = _api_dir(globals())

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import level as _level
 
 __all__ = ["ReplicatedResult"]
@@ -116,3 +117,6 @@ class ReplicatedResult:
         title = html.escape(repr(self))
         table = self.to_frame().to_html(float_format=lambda v: f"{v:.6g}", na_rep="")
         return f"<div><p><code>{title}</code></p><p>{self._level:.0%} intervals</p>{table}</div>"
+
+
+__dir__ = _api_dir(globals())

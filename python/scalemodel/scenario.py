@@ -16,12 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from scalemodel._arrays import api_dir as _api_dir
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["SCHEMA", "Field", "ScenarioError", "load_scenario", "parse_scenario", "section_defaults"]
+__all__ = [
+    "DEFAULT_HIT_RATIO",
+    "SCHEMA",
+    "Field",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "section_defaults",
+]
 
 
 class ScenarioError(ValueError):
@@ -147,9 +157,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
 }
 # Sections that may be left out: [cache] means no cache; the others are filled with defaults.
-OPTIONAL_SECTIONS = {"cache", "reliability", "scenario"}
+_OPTIONAL_SECTIONS = {"cache", "reliability", "scenario"}
 # The kind of catalogue instance each section's `instance` must name.
-INSTANCE_KINDS = {"app": "compute", "cache": "cache", "database": "database"}
+_INSTANCE_KINDS = {"app": "compute", "cache": "cache", "database": "database"}
 
 
 def _line_of(text: str, section: str, key: str | None) -> int | None:
@@ -236,7 +246,7 @@ def parse_scenario(
     out: dict[str, dict[str, Any]] = {}
     for section, fields in SCHEMA.items():
         if section not in data:
-            if section not in OPTIONAL_SECTIONS:
+            if section not in _OPTIONAL_SECTIONS:
                 raise ScenarioError(f"{source}: the section [{section}] is missing")
             if section == "cache":
                 continue
@@ -253,7 +263,7 @@ def parse_scenario(
                 values[key] = _convert(path, spec, given[key], fail_at(section, key))
                 if key == "instance" and instances is not None:
                     _check_instance(
-                        path, values[key], INSTANCE_KINDS[section], instances, fail_at(section, key)
+                        path, values[key], _INSTANCE_KINDS[section], instances, fail_at(section, key)
                     )
             elif spec.default is not None or spec.optional:
                 values[key] = spec.default
@@ -307,3 +317,6 @@ def load_scenario(path: str | Path, instances: Mapping[str, str] | None = None) 
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
     return parse_scenario(text, str(p), instances)
+
+
+__dir__ = _api_dir(globals())

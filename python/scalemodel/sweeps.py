@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import level as _level
 from scalemodel._progress import Group, bars_off
 
@@ -260,3 +261,6 @@ def _gather(
             stacklevel=3,
         )
     return frame
+
+
+__dir__ = _api_dir(globals())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import math
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -454,3 +455,25 @@ def test_concurrent_assign_from_python_threads() -> None:
             results = list(pool.map(lambda _: s.assign(keys, threads=2), range(4)))  # noqa: B023
         for r in results:
             np.testing.assert_array_equal(r, want)
+
+
+def test_key_stream_is_validated_once_by_the_engine_and_pickles() -> None:
+    s = h.KeyStream("zipf", 1000, seed=2, start=5, exponent=0.8)
+    assert (s._engine.kind, s._engine.count, s._engine.start, s._engine.exponent) == ("zipf", 1000, 5, 0.8)
+    back = pickle.loads(pickle.dumps(s))
+    assert back == s
+    assert h.balance(h.Jump(4), back).loads.tolist() == h.balance(h.Jump(4), s).loads.tolist()
+    with pytest.raises(ValueError, match="count"):
+        h.KeyStream("uniform", 2**40 + 1)
+    with pytest.raises(ValueError, match="exponent"):
+        h.KeyStream("zipf", 10, exponent=-1.0)
+    with pytest.raises(ValueError, match="exponent"):
+        h.KeyStream("uniform", 10, exponent=math.nan)
+    with pytest.raises(ValueError, match="seed"):
+        h.KeyStream("uniform", 10, seed=-1)
+    with pytest.raises(TypeError, match="kind"):
+        h.KeyStream(1, 10)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="count"):
+        h.KeyStream("uniform", "10")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="exponent"):
+        h.KeyStream("zipf", 10, exponent="1")  # type: ignore[arg-type]

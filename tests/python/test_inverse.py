@@ -4,7 +4,7 @@ Oracle: the definition of each answer. min_servers returns the smallest c meetin
 target, so MMc with c servers must meet them and MMc with c - 1 must not; max_arrival_rate
 returns the largest rate meeting them, so at that rate the binding target is met with
 near-equality and a slightly higher rate misses it. The forward MMc metrics themselves
-are checked against independent oracles in test_stations.py and test_erlang.py; the
+are checked against independent oracles in test_queueing_models.py and test_erlang.py; the
 closed form u c mu is used for a utilization-only target.
 
 Tolerances: max_arrival_rate is documented to ~1e-12 relative in the rate (TOMS 748,

@@ -16,17 +16,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from intervals import assert_in_ci
 from scipy import stats
 
 import scalemodel as sm
 
 R = sm.reliability
 LEVEL = 0.999
-
-
-def inside(res: R.MonteCarloResult, name: str, truth: float, slack: float = 0.0) -> None:
-    lo, hi = res.ci(name, LEVEL)
-    assert lo - slack <= truth <= hi + slack, f"{name}: {truth} not in [{lo}, {hi}]"
 
 
 # --- availability -------------------------------------------------------------------------
@@ -83,9 +79,9 @@ def test_simulation_matches_ctmc_and_binomial() -> None:
         3, 2, mtbf_s=500.0, mttr_s=25.0, horizon_s=50_000.0, replications=64, seed=1
     )
     c = R.ctmc_availability(2, 3, 500.0, 25.0)
-    inside(sim, "availability", c.availability)
-    inside(sim, "availability", R.k_of_n(2, 3, 500 / 525))
-    inside(sim, "outages_per_year", c.failure_frequency * sm.reliability.SECONDS_PER_YEAR)
+    assert_in_ci(sim, "availability", c.availability)
+    assert_in_ci(sim, "availability", R.k_of_n(2, 3, 500 / 525))
+    assert_in_ci(sim, "outages_per_year", c.failure_frequency * sm.reliability.SECONDS_PER_YEAR)
     assert sim.nines == pytest.approx(-math.log10(sim.unavailability))
     lo, hi = sim.ci("nines")
     assert lo < sim.nines < hi
@@ -111,7 +107,7 @@ def test_zones_and_replacement() -> None:
     assert fast.ci("availability", LEVEL)[0] > slow.ci("availability", LEVEL)[1]
     # Replacement after 10 s caps the repair: mean downtime 100 (1 - e^-0.1).
     a = 1000 / (1000 + 100 * -math.expm1(-0.1))
-    inside(fast, "availability", R.k_of_n(2, 3, a))
+    assert_in_ci(fast, "availability", R.k_of_n(2, 3, a))
 
 
 def test_simulate_availability_rejects_bad_input() -> None:
@@ -159,7 +155,7 @@ def test_t_visibility_matches_numpy_oracle() -> None:
     for i, t in enumerate((0.0, 0.002)):
         oracle = numpy_wars(3, 1, 1, t, 0.001, 400_000, seed=5)
         # Oracle's own sampling error (binomial, 400k draws) adds to the interval.
-        inside(res, f"p_consistent_{i}", oracle, slack=4 * math.sqrt(0.25 / 400_000))
+        assert_in_ci(res, f"p_consistent_{i}", oracle, slack=4 * math.sqrt(0.25 / 400_000))
     assert np.all(np.diff(res.p_consistent) >= 0)
     assert res.p_consistent_ci().shape == (2, 2)
 
@@ -188,7 +184,7 @@ def test_quorum_availability_and_presets() -> None:
     for level in R.CASSANDRA_LEVELS:
         _, w = R.quorum_sizes(level, 3)
         res = R.t_visibility(consistency=level, replica_down_prob=p, requests=1 << 17, seed=4)
-        inside(res, "write_available", R.k_of_n(w, 3, 1 - p))
+        assert_in_ci(res, "write_available", R.k_of_n(w, 3, 1 - p))
     assert R.quorum_sizes("QUORUM", 5) == (3, 3)
     fast = R.t_visibility(consistency="ONE", requests=1 << 16, seed=1)
     slow = R.t_visibility(consistency="ALL", requests=1 << 16, seed=1)
@@ -227,8 +223,8 @@ def test_failover_matches_closed_form() -> None:
         trials=1 << 15,
         seed=8,
     )
-    inside(res, "downtime_s", 2.5 * 5 + 8 + 5)
-    inside(res, "writes_lost", 300.0)
+    assert_in_ci(res, "downtime_s", 2.5 * 5 + 8 + 5)
+    assert_in_ci(res, "writes_lost", 300.0)
     assert res.downtime_p50_s < res.downtime_p99_s <= res.downtime_max_s * 1.005
     d = res.downtime_s
     assert res.availability == pytest.approx(1 / (1 + 12 / (sm.reliability.SECONDS_PER_YEAR) * d), rel=1e-9)
@@ -237,11 +233,11 @@ def test_failover_matches_closed_form() -> None:
 def test_stale_reads_and_remedies() -> None:
     """Stale probability P(lag > think) in closed form for an exponential lag; remedy costs."""
     res = R.simulate_stale_reads(R.Exponential(0.3), 0.5, requests=1 << 18, seed=1)
-    inside(res, "stale", math.exp(-0.5 / 0.3))
+    assert_in_ci(res, "stale", math.exp(-0.5 / 0.3))
     sticky = R.simulate_stale_reads(
         R.Exponential(0.3), R.Exponential(4.0), remedy="sticky", sticky_window_s=5.0, requests=1 << 18, seed=1
     )
-    inside(sticky, "primary_reads", 1 - math.exp(-5 / 4))
+    assert_in_ci(sticky, "primary_reads", 1 - math.exp(-5 / 4))
     vc = R.simulate_stale_reads(
         R.Constant(0.25), 0.0, remedy="version_check", attempts=3, retry_interval_s=0.1, requests=1 << 16
     )
@@ -264,8 +260,8 @@ def test_partition_matches_alternating_renewal() -> None:
         replications=32,
         seed=2,
     )
-    inside(res, "partitioned_time", res.partitioned_time_expected)
-    inside(res, "cp_rejected", res.partitioned_time_expected)
+    assert_in_ci(res, "partitioned_time", res.partitioned_time_expected)
+    assert_in_ci(res, "cp_rejected", res.partitioned_time_expected)
     assert res.ap_stale > 0.0
 
 
@@ -288,7 +284,7 @@ def test_rdb_renewal_reward() -> None:
     """At 1 write/s the (300 s, 10) rule fires every 300 s (10 writes come first almost
     surely), so a crash loses rate x 300 / 2 on average."""
     res = R.redis_rdb(1.0, cycles=1 << 13, seed=3, crashes_per_day=1.0)
-    inside(res, "expected_per_crash", 150.0)
+    assert_in_ci(res, "expected_per_crash", 150.0)
     assert res.fluid_cycle_s == 300.0
     assert R.durability("redis_rdb", write_rate=1.0, cycles=1024).fluid_worst_per_crash == 300.0
 
@@ -345,4 +341,4 @@ def test_weibull_lifetimes_keep_the_steady_state(shape: float) -> None:
     res = R.simulate_availability(
         3, 2, mtbf_s=100.0, mttr_s=10.0, weibull_shape=shape, horizon_s=100_000.0, replications=32, seed=5
     )
-    inside(res, "availability", R.k_of_n(2, 3, 100 / 110))
+    assert_in_ci(res, "availability", R.k_of_n(2, 3, 100 / 110))

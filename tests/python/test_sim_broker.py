@@ -14,6 +14,7 @@ import pickle
 
 import numpy as np
 import pytest
+from intervals import assert_in_ci
 
 import scalemodel as sm
 
@@ -21,13 +22,6 @@ S = sm.sim
 Q = sm.queueing
 LEVEL = 0.999
 REL = S.HISTOGRAM_RELATIVE_ERROR
-
-
-def assert_in_ci(result: S.ConsumerGroupResult, name: str, exact: float, slack: float = 0.0) -> None:
-    low, high = result.ci(name, LEVEL)
-    assert low - slack <= exact <= high + slack, (
-        f"{name}: expected {exact} outside [{low}, {high}] +- {slack}"
-    )
 
 
 def test_one_partition_one_consumer_is_mm1() -> None:

@@ -16,6 +16,7 @@ import pickle
 import mpmath as mp
 import numpy as np
 import pytest
+from intervals import assert_in_ci
 from scipy.optimize import brentq
 
 import scalemodel as sm
@@ -26,12 +27,6 @@ LEVEL = 0.999
 REL = S.HISTOGRAM_RELATIVE_ERROR
 
 
-def assert_in_ci(result: S.SimResult, name: str, exact: float, rel: float = 0.0) -> None:
-    low, high = result.ci(name, LEVEL)
-    slack = rel * abs(exact)
-    assert low - slack <= exact <= high + slack, f"{name}: exact {exact} outside [{low}, {high}]"
-
-
 def test_mm1_means_and_tails_match_closed_forms() -> None:
     model = Q.MM1(0.7, 1.0)
     r = S.simulate_queue(0.7, S.Exponential(1.0), 1, customers=50_000, replications=20, seed=1)
@@ -40,8 +35,8 @@ def test_mm1_means_and_tails_match_closed_forms() -> None:
     assert_in_ci(r, "mean_wait", model.mean_wait)
     assert_in_ci(r, "utilization", model.utilization)
     assert_in_ci(r, "throughput", model.throughput)
-    assert_in_ci(r, "p99_response", model.response_quantile(0.99), REL)
-    assert_in_ci(r, "p95_response", model.response_quantile(0.95), REL)
+    assert_in_ci(r, "p99_response", model.response_quantile(0.99), rel=REL)
+    assert_in_ci(r, "p95_response", model.response_quantile(0.95), rel=REL)
     # The pooled quantile is close to the exact one as well (pooled sample of 10^6).
     assert r.response_quantile(0.99) == pytest.approx(model.response_quantile(0.99), rel=0.02)
 
@@ -52,8 +47,8 @@ def test_mmc_means_and_tails_match_closed_forms() -> None:
     assert_in_ci(r, "mean_response", model.mean_response)
     assert_in_ci(r, "mean_wait", model.mean_wait)
     assert_in_ci(r, "utilization", model.utilization)
-    assert_in_ci(r, "p99_response", model.response_quantile(0.99), REL)
-    assert_in_ci(r, "p99_wait", model.wait_quantile(0.99), REL)
+    assert_in_ci(r, "p99_response", model.response_quantile(0.99), rel=REL)
+    assert_in_ci(r, "p99_wait", model.wait_quantile(0.99), rel=REL)
     # Every server takes a tenth of the load.
     servers = r.servers()
     assert len(servers) == 10
@@ -82,8 +77,8 @@ def test_md1_mean_and_exact_tail() -> None:
     r = S.simulate_queue(rho, S.Deterministic(1.0), 1, customers=50_000, replications=20, seed=4)
     assert_in_ci(r, "mean_wait", Q.MD1(rho, 1.0).mean_wait)
     assert_in_ci(r, "mean_response", Q.MD1(rho, 1.0).mean_response)
-    assert_in_ci(r, "p99_wait", exact_p99, REL)
-    assert_in_ci(r, "p99_response", exact_p99 + 1.0, REL)
+    assert_in_ci(r, "p99_wait", exact_p99, rel=REL)
+    assert_in_ci(r, "p99_response", exact_p99 + 1.0, rel=REL)
 
 
 def h2_wait_tail(lam: float, parts: list[tuple[float, float]]) -> tuple[float, object]:
@@ -117,7 +112,7 @@ def test_mg1_hyperexponential_mean_and_exact_tail() -> None:
     exact_p99 = brentq(lambda t: tail(t) - 0.01, 0.0, 1e3)
     r = S.simulate_queue(lam, service, 1, customers=50_000, replications=20, seed=5)
     assert_in_ci(r, "mean_wait", Q.MG1(lam, service.mean, service.scv).mean_wait)
-    assert_in_ci(r, "p99_wait", exact_p99, REL)
+    assert_in_ci(r, "p99_wait", exact_p99, rel=REL)
 
 
 def test_mg1_lognormal_and_pareto_means() -> None:

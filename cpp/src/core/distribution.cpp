@@ -229,7 +229,9 @@ double Distribution::cdf(double x) const {
         case Kind::weibull:
             return -std::expm1(-std::pow(x / a_, b_));
         case Kind::pareto:
-            return x <= a_ ? 0.0 : -std::expm1(b_ * std::log(a_ / x));
+            // 1 - (x_m / x)^alpha through log1p of the exact x - x_m: log(x_m / x) lost
+            // ~1e-8 relative just above x_m, where the cdf is small.
+            return x <= a_ ? 0.0 : -std::expm1(-b_ * std::log1p((x - a_) / a_));
         case Kind::uniform:
             if (b_ == a_) return x >= a_ ? 1.0 : 0.0;
             return std::clamp((x - a_) / (b_ - a_), 0.0, 1.0);
@@ -255,8 +257,9 @@ double Distribution::quantile(double q) const {
         case Kind::deterministic:
             return a_;
         case Kind::lognormal:
+            if (b_ == 0.0) return std::exp(a_);  // an atom (as cdf and sample have it)
             if (q == 0.0) return 0.0;
-            if (q == 1.0) return b_ == 0.0 ? std::exp(a_) : kInf;
+            if (q == 1.0) return kInf;
             return std::exp(boost::math::quantile(boost::math::normal_distribution<double, math_policy>(a_, b_), q));
         case Kind::gamma:
             if (q == 1.0) return kInf;
@@ -269,10 +272,16 @@ double Distribution::quantile(double q) const {
             return a_ + (b_ - a_) * q;
         case Kind::empirical: {
             const auto& s = *samples_;
-            // The smallest sample whose empirical cdf reaches q.
-            const double n = static_cast<double>(s.size());
-            auto k = static_cast<std::size_t>(std::ceil(q * n));
-            return s[k == 0 ? 0 : std::min(k, s.size()) - 1];
+            // The smallest sample whose empirical cdf reaches q: the smallest k with k / n >= q,
+            // in cdf()'s own arithmetic. ceil(q * n) alone overshoots by one where q * n rounds
+            // up past a whole number (0.7 * 10 = 7.000000000000001), breaking
+            // quantile(cdf(x)) <= x.
+            const std::size_t n = s.size();
+            const double nd = static_cast<double>(n);
+            auto k = static_cast<std::size_t>(std::min(nd, std::ceil(q * nd)));
+            while (k > 0 && static_cast<double>(k - 1) / nd >= q) --k;
+            while (k < n && static_cast<double>(k) / nd < q) ++k;
+            return s[k == 0 ? 0 : k - 1];
         }
         case Kind::mixture: {
             if (q == 1.0) {
@@ -289,8 +298,12 @@ double Distribution::quantile(double q) const {
                 lo = hi;
                 hi *= 2.0;
             }
-            for (int i = 0; i < 200 && hi - lo > 4.0 * std::numeric_limits<double>::epsilon() * hi; ++i) {
-                const double mid = 0.5 * (lo + hi);
+            // Down to adjacent doubles, so hi is the smallest double whose cdf reaches q (the
+            // cdf, a weighted sum of monotone parts, is monotone in floating point too):
+            // quantile(cdf(x)) <= x then holds exactly, atoms included.
+            for (int i = 0; i < 2200; ++i) {
+                const double mid = lo + 0.5 * (hi - lo);
+                if (!(mid > lo && mid < hi)) break;
                 (cdf(mid) >= q ? hi : lo) = mid;
             }
             return hi;

@@ -103,15 +103,40 @@ class CassandraRing(Scheme, metaclass=type):
     def token_owners(self) -> list[int]: ...
     def tokens(self) -> list[int]: ...
 
-def expected_ring_imbalance(nodes: typing.SupportsInt | typing.SupportsIndex, vnodes: typing.SupportsInt | typing.SupportsIndex) -> float: ...
+class KeyStream(metaclass=type):
+    """
+    A validated generated key stream.
+    """
+    def __init__(
+        self,
+        kind: str,
+        count: typing.SupportsInt | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex = 0,
+        start: typing.SupportsInt | typing.SupportsIndex = 0,
+        exponent: typing.SupportsFloat | typing.SupportsIndex = 1.0,
+    ) -> None: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def exponent(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+
 def balance(
     loads: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex],
     nominal: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex],
     weighted: bool,
-) -> dict: ...
+) -> dict[str, typing.Any]: ...
 def cassandra_token(
     keys: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0
 ) -> numpy.typing.NDArray[numpy.int64]: ...
+def expected_ring_imbalance(
+    nodes: typing.SupportsInt | typing.SupportsIndex, vnodes: typing.SupportsInt | typing.SupportsIndex
+) -> float: ...
 def jump(
     keys: typing.Annotated[numpy.typing.ArrayLike, numpy.uint64],
     buckets: typing.SupportsInt | typing.SupportsIndex,
@@ -143,22 +168,12 @@ def redis_slot(
     keys: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0
 ) -> numpy.typing.NDArray[numpy.int64]: ...
 def stream_loads(
-    scheme: Scheme,
-    kind: str,
-    count: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    start: typing.SupportsInt | typing.SupportsIndex,
-    exponent: typing.SupportsFloat | typing.SupportsIndex,
-    threads: typing.SupportsInt | typing.SupportsIndex = 0,
+    scheme: Scheme, stream: KeyStream, threads: typing.SupportsInt | typing.SupportsIndex = 0
 ) -> list[float]: ...
 def stream_moved(
     before: Scheme,
     after: Scheme,
-    kind: str,
-    count: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    start: typing.SupportsInt | typing.SupportsIndex,
-    exponent: typing.SupportsFloat | typing.SupportsIndex,
+    stream: KeyStream,
     threads: typing.SupportsInt | typing.SupportsIndex,
     ids_before: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
     ids_after: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex],
