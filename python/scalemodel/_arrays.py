@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from typing import Any, Callable
@@ -129,3 +130,30 @@ def api_dir(namespace: dict[str, Any]) -> Callable[[], list[str]]:
         return sorted({*namespace["__all__"], *(n for n in namespace if n.startswith("__"))})
 
     return __dir__
+
+
+class EngineBacked:
+    """Base of the vocabulary's frozen dataclasses (distributions, arrival processes): the
+    validated engine object is built once from the fields, at construction, and rebuilt
+    from them when unpickled (the engine object itself does not pickle)."""
+
+    _engine: Any
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_engine", self._build())
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (type(self), tuple(getattr(self, f.name) for f in dataclasses.fields(self)))  # type: ignore[arg-type]
+
+    @classmethod
+    def _wrap(cls, engine: Any, **fields: Any) -> Any:
+        """An instance holding an engine object already built (with a caller's names in its
+        error messages)."""
+        obj = cls.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(obj, name, value)
+        object.__setattr__(obj, "_engine", engine)
+        return obj

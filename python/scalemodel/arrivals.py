@@ -8,41 +8,25 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 
 from scalemodel import _core
+from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import number as _number
 
 __all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Replay", "as_arrivals"]
 
 _Engine = _core.Arrivals
 
 
-class ArrivalProcess:
+class ArrivalProcess(EngineBacked):
     """Base of the arrival processes; the validated engine object is built at construction."""
 
-    _engine: Any
-
-    def _build(self) -> Any:
-        raise NotImplementedError
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_engine", self._build())
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuilt from the parameters: the engine object itself does not pickle.
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
-
     rate: float  # long-run mean arrival rate, requests/s: a field or a property
-
-
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,7 @@ class Poisson(ArrivalProcess):
     rate: float
 
     def _build(self) -> Any:
-        return _Engine.poisson(_real("rate", self.rate))
+        return _Engine.poisson(_number("rate", self.rate))
 
 
 @dataclass(frozen=True)
@@ -62,7 +46,7 @@ class Periodic(ArrivalProcess):
     rate: float
 
     def _build(self) -> Any:
-        return _Engine.periodic(_real("rate", self.rate))
+        return _Engine.periodic(_number("rate", self.rate))
 
 
 @dataclass(frozen=True)
@@ -82,10 +66,10 @@ class MMPP(ArrivalProcess):
 
     def _build(self) -> Any:
         return _Engine.mmpp(
-            _real("rate_high", self.rate_high),
-            _real("rate_low", self.rate_low),
-            _real("mean_high_s", self.mean_high_s),
-            _real("mean_low_s", self.mean_low_s),
+            _number("rate_high", self.rate_high),
+            _number("rate_low", self.rate_low),
+            _number("mean_high_s", self.mean_high_s),
+            _number("mean_low_s", self.mean_low_s),
         )
 
 
@@ -133,10 +117,7 @@ def as_arrivals(name: str, value: Any) -> ArrivalProcess:
             f"{name} must be a rate (requests/s), an arrival process (Poisson, Periodic, "
             f"MMPP, OnOff, Replay) or an array of timestamps, got {type(value).__name__}"
         )
-    process = Poisson.__new__(Poisson)
-    object.__setattr__(process, "rate", float(value))
-    object.__setattr__(process, "_engine", _Engine.poisson(float(value), name))
-    return process
+    return Poisson._wrap(_Engine.poisson(float(value), name), rate=float(value))  # type: ignore[no-any-return]
 
 
 __dir__ = _api_dir(globals())

@@ -17,14 +17,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from scalemodel import _core
+from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import number as _number
 
 __all__ = [
     "Deterministic",
@@ -51,27 +53,9 @@ _MEAN = "Mean, seconds."
 _SCV = "Squared coefficient of variation, variance / mean^2 (inf for an infinite variance)."
 
 
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
-class Distribution:
+class Distribution(EngineBacked):
     """Base of the family. Subclasses are frozen dataclasses whose fields are the
     parameters; the validated engine object is built once, at construction."""
-
-    _engine: Any
-
-    def _build(self) -> Any:
-        raise NotImplementedError
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_engine", self._build())
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuilt from the parameters: the engine object itself does not pickle.
-        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
 
     # Every distribution has ``mean`` (seconds) and ``scv`` (variance / mean^2, inf for an
     # infinite variance): a field where it is a parameter, else the engine's value.
@@ -109,7 +93,7 @@ class Exponential(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.exponential(_real("mean", self.mean))
+        return _Engine.exponential(_number("mean", self.mean))
 
 
 @dataclass(frozen=True)
@@ -122,7 +106,7 @@ class Deterministic(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.deterministic(_real("value", self.value))
+        return _Engine.deterministic(_number("value", self.value))
 
 
 @dataclass(frozen=True)
@@ -137,7 +121,7 @@ class Lognormal(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.lognormal(_real("mean", self.mean), _real("sigma", self.sigma))
+        return _Engine.lognormal(_number("mean", self.mean), _number("sigma", self.sigma))
 
     @property
     def median(self) -> float:
@@ -146,7 +130,7 @@ class Lognormal(Distribution):
     @classmethod
     def from_median(cls, median: float, sigma: float) -> Lognormal:
         """The lognormal with the given median (seconds, > 0) and log-standard-deviation."""
-        m, s = _real("median", median), _real("sigma", sigma)
+        m, s = _number("median", median), _number("sigma", sigma)
         if not (m > 0 and math.isfinite(m)):
             raise ValueError(f"median must be a finite number > 0, got {median!r}")
         if not 0 <= s <= 10:
@@ -156,7 +140,7 @@ class Lognormal(Distribution):
     @classmethod
     def from_quantiles(cls, p50: float, p99: float, *, q: float = 0.99) -> Lognormal:
         """The lognormal with median ``p50`` and ``q``-quantile ``p99`` (p99 >= p50 > 0)."""
-        lo, hi, qq = _real("p50", p50), _real("p99", p99), _real("q", q)
+        lo, hi, qq = _number("p50", p50), _number("p99", p99), _number("q", q)
         if not (0.5 < qq < 1):
             raise ValueError(f"q must be in (0.5, 1), got {q!r}")
         if not (lo > 0 and hi >= lo and math.isfinite(hi)):
@@ -173,7 +157,7 @@ class Gamma(Distribution):
     scv: float
 
     def _build(self) -> Any:
-        return _Engine.gamma(_real("mean", self.mean), _real("scv", self.scv))
+        return _Engine.gamma(_number("mean", self.mean), _number("scv", self.scv))
 
 
 @dataclass(frozen=True)
@@ -186,7 +170,7 @@ class Weibull(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.weibull(_real("mean", self.mean), _real("shape", self.shape))
+        return _Engine.weibull(_number("mean", self.mean), _number("shape", self.shape))
 
 
 @dataclass(frozen=True)
@@ -203,7 +187,7 @@ class Pareto(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.pareto(_real("mean", self.mean), _real("alpha", self.alpha))
+        return _Engine.pareto(_number("mean", self.mean), _number("alpha", self.alpha))
 
 
 @dataclass(frozen=True)
@@ -217,7 +201,7 @@ class Uniform(Distribution):
     scv = _engine_value("scv", _SCV)
 
     def _build(self) -> Any:
-        return _Engine.uniform(_real("low", self.low), _real("high", self.high))
+        return _Engine.uniform(_number("low", self.low), _number("high", self.high))
 
 
 @dataclass(frozen=True, init=False)
@@ -234,7 +218,7 @@ class Mixture(Distribution):
         for item in components:
             if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Distribution)):
                 raise TypeError("components must be (weight, distribution) pairs")
-            comps.append((_real("weight", item[0]), item[1]))
+            comps.append((_number("weight", item[0]), item[1]))
         total = sum(w for w, _ in comps)
         if comps and total > 0 and math.isfinite(total) and min(w for w, _ in comps) >= 0:
             comps = [(w / total, d) for w, d in comps]
@@ -282,15 +266,10 @@ def as_distribution(name: str, value: Any, *, number: str = "constant") -> Distr
             f"{name} must be a number of seconds or a distribution (Exponential, Deterministic, "
             f"Lognormal, Gamma, Weibull, Pareto, Uniform, Mixture, Empirical), got {type(value).__name__}"
         )
+    v = float(value)
     if number == "exponential":
-        dist: Distribution = Exponential.__new__(Exponential)
-        object.__setattr__(dist, "mean", float(value))
-        object.__setattr__(dist, "_engine", _Engine.exponential(float(value), name))
-    else:
-        dist = Deterministic.__new__(Deterministic)
-        object.__setattr__(dist, "value", float(value))
-        object.__setattr__(dist, "_engine", _Engine.deterministic(float(value), name))
-    return dist
+        return Exponential._wrap(_Engine.exponential(v, name), mean=v)  # type: ignore[no-any-return]
+    return Deterministic._wrap(_Engine.deterministic(v, name), value=v)  # type: ignore[no-any-return]
 
 
 __dir__ = _api_dir(globals())

@@ -198,8 +198,29 @@ class SimResult(ReplicatedResult):
 POLICIES: tuple[str, ...] = tuple(_s.POLICIES)
 
 
+# The keywords simulate_queue and simulate_balancer share, passed on to _run as they are.
+_OPTIONS = (
+    "arrival_rate",
+    "service",
+    "customers",
+    "replications",
+    "seed",
+    "warmup",
+    "capacity",
+    "timeout",
+    "outages",
+    "threads",
+    "level",
+)
+
+
+def _options(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {k: arguments[k] for k in _OPTIONS}
+
+
 def _run(
     config: Any,
+    params: dict[str, Any],
     *,
     arrival_rate: Any,
     service: Any,
@@ -212,7 +233,6 @@ def _run(
     outages: Sequence[Outage],
     threads: int,
     level: float,
-    params: dict[str, Any],
 ) -> SimResult:
     arrivals = as_arrivals("arrival_rate", arrival_rate)
     if isinstance(arrivals, Replay):
@@ -291,19 +311,7 @@ def simulate_queue(
     c = _whole("servers", servers, 1)
     config.servers, config.speeds, config.weights = [c], [1.0], [1.0]
     return _run(
-        config,
-        arrival_rate=arrival_rate,
-        service=service,
-        customers=customers,
-        replications=replications,
-        seed=seed,
-        warmup=warmup,
-        capacity=capacity,
-        timeout=timeout,
-        outages=outages,
-        threads=threads,
-        level=level,
-        params={"servers": c, "service": service, "arrival_rate": arrival_rate},
+        config, {"servers": c, "service": service, "arrival_rate": arrival_rate}, **_options(locals())
     )
 
 
@@ -364,24 +372,11 @@ def simulate_balancer(
     config.clients = _integer("clients", clients)
     config.client_skew = _number("client_skew", client_skew)
     config.overhead_s = _number("overhead_s", overhead_s)
-    return _run(
-        config,
-        arrival_rate=arrival_rate,
-        service=service,
-        customers=customers,
-        replications=replications,
-        seed=seed,
-        warmup=warmup,
-        capacity=capacity,
-        timeout=timeout,
-        outages=outages,
-        threads=threads,
-        level=level,
-        params={
-            "policy": config.policy,
-            "backends": n,
-            "servers_per_backend": c,
-            "d": config.d,
-            "service": service,
-        },
-    )
+    params = {
+        "policy": config.policy,
+        "backends": n,
+        "servers_per_backend": c,
+        "d": config.d,
+        "service": service,
+    }
+    return _run(config, params, **_options(locals()))
