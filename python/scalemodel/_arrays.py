@@ -138,9 +138,10 @@ class EngineBacked:
     from them when unpickled (the engine object itself does not pickle)."""
 
     _engine: Any
+    _factory: Any  # the engine's named constructor, called with the fields in order
 
     def _build(self) -> Any:
-        raise NotImplementedError
+        return self._factory(*(number(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)))  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_engine", self._build())

@@ -16,7 +16,6 @@ import numpy as np
 from scalemodel import _core
 from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import number as _number
 
 __all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Replay", "as_arrivals"]
 
@@ -34,9 +33,7 @@ class Poisson(ArrivalProcess):
     """Poisson arrivals at ``rate`` requests/s."""
 
     rate: float
-
-    def _build(self) -> Any:
-        return _Engine.poisson(_number("rate", self.rate))
+    _factory = _Engine.poisson
 
 
 @dataclass(frozen=True)
@@ -44,9 +41,7 @@ class Periodic(ArrivalProcess):
     """Deterministic arrivals, one every 1/rate seconds."""
 
     rate: float
-
-    def _build(self) -> Any:
-        return _Engine.periodic(_number("rate", self.rate))
+    _factory = _Engine.periodic
 
 
 @dataclass(frozen=True)
@@ -64,13 +59,7 @@ class MMPP(ArrivalProcess):
         """Long-run mean arrival rate, requests/s."""
         return float(self._engine.mean_rate)
 
-    def _build(self) -> Any:
-        return _Engine.mmpp(
-            _number("rate_high", self.rate_high),
-            _number("rate_low", self.rate_low),
-            _number("mean_high_s", self.mean_high_s),
-            _number("mean_low_s", self.mean_low_s),
-        )
+    _factory = _Engine.mmpp
 
 
 def OnOff(rate: float, mean_on_s: float, mean_off_s: float) -> MMPP:

@@ -91,9 +91,7 @@ class Exponential(Distribution):
     mean: float
 
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.exponential(_number("mean", self.mean))
+    _factory = _Engine.exponential
 
 
 @dataclass(frozen=True)
@@ -104,9 +102,7 @@ class Deterministic(Distribution):
 
     mean = _engine_value("mean", _MEAN)
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.deterministic(_number("value", self.value))
+    _factory = _Engine.deterministic
 
 
 @dataclass(frozen=True)
@@ -119,9 +115,7 @@ class Lognormal(Distribution):
     sigma: float = 1.0
 
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.lognormal(_number("mean", self.mean), _number("sigma", self.sigma))
+    _factory = _Engine.lognormal
 
     @property
     def median(self) -> float:
@@ -155,9 +149,7 @@ class Gamma(Distribution):
 
     mean: float
     scv: float
-
-    def _build(self) -> Any:
-        return _Engine.gamma(_number("mean", self.mean), _number("scv", self.scv))
+    _factory = _Engine.gamma
 
 
 @dataclass(frozen=True)
@@ -168,9 +160,7 @@ class Weibull(Distribution):
     shape: float
 
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.weibull(_number("mean", self.mean), _number("shape", self.shape))
+    _factory = _Engine.weibull
 
 
 @dataclass(frozen=True)
@@ -185,9 +175,7 @@ class Pareto(Distribution):
     alpha: float = 2.5
 
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.pareto(_number("mean", self.mean), _number("alpha", self.alpha))
+    _factory = _Engine.pareto
 
 
 @dataclass(frozen=True)
@@ -199,9 +187,7 @@ class Uniform(Distribution):
 
     mean = _engine_value("mean", _MEAN)
     scv = _engine_value("scv", _SCV)
-
-    def _build(self) -> Any:
-        return _Engine.uniform(_number("low", self.low), _number("high", self.high))
+    _factory = _Engine.uniform
 
 
 @dataclass(frozen=True, init=False)
