@@ -49,84 +49,59 @@ void check_range(const std::string& name, double x, double low, bool low_open, d
 
 }  // namespace
 
-Distribution Distribution::exponential(double mean, const std::string& mean_name) {
+Distribution Distribution::plain(Kind kind, double a, double b, double mean, double scv) {
     Distribution d;
-    d.kind_ = Kind::exponential;
-    d.a_ = check_positive(mean_name.c_str(), mean);
-    d.mean_ = mean;
-    d.scv_ = 1.0;
-    return d;
-}
-
-Distribution Distribution::deterministic(double value, const std::string& value_name) {
-    Distribution d;
-    d.kind_ = Kind::deterministic;
-    d.a_ = check_nonnegative(value_name.c_str(), value);
-    d.mean_ = value;
-    d.scv_ = 0.0;
-    return d;
-}
-
-Distribution Distribution::lognormal(double mean, double sigma) {
-    check_positive("mean", mean);
-    check_range("sigma", sigma, 0.0, false, 10.0, "in [0, 10]");
-    Distribution d;
-    d.kind_ = Kind::lognormal;
-    d.a_ = std::log(mean) - 0.5 * sigma * sigma;
-    d.b_ = sigma;
-    d.mean_ = mean;
-    d.scv_ = std::expm1(sigma * sigma);
-    return d;
-}
-
-Distribution Distribution::gamma(double mean, double scv) {
-    check_positive("mean", mean);
-    check_range("scv", scv, 0.0, true, 1000.0, "in (0, 1000]");
-    Distribution d;
-    d.kind_ = Kind::gamma;
-    d.a_ = 1.0 / scv;
-    d.b_ = mean * scv;
+    d.kind_ = kind;
+    d.a_ = a;
+    d.b_ = b;
     d.mean_ = mean;
     d.scv_ = scv;
     return d;
 }
 
+Distribution Distribution::exponential(double mean, const std::string& mean_name) {
+    check_positive(mean_name.c_str(), mean);
+    return plain(Kind::exponential, mean, 0.0, mean, 1.0);
+}
+
+Distribution Distribution::deterministic(double value, const std::string& value_name) {
+    check_nonnegative(value_name.c_str(), value);
+    return plain(Kind::deterministic, value, 0.0, value, 0.0);
+}
+
+Distribution Distribution::lognormal(double mean, double sigma) {
+    check_positive("mean", mean);
+    check_range("sigma", sigma, 0.0, false, 10.0, "in [0, 10]");
+    return plain(Kind::lognormal, std::log(mean) - 0.5 * sigma * sigma, sigma, mean, std::expm1(sigma * sigma));
+}
+
+Distribution Distribution::gamma(double mean, double scv) {
+    check_positive("mean", mean);
+    check_range("scv", scv, 0.0, true, 1000.0, "in (0, 1000]");
+    return plain(Kind::gamma, 1.0 / scv, mean * scv, mean, scv);
+}
+
 Distribution Distribution::weibull(double mean, double shape) {
     check_positive("mean", mean);
     check_range("shape", shape, 0.05, false, 100.0, "in [0.05, 100]");
-    Distribution d;
-    d.kind_ = Kind::weibull;
     const double g1 = std::tgamma(1.0 + 1.0 / shape);  // as the reliability engine had it: same draws
-    d.a_ = mean / g1;
-    d.b_ = shape;
-    d.mean_ = mean;
-    d.scv_ = std::exp(boost::math::lgamma(1.0 + 2.0 / shape, math_policy()) - 2.0 * std::log(g1)) - 1.0;
-    return d;
+    const double scv = std::exp(boost::math::lgamma(1.0 + 2.0 / shape, math_policy()) - 2.0 * std::log(g1)) - 1.0;
+    return plain(Kind::weibull, mean / g1, shape, mean, scv);
 }
 
 Distribution Distribution::pareto(double mean, double alpha) {
     check_positive("mean", mean);
     check_range("alpha", alpha, 1.0, true, 1e6, "in (1, 1e6] (a finite mean)");
-    Distribution d;
-    d.kind_ = Kind::pareto;
-    d.a_ = mean * (alpha - 1.0) / alpha;
-    d.b_ = alpha;
-    d.mean_ = mean;
-    d.scv_ = alpha > 2.0 ? 1.0 / (alpha * (alpha - 2.0)) : kInf;
-    return d;
+    return plain(Kind::pareto, mean * (alpha - 1.0) / alpha, alpha, mean,
+                 alpha > 2.0 ? 1.0 / (alpha * (alpha - 2.0)) : kInf);
 }
 
 Distribution Distribution::uniform(double low, double high) {
     check_nonnegative("low", low);
     check_nonnegative("high", high);
     if (high < low) detail::fail_range("high", ">= low", high);
-    Distribution d;
-    d.kind_ = Kind::uniform;
-    d.a_ = low;
-    d.b_ = high;
-    d.mean_ = 0.5 * (low + high);
-    d.scv_ = d.mean_ > 0.0 ? (high - low) * (high - low) / 12.0 / (d.mean_ * d.mean_) : 0.0;
-    return d;
+    const double mean = 0.5 * (low + high);
+    return plain(Kind::uniform, low, high, mean, mean > 0.0 ? (high - low) * (high - low) / 12.0 / (mean * mean) : 0.0);
 }
 
 Distribution Distribution::empirical(std::vector<double> samples) {

@@ -56,6 +56,7 @@ public:
 
 private:
     Distribution() = default;
+    static Distribution plain(Kind kind, double a, double b, double mean, double scv);
     double draw(Rng& rng) const;
     double sample_mixture(Rng& rng) const;
 
