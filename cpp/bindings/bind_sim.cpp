@@ -6,7 +6,7 @@
 #include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/stats.hpp"
-#include "scalemodel/sim/cluster.hpp"
+#include "scalemodel/sim/stations.hpp"
 
 namespace scalemodel::bindings {
 
@@ -24,15 +24,15 @@ void register_sim(py::module_& m) {
 
     bind_config<s::Outage>(m, "Outage", "Servers of one backend failing at at_s until until_s (servers 0: all).");
     m.attr("POLICIES") = enum_names<s::Policy>();
-    bind_config<s::ClusterConfig>(m, "ClusterConfig", "A station or a balancer in front of backends.");
+    bind_config<s::StationsConfig>(m, "StationsConfig", "A station or a balancer in front of backends.");
 
     m.def(
-        "simulate",
-        [](const s::ClusterConfig& config, const RunSpec& run) {
-            s::ClusterResult r;
+        "simulate_stations",
+        [](const s::StationsConfig& config, const RunSpec& run) {
+            s::StationsResult r;
             {
                 py::gil_scoped_release release;
-                r = s::simulate_cluster(config, run);
+                r = s::simulate_stations(config, run);
             }
             py::dict out;
             out["metrics"] = named(s::metric_names(), r.metrics);

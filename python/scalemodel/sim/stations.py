@@ -259,7 +259,7 @@ def _run(
     config.capacity = 0 if capacity is None else _whole("capacity", capacity, 1)
     config.timeout = math.inf if timeout is None else _number("timeout", timeout)
     config.outages = [_outage(o) for o in outages]
-    raw = _progress.run(lambda: _s.simulate(config, run), "simulation")
+    raw = _progress.run(lambda: _s.simulate_stations(config, run), "simulation")
     params = {
         **params,
         "customers": customers,
@@ -307,7 +307,7 @@ def simulate_queue(
     outages: :class:`Outage` s of some servers mid-run. threads: 0 uses every core; the
     result does not depend on it. level: confidence level of the intervals.
     """
-    config = _s.ClusterConfig()
+    config = _s.StationsConfig()
     c = _whole("servers", servers, 1)
     config.servers, config.speeds, config.weights = [c], [1.0], [1.0]
     return _run(
@@ -356,7 +356,7 @@ def simulate_balancer(
     """
     if not isinstance(policy, str):
         raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    config = _s.ClusterConfig()
+    config = _s.StationsConfig()
     config.policy = policy
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1)

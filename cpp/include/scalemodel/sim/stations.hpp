@@ -1,4 +1,4 @@
-// Discrete-event simulation of a cluster: a balancer routing requests to backends, each a
+// Discrete-event simulation of stations: a balancer routing requests to backends, each a
 // station of c servers with one FIFO queue, an optional buffer limit (drops) and an
 // optional timeout on the wait (abandonment). A single backend is the plain c-server
 // station (G/G/c, G/G/c/K). Servers can fail and recover during a run.
@@ -48,7 +48,7 @@ struct Outage {
     static auto fields();
 };
 
-struct ClusterConfig {
+struct StationsConfig {
     std::vector<std::int64_t> servers;  // per backend, >= 1
     std::vector<double> speeds;         // per backend service-rate multiplier (> 0), default 1
     std::vector<double> weights;        // weighted round robin weights, default = speed
@@ -88,8 +88,8 @@ struct scalemodel::EnumNames<scalemodel::sim::Policy> {
 namespace scalemodel::sim {
 
 // The Python attribute of each field (the keyword users pass).
-inline auto ClusterConfig::fields() {
-    using C = ClusterConfig;
+inline auto StationsConfig::fields() {
+    using C = StationsConfig;
     return std::make_tuple(field("servers", &C::servers), field("speeds", &C::speeds), field("weights", &C::weights),
                            field("policy", &C::policy), field("d", &C::d), field("clients", &C::clients),
                            field("client_skew", &C::client_skew), field("overhead_s", &C::overhead_s),
@@ -131,7 +131,7 @@ inline const std::vector<std::string>& server_names() {
     return names;
 }
 
-struct ClusterResult {
+struct StationsResult {
     std::int64_t replications = 0;
     std::vector<std::vector<double>> metrics;   // [metric][replication]
     std::vector<std::vector<double>> backends;  // [field][backend]
@@ -143,7 +143,7 @@ struct ClusterResult {
 // is flagged as overflowing (an unstable queue), so memory stays bounded.
 constexpr std::int64_t kMaxQueued = std::int64_t{1} << 20;
 
-void validate(const ClusterConfig& config);
-ClusterResult simulate_cluster(const ClusterConfig& config, const RunSpec& run);
+void validate(const StationsConfig& config);
+StationsResult simulate_stations(const StationsConfig& config, const RunSpec& run);
 
 }  // namespace scalemodel::sim

@@ -6,7 +6,7 @@
 #include "scalemodel/core/event_queue.hpp"
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/stats.hpp"
-#include "scalemodel/sim/cluster.hpp"
+#include "scalemodel/sim/stations.hpp"
 
 using namespace scalemodel;
 
@@ -48,8 +48,8 @@ TEST(Stats, StudentTIntervalMatchesTable) {
 }
 
 namespace {
-sim::ClusterConfig mm1(double lambda, double mean_service) {
-    sim::ClusterConfig c;
+sim::StationsConfig mm1(double lambda, double mean_service) {
+    sim::StationsConfig c;
     c.servers = {1};
     c.speeds = {1.0};
     c.weights = {1.0};
@@ -65,9 +65,9 @@ std::size_t metric(const char* name) {
 }
 }  // namespace
 
-TEST(Cluster, MM1MeanResponseWithinConfidenceInterval) {
+TEST(Stations, MM1MeanResponseWithinConfidenceInterval) {
     // rho = 0.5, E[T] = 1 / (mu - lambda) = 2. Tolerance: the 99.9% t-interval over 20 replications.
-    const auto r = sim::simulate_cluster(mm1(0.5, 1.0), RunSpec{7, 20, 1});
+    const auto r = sim::simulate_stations(mm1(0.5, 1.0), RunSpec{7, 20, 1});
     const Interval ci = t_interval(r.metrics[metric("mean_response")], 0.999);
     EXPECT_LE(ci.low, 2.0);
     EXPECT_GE(ci.high, 2.0);
@@ -76,9 +76,9 @@ TEST(Cluster, MM1MeanResponseWithinConfidenceInterval) {
     EXPECT_GE(u.high, 0.5);
 }
 
-TEST(Cluster, SameSeedSameResultOnAnyThreadCount) {
-    const auto a = sim::simulate_cluster(mm1(0.8, 1.0), RunSpec{11, 6, 1});
-    const auto b = sim::simulate_cluster(mm1(0.8, 1.0), RunSpec{11, 6, 3});
+TEST(Stations, SameSeedSameResultOnAnyThreadCount) {
+    const auto a = sim::simulate_stations(mm1(0.8, 1.0), RunSpec{11, 6, 1});
+    const auto b = sim::simulate_stations(mm1(0.8, 1.0), RunSpec{11, 6, 3});
     ASSERT_EQ(a.metrics.size(), b.metrics.size());
     for (std::size_t m = 0; m < a.metrics.size(); ++m)
         for (std::size_t r = 0; r < a.metrics[m].size(); ++r) {
@@ -88,23 +88,23 @@ TEST(Cluster, SameSeedSameResultOnAnyThreadCount) {
     EXPECT_EQ(a.response.counts(), b.response.counts());
 }
 
-TEST(Cluster, UnstableQueueOverflowsWithBoundedMemory) {
+TEST(Stations, UnstableQueueOverflowsWithBoundedMemory) {
     auto c = mm1(2.0, 1.0);
     c.customers = 5000000;
-    const auto r = sim::simulate_cluster(c, RunSpec{1, 1, 1});
+    const auto r = sim::simulate_stations(c, RunSpec{1, 1, 1});
     EXPECT_EQ(r.metrics[metric("overflow")][0], 1.0);
     EXPECT_TRUE(std::isinf(r.metrics[metric("mean_response")][0]));
 }
 
-TEST(Cluster, RejectsBadInput) {
+TEST(Stations, RejectsBadInput) {
     auto c = mm1(1.0, 1.0);
     c.servers = {0};
-    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 1, 1}), std::invalid_argument);
+    EXPECT_THROW(sim::simulate_stations(c, RunSpec{1, 1, 1}), std::invalid_argument);
     EXPECT_THROW(mm1(-1.0, 1.0), std::invalid_argument);
     c = mm1(1.0, 1.0);
-    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 0, 1}), std::invalid_argument);
+    EXPECT_THROW(sim::simulate_stations(c, RunSpec{1, 0, 1}), std::invalid_argument);
     c.outages = {{0, 2, 1.0, 2.0}};  // more servers than the backend has
-    EXPECT_THROW(sim::simulate_cluster(c, RunSpec{1, 1, 1}), std::invalid_argument);
+    EXPECT_THROW(sim::simulate_stations(c, RunSpec{1, 1, 1}), std::invalid_argument);
     EXPECT_THROW(parse_enum<sim::Policy>("fastest"), std::invalid_argument);
     EXPECT_EQ(parse_enum<sim::Policy>("power_of_two"), sim::Policy::power_of_d);
     for (const auto& name : EnumNames<sim::Policy>::names()) EXPECT_EQ(enum_name(parse_enum<sim::Policy>(name)), name);

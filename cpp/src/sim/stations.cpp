@@ -1,4 +1,4 @@
-#include "scalemodel/sim/cluster.hpp"
+#include "scalemodel/sim/stations.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -54,7 +54,7 @@ struct Payload {
     std::uint32_t kind, index, epoch;
 };
 
-// Per-replication output before it is folded into the ClusterResult.
+// Per-replication output before it is folded into the StationsResult.
 struct RepOutput {
     std::vector<double> metrics, backends, servers;  // backends/servers: [field * n + i]
     LogHistogram wait, response, before, after;
@@ -62,7 +62,7 @@ struct RepOutput {
 
 class Replication {
 public:
-    Replication(const ClusterConfig& cfg, const Distribution& service, const AliasTable* clients, std::uint64_t seed,
+    Replication(const StationsConfig& cfg, const Distribution& service, const AliasTable* clients, std::uint64_t seed,
                 std::uint64_t stream)
         : cfg_(cfg),
           service_(service),
@@ -491,7 +491,7 @@ private:
         return std::move(out_);
     }
 
-    const ClusterConfig& cfg_;
+    const StationsConfig& cfg_;
     const Distribution& service_;
     const AliasTable* clients_;
     Rng rng_;    // arrivals and service times: the same for every policy (common random numbers)
@@ -518,7 +518,7 @@ private:
 
 }  // namespace
 
-void validate(const ClusterConfig& c) {
+void validate(const StationsConfig& c) {
     const std::int64_t nb = static_cast<std::int64_t>(c.servers.size());
     check_count("backends", nb, 1, 100000);
     std::int64_t total = 0;
@@ -547,7 +547,7 @@ void validate(const ClusterConfig& c) {
     check_count("warmup", c.warmup, 0, 10000000000LL);
 }
 
-ClusterResult simulate_cluster(const ClusterConfig& config, const RunSpec& run) {
+StationsResult simulate_stations(const StationsConfig& config, const RunSpec& run) {
     validate(config);
     run.validate();
     const std::int64_t replications = run.replications;
@@ -570,7 +570,7 @@ ClusterResult simulate_cluster(const ClusterConfig& config, const RunSpec& run) 
         clients = std::make_unique<AliasTable>(w);
     }
 
-    ClusterResult result;
+    StationsResult result;
     result.replications = replications;
     const auto R = static_cast<std::size_t>(replications);
     std::vector<std::vector<double>> rep_metrics(R), rep_backends(R), rep_servers(R);
