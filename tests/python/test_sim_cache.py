@@ -329,9 +329,10 @@ def test_the_engine_takes_a_typed_config_and_parses_names_once() -> None:
     run = sm._arrays.run_spec(seed=1, replications=2, threads=1)
     raw = sm._core.sim.simulate_cache(config, run)
     kw = {"warmup": 0, "replications": 2, "seed": 1, "threads": 1}
-    assert raw["hit_ratio"].tolist() == sim.simulate_cache("lfu", 10, 100, 1.0, 1000, **kw).replication_values(
-        "hit_ratio"
-    ).tolist()
+    assert (
+        raw["hit_ratio"].tolist()
+        == sim.simulate_cache("lfu", 10, 100, 1.0, 1000, **kw).replication_values("hit_ratio").tolist()
+    )
     assert sim.ItemSizes.pareto(100, 1.5).kind == "pareto"
 
 
