@@ -115,6 +115,7 @@ void register_stats(py::module_& m);
 void register_sim(py::module_& m);
 void register_sim_broker(py::module_& m);
 void register_sim_cache(py::module_& m);
+void register_caching(py::module_& m);
 void register_hashing(py::module_& m);
 void register_reliability(py::module_& m);
 void register_sim_limiter(py::module_& m);

@@ -21,6 +21,8 @@ PYBIND11_MODULE(_core, m) {
     scalemodel::bindings::register_sim_broker(sim);
     scalemodel::bindings::register_sim_limiter(sim);
     scalemodel::bindings::register_sim_cache(sim);
+    auto caching = m.def_submodule("caching", "Analytic cache models: Che's approximation, TTL caches, Zipf shares, write policies.");
+    scalemodel::bindings::register_caching(caching);
     auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
     scalemodel::bindings::register_hashing(hashing);
     auto reliability = m.def_submodule("reliability", "Monte Carlo of failures, failover, partitions, replication and durability.");

@@ -2,16 +2,19 @@
 
 ``import scalemodel as sm``, then ``sm.queueing`` for capacity models, ``sm.distributions``
 for the one family of distributions every stochastic model takes and ``sm.arrivals`` for
-arrival processes, ``sm.sim`` for simulation (stations, load balancers), ``sm.hashing`` for
-hash functions, placement schemes and key-distribution analysis, ``sm.reliability`` for
-availability, quorums, failover and durability, ``sm.cost`` for estimation and prices,
-``sm.plan`` for whole-system capacity plans, and ``sm.plot`` for the plotting helpers
-(matplotlib is imported on first use); ``sm.sweep`` runs any of them over a parameter grid,
-on threads, processes or a Dask cluster.
+arrival processes, ``sm.sim`` for simulation (stations, load balancers, caches, rate
+limiters, brokers), ``sm.caching`` for closed-form cache models (Che's approximation, TTL
+caches, Zipf shares, write policies), ``sm.hashing`` for hash functions, placement schemes
+and key-distribution analysis, ``sm.reliability`` for availability, quorums, failover and
+durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for whole-system capacity
+plans, and ``sm.plot`` for the plotting helpers (matplotlib is imported on first use);
+``sm.sweep`` runs any of them over a parameter grid, on threads, processes or a Dask
+cluster.
 """
 
 from scalemodel import (
     arrivals,
+    caching,
     cost,
     distributions,
     hashing,
@@ -31,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "arrivals",
+    "caching",
     "cost",
     "distributions",
     "hashing",

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from scalemodel import cost, hashing, queueing, reliability, sim
+from scalemodel import caching, cost, hashing, queueing, reliability
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel.scenario import DEFAULT_HIT_RATIO, load_scenario, parse_scenario, section_defaults
 
@@ -227,7 +227,7 @@ def cache_hit_ratio(cache: dict[str, Any]) -> float:
     if cache.get("zipf_alpha") is not None:
         objects = max(1, round(cache["objects"]))
         held = cache["working_set_fraction"] * objects
-        return float(sim.che_hit_ratio(cache["zipf_alpha"], objects, held))
+        return float(caching.che_hit_ratio(cache["zipf_alpha"], objects, held))
     given = cache.get("hit_ratio")
     return DEFAULT_HIT_RATIO if given is None else float(given)
 

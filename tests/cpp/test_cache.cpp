@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scalemodel/core/random.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/sim/cache.hpp"
 
 using namespace scalemodel;
@@ -70,15 +71,6 @@ TEST(ZipfSampler, FrequenciesMatchTheLawForSeveralExponents) {
     }
 }
 
-TEST(ZipfPartialSum, MatchesDirectSummation) {
-    for (double alpha : {0.0, 0.3, 1.0, 1.2, 2.5}) {
-        long double direct = 0;
-        for (std::int64_t i = 1000000; i >= 7; --i) direct += std::pow(static_cast<long double>(i), -alpha);
-        EXPECT_NEAR(zipf_partial_sum(7, 1000000, alpha) / static_cast<double>(direct), 1.0, 1e-13) << alpha;
-    }
-    EXPECT_EQ(zipf_partial_sum(5, 4, 1.0), 0.0);
-}
-
 // A reference LRU on std::list + unordered_map, fed the same trace.
 TEST(CacheSimulator, LruMatchesAReferenceOnATrace) {
     const std::int64_t n = 200, capacity = 20;
@@ -105,11 +97,10 @@ TEST(CacheSimulator, LruMatchesAReferenceOnATrace) {
     c.policy = CachePolicy::lru;
     c.capacity_items = capacity;
     c.catalogue_size = n;
-    c.trace = trace.data();
-    c.trace_size = static_cast<std::int64_t>(trace.size());
+    c.trace = trace;
     c.warmup = 1000;
-    c.requests = c.trace_size - c.warmup;
-    const CacheResult r = simulate_cache(c, 1, 0, 1);
+    c.requests = static_cast<std::int64_t>(trace.size()) - c.warmup;
+    const CacheResult r = simulate_cache(c, RunSpec{0, 1, 1});
     EXPECT_EQ(r.metrics[7][0], static_cast<double>(hits));
 }
 
@@ -122,7 +113,7 @@ TEST(CacheSimulator, SameSeedSameResultOnAnyThreadCount) {
     c.requests = 20000;
     c.warmup = 5000;
     c.request_rate = 100;  // every metric finite, so the vectors compare equal
-    const auto one = simulate_cache(c, 4, 11, 1), two = simulate_cache(c, 4, 11, 2);
+    const auto one = simulate_cache(c, RunSpec{11, 4, 1}), two = simulate_cache(c, RunSpec{11, 4, 2});
     EXPECT_EQ(one.metrics, two.metrics);
 }
 
@@ -130,68 +121,33 @@ TEST(CacheSimulator, BadInputThrows) {
     CacheConfig c;
     c.catalogue_size = 100;
     c.requests = 10;
-    EXPECT_THROW(simulate_cache(c, 1, 0, 1), std::invalid_argument);  // no capacity
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);  // no capacity
     c.capacity_items = 10;
     c.zipf_alpha = -1;
-    EXPECT_THROW(simulate_cache(c, 1, 0, 1), std::invalid_argument);
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
     c.zipf_alpha = 1;
     c.ttl_s = 5;  // a TTL without a request rate
-    EXPECT_THROW(simulate_cache(c, 1, 0, 1), std::invalid_argument);
-    c.ttl_s = std::numeric_limits<double>::infinity();
-    std::vector<std::int64_t> trace = {1, 2, 300};
-    c.trace = trace.data();
-    c.trace_size = 3;
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
+    c.ttl_s.reset();
+    c.trace = {1, 2, 300};
     c.requests = 3;
-    EXPECT_THROW(simulate_cache(c, 1, 0, 1), std::invalid_argument);  // id out of the catalogue
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);  // id out of the catalogue
+    c.trace.clear();
+    c.capacity_items = 0;  // given, so at least 1
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
+    c.capacity_items = 10;
+    c.churn_shift = 3;  // a shift without an interval
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
+    c.churn_shift.reset();
+    EXPECT_THROW(simulate_cache(c, RunSpec{0, 0, 1}), std::invalid_argument);  // no replications
 }
 
-TEST(CheApproximation, TtlFormulaAndCheAgreeWhereTheyMust) {
-    // A cache holding everything hits always; FIFO's Che analogue hits less than LRU's.
-    EXPECT_EQ(che_approximation(1.0, 100, 100, CachePolicy::lru).hit_ratio, 1.0);
-    const double lru = che_approximation(0.8, 10000, 500, CachePolicy::lru).hit_ratio;
-    const double fifo = che_approximation(0.8, 10000, 500, CachePolicy::fifo).hit_ratio;
-    EXPECT_GT(lru, fifo);
-    // alpha 0: every item equally likely, so the LRU hit ratio is exactly C / N.
-    EXPECT_NEAR(che_approximation(0.0, 1000, 250, CachePolicy::lru).hit_ratio, 0.25, 1e-12);
-    EXPECT_NEAR(ttl_hit_ratio(0.0, 10, 2.0, 5.0), 1.0 / (1.0 + 1.0), 1e-15);  // lambda T = 1 each
-}
-
-TEST(CheApproximation, FastSumsMatchTheDirectSumOnLargeCatalogues) {
-    // Past a few thousand ranks the sums go to Euler-Maclaurin with a quadrature; at the
-    // solved T the direct O(N) sums must give back the capacity and the hit ratio.
-    const std::int64_t n = 2000000;
-    for (double alpha : {0.0, 0.3, 0.8, 1.0, 1.2, 2.5}) {
-        const std::vector<double> p = zipf_pmf(n, alpha);
-        for (double capacity : {10.0, 5000.0, 400000.0, 1900000.0}) {
-            for (CachePolicy policy : {CachePolicy::lru, CachePolicy::fifo}) {
-                const CheResult r = che_approximation(alpha, n, capacity, policy);
-                double occupancy = 0, hit = 0;
-                for (std::int64_t i = n - 1; i >= 0; --i) {
-                    const double x = p[static_cast<std::size_t>(i)] * r.characteristic_time;
-                    const double o = policy == CachePolicy::lru ? -std::expm1(-x) : x / (1.0 + x);
-                    occupancy += o;
-                    hit += p[static_cast<std::size_t>(i)] * o;
-                }
-                EXPECT_NEAR(occupancy / capacity, 1.0, 1e-10) << alpha << " " << capacity;
-                EXPECT_NEAR(r.hit_ratio / hit, 1.0, 1e-10) << alpha << " " << capacity;
-            }
-            double ttl = 0;
-            for (std::int64_t i = n - 1; i >= 0; --i) {
-                const double x = p[static_cast<std::size_t>(i)] * capacity;
-                ttl += p[static_cast<std::size_t>(i)] * x / (1.0 + x);
-            }
-            EXPECT_NEAR(ttl_hit_ratio(alpha, n, capacity / 50.0, 50.0) / ttl, 1.0, 1e-10) << alpha << " " << capacity;
-        }
-    }
-}
-
-TEST(CheApproximation, ExtremeArgumentsGiveLimitsNotErrors) {
-    // A capacity so small that occupancy(T) = T in double precision: T = capacity.
-    const CheResult tiny = che_approximation(0.0, 1000000000, 1e-300, CachePolicy::lru);
-    EXPECT_EQ(tiny.characteristic_time, 1e-300);
-    EXPECT_GE(tiny.hit_ratio, 0.0);
-    EXPECT_LT(tiny.hit_ratio, 1e-300);
-    EXPECT_EQ(ttl_hit_ratio(1.0, 100, 1e300, 1e10), 1.0);  // rate * ttl overflows
+TEST(CacheSimulator, PolicyAndSizeNamesParseOnce) {
+    EXPECT_EQ(parse_cache_policy("lfu"), CachePolicy::lfu);
+    EXPECT_EQ(cache_policy_name(CachePolicy::ttl), "ttl");
+    EXPECT_EQ(parse_size_kind("pareto"), SizeKind::pareto);
+    EXPECT_THROW(parse_cache_policy("arc"), std::invalid_argument);
+    EXPECT_THROW(parse_size_kind("huge"), std::invalid_argument);
 }
 
 TEST(CacheSimulator, HugeByteCountsNeverEvictFromAnEmptyCache) {
@@ -204,21 +160,7 @@ TEST(CacheSimulator, HugeByteCountsNeverEvictFromAnEmptyCache) {
     c.zipf_alpha = 0.8;
     c.requests = 200000;
     c.sizes = {SizeKind::lognormal, 1e14, 3.0};
-    const CacheResult r = simulate_cache(c, 2, 5, 1);
+    const CacheResult r = simulate_cache(c, RunSpec{5, 2, 1});
     EXPECT_LE(r.metrics[12][0], 3e16);  // fill_bytes
 }
 
-TEST(WritePolicy, CacheAsideFigures) {
-    const auto l = write_policy_load(WritePolicy::cache_aside, 1000, 0, 0.8, 0.001, 0.010, 0.010, 0.99);
-    EXPECT_NEAR(l.mean_latency_s, 0.003, 1e-15);
-    EXPECT_DOUBLE_EQ(l.quantile_latency_s, 0.011);
-    EXPECT_NEAR(l.db_reads_per_s, 200, 1e-9);
-}
-
-TEST(CdnStaleness, NoTtlMeansPurgeDelay) {
-    const auto s = cdn_staleness(std::numeric_limits<double>::infinity(), 300, 900);
-    EXPECT_DOUBLE_EQ(s.worst_s, 900);
-    EXPECT_NEAR(s.mean_s, 600, 1e-9);
-    const auto t = cdn_staleness(60, 300, 900);  // the TTL always wins: mean ttl / 2
-    EXPECT_NEAR(t.mean_s, 30, 1e-12);
-}

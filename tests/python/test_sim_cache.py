@@ -1,5 +1,5 @@
-"""Caches: the simulator against Che's approximation, the TTL formula, FIFO's analogue and
-pure-Python caches fed the same ids; the closed forms against mpmath and brute force."""
+"""The cache simulator against Che's approximation, the TTL formula, FIFO's analogue
+(from sm.caching) and pure-Python caches fed the same ids."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import scalemodel as sm
 
 sim = sm.sim
+caching = sm.caching
 
 
 # --- reference caches in plain Python --------------------------------------------------------
@@ -185,7 +186,7 @@ def test_lru_matches_che_approximation(alpha, catalogue, capacity) -> None:
     popularity and caches of hundreds of items (Fricker, Robert and Roberts, 2012): the
     tolerance is 4 half-widths plus that model error."""
     r = sim.simulate_cache("lru", capacity, catalogue, alpha, 400_000, warmup=200_000, replications=8, seed=3)
-    che = sim.che_hit_ratio(alpha, catalogue, capacity)
+    che = caching.che_hit_ratio(alpha, catalogue, capacity)
     assert abs(r.hit_ratio - che) <= 4 * r.half_width("hit_ratio") + 0.01 * che
 
 
@@ -193,9 +194,9 @@ def test_lru_matches_che_approximation(alpha, catalogue, capacity) -> None:
 def test_fifo_matches_its_che_analogue(alpha, capacity) -> None:
     """FIFO (and random replacement) follow p T / (1 + p T) per item, also within ~1%."""
     r = sim.simulate_cache("fifo", capacity, 10_000, alpha, 400_000, warmup=100_000, replications=8, seed=8)
-    approx = sim.che_hit_ratio(alpha, 10_000, capacity, policy="fifo")
+    approx = caching.che_hit_ratio(alpha, 10_000, capacity, policy="fifo")
     assert abs(r.hit_ratio - approx) <= 4 * r.half_width("hit_ratio") + 0.01 * approx
-    assert approx < sim.che_hit_ratio(alpha, 10_000, capacity)
+    assert approx < caching.che_hit_ratio(alpha, 10_000, capacity)
 
 
 @pytest.mark.parametrize(
@@ -215,7 +216,7 @@ def test_ttl_cache_matches_the_exact_formula(alpha, ttl_s, rate) -> None:
         replications=10,
         seed=2,
     )
-    exact = sim.ttl_hit_ratio(alpha, 5000, ttl_s, rate)
+    exact = caching.ttl_hit_ratio(alpha, 5000, ttl_s, rate)
     assert abs(r.hit_ratio - exact) <= 4 * r.half_width("hit_ratio")
     assert abs(r.miss_rate - rate * (1 - exact)) <= 4 * r.half_width("miss_rate")
 
@@ -290,90 +291,49 @@ def test_bad_input_raises_value_or_type_error() -> None:
         sim.simulate_cache("lru", 10, 100, 1.0, 100, sizes="big")
     with pytest.raises(TypeError, match="policy"):
         sim.simulate_cache(1, 10, 100, 1.0, 100)
-    with pytest.raises(ValueError, match="share"):
-        sim.zipf_alpha_for_share(1000, 0.2, 0.1)
-    with pytest.raises(ValueError, match="fraction"):
-        sim.top_share(1.0, 1000, 1.5)
-    with pytest.raises(ValueError, match="hit_ratio"):
-        sim.write_policy_load("cache_aside", 100, 10, 1.2)
+    with pytest.raises(ValueError, match="capacity_bytes must be a finite number > 0"):
+        sim.simulate_cache("lru", None, 100, 1.0, 100, capacity_bytes=-1.0)
+    with pytest.raises(ValueError, match="ttl_s must be a finite number > 0"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, ttl_s=math.inf, request_rate=5)
+    with pytest.raises(ValueError, match="request_rate must be a finite number > 0"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, request_rate=0)
+    with pytest.raises(ValueError, match="churn_interval must be a whole number >= 1"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, churn_interval=0)
+    with pytest.raises(ValueError, match="churn_shift must be a whole number >= 0"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, churn_interval=5, churn_shift=-1)
+    with pytest.raises(ValueError, match="trace must hold"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 5, trace=[])
+    with pytest.raises(ValueError, match="replications"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, replications=0)
+    with pytest.raises(ValueError, match="warmup"):
+        sim.simulate_cache("lru", 10, 100, 1.0, 100, warmup=-1)
+    with pytest.raises(TypeError, match="capacity"):
+        sim.simulate_cache("lru", "10", 100, 1.0, 100)
 
 
-# --- closed forms against mpmath and brute force ---------------------------------------------
-def _harmonic(k: int, alpha: float) -> mpmath.mpf:
-    if alpha == 1.0:
-        return mpmath.harmonic(k)
-    return mpmath.zeta(alpha) - mpmath.zeta(alpha, k + 1)  # analytic continuation covers alpha < 1
-
-
-@pytest.mark.parametrize("alpha", [0.0, 0.5, 0.9, 1.0, 1.1, 2.0])
-@pytest.mark.parametrize(("n", "fraction"), [(1_000_000, 0.2), (10**9, 0.1), (5000, 0.013)])
-def test_top_share_matches_mpmath(alpha, n, fraction) -> None:
-    mpmath.mp.dps = 30
-    k = round(fraction * n)
-    exact = _harmonic(k, alpha) / _harmonic(n, alpha) if alpha > 0 else mpmath.mpf(k) / n
-    assert sim.top_share(alpha, n, fraction) == pytest.approx(float(exact), rel=1e-12)
-
-
-def test_share_inverses_round_trip() -> None:
-    alpha = sim.zipf_alpha_for_share(100_000, [0.2, 0.1], [0.8, 0.9])
-    assert np.allclose(sim.top_share(alpha, 100_000, [0.2, 0.1]), [0.8, 0.9], rtol=1e-10)
-    f = sim.items_for_share(0.9, 100_000, 0.5)
-    assert sim.top_share(0.9, 100_000, f) >= 0.5 > sim.top_share(0.9, 100_000, f - 1e-5)
-    assert sim.zipf_alpha_for_share(1000, 0.2, 0.2) == 0.0
-
-
-def test_che_time_solves_its_equation() -> None:
-    n, c, alpha = 5000, 250, 0.8
-    t = sim.che_characteristic_time(alpha, n, c)
-    p = np.arange(1, n + 1, dtype=float) ** -alpha
-    p /= p.sum()
-    assert np.sum(-np.expm1(-p * t)) == pytest.approx(c, rel=1e-10)
-    assert sim.che_hit_ratio(alpha, n, c) == pytest.approx(np.sum(p * -np.expm1(-p * t)), rel=1e-10)
-    assert sim.che_hit_ratio(alpha, n, [0, n]).tolist() == [0.0, 1.0]
-
-
-@pytest.mark.parametrize("alpha", [0.0, 0.7, 1.0, 1.3])
-def test_che_and_ttl_on_a_large_catalogue_match_the_direct_sums(alpha) -> None:
-    # Past 8192 ranks the engine sums by Euler-Maclaurin; the O(N) sums in NumPy (pairwise)
-    # at the T it solved must give back the capacity and its hit ratio to ~1e-10.
-    n = 10_000_000
-    p = np.arange(1, n + 1, dtype=float) ** -alpha
-    p /= np.sum(p)
-    for capacity in [20, 30_000, 4_000_000]:
-        for policy, occupancy in [("lru", lambda x: -np.expm1(-x)), ("fifo", lambda x: x / (1 + x))]:
-            t = float(sim.che_characteristic_time(alpha, n, capacity, policy))
-            held = occupancy(p * t)
-            assert np.sum(held) == pytest.approx(capacity, rel=1e-10)
-            hit = sim.che_hit_ratio(alpha, n, capacity, policy)
-            assert hit == pytest.approx(np.sum(p * held), rel=1e-10)
-        x = p * (capacity / 10.0)
-        assert sim.ttl_hit_ratio(alpha, n, capacity / 100.0, 10.0) == pytest.approx(
-            np.sum(p * x / (1 + x)), rel=1e-10
-        )
-
-
-@pytest.mark.parametrize("policy", ["cache_aside", "write_through", "write_behind"])
-def test_write_policy_against_enumerated_requests(policy) -> None:
-    reads, writes, hit = 900, 100, 0.8
-    out = sim.write_policy_load(
-        policy, reads, writes, hit, cache_latency_s=0.001, db_read_latency_s=0.01, db_write_latency_s=0.02
+def test_the_engine_takes_a_typed_config_and_parses_names_once() -> None:
+    assert sim.CACHE_POLICIES == ("lru", "lfu", "fifo", "ttl")
+    assert sim.SIZE_KINDS == ("fixed", "uniform", "lognormal", "pareto")
+    config = sm._core.sim.CacheConfig()
+    with pytest.raises(ValueError, match="policy must be one of lru, lfu, fifo, ttl; got 'arc'"):
+        config.policy = "arc"
+    config.policy = "lfu"
+    assert config.policy == "lfu"
+    spec = sm._core.sim.SizeSpec()
+    with pytest.raises(ValueError, match="sizes kind must be one of fixed"):
+        spec.kind = "huge"
+    config.capacity, config.catalogue_size, config.zipf_alpha, config.requests = 10, 100, 1.0, 1000
+    config.trace = np.arange(5)
+    assert config.trace.tolist() == [0, 1, 2, 3, 4]
+    config.trace = np.zeros(0, dtype=np.int64)
+    run = sm._arrays.run_spec(seed=1, replications=2, threads=1)
+    raw = sm._core.sim.simulate_cache(config, run)
+    kw = {"warmup": 0, "replications": 2, "seed": 1, "threads": 1}
+    assert (
+        raw["hit_ratio"].tolist()
+        == sim.simulate_cache("lfu", 10, 100, 1.0, 1000, **kw).replication_values("hit_ratio").tolist()
     )
-    write_latency = 0.001 if policy == "write_behind" else 0.021
-    latencies = np.array([0.001] * 720 + [0.011] * 180 + [write_latency] * 100)
-    assert out.mean_latency_s == pytest.approx(latencies.mean(), rel=1e-12)
-    assert out.quantile_latency_s == np.quantile(latencies, 0.99, method="inverted_cdf")
-    assert out.db_reads_per_s == pytest.approx(180)
-    assert out.db_writes_per_s == writes
-
-
-@pytest.mark.parametrize("ttl_s", [600.0, 3600.0, 120.0])
-def test_cdn_staleness_against_monte_carlo(ttl_s) -> None:
-    rng = np.random.default_rng(0)
-    n = 400_000
-    stale = np.minimum(rng.uniform(0, ttl_s, n), rng.uniform(300, 900, n))
-    out = sim.cdn_staleness(ttl_s, 300, 900)
-    assert abs(out.mean_s - stale.mean()) <= 4 * stale.std() / math.sqrt(n)
-    assert out.worst_s == min(ttl_s, 900)
+    assert sim.ItemSizes.pareto(100, 1.5).kind == "pareto"
 
 
 @settings(max_examples=40, deadline=None)

@@ -14,15 +14,17 @@ def test_c3_3_cache_aside_mean_and_p99() -> None:
     the 1% a p99 may ignore, and p99 falls to the hit latency only once misses drop below
     1% (hit ratio >= 99%). Checked against the closed form and a simulated LRU cache tuned
     (by Che's approximation) to an 80% hit ratio."""
-    load = sm.sim.write_policy_load(
+    load = sm.caching.write_policy_load(
         "cache_aside", 1000, 0, 0.8, cache_latency_s=0.001, db_read_latency_s=0.010
     )
     assert load.mean_latency_s == pytest.approx(0.003, rel=1e-12)
     assert load.quantile_latency_s == pytest.approx(0.011, rel=1e-12)
-    assert sm.sim.write_policy_load("cache_aside", 1000, 0, 0.995).quantile_latency_s == pytest.approx(0.001)
+    assert sm.caching.write_policy_load("cache_aside", 1000, 0, 0.995).quantile_latency_s == pytest.approx(
+        0.001
+    )
 
     n, alpha = 50_000, 0.9
-    capacity = round(brentq(lambda c: sm.sim.che_hit_ratio(alpha, n, c) - 0.8, 10, n - 1))
+    capacity = round(brentq(lambda c: sm.caching.che_hit_ratio(alpha, n, c) - 0.8, 10, n - 1))
     r = sm.sim.simulate_cache(
         "lru", capacity, n, alpha, 300_000, replications=8, seed=33, hit_latency_s=0.001, miss_latency_s=0.011
     )

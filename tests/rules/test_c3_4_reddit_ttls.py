@@ -13,7 +13,7 @@ TIERS = {"subreddits": (3600.0, 100_000), "user karma": (300.0, 1_000_000), "hot
 
 def rate_for_hit_ratio(alpha: float, items: int, ttl_s: float, target: float = 0.95) -> float:
     return brentq(
-        lambda rate: sm.sim.ttl_hit_ratio(alpha, items, ttl_s, rate) - target, 1e-6, 1e12, rtol=1e-12
+        lambda rate: sm.caching.ttl_hit_ratio(alpha, items, ttl_s, rate) - target, 1e-6, 1e12, rtol=1e-12
     )
 
 
@@ -59,4 +59,4 @@ def test_c3_4_reddit_ttls_give_95_percent() -> None:
     )
     assert abs(r.hit_ratio - 0.95) <= 4 * r.half_width("hit_ratio")
     # A tenth of that traffic leaves the same TTL far short of 95%.
-    assert sm.sim.ttl_hit_ratio(1.0, items, ttl_s, rate / 10) < 0.8
+    assert sm.caching.ttl_hit_ratio(1.0, items, ttl_s, rate / 10) < 0.8

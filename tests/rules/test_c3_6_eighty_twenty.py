@@ -14,19 +14,19 @@ def test_c3_6_eighty_twenty_zipf_and_lru() -> None:
     80% unless it is filled with exactly the hottest items: an LRU cache of 20% of the
     catalogue reaches only ~72% (Che's approximation, confirmed by simulation), FIFO ~68%,
     because LRU keeps recently requested cold items in place of hot ones."""
-    alpha = {n: sm.sim.zipf_alpha_for_share(n, 0.2, 0.8) for n in (10**5, 10**6, 10**9)}
+    alpha = {n: sm.caching.zipf_alpha_for_share(n, 0.2, 0.8) for n in (10**5, 10**6, 10**9)}
     assert alpha[10**5] == pytest.approx(0.914, abs=0.002)
     assert alpha[10**6] == pytest.approx(0.894, abs=0.002)
     assert alpha[10**9] == pytest.approx(0.871, abs=0.002)
-    assert sm.sim.top_share(alpha[10**9], 10**9, 0.2) == pytest.approx(0.8, rel=1e-9)
-    youtube = sm.sim.zipf_alpha_for_share(10**9, 0.1, 0.9)
+    assert sm.caching.top_share(alpha[10**9], 10**9, 0.2) == pytest.approx(0.8, rel=1e-9)
+    youtube = sm.caching.zipf_alpha_for_share(10**9, 0.1, 0.9)
     assert youtube == pytest.approx(1.008, abs=0.002)
-    assert sm.sim.items_for_share(youtube, 10**9, 0.9) == pytest.approx(0.1, rel=1e-6)
+    assert sm.caching.items_for_share(youtube, 10**9, 0.9) == pytest.approx(0.1, rel=1e-6)
 
     n = 100_000
-    che = sm.sim.che_hit_ratio(alpha[n], n, 0.2 * n)
+    che = sm.caching.che_hit_ratio(alpha[n], n, 0.2 * n)
     assert 0.70 < che < 0.75
-    assert 0.66 < sm.sim.che_hit_ratio(alpha[n], n, 0.2 * n, policy="fifo") < 0.70 < che
+    assert 0.66 < sm.caching.che_hit_ratio(alpha[n], n, 0.2 * n, policy="fifo") < 0.70 < che
     r = sm.sim.simulate_cache("lru", n // 5, n, alpha[n], 600_000, warmup=600_000, replications=6, seed=36)
     assert abs(r.hit_ratio - che) <= 4 * r.half_width("hit_ratio") + 0.01 * che
     assert r.ci("hit_ratio")[1] < 0.78  # clearly short of the 80% the rule suggests

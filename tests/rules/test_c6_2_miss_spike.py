@@ -21,11 +21,11 @@ def test_c6_2_remap_miss_spike() -> None:
     matches a first-request model (each moved item, if it was cached, misses once) within
     its interval plus 5%. Left out: concurrent misses for one hot key before its first
     refill lands (a thundering herd), which make the real peak longer."""
-    db = [sm.sim.write_policy_load("cache_aside", 1000, 0, h).db_reads_per_s for h in (0.95, 0.20)]
+    db = [sm.caching.write_policy_load("cache_aside", 1000, 0, h).db_reads_per_s for h in (0.95, 0.20)]
     assert db[1] / db[0] == pytest.approx(16.0, rel=1e-12)
 
-    capacity = round(brentq(lambda c: 1 - sm.sim.che_hit_ratio(ALPHA, N, c) - 0.05, 100, N - 1))
-    t = sm.sim.che_characteristic_time(ALPHA, N, capacity)
+    capacity = round(brentq(lambda c: 1 - sm.caching.che_hit_ratio(ALPHA, N, c) - 0.05, 100, N - 1))
+    t = sm.caching.che_characteristic_time(ALPHA, N, capacity)
     p = np.arange(1, N + 1, dtype=float) ** -ALPHA
     p /= p.sum()
     cached = -np.expm1(-p * t)  # Che: probability item i is in the warm cache

@@ -18,7 +18,7 @@ def test_c9_2_cdn_staleness_by_ttl() -> None:
     The means are checked by Monte Carlo."""
     day, hour, minute = 86_400.0, 3600.0, 60.0
     ttls = np.array([7 * day, hour, 5 * minute])
-    s = sm.sim.cdn_staleness(ttls, 5 * minute, 15 * minute)
+    s = sm.caching.cdn_staleness(ttls, 5 * minute, 15 * minute)
     assert np.allclose(s.worst_s, [15 * minute, 15 * minute, 5 * minute])
     assert s.mean_s[2] == pytest.approx(2.5 * minute, rel=1e-12)  # the purge never beats a 5-min TTL
     assert 9 * minute < s.mean_s[1] < s.mean_s[0] < 10 * minute
@@ -30,6 +30,6 @@ def test_c9_2_cdn_staleness_by_ttl() -> None:
         stale = np.minimum(rng.uniform(0, ttl, n), delay)
         assert abs(mean - stale.mean()) <= 4 * stale.std() / np.sqrt(n)
 
-    no_purge = sm.sim.cdn_staleness(7 * day, np.inf, np.inf)
+    no_purge = sm.caching.cdn_staleness(7 * day, np.inf, np.inf)
     assert no_purge.worst_s == 7 * day
     assert no_purge.mean_s == pytest.approx(3.5 * day, rel=1e-12)

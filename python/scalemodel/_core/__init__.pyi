@@ -12,6 +12,7 @@ from . import queueing
 from . import cost
 from . import stats
 from . import sim
+from . import caching
 from . import hashing
 from . import reliability
 class Cancelled(RuntimeError):

@@ -2,8 +2,9 @@
 message brokers.
 
 :mod:`scalemodel.sim.stations` holds c-server stations and balancer policies,
-:mod:`scalemodel.sim.caches` caches under Zipf request streams with their closed forms
-(Che's approximation, TTL caches, the 80-20 analysis), :mod:`scalemodel.sim.limiters`
+:mod:`scalemodel.sim.caches` caches under Zipf request streams (their closed forms, Che's
+approximation, TTL caches and the 80-20 analysis, are in :mod:`scalemodel.caching`),
+:mod:`scalemodel.sim.limiters`
 rate limiters replayed on arrival traces, and :mod:`scalemodel.sim.brokers` partitioned
 topics read by consumer groups. Every simulator runs independent replications, each on
 its own random stream, so the same seed gives the same result on any number of threads;
@@ -39,20 +40,10 @@ from scalemodel.sim.brokers import (
 from scalemodel.sim.caches import (
     CACHE_POLICIES,
     MAX_CATALOGUE,
-    WRITE_POLICIES,
+    SIZE_KINDS,
     CacheResult,
     ItemSizes,
-    Staleness,
-    WritePolicyLoad,
-    cdn_staleness,
-    che_characteristic_time,
-    che_hit_ratio,
-    items_for_share,
     simulate_cache,
-    top_share,
-    ttl_hit_ratio,
-    write_policy_load,
-    zipf_alpha_for_share,
     zipf_requests,
 )
 from scalemodel.sim.limiters import (
@@ -96,7 +87,7 @@ __all__ = [
     "MAX_QUEUED",
     "MMPP",
     "POLICIES",
-    "WRITE_POLICIES",
+    "SIZE_KINDS",
     "CacheResult",
     "ConsumerGroupResult",
     "Deterministic",
@@ -118,15 +109,9 @@ __all__ = [
     "Replay",
     "ReplicatedResult",
     "SimResult",
-    "Staleness",
     "Uniform",
     "Weibull",
-    "WritePolicyLoad",
     "assign_partitions",
-    "cdn_staleness",
-    "che_characteristic_time",
-    "che_hit_ratio",
-    "items_for_share",
     "keys_remapped",
     "limiter_trace",
     "racy_token_bucket_decisions",
@@ -137,11 +122,39 @@ __all__ = [
     "simulate_limiter",
     "simulate_queue",
     "simulate_racy_token_bucket",
-    "top_share",
-    "ttl_hit_ratio",
     "worst_window",
-    "write_policy_load",
-    "zipf_alpha_for_share",
     "zipf_partition_weights",
     "zipf_requests",
 ]
+
+# The closed-form cache models moved to scalemodel.caching; their old names here still work.
+_MOVED_TO_CACHING = frozenset(
+    {
+        "WRITE_POLICIES",
+        "Staleness",
+        "WritePolicyLoad",
+        "cdn_staleness",
+        "che_characteristic_time",
+        "che_hit_ratio",
+        "items_for_share",
+        "top_share",
+        "ttl_hit_ratio",
+        "write_policy_load",
+        "zipf_alpha_for_share",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED_TO_CACHING:
+        import warnings
+
+        from scalemodel import caching
+
+        warnings.warn(
+            f"scalemodel.sim.{name} moved to scalemodel.caching.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(caching, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

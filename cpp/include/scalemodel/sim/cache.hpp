@@ -1,5 +1,6 @@
-// Caches: Zipf request streams, a cache simulator (LRU, LFU, FIFO, TTL) and the analytic
-// companions (Che's approximation, the TTL-cache formula, Zipf shares, write policies).
+// Caches: Zipf request streams and a cache simulator (LRU, LFU, FIFO, TTL). The closed
+// forms that check it (Che's approximation, the TTL-cache formula, Zipf shares) live in
+// scalemodel/caching/.
 //
 // Items are integers 0..N-1. Popularity rank r (0 = hottest) maps to item (r + offset) mod
 // N; the offset is 0 unless the hot set churns. A cache keeps its state in flat arrays
@@ -14,10 +15,12 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "scalemodel/core/random.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
@@ -130,6 +133,9 @@ private:
 // always has the same size. fixed: a bytes; uniform: whole bytes in [a, b]; lognormal:
 // median a, log-sd b; pareto: minimum a, shape b. Sizes are rounded to whole bytes >= 1.
 enum class SizeKind : int { fixed = 0, uniform = 1, lognormal = 2, pareto = 3 };
+const std::vector<std::string>& size_kind_names();
+SizeKind parse_size_kind(const std::string& name);
+const std::string& size_kind_name(SizeKind kind);
 struct SizeSpec {
     SizeKind kind = SizeKind::fixed;
     double a = 1.0;
@@ -139,21 +145,25 @@ void validate(const SizeSpec& sizes);
 double item_size(const SizeSpec& sizes, std::uint64_t seed, std::int64_t item);
 
 enum class CachePolicy : int { lru = 0, lfu = 1, fifo = 2, ttl = 3 };
+const std::vector<std::string>& cache_policy_names();
+CachePolicy parse_cache_policy(const std::string& name);
+const std::string& cache_policy_name(CachePolicy p);
 
+// One cache in front of a backing store. An empty optional is "not given" (the Python
+// None): no item limit, no byte limit, no churn, a random churn offset, no expiry, no time.
 struct CacheConfig {
     CachePolicy policy = CachePolicy::lru;
-    std::int64_t capacity_items = 0;  // 0: no item limit
-    double capacity_bytes = 0.0;      // 0: no byte limit
+    std::optional<std::int64_t> capacity_items;  // most items held
+    std::optional<double> capacity_bytes;        // most bytes held
     std::int64_t catalogue_size = 1;
     double zipf_alpha = 1.0;
-    std::int64_t churn_interval = 0;
-    std::int64_t churn_shift = -1;
-    const std::int64_t* trace = nullptr;  // replay these ids instead of sampling
-    std::int64_t trace_size = 0;
-    std::int64_t requests = 0;  // counted requests per replication
-    std::int64_t warmup = 0;    // requests before them, not counted
-    double ttl_s = std::numeric_limits<double>::infinity();  // expiry after insertion
-    double request_rate = 0.0;  // Poisson requests per second; 0: no time
+    std::optional<std::int64_t> churn_interval;  // the hot set moves every that many requests
+    std::optional<std::int64_t> churn_shift;     // by this many ids (empty: to a random offset)
+    std::vector<std::int64_t> trace;             // replay these ids instead of sampling (if not empty)
+    std::int64_t requests = 0;                   // counted requests per replication
+    std::int64_t warmup = 0;                     // requests before them, not counted
+    std::optional<double> ttl_s;                 // expiry after insertion
+    std::optional<double> request_rate;          // Poisson requests per second
     double hit_latency_s = 0.0;
     double miss_latency_s = 0.0;
     double latency_quantile = 0.99;
@@ -174,53 +184,6 @@ struct CacheResult {
 };
 
 void validate(const CacheConfig& config);
-CacheResult simulate_cache(const CacheConfig& config, std::int64_t replications, std::uint64_t seed, int threads);
-
-// --- analytic companions -------------------------------------------------------------------
-
-// sum_{i=first}^{last} i^-alpha, compensated; O(1) for long ranges (exact head plus
-// Euler-Maclaurin for the smooth tail, relative error ~1e-15).
-double zipf_partial_sum(std::int64_t first, std::int64_t last, double alpha);
-
-// Che's approximation. The characteristic time T (in requests) solves
-// sum_i occupancy(p_i T) = capacity, with occupancy 1 - exp(-x) for LRU and x / (1 + x) for
-// FIFO (and random replacement); the hit ratio is sum_i p_i occupancy(p_i T).
-struct CheResult {
-    double characteristic_time;
-    double hit_ratio;
-};
-CheResult che_approximation(double alpha, std::int64_t catalogue_size, double capacity, CachePolicy policy);
-
-// TTL cache under Poisson requests, TTL set at insertion and not refreshed by hits: item i
-// (rate lambda_i = rate p_i) hits lambda_i T / (1 + lambda_i T) of its requests.
-double ttl_hit_ratio(double alpha, std::int64_t catalogue_size, double ttl_s, double request_rate);
-
-// Share of requests that go to the round(fraction N) most popular items.
-double top_share(double alpha, std::int64_t catalogue_size, double fraction);
-// The smallest fraction of items (k / N) whose requests reach `share`.
-double items_for_share(double alpha, std::int64_t catalogue_size, double share);
-// The Zipf exponent for which the top `fraction` of items get `share` of requests.
-double zipf_alpha_for_share(std::int64_t catalogue_size, double fraction, double share);
-
-// Database load and request latency under a write policy (cache-aside, write-through,
-// write-behind); every latency is a fixed figure, so the request latency is a discrete
-// distribution and its quantile is exact.
-enum class WritePolicy : int { cache_aside = 0, write_through = 1, write_behind = 2 };
-struct WritePolicyLoad {
-    double db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s, mean_latency_s,
-        quantile_latency_s;
-};
-WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
-                                  double cache_latency_s, double db_read_latency_s, double db_write_latency_s,
-                                  double quantile);
-
-// CDN staleness after an update: the edge copy's remaining TTL is uniform on [0, ttl]
-// (copies were fetched at uniformly spread times), the purge lands after a delay uniform on
-// [invalidation_min_s, invalidation_max_s]; users see stale content until the earlier of
-// the two. Worst case and mean, in seconds.
-struct Staleness {
-    double worst_s, mean_s;
-};
-Staleness cdn_staleness(double ttl_s, double invalidation_min_s, double invalidation_max_s);
+CacheResult simulate_cache(const CacheConfig& config, const RunSpec& run);
 
 }  // namespace scalemodel::sim

@@ -1,0 +1,123 @@
+#include <string>
+#include <vector>
+
+#include "binding.hpp"
+#include "scalemodel/caching/che.hpp"
+#include "scalemodel/caching/popularity.hpp"
+#include "scalemodel/caching/staleness.hpp"
+#include "scalemodel/caching/write_policy.hpp"
+#include "scalemodel/core/zipf_sum.hpp"
+
+namespace scalemodel::bindings {
+
+namespace {
+
+namespace c = scalemodel::caching;
+
+}  // namespace
+
+void register_caching(py::module_& m) {
+    m.attr("CHE_POLICIES") = c::che_policy_names();
+    m.attr("WRITE_POLICIES") = c::write_policy_names();
+    m.attr("MAX_CATALOGUE") = c::kMaxCatalogue;
+
+    m.def(
+        "che_approximation",
+        [](const f64_array& alpha, const i64_array& n, const f64_array& capacity, const std::string& policy) {
+            const c::ChePolicy p = c::parse_che_policy(policy);
+            const py::ssize_t size = common_size({alpha.size(), n.size(), capacity.size()});
+            py::array_t<double> t(size), hit(size);
+            const double *a = alpha.data(), *cap = capacity.data();
+            const std::int64_t* nn = n.data();
+            double *to = t.mutable_data(), *ho = hit.mutable_data();
+            for_each_element(size, [&](py::ssize_t i) {
+                const c::CheResult r = c::che_approximation(a[i], nn[i], cap[i], p);
+                to[i] = r.characteristic_time;
+                ho[i] = r.hit_ratio;
+            });
+            return py::make_tuple(t, hit);
+        },
+        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("capacity"), py::arg("policy"));
+
+    m.def(
+        "ttl_hit_ratio",
+        [](const f64_array& alpha, const i64_array& n, const f64_array& ttl, const f64_array& rate) {
+            return map_elements<double>(c::ttl_hit_ratio, alpha, n, ttl, rate);
+        },
+        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("ttl_s"), py::arg("request_rate"));
+
+    m.def(
+        "top_share",
+        [](const f64_array& alpha, const i64_array& n, const f64_array& fraction) {
+            return map_elements<double>(c::top_share, alpha, n, fraction);
+        },
+        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("fraction"));
+
+    m.def(
+        "items_for_share",
+        [](const f64_array& alpha, const i64_array& n, const f64_array& share) {
+            return map_elements<double>(c::items_for_share, alpha, n, share);
+        },
+        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("share"));
+
+    m.def(
+        "zipf_alpha_for_share",
+        [](const i64_array& n, const f64_array& fraction, const f64_array& share) {
+            return map_elements<double>(c::zipf_alpha_for_share, n, fraction, share);
+        },
+        py::arg("catalogue_size"), py::arg("fraction"), py::arg("share"));
+
+    m.def(
+        "zipf_partial_sum",
+        [](std::int64_t first, std::int64_t last, double alpha) { return zipf_partial_sum(first, last, alpha); },
+        py::arg("first"), py::arg("last"), py::arg("zipf_alpha"));
+
+    m.def(
+        "write_policy_load",
+        [](const std::string& policy, const f64_array& read_rate, const f64_array& write_rate,
+           const f64_array& hit_ratio, const f64_array& cache_latency, const f64_array& db_read_latency,
+           const f64_array& db_write_latency, double quantile) {
+            const c::WritePolicy p = c::parse_write_policy(policy);
+            const py::ssize_t size = common_size({read_rate.size(), write_rate.size(), hit_ratio.size(),
+                                                  cache_latency.size(), db_read_latency.size(),
+                                                  db_write_latency.size()});
+            const auto& names = c::write_policy_load_names();
+            std::vector<py::array_t<double>> cols;
+            std::vector<double*> ptrs;
+            for (std::size_t k = 0; k < names.size(); ++k) {
+                cols.emplace_back(size);
+                ptrs.push_back(cols.back().mutable_data());
+            }
+            const double *r = read_rate.data(), *w = write_rate.data(), *h = hit_ratio.data(),
+                         *cl = cache_latency.data(), *dr = db_read_latency.data(), *dw = db_write_latency.data();
+            for_each_element(size, [&](py::ssize_t i) {
+                const c::WritePolicyLoad l = c::write_policy_load(p, r[i], w[i], h[i], cl[i], dr[i], dw[i], quantile);
+                const double v[6] = {l.db_reads_per_s,       l.db_writes_per_s, l.mean_read_latency_s,
+                                     l.mean_write_latency_s, l.mean_latency_s,  l.quantile_latency_s};
+                for (std::size_t k = 0; k < 6; ++k) ptrs[k][i] = v[k];
+            });
+            py::dict out;
+            for (std::size_t k = 0; k < names.size(); ++k) out[names[k].c_str()] = cols[k];
+            return out;
+        },
+        py::arg("policy"), py::arg("read_rate"), py::arg("write_rate"), py::arg("hit_ratio"),
+        py::arg("cache_latency_s"), py::arg("db_read_latency_s"), py::arg("db_write_latency_s"), py::arg("quantile"));
+
+    m.def(
+        "cdn_staleness",
+        [](const f64_array& ttl, const f64_array& lo, const f64_array& hi) {
+            const py::ssize_t size = common_size({ttl.size(), lo.size(), hi.size()});
+            py::array_t<double> worst(size), mean(size);
+            const double *t = ttl.data(), *a = lo.data(), *b = hi.data();
+            double *wo = worst.mutable_data(), *mo = mean.mutable_data();
+            for_each_element(size, [&](py::ssize_t i) {
+                const c::Staleness st = c::cdn_staleness(t[i], a[i], b[i]);
+                wo[i] = st.worst_s;
+                mo[i] = st.mean_s;
+            });
+            return py::make_tuple(worst, mean);
+        },
+        py::arg("ttl_s"), py::arg("invalidation_min_s"), py::arg("invalidation_max_s"));
+}
+
+}  // namespace scalemodel::bindings

@@ -1,0 +1,27 @@
+// Database load and request latency under a cache write policy (cache-aside,
+// write-through, write-behind). Every latency is a fixed figure, so the request latency is
+// a discrete distribution and its quantile is exact.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace scalemodel::caching {
+
+enum class WritePolicy : int { cache_aside = 0, write_through = 1, write_behind = 2 };
+const std::vector<std::string>& write_policy_names();
+// A policy by name ('-' and '_' alike: "write-through" is write_through).
+WritePolicy parse_write_policy(const std::string& name);
+
+struct WritePolicyLoad {
+    double db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s, mean_latency_s,
+        quantile_latency_s;
+};
+// The field names of WritePolicyLoad, in order.
+const std::vector<std::string>& write_policy_load_names();
+
+WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
+                                  double cache_latency_s, double db_read_latency_s, double db_write_latency_s,
+                                  double quantile);
+
+}  // namespace scalemodel::caching
