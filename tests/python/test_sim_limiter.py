@@ -426,10 +426,16 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("leaky_bucket", 10, 1.0, [0.0], queue_size=0), ValueError, "queue_size"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "adversarial", spread_s=2.0), ValueError, "spread_s"),
         (
-            lambda: sm._core.sim.limiter_trace(3, np.array([1.0, 1.0, 0.1, 0.9, 2.0**41, 1.0, 0.01]), 0),
+            lambda: S.limiter_trace("adversarial", limit=2**41),
             ValueError,
-            r"limit must be a whole number in \[1, 1099511627776\]",
+            r"limit must be a whole number >= 1 and <= 1099511627776",
         ),
+        (lambda: S.limiter_trace("poisson", rate=1.0, limit=0), ValueError, "limit"),
+        (lambda: S.limiter_trace(3, rate=1.0), TypeError, "kind"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], capacity="big"), TypeError, "capacity"),
+        (lambda: S.simulate_racy_token_bucket(10, None, 0.1, [0.0]), TypeError, "refill_rate"),
+        (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread=1), TypeError, "spread"),
+        (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, threads=-1), ValueError, "threads"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 0), ValueError, "servers"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread="x"), ValueError, "spread"),
         (
