@@ -252,9 +252,7 @@ def _events(events: Any) -> list[tuple[float, int]]:
     for item in events:
         if not (isinstance(item, Sequence) and len(item) == 2):
             raise TypeError("events must be a sequence of (time_s, change) pairs, change +1 join, -1 leave")
-        out.append(
-            (_number("events time", item[0]), _integer("events change", item[1]))
-        )
+        out.append((_number("events time", item[0]), _integer("events change", item[1])))
     return out
 
 
@@ -315,14 +313,16 @@ def simulate_consumer_group(
             raise TypeError("rate_profile must be a pair (times, rates)")
         times = _floats("rate_profile times", rate_profile[0])
         rates = _floats("rate_profile rates", rate_profile[1])
-    config.profile_times, config.profile_rates = times, rates
+    config.profile_times, config.profile_rates = times.tolist(), rates.tolist()
     if partition_weights is not None:
-        config.partition_weights = _floats("partition_weights", partition_weights)
+        config.partition_weights = _floats("partition_weights", partition_weights).tolist()
     config.events = _events(events)
     config.rebalance_s = _number("rebalance_s", rebalance_s)
     config.warmup_s = _number("warmup_s", warmup_s)
     config.sample_interval_s = (
-        config.duration_s / 200 if sample_interval_s is None else _number("sample_interval_s", sample_interval_s)
+        config.duration_s / 200
+        if sample_interval_s is None
+        else _number("sample_interval_s", sample_interval_s)
     )
     if drain_from_s is None:
         config.drain_from_s = float(times[-1]) if times.size else math.nan
@@ -340,7 +340,7 @@ def simulate_consumer_group(
         "duration_s": config.duration_s,
         "assignment": assignment,
         "service": service,
-        "rate_profile": None if rate_profile is None else (times.tolist(), rates.tolist()),
+        "rate_profile": None if rate_profile is None else (config.profile_times, config.profile_rates),
         "events": config.events,
         "rebalance_s": config.rebalance_s,
         "warmup_s": config.warmup_s,
