@@ -35,7 +35,7 @@ request) every key gets its own limiter, and the worst window is the largest of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -368,7 +368,11 @@ class _Estimate:
     def __set_name__(self, owner: type, name: str) -> None:
         self._metric = name
 
-    def __get__(self, result: ReplicatedResult | None, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, result: None, owner: type | None = None) -> _Estimate: ...
+    @overload
+    def __get__(self, result: ReplicatedResult, owner: type | None = None) -> float: ...
+    def __get__(self, result: ReplicatedResult | None, owner: type | None = None) -> float | _Estimate:
         return self if result is None else result.estimate(self._metric)
 
 
