@@ -435,7 +435,11 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], capacity="big"), TypeError, "capacity"),
         (lambda: S.simulate_racy_token_bucket(10, None, 0.1, [0.0]), TypeError, "refill_rate"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread=1), TypeError, "spread"),
-        (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, threads=-1), ValueError, "threads"),
+        (
+            lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, threads=-1),
+            ValueError,
+            "threads",
+        ),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 0), ValueError, "servers"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread="x"), ValueError, "spread"),
         (
