@@ -1,9 +1,10 @@
-#include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "binding.hpp"
-#include "scalemodel/core/check.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/sim/broker.hpp"
 
 namespace scalemodel::bindings {
@@ -20,57 +21,64 @@ py::array_t<double> to_matrix(const std::vector<std::vector<double>>& rows, std:
     return out;
 }
 
-std::vector<double> to_vector(const f64_array& a) { return std::vector<double>(a.data(), a.data() + a.size()); }
-
-s::Assignor assignor(int kind) {
-    if (kind < 0 || kind > 2) throw std::invalid_argument("assignment must be range, round_robin or sticky");
-    return static_cast<s::Assignor>(kind);
-}
-
 }  // namespace
 
 void register_sim_broker(py::module_& m) {
     m.attr("MAX_BACKLOG") = s::kMaxBacklog;
 
+    m.attr("ASSIGNORS") = s::assignor_names();
+    m.attr("BROKER_SERVICES") = s::broker_service_names();
+
     m.def(
         "assign_partitions",
-        [](std::int64_t partitions, std::int64_t consumers, int kind, const i64_array& previous) {
-            std::vector<std::int64_t> prev(previous.data(), previous.data() + previous.size());
-            return to_array(s::assign_partitions(partitions, consumers, assignor(kind), prev));
+        [](std::int64_t partitions, std::int64_t consumers, const std::string& strategy,
+           const std::vector<std::int64_t>& previous) {
+            return to_array(s::assign_partitions(partitions, consumers, s::parse_assignor(strategy, "strategy"), previous));
         },
-        py::arg("partitions"), py::arg("consumers"), py::arg("assignor"), py::arg("previous"));
+        py::arg("partitions"), py::arg("consumers"), py::arg("strategy"), py::arg("previous"));
+
+    using Config = s::ConsumerGroupConfig;
+    py::class_<Config>(m, "ConsumerGroupConfig", "A partitioned topic read by one consumer group.")
+        .def(py::init<>())
+        .def_readwrite("partitions", &Config::partitions)
+        .def_readwrite("consumers", &Config::consumers)
+        .def_readwrite("produce_rate", &Config::produce_rate)
+        .def_readwrite("profile_times", &Config::profile_times)
+        .def_readwrite("profile_rates", &Config::profile_rates)
+        .def_readwrite("partition_weights", &Config::partition_weights)
+        .def_readwrite("consume_rate", &Config::consume_rate)
+        .def_property(
+            "service", [](const Config& c) { return s::broker_service_name(c.service); },
+            [](Config& c, const std::string& name) { c.service = s::parse_broker_service(name); })
+        .def_property(
+            "assignment", [](const Config& c) { return s::assignor_name(c.assignor); },
+            [](Config& c, const std::string& name) { c.assignor = s::parse_assignor(name); })
+        .def_property(
+            "events",
+            [](const Config& c) {
+                std::vector<std::pair<double, std::int64_t>> out;
+                for (const auto& e : c.events) out.emplace_back(e.time, e.change);
+                return out;
+            },
+            [](Config& c, const std::vector<std::pair<double, std::int64_t>>& events) {
+                c.events.clear();
+                for (const auto& [time, change] : events) c.events.push_back({time, change});
+            },
+            "(time_s, change) pairs: change members join (> 0) or leave (< 0).")
+        .def_readwrite("rebalance_s", &Config::rebalance_s)
+        .def_readwrite("duration_s", &Config::duration_s)
+        .def_readwrite("warmup_s", &Config::warmup_s)
+        .def_readwrite("sample_interval_s", &Config::sample_interval_s)
+        .def_readwrite("drain_from_s", &Config::drain_from_s)
+        .def_readwrite("drain_threshold", &Config::drain_threshold);
 
     m.def(
         "simulate_consumer_group",
-        [](std::int64_t partitions, std::int64_t consumers, double produce_rate, double consume_rate, int service,
-           int kind, const f64_array& profile_times, const f64_array& profile_rates, const f64_array& weights,
-           const f64_array& event_times, const i64_array& event_changes, double rebalance_s, double duration_s,
-           double warmup_s, double sample_interval_s, double drain_from_s, double drain_threshold,
-           std::int64_t replications, std::uint64_t seed, int threads) {
-            s::ConsumerGroupConfig c;
-            c.partitions = partitions;
-            c.consumers = consumers;
-            c.produce_rate = produce_rate;
-            c.consume_rate = consume_rate;
-            if (service < 0 || service > 1) throw std::invalid_argument("service must be exponential or deterministic");
-            c.service = static_cast<s::BrokerService>(service);
-            c.assignor = assignor(kind);
-            c.profile_times = to_vector(profile_times);
-            c.profile_rates = to_vector(profile_rates);
-            c.partition_weights = to_vector(weights);
-            common_size({event_times.size(), event_changes.size()});
-            for (py::ssize_t i = 0; i < event_times.size(); ++i)
-                c.events.push_back({event_times.data()[i], event_changes.data()[i]});
-            c.rebalance_s = rebalance_s;
-            c.duration_s = duration_s;
-            c.warmup_s = warmup_s;
-            c.sample_interval_s = sample_interval_s;
-            c.drain_from_s = drain_from_s;
-            c.drain_threshold = drain_threshold;
+        [](const Config& config, const RunSpec& run) {
             s::ConsumerGroupResult r;
             {
                 py::gil_scoped_release release;
-                r = s::simulate_consumer_group(c, replications, seed, threads);
+                r = s::simulate_consumer_group(config, run);
             }
             py::dict out;
             out["metrics"] = named(s::broker_metric_names(), r.metrics);
@@ -82,11 +90,7 @@ void register_sim_broker(py::module_& m) {
             out["latency"] = to_array(r.latency.counts());
             return out;
         },
-        py::arg("partitions"), py::arg("consumers"), py::arg("produce_rate"), py::arg("consume_rate"),
-        py::arg("service"), py::arg("assignor"), py::arg("profile_times"), py::arg("profile_rates"),
-        py::arg("weights"), py::arg("event_times"), py::arg("event_changes"), py::arg("rebalance_s"),
-        py::arg("duration_s"), py::arg("warmup_s"), py::arg("sample_interval_s"), py::arg("drain_from_s"),
-        py::arg("drain_threshold"), py::arg("replications"), py::arg("seed"), py::arg("threads"));
+        py::arg("config"), py::arg("run"));
 }
 
 }  // namespace scalemodel::bindings

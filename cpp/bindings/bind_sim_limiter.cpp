@@ -1,9 +1,10 @@
-#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "binding.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/sim/limiter.hpp"
 
 namespace scalemodel::bindings {
@@ -12,72 +13,98 @@ namespace {
 
 namespace s = scalemodel::sim;
 
-s::LimiterConfig limiter_config(int kind, std::int64_t limit, double window_s, double capacity, double refill_rate,
-                                std::int64_t queue_size, double drain_rate) {
-    if (kind < 0 || kind > 5) throw std::invalid_argument("unknown limiter algorithm");
-    s::LimiterConfig c;
-    c.kind = static_cast<s::LimiterKind>(kind);
-    c.limit = limit;
-    c.window_s = window_s;
-    c.capacity = capacity;
-    c.refill_rate = refill_rate;
-    c.queue_size = queue_size;
-    c.drain_rate = drain_rate;
-    return c;
-}
+using bool_array = py::array_t<bool, py::array::c_style | py::array::forcecast>;
 
-// trace = (rate, duration_s, on_s, off_s, burst, window_s, spread_s); kind -1 replays `times`.
-s::TraceSpec trace_spec(int kind, const f64_array& trace) {
-    if (kind < 0 || kind > 3) throw std::invalid_argument("unknown arrival trace kind");
-    if (trace.size() != 7) throw std::invalid_argument("trace must have 7 entries");
-    const double* p = trace.data();
-    s::TraceSpec spec;
-    spec.kind = static_cast<s::TraceKind>(kind);
-    spec.rate = p[0];
-    spec.duration_s = p[1];
-    spec.on_s = p[2];
-    spec.off_s = p[3];
-    // The same range as LimiterConfig::limit (checked before the cast, which is UB out of range).
-    if (!(p[4] >= 1.0 && p[4] <= 1099511627776.0 && p[4] == std::floor(p[4])))
-        throw std::invalid_argument("limit must be a whole number in [1, 1099511627776], got " + std::to_string(p[4]));
-    spec.burst = static_cast<std::int64_t>(p[4]);
-    spec.window_s = p[5];
-    spec.spread_s = p[6];
-    return spec;
-}
-
-// A generated trace per replication (kind >= 0), or `times` replayed by every replication.
-void set_arrivals(s::ReplicatedArrivals& arrivals, int kind, const f64_array& trace, const f64_array& times) {
-    if (kind >= 0) {
-        arrivals.trace = trace_spec(kind, trace);
-    } else {
-        arrivals.times = times.data();
-        arrivals.n_times = times.size();
-    }
+// A fresh array of n decisions and the byte pointer the engine writes them through.
+std::pair<py::array_t<bool>, std::uint8_t*> decision_array(py::ssize_t n) {
+    py::array_t<bool> decisions(n);
+    return {decisions, reinterpret_cast<std::uint8_t*>(decisions.mutable_data())};
 }
 
 }  // namespace
 
 void register_sim_limiter(py::module_& m) {
+    m.attr("LIMITER_ALGORITHMS") = s::limiter_algorithm_names();
+    m.attr("LIMITER_ARRIVALS") = s::trace_kind_names();
+    m.attr("LIMITER_SPREADS") = s::spread_names();
+
+    py::class_<s::LimiterConfig>(m, "LimiterConfig", "One rate limiter; None settings take their defaults.")
+        .def(py::init<>())
+        .def_property(
+            "algorithm", [](const s::LimiterConfig& c) { return s::limiter_algorithm_name(c.kind); },
+            [](s::LimiterConfig& c, const std::string& name) { c.kind = s::parse_limiter_algorithm(name); })
+        .def_readwrite("limit", &s::LimiterConfig::limit)
+        .def_readwrite("window_s", &s::LimiterConfig::window_s)
+        .def_readwrite("capacity", &s::LimiterConfig::capacity)
+        .def_readwrite("refill_rate", &s::LimiterConfig::refill_rate)
+        .def_readwrite("queue_size", &s::LimiterConfig::queue_size)
+        .def_readwrite("drain_rate", &s::LimiterConfig::drain_rate)
+        .def("resolved", &s::resolved, "A copy with the defaults filled in; raises ValueError when out of range.");
+
+    py::class_<s::TraceSpec>(m, "TraceSpec", "A generated arrival trace (burst is the adversarial limit).")
+        .def(py::init<>())
+        .def_property(
+            "kind", [](const s::TraceSpec& t) { return s::trace_kind_name(t.kind); },
+            [](s::TraceSpec& t, const std::string& name) { t.kind = s::parse_trace_kind(name); })
+        .def_readwrite("rate", &s::TraceSpec::rate)
+        .def_readwrite("duration_s", &s::TraceSpec::duration_s)
+        .def_readwrite("on_s", &s::TraceSpec::on_s)
+        .def_readwrite("off_s", &s::TraceSpec::off_s)
+        .def_readwrite("burst", &s::TraceSpec::burst)
+        .def_readwrite("window_s", &s::TraceSpec::window_s)
+        .def_readwrite("spread_s", &s::TraceSpec::spread_s);
+
+    py::class_<s::ReplicatedArrivals>(m, "ReplicatedArrivals",
+                                      "A trace drawn per replication, or fixed times every replication replays.")
+        .def(py::init<>())
+        .def_readwrite("trace", &s::ReplicatedArrivals::trace)
+        .def_property(
+            "times",
+            [](const s::ReplicatedArrivals& a) -> std::optional<py::array_t<double>> {
+                if (!a.replay) return std::nullopt;
+                return to_array(a.times);
+            },
+            [](s::ReplicatedArrivals& a, const std::optional<f64_array>& times) {
+                a.replay = times.has_value();
+                if (times) {
+                    a.times.assign(times->data(), times->data() + times->size());
+                } else {
+                    a.times.clear();
+                }
+            });
+
+    py::class_<s::DistributedConfig, s::ReplicatedArrivals>(m, "DistributedConfig",
+                                                            "Servers each enforcing a limiter on their share.")
+        .def(py::init<>())
+        .def_readwrite("limiter", &s::DistributedConfig::limiter)
+        .def_readwrite("servers", &s::DistributedConfig::servers)
+        .def_property(
+            "spread", [](const s::DistributedConfig& c) { return s::spread_name(c.spread); },
+            [](s::DistributedConfig& c, const std::string& name) { c.spread = s::parse_spread(name); });
+
+    py::class_<s::RacyBucketConfig, s::ReplicatedArrivals>(m, "RacyBucketConfig",
+                                                           "A token bucket read and written back non-atomically.")
+        .def(py::init<>())
+        .def_readwrite("capacity", &s::RacyBucketConfig::capacity)
+        .def_readwrite("refill_rate", &s::RacyBucketConfig::refill_rate)
+        .def_readwrite("rmw_delay_s", &s::RacyBucketConfig::rmw_delay_s);
+
     m.def(
         "limiter_run",
-        [](int kind, std::int64_t limit, double window_s, double capacity, double refill_rate, std::int64_t queue_size,
-           double drain_rate, const f64_array& times, const i64_array& keys, bool compare_exact) {
-            const s::LimiterConfig c =
-                s::resolved(limiter_config(kind, limit, window_s, capacity, refill_rate, queue_size, drain_rate));
+        [](const s::LimiterConfig& config, const f64_array& times, const std::optional<i64_array>& keys,
+           bool compare_exact) {
+            const s::LimiterConfig c = s::resolved(config);
             const py::ssize_t n = times.size();
-            py::array_t<bool> decisions(n);
-            auto* out = reinterpret_cast<std::uint8_t*>(decisions.mutable_data());
+            auto [decisions, out] = decision_array(n);
             const double* t = times.data();
-            const bool keyed = keys.size() > 0;
-            if (keyed) common_size({n, keys.size()});
-            const std::int64_t* key = keys.data();
+            if (keys) common_size({n, keys->size()});
+            const std::int64_t* key = keys ? keys->data() : nullptr;
             s::LimiterSummary r;
             s::KeyedSummary k;
             {
                 py::gil_scoped_release release;
                 s::check_sorted_times(t, n);
-                if (keyed) {
+                if (key) {
                     k = s::run_keyed_limiter(c, t, key, n, out, compare_exact);
                     r = k.total;
                 } else {
@@ -85,7 +112,7 @@ void register_sim_limiter(py::module_& m) {
                 }
             }
             py::dict d;
-            d["distinct_keys"] = keyed ? k.distinct_keys : std::int64_t{-1};
+            d["distinct_keys"] = k.distinct_keys;
             d["worst_key"] = k.worst_key;
             d["requests"] = r.requests;
             d["admitted"] = r.admitted;
@@ -94,20 +121,14 @@ void register_sim_limiter(py::module_& m) {
             d["mean_delay_s"] = r.mean_delay_s;
             d["exact_admitted"] = r.exact_admitted;
             d["differing_decisions"] = r.differing_decisions;
-            d["capacity"] = c.capacity;
-            d["refill_rate"] = c.refill_rate;
-            d["queue_size"] = c.queue_size;
-            d["drain_rate"] = c.drain_rate;
             d["decisions"] = decisions;
             return d;
         },
-        py::arg("kind"), py::arg("limit"), py::arg("window_s"), py::arg("capacity"), py::arg("refill_rate"),
-        py::arg("queue_size"), py::arg("drain_rate"), py::arg("times"), py::arg("keys"), py::arg("compare_exact"));
+        py::arg("config"), py::arg("times"), py::arg("keys"), py::arg("compare_exact"));
 
     m.def(
         "limiter_worst_window",
-        [](const f64_array& times, const py::array_t<bool, py::array::c_style | py::array::forcecast>& admitted,
-           double window_s) {
+        [](const f64_array& times, const bool_array& admitted, double window_s) {
             const py::ssize_t n = common_size({times.size(), admitted.size()});
             const double* t = times.data();
             const auto* a = reinterpret_cast<const std::uint8_t*>(admitted.data());
@@ -119,8 +140,7 @@ void register_sim_limiter(py::module_& m) {
 
     m.def(
         "limiter_trace",
-        [](int kind, const f64_array& trace, std::uint64_t seed) {
-            const s::TraceSpec spec = trace_spec(kind, trace);
+        [](const s::TraceSpec& spec, std::uint64_t seed) {
             std::vector<double> times;
             {
                 py::gil_scoped_release release;
@@ -129,69 +149,47 @@ void register_sim_limiter(py::module_& m) {
             }
             return to_array(times);
         },
-        py::arg("kind"), py::arg("trace"), py::arg("seed"));
+        py::arg("spec"), py::arg("seed"));
 
     m.def(
         "limiter_distributed",
-        [](int kind, std::int64_t limit, double window_s, double capacity, double refill_rate, std::int64_t queue_size,
-           double drain_rate, std::int64_t servers, bool random_spread, int trace_kind, const f64_array& trace,
-           const f64_array& times, std::int64_t replications, std::uint64_t seed, int threads) {
-            s::DistributedConfig c;
-            c.limiter = limiter_config(kind, limit, window_s, capacity, refill_rate, queue_size, drain_rate);
-            c.servers = servers;
-            c.random_spread = random_spread;
-            set_arrivals(c, trace_kind, trace, times);
+        [](const s::DistributedConfig& config, const RunSpec& run) {
             std::vector<std::vector<double>> metrics;
             {
                 py::gil_scoped_release release;
-                metrics = s::simulate_distributed(c, replications, seed, threads);
+                metrics = s::simulate_distributed(config, run);
             }
             return named(s::distributed_metric_names(), metrics);
         },
-        py::arg("kind"), py::arg("limit"), py::arg("window_s"), py::arg("capacity"), py::arg("refill_rate"),
-        py::arg("queue_size"), py::arg("drain_rate"), py::arg("servers"), py::arg("random_spread"),
-        py::arg("trace_kind"), py::arg("trace"), py::arg("times"), py::arg("replications"), py::arg("seed"),
-        py::arg("threads"));
+        py::arg("config"), py::arg("run"));
 
     m.def(
         "limiter_racy_bucket",
-        [](double capacity, double refill_rate, double rmw_delay_s, int trace_kind, const f64_array& trace,
-           const f64_array& times, std::int64_t replications, std::uint64_t seed, int threads) {
-            s::RacyBucketConfig c;
-            c.capacity = capacity;
-            c.refill_rate = refill_rate;
-            c.rmw_delay_s = rmw_delay_s;
-            set_arrivals(c, trace_kind, trace, times);
+        [](const s::RacyBucketConfig& config, const RunSpec& run) {
             std::vector<std::vector<double>> metrics;
             {
                 py::gil_scoped_release release;
-                metrics = s::simulate_racy_bucket(c, replications, seed, threads);
+                metrics = s::simulate_racy_bucket(config, run);
             }
             return named(s::racy_metric_names(), metrics);
         },
-        py::arg("capacity"), py::arg("refill_rate"), py::arg("rmw_delay_s"), py::arg("trace_kind"), py::arg("trace"),
-        py::arg("times"), py::arg("replications"), py::arg("seed"), py::arg("threads"));
+        py::arg("config"), py::arg("run"));
 
     m.def(
         "limiter_racy_decisions",
-        [](double capacity, double refill_rate, double rmw_delay_s, const f64_array& times) {
-            s::RacyBucketConfig c;
-            c.capacity = capacity;
-            c.refill_rate = refill_rate;
-            c.rmw_delay_s = rmw_delay_s;
-            s::validate(c);
+        [](const s::RacyBucketConfig& config, const f64_array& times) {
+            s::validate(config);
             const py::ssize_t n = times.size();
-            py::array_t<bool> decisions(n);
-            auto* out = reinterpret_cast<std::uint8_t*>(decisions.mutable_data());
+            auto [decisions, out] = decision_array(n);
             const double* t = times.data();
             {
                 py::gil_scoped_release release;
                 s::check_sorted_times(t, n);
-                s::racy_token_bucket(c, t, n, out, nullptr);
+                s::racy_token_bucket(config, t, n, out, nullptr);
             }
             return decisions;
         },
-        py::arg("capacity"), py::arg("refill_rate"), py::arg("rmw_delay_s"), py::arg("times"));
+        py::arg("config"), py::arg("times"));
 }
 
 }  // namespace scalemodel::bindings

@@ -71,7 +71,7 @@ TEST(Broker, OnePartitionOneConsumerIsMM1) {
     c.consume_rate = 1.0;
     c.duration_s = 50000;
     c.warmup_s = 500;
-    const auto r = simulate_consumer_group(c, 16, 3, 0);
+    const auto r = simulate_consumer_group(c, RunSpec{3, 16, 0});
     const double rho = 0.75;
     const Interval lag = ci(r, "mean_lag"), latency = ci(r, "mean_latency");
     EXPECT_LE(std::abs(lag.mean - rho / (1 - rho)), lag.half_width) << lag.mean;
@@ -91,7 +91,7 @@ TEST(Broker, SameSeedSameResultOnAnyThreadCount) {
     c.rebalance_s = 2;
     c.assignor = Assignor::sticky;
     c.drain_from_s = 60;
-    const auto one = simulate_consumer_group(c, 6, 11, 1), two = simulate_consumer_group(c, 6, 11, 2);
+    const auto one = simulate_consumer_group(c, RunSpec{11, 6, 1}), two = simulate_consumer_group(c, RunSpec{11, 6, 2});
     EXPECT_TRUE(same(one.metrics, two.metrics));
     EXPECT_TRUE(same(one.lag_series, two.lag_series));
     EXPECT_TRUE(same(one.busy_fraction, two.busy_fraction));
@@ -104,7 +104,7 @@ TEST(Broker, BacklogPastTheLimitStopsTheReplication) {
     c.produce_rate = 2.0 * static_cast<double>(kMaxBacklog);
     c.consume_rate = 1.0;
     c.duration_s = 1.0;
-    const auto r = simulate_consumer_group(c, 1, 1, 1);
+    const auto r = simulate_consumer_group(c, RunSpec{1, 1, 1});
     EXPECT_EQ(r.metrics[metric("overflow")][0], 1.0);
     EXPECT_LT(r.metrics[metric("window")][0], 1.0);
 }
@@ -128,7 +128,11 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     c.partition_weights = {0.0, 0.0};
     EXPECT_THROW(validate(c), std::invalid_argument);
     EXPECT_THROW(assign_partitions(3, 2, Assignor::sticky, {0, 1}), std::invalid_argument);
-    EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, 0, 1, 1), std::invalid_argument);
+    EXPECT_THROW(parse_assignor("cooperative"), std::invalid_argument);
+    EXPECT_THROW(parse_broker_service("pareto"), std::invalid_argument);
+    EXPECT_EQ(assignor_name(parse_assignor("sticky")), "sticky");
+    EXPECT_EQ(broker_service_name(parse_broker_service("deterministic")), "deterministic");
+    EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, RunSpec{1, 0, 1}), std::invalid_argument);
     c = ConsumerGroupConfig{};
     c.partitions = 2;
     c.partition_weights = {1e308, 1e308};  // a sum of inf would make every share 0
@@ -136,7 +140,7 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     c = ConsumerGroupConfig{};
     c.duration_s = 10.0;
     c.sample_interval_s = 1e-5;  // 10^6 samples x 10^6 replications: 8 TB of results
-    EXPECT_THROW(simulate_consumer_group(c, 1'000'000, 1, 1), std::invalid_argument);
+    EXPECT_THROW(simulate_consumer_group(c, RunSpec{1, 1'000'000, 1}), std::invalid_argument);
 }
 
 TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {
@@ -151,13 +155,13 @@ TEST(Broker, EagerRebalanceWaitsForTheMessageInService) {
     c.duration_s = 20.0;
     c.events = {{5.0, 1}};
     c.rebalance_s = 0.1;
-    const auto r = simulate_consumer_group(c, 8, 5, 1);
+    const auto r = simulate_consumer_group(c, RunSpec{5, 8, 1});
     for (double pause : r.metrics[metric("pause_time")]) {
         EXPECT_GT(pause, 0.1);
         EXPECT_LE(pause, 2.0);
     }
     c.rebalance_s = 3.0;
-    const auto slow = simulate_consumer_group(c, 8, 5, 1);
+    const auto slow = simulate_consumer_group(c, RunSpec{5, 8, 1});
     for (double pause : slow.metrics[metric("pause_time")]) EXPECT_DOUBLE_EQ(pause, 3.0);
 }
 
@@ -176,7 +180,7 @@ TEST(Broker, CancellingStopsALongReplication) {
         progress.cancel();
     });
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_THROW(simulate_consumer_group(c, 1, 1, 1), Cancelled);
+    EXPECT_THROW(simulate_consumer_group(c, RunSpec{1, 1, 1}), Cancelled);
     canceller.join();
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
 }

@@ -109,11 +109,11 @@ TEST(Limiter, ReplicationsDoNotDependOnThreads) {
     DistributedConfig c;
     c.limiter = config(LimiterKind::sliding_window_counter, 20, 1.0);
     c.servers = 4;
-    c.random_spread = true;
+    c.spread = parse_spread("random");
     c.trace.kind = TraceKind::poisson;
     c.trace.rate = 100.0;
     c.trace.duration_s = 20.0;
-    EXPECT_EQ(simulate_distributed(c, 5, 9, 1), simulate_distributed(c, 5, 9, 3));
+    EXPECT_EQ(simulate_distributed(c, RunSpec{9, 5, 1}), simulate_distributed(c, RunSpec{9, 5, 3}));
 }
 
 TEST(Limiter, BadInputThrows) {
@@ -122,6 +122,12 @@ TEST(Limiter, BadInputThrows) {
     EXPECT_THROW(resolved(config(LimiterKind::gcra, 0, 1.0)), std::invalid_argument);
     EXPECT_THROW(resolved(config(LimiterKind::gcra, 5, -1.0)), std::invalid_argument);
     EXPECT_THROW(resolved(config(static_cast<LimiterKind>(9), 5, 1.0)), std::invalid_argument);
+    EXPECT_THROW(parse_limiter_algorithm("bogus"), std::invalid_argument);
+    EXPECT_THROW(parse_trace_kind("bogus"), std::invalid_argument);
+    EXPECT_THROW(parse_spread("bogus"), std::invalid_argument);
+    LimiterConfig no_capacity = config(LimiterKind::gcra, 5, 1.0);
+    no_capacity.capacity = 0.0;  // unlike an unset capacity, 0 is out of range
+    EXPECT_THROW(resolved(no_capacity), std::invalid_argument);
     TraceSpec huge;
     huge.rate = 1e9;
     huge.duration_s = 1e9;
@@ -136,6 +142,17 @@ TEST(Limiter, BadInputThrows) {
     racy.capacity = 10.0;
     racy.rmw_delay_s = -1e-3;
     EXPECT_THROW(racy_token_bucket(racy, unsorted.data(), 0, nullptr, nullptr), std::invalid_argument);
+}
+
+TEST(Limiter, NamesRoundTrip) {
+    for (const auto& name : limiter_algorithm_names()) EXPECT_EQ(limiter_algorithm_name(parse_limiter_algorithm(name)), name);
+    for (const auto& name : trace_kind_names()) EXPECT_EQ(trace_kind_name(parse_trace_kind(name)), name);
+    for (const auto& name : spread_names()) EXPECT_EQ(spread_name(parse_spread(name)), name);
+    const LimiterConfig c = resolved(config(LimiterKind::leaky_bucket, 10, 2.0));
+    EXPECT_EQ(*c.capacity, 10.0);
+    EXPECT_EQ(*c.refill_rate, 5.0);
+    EXPECT_EQ(*c.queue_size, 10);
+    EXPECT_EQ(*c.drain_rate, 5.0);
 }
 
 TEST(Limiter, KeysAreLimitedIndependently) {

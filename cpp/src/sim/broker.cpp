@@ -339,7 +339,41 @@ std::int64_t most_members(const ConsumerGroupConfig& c) {
     return most;
 }
 
+// The enumerator at `name`'s position in `names`; else an error naming `what` and the names.
+template <class E>
+E by_name(const char* what, const std::vector<std::string>& names, const std::string& name) {
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return static_cast<E>(i);
+    std::string allowed;
+    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+    throw std::invalid_argument(std::string(what) + " must be one of " + allowed + "; got '" + name + "'");
+}
+
 }  // namespace
+
+const std::vector<std::string>& assignor_names() {
+    static const std::vector<std::string> names = {"range", "round_robin", "sticky"};
+    return names;
+}
+
+Assignor parse_assignor(const std::string& name, const char* parameter) {
+    return by_name<Assignor>(parameter, assignor_names(), name);
+}
+
+const std::string& assignor_name(Assignor assignor) { return assignor_names().at(static_cast<std::size_t>(assignor)); }
+
+const std::vector<std::string>& broker_service_names() {
+    static const std::vector<std::string> names = {"exponential", "deterministic"};
+    return names;
+}
+
+BrokerService parse_broker_service(const std::string& name) {
+    return by_name<BrokerService>("service", broker_service_names(), name);
+}
+
+const std::string& broker_service_name(BrokerService service) {
+    return broker_service_names().at(static_cast<std::size_t>(service));
+}
 
 std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_t consumers, Assignor assignor,
                                             const std::vector<std::int64_t>& previous) {
@@ -411,9 +445,9 @@ void validate(const ConsumerGroupConfig& c) {
         detail::fail_range("sample_interval_s", "at least duration_s / 1e6", c.sample_interval_s);
     if (!std::isnan(c.drain_from_s)) check_nonnegative("drain_from_s", c.drain_from_s);
     check_nonnegative("drain_threshold", c.drain_threshold);
-    if (static_cast<int>(c.assignor) < 0 || static_cast<int>(c.assignor) > 2)
+    if (static_cast<std::size_t>(c.assignor) >= assignor_names().size())
         throw std::invalid_argument("assignment must be range, round_robin or sticky");
-    if (static_cast<int>(c.service) < 0 || static_cast<int>(c.service) > 1)
+    if (static_cast<std::size_t>(c.service) >= broker_service_names().size())
         throw std::invalid_argument("service must be exponential or deterministic");
     if (c.profile_times.size() != c.profile_rates.size())
         throw std::invalid_argument("rate_profile times and rates must have equal length");
@@ -445,10 +479,11 @@ void validate(const ConsumerGroupConfig& c) {
     }
 }
 
-ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, std::int64_t replications,
-                                            std::uint64_t seed, int threads) {
+ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, const RunSpec& run) {
     validate(config);
-    check_count("replications", replications, 1, 1'000'000);
+    run.validate();
+    const std::int64_t replications = check_count("replications", run.replications, 1, 1'000'000);
+    const std::uint64_t seed = run.seed;
     const auto members = static_cast<std::size_t>(most_members(config));
     const std::size_t samples =
         config.sample_interval_s > 0 ? static_cast<std::size_t>(std::floor(config.duration_s / config.sample_interval_s)) + 1 : 0;
@@ -472,7 +507,7 @@ ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, s
     for (std::size_t k = 0; k < samples; ++k) result.sample_times.push_back(static_cast<double>(k) * config.sample_interval_s);
     std::mutex merge;
     const Progress* progress = Progress::current();  // thread-local: read on the calling thread
-    parallel_for(replications, threads, [&](std::int64_t r) {
+    parallel_for(replications, run.threads, [&](std::int64_t r) {
         Replication out = Simulation(config, seed, r, members, samples, progress).run();
         const auto i = static_cast<std::size_t>(r);
         for (std::size_t m = 0; m < out.metrics.size(); ++m) result.metrics[m][i] = out.metrics[m];

@@ -131,6 +131,21 @@ struct SlidingWindowCounter {
     }
 };
 
+// The enumerator at `name`'s position in `names`; else "<must> one of <names>; got '<name>'".
+template <class E>
+E by_name(const char* must, const std::vector<std::string>& names, const std::string& name) {
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return static_cast<E>(i);
+    std::string allowed;
+    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+    throw std::invalid_argument(std::string(must) + " one of " + allowed + "; got '" + name + "'");
+}
+
+template <class E>
+bool known(const std::vector<std::string>& names, E e) {
+    return static_cast<std::size_t>(e) < names.size();
+}
+
 template <class L>
 std::int64_t run(L& limiter, const double* times, std::int64_t n, std::uint8_t* admitted) {
     std::int64_t total = 0;
@@ -144,20 +159,56 @@ std::int64_t run(L& limiter, const double* times, std::int64_t n, std::uint8_t* 
 
 }  // namespace
 
+const std::vector<std::string>& limiter_algorithm_names() {
+    static const std::vector<std::string> names = {"token_bucket", "leaky_bucket", "gcra",
+                                                   "fixed_window", "sliding_log",  "sliding_window_counter"};
+    return names;
+}
+
+LimiterKind parse_limiter_algorithm(const std::string& name) {
+    return by_name<LimiterKind>("algorithm must be", limiter_algorithm_names(), name);
+}
+
+const std::string& limiter_algorithm_name(LimiterKind kind) {
+    return limiter_algorithm_names().at(static_cast<std::size_t>(kind));
+}
+
+const std::vector<std::string>& trace_kind_names() {
+    static const std::vector<std::string> names = {"steady", "poisson", "bursty", "adversarial"};
+    return names;
+}
+
+TraceKind parse_trace_kind(const std::string& name) {
+    return by_name<TraceKind>("arrivals must be sorted timestamps or", trace_kind_names(), name);
+}
+
+const std::string& trace_kind_name(TraceKind kind) { return trace_kind_names().at(static_cast<std::size_t>(kind)); }
+
+const std::vector<std::string>& spread_names() {
+    static const std::vector<std::string> names = {"round_robin", "random"};
+    return names;
+}
+
+Spread parse_spread(const std::string& name) { return by_name<Spread>("spread must be", spread_names(), name); }
+
+const std::string& spread_name(Spread spread) { return spread_names().at(static_cast<std::size_t>(spread)); }
+
 LimiterConfig resolved(const LimiterConfig& config) {
     LimiterConfig c = config;
-    const int kind = static_cast<int>(c.kind);
-    if (kind < 0 || kind > 5) throw std::invalid_argument("algorithm must be one of the six limiter kinds");
+    if (!known(limiter_algorithm_names(), c.kind))
+        throw std::invalid_argument("algorithm must be one of the six limiter algorithms");
     check_count("limit", c.limit, 1, std::int64_t{1} << 40);
     check_positive("window_s", c.window_s);
-    if (c.capacity == 0.0) c.capacity = static_cast<double>(c.limit);
-    if (c.refill_rate == 0.0) c.refill_rate = static_cast<double>(c.limit) / c.window_s;
-    if (c.queue_size == 0) c.queue_size = c.limit;
-    if (c.drain_rate == 0.0) c.drain_rate = static_cast<double>(c.limit) / c.window_s;
-    if (!(c.capacity >= 1.0 && c.capacity <= 1e15)) detail::fail_range("capacity", "a number in [1, 1e15]", c.capacity);
-    check_positive("refill_rate", c.refill_rate);
-    check_count("queue_size", c.queue_size, 1, std::int64_t{1} << 40);
-    check_positive("drain_rate", c.drain_rate);
+    const auto limit = static_cast<double>(c.limit);
+    if (!c.capacity) c.capacity = limit;
+    if (!c.refill_rate) c.refill_rate = limit / c.window_s;
+    if (!c.queue_size) c.queue_size = c.limit;
+    if (!c.drain_rate) c.drain_rate = limit / c.window_s;
+    if (!(*c.capacity >= 1.0 && *c.capacity <= 1e15))
+        detail::fail_range("capacity", "a number in [1, 1e15]", *c.capacity);
+    check_positive("refill_rate", *c.refill_rate);
+    check_count("queue_size", *c.queue_size, 1, std::int64_t{1} << 40);
+    check_positive("drain_rate", *c.drain_rate);
     return c;
 }
 
@@ -179,18 +230,18 @@ std::int64_t decide(const LimiterConfig& config, const double* times, std::int64
     if (n <= 0) return 0;
     switch (c.kind) {
         case LimiterKind::token_bucket: {
-            TokenBucket l(c.capacity, c.refill_rate, times[0]);
+            TokenBucket l(*c.capacity, *c.refill_rate, times[0]);
             return run(l, times, n, admitted);
         }
         case LimiterKind::leaky_bucket: {
             // A queue longer than the trace never fills: no need to allocate all of it.
-            LeakyQueue l(std::min(c.queue_size, std::max<std::int64_t>(n, 1)), c.drain_rate);
+            LeakyQueue l(std::min(*c.queue_size, std::max<std::int64_t>(n, 1)), *c.drain_rate);
             const std::int64_t total = run(l, times, n, admitted);
             if (delay_sum_s) *delay_sum_s = l.delay_sum_s;
             return total;
         }
         case LimiterKind::gcra: {
-            Gcra l(c.capacity, c.refill_rate);
+            Gcra l(*c.capacity, *c.refill_rate);
             return run(l, times, n, admitted);
         }
         case LimiterKind::fixed_window: {
@@ -320,12 +371,13 @@ KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times,
 // --- traces ---------------------------------------------------------------------------------
 
 void validate(const TraceSpec& spec) {
-    const int kind = static_cast<int>(spec.kind);
-    if (kind < 0 || kind > 3) throw std::invalid_argument("arrivals must be steady, poisson, bursty or adversarial");
+    if (!known(trace_kind_names(), spec.kind))
+        throw std::invalid_argument("arrivals must be steady, poisson, bursty or adversarial");
+    // window_s and limit first: the Python layer derives the other defaults from them.
+    check_positive("window_s", spec.window_s);
+    check_count("limit", spec.burst, 1, std::int64_t{1} << 40);
     check_positive("duration_s", spec.duration_s);
     if (spec.kind == TraceKind::adversarial) {
-        check_count("limit", spec.burst, 1, std::int64_t{1} << 40);
-        check_positive("window_s", spec.window_s);
         check_positive("spread_s", spec.spread_s);
         if (!(spec.spread_s <= spec.window_s))
             detail::fail_range("spread_s", "a number in (0, window_s]", spec.spread_s);
@@ -417,8 +469,8 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
 }
 
 void check_arrivals(const ReplicatedArrivals& arrivals) {
-    if (arrivals.times) {
-        check_sorted_times(arrivals.times, arrivals.n_times);
+    if (arrivals.replay) {
+        check_sorted_times(arrivals.times.data(), static_cast<std::int64_t>(arrivals.times.size()));
     } else {
         validate(arrivals.trace);
     }
@@ -426,23 +478,26 @@ void check_arrivals(const ReplicatedArrivals& arrivals) {
 
 std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrivals& arrivals, Rng& rng,
                                                          std::vector<double>& storage) {
-    if (arrivals.times) return {arrivals.times, arrivals.n_times};
+    if (arrivals.replay) return {arrivals.times.data(), static_cast<std::int64_t>(arrivals.times.size())};
     storage = make_trace(arrivals.trace, rng);
     return {storage.data(), static_cast<std::int64_t>(storage.size())};
 }
 
 // --- distributed ------------------------------------------------------------------------------
 
-std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, std::int64_t replications,
-                                                      std::uint64_t seed, int threads) {
+std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, const RunSpec& run) {
     const LimiterConfig limiter = resolved(config.limiter);
     check_count("servers", config.servers, 1, 1 << 20);
-    check_count("replications", replications, 1, 1 << 24);
+    if (!known(spread_names(), config.spread)) throw std::invalid_argument("spread must be round_robin or random");
+    run.validate();
     check_arrivals(config);
+    const std::int64_t replications = run.replications;
+    const std::uint64_t seed = run.seed;
     const auto& names = distributed_metric_names();
     std::vector<std::vector<double>> metrics(names.size(), std::vector<double>(static_cast<std::size_t>(replications)));
     const auto servers = static_cast<std::size_t>(config.servers);
-    parallel_for(replications, threads, [&](std::int64_t r) {
+    const bool random_spread = config.spread == Spread::random;
+    parallel_for(replications, run.threads, [&](std::int64_t r) {
         Rng rng(seed, static_cast<std::uint64_t>(r));
         std::vector<double> generated;
         const auto [times, n] = replication_trace(config, rng, generated);
@@ -450,7 +505,7 @@ std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& c
         std::vector<std::vector<double>> local(servers);
         std::vector<std::uint32_t> owner(static_cast<std::size_t>(n));
         for (std::int64_t i = 0; i < n; ++i) {
-            const std::size_t s = config.random_spread ? static_cast<std::size_t>(rng.below(servers))
+            const std::size_t s = random_spread ? static_cast<std::size_t>(rng.below(servers))
                                                        : static_cast<std::size_t>(i) % servers;
             owner[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(s);
             local[s].push_back(times[i]);
@@ -544,21 +599,25 @@ std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* tim
     return total;
 }
 
-std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, std::int64_t replications,
-                                                      std::uint64_t seed, int threads) {
+std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, const RunSpec& run) {
     validate(config);
-    check_count("replications", replications, 1, 1 << 24);
+    run.validate();
     check_arrivals(config);
+    const std::int64_t replications = run.replications;
+    const std::uint64_t seed = run.seed;
+    // The same bucket, written back at once (its arrivals are not used: no copy of the trace).
+    RacyBucketConfig atomic;
+    atomic.capacity = config.capacity;
+    atomic.refill_rate = config.refill_rate;
+    atomic.rmw_delay_s = 0.0;
     const auto& names = racy_metric_names();
     std::vector<std::vector<double>> metrics(names.size(), std::vector<double>(static_cast<std::size_t>(replications)));
-    parallel_for(replications, threads, [&](std::int64_t r) {
+    parallel_for(replications, run.threads, [&](std::int64_t r) {
         Rng rng(seed, static_cast<std::uint64_t>(r));
         std::vector<double> generated;
         const auto [times, n] = replication_trace(config, rng, generated);
         std::int64_t stale = 0;
         const std::int64_t admitted = racy_token_bucket(config, times, n, nullptr, &stale);
-        RacyBucketConfig atomic = config;
-        atomic.rmw_delay_s = 0.0;
         const std::int64_t atomic_admitted = racy_token_bucket(atomic, times, n, nullptr, nullptr);
         const auto ri = static_cast<std::size_t>(r);
         const double row[] = {static_cast<double>(n),

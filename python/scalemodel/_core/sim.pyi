@@ -120,6 +120,247 @@ class StationsConfig(metaclass=type):
     @weights.setter
     def weights(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
         ...
+class ConsumerGroupConfig(metaclass=type):
+    """
+    A partitioned topic read by one consumer group.
+    """
+    assignment: str
+    service: str
+    def __init__(self) -> None:
+        ...
+    @property
+    def consume_rate(self) -> float:
+        ...
+    @consume_rate.setter
+    def consume_rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def consumers(self) -> int:
+        ...
+    @consumers.setter
+    def consumers(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def drain_from_s(self) -> float:
+        ...
+    @drain_from_s.setter
+    def drain_from_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def drain_threshold(self) -> float:
+        ...
+    @drain_threshold.setter
+    def drain_threshold(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def duration_s(self) -> float:
+        ...
+    @duration_s.setter
+    def duration_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def events(self) -> list[tuple[float, int]]:
+        """
+        (time_s, change) pairs: change members join (> 0) or leave (< 0).
+        """
+    @events.setter
+    def events(self, arg1: collections.abc.Sequence[tuple[typing.SupportsFloat | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]]) -> None:
+        ...
+    @property
+    def partition_weights(self) -> list[float]:
+        ...
+    @partition_weights.setter
+    def partition_weights(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def partitions(self) -> int:
+        ...
+    @partitions.setter
+    def partitions(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def produce_rate(self) -> float:
+        ...
+    @produce_rate.setter
+    def produce_rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def profile_rates(self) -> list[float]:
+        ...
+    @profile_rates.setter
+    def profile_rates(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def profile_times(self) -> list[float]:
+        ...
+    @profile_times.setter
+    def profile_times(self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def rebalance_s(self) -> float:
+        ...
+    @rebalance_s.setter
+    def rebalance_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def sample_interval_s(self) -> float:
+        ...
+    @sample_interval_s.setter
+    def sample_interval_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def warmup_s(self) -> float:
+        ...
+    @warmup_s.setter
+    def warmup_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+class LimiterConfig(metaclass=type):
+    """
+    One rate limiter; None settings take their defaults.
+    """
+    algorithm: str
+    def __init__(self) -> None:
+        ...
+    def resolved(self) -> LimiterConfig:
+        """
+        A copy with the defaults filled in; raises ValueError when out of range.
+        """
+    @property
+    def capacity(self) -> float | None:
+        ...
+    @capacity.setter
+    def capacity(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
+        ...
+    @property
+    def drain_rate(self) -> float | None:
+        ...
+    @drain_rate.setter
+    def drain_rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
+        ...
+    @property
+    def limit(self) -> int:
+        ...
+    @limit.setter
+    def limit(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def queue_size(self) -> int | None:
+        ...
+    @queue_size.setter
+    def queue_size(self, arg0: typing.SupportsInt | typing.SupportsIndex | None) -> None:
+        ...
+    @property
+    def refill_rate(self) -> float | None:
+        ...
+    @refill_rate.setter
+    def refill_rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex | None) -> None:
+        ...
+    @property
+    def window_s(self) -> float:
+        ...
+    @window_s.setter
+    def window_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+class TraceSpec(metaclass=type):
+    """
+    A generated arrival trace (burst is the adversarial limit).
+    """
+    kind: str
+    def __init__(self) -> None:
+        ...
+    @property
+    def burst(self) -> int:
+        ...
+    @burst.setter
+    def burst(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def duration_s(self) -> float:
+        ...
+    @duration_s.setter
+    def duration_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def off_s(self) -> float:
+        ...
+    @off_s.setter
+    def off_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def on_s(self) -> float:
+        ...
+    @on_s.setter
+    def on_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def rate(self) -> float:
+        ...
+    @rate.setter
+    def rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def spread_s(self) -> float:
+        ...
+    @spread_s.setter
+    def spread_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def window_s(self) -> float:
+        ...
+    @window_s.setter
+    def window_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+class ReplicatedArrivals(metaclass=type):
+    """
+    A trace drawn per replication, or fixed times every replication replays.
+    """
+    trace: TraceSpec
+    def __init__(self) -> None:
+        ...
+    @property
+    def times(self) -> numpy.typing.NDArray[numpy.float64] | None:
+        ...
+    @times.setter
+    def times(self, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> None:
+        ...
+class DistributedConfig(ReplicatedArrivals, metaclass=type):
+    """
+    Servers each enforcing a limiter on their share.
+    """
+    limiter: LimiterConfig
+    spread: str
+    def __init__(self) -> None:
+        ...
+    @property
+    def servers(self) -> int:
+        ...
+    @servers.setter
+    def servers(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+class RacyBucketConfig(ReplicatedArrivals, metaclass=type):
+    """
+    A token bucket read and written back non-atomically.
+    """
+    def __init__(self) -> None:
+        ...
+    @property
+    def capacity(self) -> float:
+        ...
+    @capacity.setter
+    def capacity(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def refill_rate(self) -> float:
+        ...
+    @refill_rate.setter
+    def refill_rate(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def rmw_delay_s(self) -> float:
+        ...
+    @rmw_delay_s.setter
+    def rmw_delay_s(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
 class SizeSpec(metaclass=type):
     """
     Item sizes in bytes: a kind by name and its two parameters.
@@ -231,7 +472,7 @@ class CacheConfig(metaclass=type):
     @zipf_alpha.setter
     def zipf_alpha(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
-def assign_partitions(partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex, assignor: typing.SupportsInt | typing.SupportsIndex, previous: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+def assign_partitions(partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex, strategy: str, previous: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> numpy.typing.NDArray[numpy.int64]:
     ...
 def histogram_edges() -> numpy.typing.NDArray[numpy.float64]:
     ...
@@ -239,28 +480,33 @@ def histogram_quantile(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.ui
     ...
 def item_sizes(sizes: SizeSpec, seed: typing.SupportsInt | typing.SupportsIndex, items: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
     ...
-def limiter_distributed(kind: typing.SupportsInt | typing.SupportsIndex, limit: typing.SupportsInt | typing.SupportsIndex, window_s: typing.SupportsFloat | typing.SupportsIndex, capacity: typing.SupportsFloat | typing.SupportsIndex, refill_rate: typing.SupportsFloat | typing.SupportsIndex, queue_size: typing.SupportsInt | typing.SupportsIndex, drain_rate: typing.SupportsFloat | typing.SupportsIndex, servers: typing.SupportsInt | typing.SupportsIndex, random_spread: bool, trace_kind: typing.SupportsInt | typing.SupportsIndex, trace: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], replications: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
+def limiter_distributed(config: DistributedConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]:
     ...
-def limiter_racy_bucket(capacity: typing.SupportsFloat | typing.SupportsIndex, refill_rate: typing.SupportsFloat | typing.SupportsIndex, rmw_delay_s: typing.SupportsFloat | typing.SupportsIndex, trace_kind: typing.SupportsInt | typing.SupportsIndex, trace: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], replications: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
+def limiter_racy_bucket(config: RacyBucketConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]:
     ...
-def limiter_racy_decisions(capacity: typing.SupportsFloat | typing.SupportsIndex, refill_rate: typing.SupportsFloat | typing.SupportsIndex, rmw_delay_s: typing.SupportsFloat | typing.SupportsIndex, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.bool]:
+def limiter_racy_decisions(config: RacyBucketConfig, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.bool]:
     ...
-def limiter_run(kind: typing.SupportsInt | typing.SupportsIndex, limit: typing.SupportsInt | typing.SupportsIndex, window_s: typing.SupportsFloat | typing.SupportsIndex, capacity: typing.SupportsFloat | typing.SupportsIndex, refill_rate: typing.SupportsFloat | typing.SupportsIndex, queue_size: typing.SupportsInt | typing.SupportsIndex, drain_rate: typing.SupportsFloat | typing.SupportsIndex, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], keys: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], compare_exact: bool) -> dict[str, typing.Any]:
+def limiter_run(config: LimiterConfig, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], keys: typing.Annotated[numpy.typing.ArrayLike, numpy.int64] | None, compare_exact: bool) -> dict[str, typing.Any]:
     ...
-def limiter_trace(kind: typing.SupportsInt | typing.SupportsIndex, trace: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+def limiter_trace(spec: TraceSpec, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     ...
 def limiter_worst_window(times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], admitted: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], window_s: typing.SupportsFloat | typing.SupportsIndex) -> int:
     ...
 def simulate_cache(config: CacheConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]:
     ...
-def simulate_consumer_group(partitions: typing.SupportsInt | typing.SupportsIndex, consumers: typing.SupportsInt | typing.SupportsIndex, produce_rate: typing.SupportsFloat | typing.SupportsIndex, consume_rate: typing.SupportsFloat | typing.SupportsIndex, service: typing.SupportsInt | typing.SupportsIndex, assignor: typing.SupportsInt | typing.SupportsIndex, profile_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], profile_rates: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_changes: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rebalance_s: typing.SupportsFloat | typing.SupportsIndex, duration_s: typing.SupportsFloat | typing.SupportsIndex, warmup_s: typing.SupportsFloat | typing.SupportsIndex, sample_interval_s: typing.SupportsFloat | typing.SupportsIndex, drain_from_s: typing.SupportsFloat | typing.SupportsIndex, drain_threshold: typing.SupportsFloat | typing.SupportsIndex, replications: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> dict[str, typing.Any]:
+def simulate_consumer_group(config: ConsumerGroupConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]:
     ...
 def simulate_stations(config: StationsConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]:
     ...
 def zipf_requests(catalogue_size: typing.SupportsInt | typing.SupportsIndex, zipf_alpha: typing.SupportsFloat | typing.SupportsIndex, count: typing.SupportsInt | typing.SupportsIndex, churn_interval: typing.SupportsInt | typing.SupportsIndex, churn_shift: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, replication: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     ...
+ASSIGNORS: list = ['range', 'round_robin', 'sticky']
+BROKER_SERVICES: list = ['exponential', 'deterministic']
 CACHE_POLICIES: list = ['lru', 'lfu', 'fifo', 'ttl']
 HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
+LIMITER_ALGORITHMS: list = ['token_bucket', 'leaky_bucket', 'gcra', 'fixed_window', 'sliding_log', 'sliding_window_counter']
+LIMITER_ARRIVALS: list = ['steady', 'poisson', 'bursty', 'adversarial']
+LIMITER_SPREADS: list = ['round_robin', 'random']
 MAX_BACKLOG: int = 4194304
 MAX_CATALOGUE: int = 2147483646
 MAX_QUEUED: int = 1048576

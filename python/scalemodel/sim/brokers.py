@@ -34,10 +34,10 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
+from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
-from scalemodel._arrays import seed as _seed
-from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
 from scalemodel.results import ReplicatedResult
 
@@ -56,22 +56,19 @@ _s = _core.sim
 
 #: Assignment strategies: Kafka's RangeAssignor and RoundRobinAssignor, and a sticky one
 #: that is balanced like round robin but keeps each member's partitions across rebalances.
-ASSIGNMENTS: tuple[str, ...] = ("range", "round_robin", "sticky")
+ASSIGNMENTS: tuple[str, ...] = tuple(_s.ASSIGNORS)
 #: Most unconsumed messages a replication may hold; past it the replication stops early and
 #: the result is not ``stable``.
 MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
-_SERVICES = ("exponential", "deterministic")
-_MAX_COUNT = 2**20
 #: Assumed length of an eager rebalance when none is given, in seconds.
 DEFAULT_REBALANCE_S = 3.0
 
 
-def _choice(name: str, value: Any, allowed: Sequence[str]) -> int:
+def _text(name: str, value: Any) -> str:
+    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {', '.join(allowed)}; got {type(value).__name__}")
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return allowed.index(value)
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -92,9 +89,8 @@ def assign_partitions(
     :func:`simulate_consumer_group`, keeps partitions with their owners across rebalances.
     Consumers beyond the partition count get an empty tuple.
     """
-    p = _whole("partitions", partitions, 1, _MAX_COUNT)
-    c = _whole("consumers", consumers, 0, _MAX_COUNT)
-    owner = _s.assign_partitions(p, c, _choice("strategy", strategy, ASSIGNMENTS), np.empty(0, np.int64))
+    c = _integer("consumers", consumers)
+    owner = _s.assign_partitions(_integer("partitions", partitions), c, _text("strategy", strategy), [])
     return tuple(tuple(int(x) for x in np.flatnonzero(owner == k)) for k in range(c))
 
 
@@ -256,9 +252,7 @@ def _events(events: Any) -> list[tuple[float, int]]:
     for item in events:
         if not (isinstance(item, Sequence) and len(item) == 2):
             raise TypeError("events must be a sequence of (time_s, change) pairs, change +1 join, -1 leave")
-        out.append(
-            (_number("events time", item[0]), _whole("events change", item[1], -_MAX_COUNT, _MAX_COUNT))
-        )
+        out.append((_number("events time", item[0]), _integer("events change", item[1])))
     return out
 
 
@@ -305,66 +299,55 @@ def simulate_consumer_group(
     still waiting at the end are not counted, which understates the latency of a group that
     cannot keep up (see ``final_lag`` and ``stable``).
     """
-    p = _whole("partitions", partitions, 1, _MAX_COUNT)
-    c = _whole("consumers", consumers, 1, _MAX_COUNT)
-    duration = _number("duration_s", duration_s)
+    config = _s.ConsumerGroupConfig()
+    config.partitions = _integer("partitions", partitions)
+    config.consumers = _integer("consumers", consumers)
+    config.produce_rate = _number("produce_rate", produce_rate)
+    config.consume_rate = _number("consume_rate", consume_rate)
+    config.duration_s = _number("duration_s", duration_s)
+    config.assignment = _text("assignment", assignment)
+    config.service = _text("service", service)
     times = rates = np.empty(0)
     if rate_profile is not None:
         if not (isinstance(rate_profile, Sequence) and len(rate_profile) == 2):
             raise TypeError("rate_profile must be a pair (times, rates)")
         times = _floats("rate_profile times", rate_profile[0])
         rates = _floats("rate_profile rates", rate_profile[1])
-    weights = np.empty(0) if partition_weights is None else _floats("partition_weights", partition_weights)
-    member_events = _events(events)
-    interval = (
-        duration / 200 if sample_interval_s is None else _number("sample_interval_s", sample_interval_s)
+    config.profile_times, config.profile_rates = times.tolist(), rates.tolist()
+    if partition_weights is not None:
+        config.partition_weights = _floats("partition_weights", partition_weights).tolist()
+    config.events = _events(events)
+    config.rebalance_s = _number("rebalance_s", rebalance_s)
+    config.warmup_s = _number("warmup_s", warmup_s)
+    config.sample_interval_s = (
+        config.duration_s / 200
+        if sample_interval_s is None
+        else _number("sample_interval_s", sample_interval_s)
     )
     if drain_from_s is None:
-        drain_from = float(times[-1]) if times.size else math.nan
+        config.drain_from_s = float(times[-1]) if times.size else math.nan
     else:
-        drain_from = _number("drain_from_s", drain_from_s)
+        config.drain_from_s = _number("drain_from_s", drain_from_s)
+    config.drain_threshold = _number("drain_threshold", drain_threshold)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    lvl = _level(level)
+    raw = _progress.run(lambda: _s.simulate_consumer_group(config, run), "consumer group")
     params = {
-        "partitions": p,
-        "consumers": c,
-        "produce_rate": _number("produce_rate", produce_rate),
-        "consume_rate": _number("consume_rate", consume_rate),
-        "duration_s": duration,
+        "partitions": config.partitions,
+        "consumers": config.consumers,
+        "produce_rate": config.produce_rate,
+        "consume_rate": config.consume_rate,
+        "duration_s": config.duration_s,
         "assignment": assignment,
         "service": service,
-        "rate_profile": None if rate_profile is None else (times.tolist(), rates.tolist()),
-        "events": member_events,
-        "rebalance_s": _number("rebalance_s", rebalance_s),
-        "warmup_s": _number("warmup_s", warmup_s),
-        "sample_interval_s": interval,
-        "drain_from_s": drain_from,
-        "drain_threshold": _number("drain_threshold", drain_threshold),
-        "replications": _whole("replications", replications, 1, 1_000_000),
-        "seed": _seed(seed),
+        "rate_profile": None if rate_profile is None else (config.profile_times, config.profile_rates),
+        "events": config.events,
+        "rebalance_s": config.rebalance_s,
+        "warmup_s": config.warmup_s,
+        "sample_interval_s": config.sample_interval_s,
+        "drain_from_s": config.drain_from_s,
+        "drain_threshold": config.drain_threshold,
+        "replications": run.replications,
+        "seed": run.seed,
     }
-    lvl = _level(level)
-    raw = _progress.run(
-        lambda: _s.simulate_consumer_group(
-            p,
-            c,
-            params["produce_rate"],
-            params["consume_rate"],
-            _choice("service", service, _SERVICES),
-            _choice("assignment", assignment, ASSIGNMENTS),
-            times,
-            rates,
-            weights,
-            np.array([t for t, _ in member_events], dtype=np.float64),
-            np.array([k for _, k in member_events], dtype=np.int64),
-            params["rebalance_s"],
-            duration,
-            params["warmup_s"],
-            interval,
-            drain_from,
-            params["drain_threshold"],
-            params["replications"],
-            params["seed"],
-            _threads(threads),
-        ),
-        "consumer group",
-    )
     return ConsumerGroupResult(raw, params, lvl)

@@ -35,18 +35,18 @@ request) every key gets its own limiter, and the worst window is the largest of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import as_float as _as_float
+from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
+from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
-from scalemodel._arrays import threads as _threads
-from scalemodel._arrays import whole as _whole
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -66,43 +66,45 @@ __all__ = [
 
 _s = _core.sim
 
-ALGORITHMS: tuple[str, ...] = (
-    "token_bucket",
-    "leaky_bucket",
-    "gcra",
-    "fixed_window",
-    "sliding_log",
-    "sliding_window_counter",
-)
+#: Limiter algorithms, as the engine names them.
+ALGORITHMS: tuple[str, ...] = tuple(_s.LIMITER_ALGORITHMS)
 #: Algorithms compared against the exact sliding log by default.
 APPROXIMATE_ALGORITHMS: tuple[str, ...] = ("fixed_window", "sliding_window_counter")
-ARRIVALS: tuple[str, ...] = ("steady", "poisson", "bursty", "adversarial")
-_SPREADS = ("round_robin", "random")
+#: Generated arrival traces, as the engine names them.
+ARRIVALS: tuple[str, ...] = tuple(_s.LIMITER_ARRIVALS)
 
 
-def _algorithm(value: Any) -> int:
+def _text(name: str, value: Any) -> str:
+    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
     if not isinstance(value, str):
-        raise TypeError(f"algorithm must be a string, got {type(value).__name__}")
-    if value not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}; got {value!r}")
-    return ALGORITHMS.index(value)
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
 
 
-def _optional(name: str, value: Any) -> float:
-    """An optional positive parameter; 0.0 tells the engine to use its default."""
-    if value is None:
-        return 0.0
-    x = _number(name, value)
-    if not x > 0 or not np.isfinite(x):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return x
+def _optional(name: str, value: Any) -> float | None:
+    """An optional number; None lets the engine use its default."""
+    return None if value is None else _number(name, value)
 
 
-def _window(value: Any) -> float:
-    w = _number("window_s", value)
-    if not (w > 0 and np.isfinite(w)):
-        raise ValueError(f"window_s must be a finite number > 0, got {value!r}")
-    return w
+def _limiter(
+    algorithm: Any,
+    limit: Any,
+    window_s: Any,
+    capacity: Any,
+    refill_rate: Any,
+    queue_size: Any,
+    drain_rate: Any,
+) -> Any:
+    """The engine's LimiterConfig (types checked here, ranges by the engine)."""
+    config = _s.LimiterConfig()
+    config.algorithm = _text("algorithm", algorithm)
+    config.limit = _integer("limit", limit)
+    config.window_s = _number("window_s", window_s)
+    config.capacity = _optional("capacity", capacity)
+    config.refill_rate = _optional("refill_rate", refill_rate)
+    config.queue_size = None if queue_size is None else _integer("queue_size", queue_size)
+    config.drain_rate = _optional("drain_rate", drain_rate)
+    return config
 
 
 def _times(value: Any) -> npt.NDArray[np.float64]:
@@ -112,10 +114,10 @@ def _times(value: Any) -> npt.NDArray[np.float64]:
     return np.ascontiguousarray(arr)
 
 
-def _keys(keys: Any, times: npt.NDArray[np.float64], trace_kind: int) -> npt.NDArray[np.int64]:
+def _keys(keys: Any, times: npt.NDArray[np.float64], generated: bool) -> npt.NDArray[np.int64] | None:
     if keys is None:
-        return np.zeros(0, dtype=np.int64)
-    if trace_kind >= 0:
+        return None
+    if generated:
         raise ValueError("keys need arrivals given as timestamps (make them with limiter_trace)")
     arr = np.asarray(keys)
     if arr.dtype.kind not in "iu":
@@ -125,14 +127,6 @@ def _keys(keys: Any, times: npt.NDArray[np.float64], trace_kind: int) -> npt.NDA
     if arr.dtype.kind == "u" and arr.size and int(arr.max()) >= 2**63:
         raise ValueError("keys must be below 2**63")
     return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class _Trace:
-    kind: int  # -1: replay `times`
-    params: npt.NDArray[np.float64]
-    times: npt.NDArray[np.float64]
-    duration_s: float | None
 
 
 def _trace(
@@ -145,38 +139,37 @@ def _trace(
     on_s: Any,
     off_s: Any,
     spread_s: Any,
-) -> _Trace:
-    empty = np.zeros(0)
+) -> Any:
+    """The engine's TraceSpec for a generator name, or the timestamps given."""
     if not isinstance(arrivals, str):
         if any(v is not None for v in (rate, duration_s, on_s, off_s, spread_s)):
             raise ValueError("rate, duration_s, on_s, off_s and spread_s apply only to a generated trace")
-        return _Trace(-1, np.zeros(7), _times(arrivals), None)
-    if arrivals not in ARRIVALS:
-        raise ValueError(
-            f"arrivals must be sorted timestamps or one of {', '.join(ARRIVALS)}; got {arrivals!r}"
-        )
-    kind = ARRIVALS.index(arrivals)
+        return _times(arrivals)
+    spec = _s.TraceSpec()
+    spec.kind = arrivals
     if arrivals == "adversarial":
         if rate is not None:
             raise ValueError("rate does not apply to the adversarial trace (it sends limit per burst)")
-        rate_v = 1.0
+        spec.rate = 1.0
     else:
         if rate is None:
             raise ValueError(f"rate (requests/s) is required for the {arrivals} trace")
-        rate_v = _number("rate", rate)
-    duration = 100.0 * window_s if duration_s is None else _number("duration_s", duration_s)
-    params = np.array(
-        [
-            rate_v,
-            duration,
-            window_s / 10 if on_s is None else _number("on_s", on_s),
-            9 * window_s / 10 if off_s is None else _number("off_s", off_s),
-            float(limit),
-            window_s,
-            window_s / 100 if spread_s is None else _number("spread_s", spread_s),
-        ]
-    )
-    return _Trace(kind, params, empty, duration)
+        spec.rate = _number("rate", rate)
+    spec.duration_s = 100.0 * window_s if duration_s is None else _number("duration_s", duration_s)
+    spec.on_s = window_s / 10 if on_s is None else _number("on_s", on_s)
+    spec.off_s = 9 * window_s / 10 if off_s is None else _number("off_s", off_s)
+    spec.burst = limit
+    spec.window_s = window_s
+    spec.spread_s = window_s / 100 if spread_s is None else _number("spread_s", spread_s)
+    return spec
+
+
+def _arrivals(config: Any, trace: Any) -> None:
+    """Sets a replicated study's arrivals: ``trace`` drawn per replication, or times replayed."""
+    if isinstance(trace, np.ndarray):
+        config.times = trace
+    else:
+        config.trace = trace
 
 
 def limiter_trace(
@@ -199,21 +192,17 @@ def limiter_trace(
     spread_s: the adversarial trace sends ``limit`` requests in the ``spread_s`` (default
     a hundredth of a window) before and after every other boundary ``(2k + 1) window_s``.
     """
-    lim = _whole("limit", limit, 1, 2**40)
-    w = _window(window_s)
-    if not isinstance(kind, str):
-        raise TypeError(f"kind must be a string, got {type(kind).__name__}")
-    trace = _trace(
-        kind,
-        limit=lim,
-        window_s=w,
+    spec = _trace(
+        _text("kind", kind),
+        limit=_integer("limit", limit),
+        window_s=_number("window_s", window_s),
         rate=rate,
         duration_s=duration_s,
         on_s=on_s,
         off_s=off_s,
         spread_s=spread_s,
     )
-    out: npt.NDArray[np.float64] = _s.limiter_trace(trace.kind, trace.params, _seed(seed))
+    out: npt.NDArray[np.float64] = _s.limiter_trace(spec, _seed(seed))
     return out
 
 
@@ -223,7 +212,7 @@ def worst_window(arrivals: Any, admitted: Any, window_s: float) -> int:
     flags = np.asarray(admitted)
     if flags.dtype != np.bool_:
         raise TypeError("admitted must be a boolean array")
-    return int(_s.limiter_worst_window(times, flags, _window(window_s)))
+    return int(_s.limiter_worst_window(times, flags, _number("window_s", window_s)))
 
 
 @dataclass(frozen=True)
@@ -327,38 +316,34 @@ def simulate_limiter(
     count differing decisions (default: for :data:`APPROXIMATE_ALGORITHMS`).
     return_decisions: keep the per-request booleans in ``result.decisions``.
     """
-    kind = _algorithm(algorithm)
-    lim = _whole("limit", limit, 1, 2**40)
-    w = _window(window_s)
-    cap = _optional("capacity", capacity)
-    refill = _optional("refill_rate", refill_rate)
-    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
-    drain = _optional("drain_rate", drain_rate)
+    # The limiter is checked (and its defaults resolved) before any trace is generated.
+    config = _limiter(algorithm, limit, window_s, capacity, refill_rate, queue_size, drain_rate).resolved()
     trace = _trace(
         arrivals,
-        limit=lim,
-        window_s=w,
+        limit=config.limit,
+        window_s=config.window_s,
         rate=rate,
         duration_s=duration_s,
         on_s=on_s,
         off_s=off_s,
         spread_s=spread_s,
     )
-    times = trace.times if trace.kind < 0 else _s.limiter_trace(trace.kind, trace.params, _seed(seed))
-    key_ids = _keys(keys, times, trace.kind)
+    generated = not isinstance(trace, np.ndarray)
+    times = _s.limiter_trace(trace, _seed(seed)) if generated else trace
+    key_ids = _keys(keys, times, generated)
     if compare_exact is not None and not isinstance(compare_exact, (bool, np.bool_)):
         raise TypeError(f"compare_exact must be True, False or None, got {compare_exact!r}")
     compare = algorithm in APPROXIMATE_ALGORITHMS if compare_exact is None else bool(compare_exact)
-    out = _s.limiter_run(kind, lim, w, cap, refill, queue, drain, times, key_ids, compare)
-    if trace.duration_s is not None:
+    out = _s.limiter_run(config, times, key_ids, compare)
+    if generated:
         duration = trace.duration_s
     else:
         duration = float(times[-1] - times[0]) if times.size > 1 else 0.0
-    settings = {k: float(out[k]) for k in ("capacity", "refill_rate", "queue_size", "drain_rate")}
+    settings = {k: float(getattr(config, k)) for k in ("capacity", "refill_rate", "queue_size", "drain_rate")}
     return LimiterResult(
         algorithm=algorithm,
-        limit=lim,
-        window_s=w,
+        limit=config.limit,
+        window_s=config.window_s,
         requests=int(out["requests"]),
         admitted=int(out["admitted"]),
         duration_s=duration,
@@ -368,10 +353,27 @@ def simulate_limiter(
         differing_decisions=int(out["differing_decisions"]) if compare else None,
         settings=settings,
         # An empty trace with (empty) keys has no key at all: 0 keys, no worst key.
-        distinct_keys=(int(out["distinct_keys"]) if times.size else 0) if keys is not None else None,
+        distinct_keys=int(out["distinct_keys"]) if keys is not None else None,
         worst_key=int(out["worst_key"]) if keys is not None and times.size else None,
         decisions=out["decisions"] if return_decisions else None,
     )
+
+
+class _Estimate:
+    """A read-only attribute of a replicated result: the estimate of the metric of its name."""
+
+    def __init__(self, doc: str | None = None) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._metric = name
+
+    @overload
+    def __get__(self, result: None, owner: type | None = None) -> _Estimate: ...
+    @overload
+    def __get__(self, result: ReplicatedResult, owner: type | None = None) -> float: ...
+    def __get__(self, result: ReplicatedResult | None, owner: type | None = None) -> float | _Estimate:
+        return self if result is None else result.estimate(self._metric)
 
 
 class DistributedLimiterResult(ReplicatedResult):
@@ -383,25 +385,11 @@ class DistributedLimiterResult(ReplicatedResult):
     server's share of requests).
     """
 
-    @property
-    def admitted(self) -> float:
-        return self.estimate("admitted")
-
-    @property
-    def shared_admitted(self) -> float:
-        return self.estimate("shared_admitted")
-
-    @property
-    def admitted_ratio(self) -> float:
-        return self.estimate("admitted_ratio")
-
-    @property
-    def worst_window(self) -> float:
-        return self.estimate("worst_window")
-
-    @property
-    def worst_window_ratio(self) -> float:
-        return self.estimate("worst_window_ratio")
+    admitted = _Estimate("Requests admitted by all servers together.")
+    shared_admitted = _Estimate("Requests one shared limiter admits on the same trace.")
+    admitted_ratio = _Estimate("admitted / shared_admitted.")
+    worst_window = _Estimate("Most requests the servers together admit in any window of window_s.")
+    worst_window_ratio = _Estimate("worst_window / shared_worst_window.")
 
     def __repr__(self) -> str:
         p = self._params
@@ -442,54 +430,29 @@ def simulate_distributed_limiter(
     stream (seed, r), so the result does not depend on ``threads``. Other arguments as in
     :func:`simulate_limiter`.
     """
-    kind = _algorithm(algorithm)
-    lim = _whole("limit", limit, 1, 2**40)
-    w = _window(window_s)
-    n_servers = _whole("servers", servers, 1, 2**20)
+    config = _s.DistributedConfig()
+    config.limiter = _limiter(algorithm, limit, window_s, capacity, refill_rate, queue_size, drain_rate)
+    config.servers = _integer("servers", servers)
+    config.spread = _text("spread", spread)
     lvl = _level(level)
-    if spread not in _SPREADS:
-        raise ValueError(f"spread must be one of {', '.join(_SPREADS)}; got {spread!r}")
     trace = _trace(
         arrivals,
-        limit=lim,
-        window_s=w,
+        limit=config.limiter.limit,
+        window_s=config.limiter.window_s,
         rate=rate,
         duration_s=duration_s,
         on_s=on_s,
         off_s=off_s,
         spread_s=spread_s,
     )
-    # Every argument is checked here, before the tracked call starts its worker thread.
-    cap = _optional("capacity", capacity)
-    refill = _optional("refill_rate", refill_rate)
-    queue = 0 if queue_size is None else _whole("queue_size", queue_size, 1, 2**40)
-    drain = _optional("drain_rate", drain_rate)
-    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
-    metrics = _progress.run(
-        lambda: _s.limiter_distributed(
-            kind,
-            lim,
-            w,
-            cap,
-            refill,
-            queue,
-            drain,
-            n_servers,
-            spread == "random",
-            trace.kind,
-            trace.params,
-            trace.times,
-            reps,
-            seed_v,
-            n_threads,
-        ),
-        "distributed limiter",
-    )
+    _arrivals(config, trace)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    metrics = _progress.run(lambda: _s.limiter_distributed(config, run), "distributed limiter")
     params = {
         "algorithm": algorithm,
-        "limit": lim,
-        "window_s": w,
-        "servers": n_servers,
+        "limit": config.limiter.limit,
+        "window_s": config.limiter.window_s,
+        "servers": config.servers,
         "spread": spread,
         "arrivals": arrivals if isinstance(arrivals, str) else "trace",
     }
@@ -504,21 +467,10 @@ class RacyBucketResult(ReplicatedResult):
     flight) and ``duration_s``.
     """
 
-    @property
-    def admitted(self) -> float:
-        return self.estimate("admitted")
-
-    @property
-    def atomic_admitted(self) -> float:
-        return self.estimate("atomic_admitted")
-
-    @property
-    def overshoot(self) -> float:
-        return self.estimate("overshoot")
-
-    @property
-    def overshoot_ratio(self) -> float:
-        return self.estimate("overshoot_ratio")
+    admitted = _Estimate("Requests the racy bucket admits.")
+    atomic_admitted = _Estimate("Requests an atomic bucket admits on the same trace.")
+    overshoot = _Estimate("admitted - atomic_admitted.")
+    overshoot_ratio = _Estimate("admitted / atomic_admitted.")
 
     def __repr__(self) -> str:
         p = self._params
@@ -528,17 +480,13 @@ class RacyBucketResult(ReplicatedResult):
         )
 
 
-def _racy_args(capacity: Any, refill_rate: Any, rmw_delay_s: Any) -> tuple[float, float, float]:
-    cap = _number("capacity", capacity)
-    if not 1 <= cap <= 1e15:
-        raise ValueError(f"capacity must be a number in [1, 1e15], got {capacity!r}")
-    refill = _optional("refill_rate", refill_rate)
-    if refill_rate is None:
-        raise ValueError("refill_rate must be a finite number > 0, got None")
-    delay = _number("rmw_delay_s", rmw_delay_s)
-    if not (delay >= 0 and np.isfinite(delay)):
-        raise ValueError(f"rmw_delay_s must be a finite number >= 0, got {rmw_delay_s!r}")
-    return cap, refill, delay
+def _racy(capacity: Any, refill_rate: Any, rmw_delay_s: Any) -> Any:
+    """The engine's RacyBucketConfig (types checked here, ranges by the engine)."""
+    config = _s.RacyBucketConfig()
+    config.capacity = _number("capacity", capacity)
+    config.refill_rate = _number("refill_rate", refill_rate)
+    config.rmw_delay_s = _number("rmw_delay_s", rmw_delay_s)
+    return config
 
 
 def simulate_racy_token_bucket(
@@ -565,7 +513,7 @@ def simulate_racy_token_bucket(
     request has already spent. Compared with an atomic bucket on the same trace. arrivals:
     sorted timestamps or "steady", "poisson", "bursty" (``duration_s`` defaults to 100 s).
     """
-    cap, refill, delay = _racy_args(capacity, refill_rate, rmw_delay_s)
+    config = _racy(capacity, refill_rate, rmw_delay_s)
     lvl = _level(level)
     if isinstance(arrivals, str) and arrivals == "adversarial":
         raise ValueError("arrivals must be steady, poisson, bursty or timestamps for the racy bucket")
@@ -579,17 +527,13 @@ def simulate_racy_token_bucket(
         off_s=off_s,
         spread_s=None,
     )
-    reps, seed_v, n_threads = _whole("replications", replications, 1, 2**24), _seed(seed), _threads(threads)
-    metrics = _progress.run(
-        lambda: _s.limiter_racy_bucket(
-            cap, refill, delay, trace.kind, trace.params, trace.times, reps, seed_v, n_threads
-        ),
-        "racy token bucket",
-    )
+    _arrivals(config, trace)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    metrics = _progress.run(lambda: _s.limiter_racy_bucket(config, run), "racy token bucket")
     params = {
-        "capacity": cap,
-        "refill_rate": refill,
-        "rmw_delay_s": delay,
+        "capacity": config.capacity,
+        "refill_rate": config.refill_rate,
+        "rmw_delay_s": config.rmw_delay_s,
         "rate": rate,
         "arrivals": arrivals if isinstance(arrivals, str) else "trace",
     }
@@ -600,6 +544,7 @@ def racy_token_bucket_decisions(
     capacity: float, refill_rate: float, rmw_delay_s: float, arrivals: Any
 ) -> npt.NDArray[np.bool_]:
     """Per-request decisions of the non-atomic bucket (see :func:`simulate_racy_token_bucket`)."""
-    cap, refill, delay = _racy_args(capacity, refill_rate, rmw_delay_s)
-    out: npt.NDArray[np.bool_] = _s.limiter_racy_decisions(cap, refill, delay, _times(arrivals))
+    out: npt.NDArray[np.bool_] = _s.limiter_racy_decisions(
+        _racy(capacity, refill_rate, rmw_delay_s), _times(arrivals)
+    )
     return out

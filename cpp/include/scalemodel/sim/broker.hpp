@@ -25,16 +25,28 @@
 #include <vector>
 
 #include "scalemodel/core/histogram.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
-enum class Assignor : int {
-    range = 0,        // Kafka's RangeAssignor: contiguous blocks, the first P % C consumers get one more
-    round_robin = 1,  // Kafka's RoundRobinAssignor: partition p to consumer p % C
-    sticky = 2,       // balanced like round robin, but keeps each member's partitions across rebalances
+// In the order of assignor_names().
+enum class Assignor {
+    range,        // Kafka's RangeAssignor: contiguous blocks, the first P % C consumers get one more
+    round_robin,  // Kafka's RoundRobinAssignor: partition p to consumer p % C
+    sticky,       // balanced like round robin, but keeps each member's partitions across rebalances
 };
 
-enum class BrokerService : int { exponential = 0, deterministic = 1 };
+const std::vector<std::string>& assignor_names();
+// An assignor by name; std::invalid_argument naming `parameter` and the names otherwise.
+Assignor parse_assignor(const std::string& name, const char* parameter = "assignment");
+const std::string& assignor_name(Assignor assignor);
+
+// In the order of broker_service_names().
+enum class BrokerService { exponential, deterministic };
+
+const std::vector<std::string>& broker_service_names();
+BrokerService parse_broker_service(const std::string& name);  // errors name `service`
+const std::string& broker_service_name(BrokerService service);
 
 // `change` consumers join (> 0) or leave (< 0; the highest-numbered members go) at `time`;
 // 0 is a rebalance without a membership change (e.g. a consumer restarting).
@@ -96,7 +108,7 @@ std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_
                                             const std::vector<std::int64_t>& previous = {});
 
 void validate(const ConsumerGroupConfig& config);
-ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, std::int64_t replications,
-                                            std::uint64_t seed, int threads);
+// Replication r draws from Rng(run.seed, r); at most 10^6 replications.
+ConsumerGroupResult simulate_consumer_group(const ConsumerGroupConfig& config, const RunSpec& run);
 
 }  // namespace scalemodel::sim

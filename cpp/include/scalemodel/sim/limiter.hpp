@@ -26,31 +26,32 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "scalemodel/core/random.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
-enum class LimiterKind : int {
-    token_bucket = 0,
-    leaky_bucket = 1,
-    gcra = 2,
-    fixed_window = 3,
-    sliding_log = 4,
-    sliding_window_counter = 5,
-};
+// In the order of limiter_algorithm_names().
+enum class LimiterKind { token_bucket, leaky_bucket, gcra, fixed_window, sliding_log, sliding_window_counter };
+
+const std::vector<std::string>& limiter_algorithm_names();
+// An algorithm by name; std::invalid_argument naming `algorithm` and the names otherwise.
+LimiterKind parse_limiter_algorithm(const std::string& name);
+const std::string& limiter_algorithm_name(LimiterKind kind);
 
 struct LimiterConfig {
     LimiterKind kind = LimiterKind::token_bucket;
     std::int64_t limit = 100;
     double window_s = 1.0;
-    double capacity = 0.0;      // token bucket / gcra burst in tokens; 0 = limit
-    double refill_rate = 0.0;   // token bucket / gcra tokens per second; 0 = limit / window_s
-    std::int64_t queue_size = 0;  // leaky bucket; 0 = limit
-    double drain_rate = 0.0;    // leaky bucket requests per second; 0 = limit / window_s
+    std::optional<double> capacity;          // token bucket / gcra burst in tokens; default limit
+    std::optional<double> refill_rate;       // token bucket / gcra tokens per second; default limit / window_s
+    std::optional<std::int64_t> queue_size;  // leaky bucket; default limit
+    std::optional<double> drain_rate;        // leaky bucket requests per second; default limit / window_s
 };
 
 // Fills the defaults (capacity, refill_rate, queue_size, drain_rate) and range-checks.
@@ -97,7 +98,13 @@ KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times,
                                std::int64_t n, std::uint8_t* admitted, bool compare_exact);
 
 // --- arrival traces -------------------------------------------------------------------------
-enum class TraceKind : int { steady = 0, poisson = 1, bursty = 2, adversarial = 3 };
+// In the order of trace_kind_names().
+enum class TraceKind { steady, poisson, bursty, adversarial };
+
+const std::vector<std::string>& trace_kind_names();
+// A generator by name; std::invalid_argument naming `arrivals` and the names otherwise.
+TraceKind parse_trace_kind(const std::string& name);
+const std::string& trace_kind_name(TraceKind kind);
 
 struct TraceSpec {
     TraceKind kind = TraceKind::poisson;
@@ -112,16 +119,17 @@ struct TraceSpec {
     double spread_s = 0.01;
 };
 
+// Checks every field the kind uses, and window_s and burst (as `limit`) always.
 void validate(const TraceSpec& spec);
 std::int64_t expected_trace_size(const TraceSpec& spec);  // an upper guide for memory checks
 std::vector<double> make_trace(const TraceSpec& spec, Rng& rng);
 
 // The arrivals of a replicated study: a fixed trace that every replication replays, or,
-// when times is null, a fresh trace per replication drawn from `trace`.
+// unless `replay`, a fresh trace per replication drawn from `trace`.
 struct ReplicatedArrivals {
-    TraceSpec trace;                // used when times == nullptr
-    const double* times = nullptr;  // a fixed, sorted trace
-    std::int64_t n_times = 0;
+    TraceSpec trace;            // used unless replay
+    std::vector<double> times;  // a fixed, sorted trace, used when replay
+    bool replay = false;
 };
 
 // Throws std::invalid_argument unless the fixed trace is sorted and finite, or the spec valid.
@@ -134,10 +142,18 @@ std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrival
 // --- distributed limiting -------------------------------------------------------------------
 // `servers` limiters, each enforcing `limiter` on the requests a balancer sends it (round
 // robin or uniformly at random), against one shared limiter on the whole trace.
+// In the order of spread_names().
+enum class Spread { round_robin, random };
+
+const std::vector<std::string>& spread_names();
+// A spread by name; std::invalid_argument naming `spread` and the names otherwise.
+Spread parse_spread(const std::string& name);
+const std::string& spread_name(Spread spread);
+
 struct DistributedConfig : ReplicatedArrivals {
     LimiterConfig limiter;
     std::int64_t servers = 3;
-    bool random_spread = false;
+    Spread spread = Spread::round_robin;
 };
 
 inline const std::vector<std::string>& distributed_metric_names() {
@@ -147,9 +163,8 @@ inline const std::vector<std::string>& distributed_metric_names() {
     return names;
 }
 
-// [metric][replication]; replication r draws from Rng(seed, r).
-std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, std::int64_t replications,
-                                                      std::uint64_t seed, int threads);
+// [metric][replication]; replication r draws from Rng(run.seed, r).
+std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, const RunSpec& run);
 
 // --- non-atomic read-modify-write token bucket --------------------------------------------
 // Every request reads the shared bucket (tokens, last refill) from a store, refills and
@@ -177,7 +192,6 @@ void validate(const RacyBucketConfig& config);
 std::int64_t racy_token_bucket(const RacyBucketConfig& config, const double* times, std::int64_t n,
                                std::uint8_t* admitted, std::int64_t* stale_reads);
 
-std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, std::int64_t replications,
-                                                      std::uint64_t seed, int threads);
+std::vector<std::vector<double>> simulate_racy_bucket(const RacyBucketConfig& config, const RunSpec& run);
 
 }  // namespace scalemodel::sim
