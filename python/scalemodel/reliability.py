@@ -428,7 +428,9 @@ def t_visibility(
     config.replica_down_prob = _number("replica_down_prob", replica_down_prob)
     config.requests = _integer("requests", requests)
     params = {"n": config.n, "r": config.r, "w": config.w, "t": tuple(config.t)}
-    return _study("t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params)
+    return _study(
+        "t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params
+    )
 
 
 # --- failover, stale reads, partitions --------------------------------------------------
@@ -684,7 +686,9 @@ def redis_rdb(
     c = _number("crashes_per_day", crashes_per_day)
     if not (c >= 0 and math.isfinite(c)):
         raise ValueError(f"crashes_per_day must be a finite number >= 0, got {c}")
-    res = _study("redis_rdb", "rdb", _r.simulate_rdb, config, _chunked_run(seed, threads), {"rules": tuple(pairs)})
+    res = _study(
+        "redis_rdb", "rdb", _r.simulate_rdb, config, _chunked_run(seed, threads), {"rules": tuple(pairs)}
+    )
     metrics = {name: res.replication_values(name) for name in res.metric_names}
     metrics["expected_per_day"] = metrics["expected_per_crash"] * c
     return MonteCarloResult(res.study, metrics, res.values, res.params, res.level)

@@ -195,7 +195,14 @@ def test_strict_quorums_never_stale(n: int, data: st.DataObject, sigma: float, t
     w = data.draw(st.integers(1, n))
     r = data.draw(st.integers(n - w + 1, n))
     res = R.t_visibility(
-        n, r, w, t, write_latency=R.Lognormal.from_median(0.002, sigma), read_latency=0.001, requests=1 << 16, seed=seed
+        n,
+        r,
+        w,
+        t,
+        write_latency=R.Lognormal.from_median(0.002, sigma),
+        read_latency=0.001,
+        requests=1 << 16,
+        seed=seed,
     )
     assert res.p_consistent_0 == 1.0
 
@@ -342,7 +349,9 @@ def test_concurrent_python_threads_match_serial() -> None:
 
     def avail() -> dict[str, list[float]]:
         return per_replication(
-            R.simulate_availability(5, 3, mtbf_s=100.0, mttr_s=10.0, horizon_s=5000.0, replications=8, seed=78)
+            R.simulate_availability(
+                5, 3, mtbf_s=100.0, mttr_s=10.0, horizon_s=5000.0, replications=8, seed=78
+            )
         )
 
     serial = (quorum(), avail())
