@@ -1,10 +1,10 @@
 #include <cstdint>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "binding.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/core/stats.hpp"
 #include "scalemodel/reliability/availability.hpp"
 #include "scalemodel/reliability/durability.hpp"
@@ -16,31 +16,31 @@ namespace scalemodel::bindings {
 namespace {
 
 namespace r = scalemodel::reliability;
-using DistSpec = std::tuple<int, double, double>;
-
-r::Dist dist(const char* name, const DistSpec& d) {
-    return r::make_dist(name, std::get<0>(d), std::get<1>(d), std::get<2>(d));
-}
 
 py::dict summary_dict(const r::Summary& s) {
-    py::dict est, val;
-    for (const auto& e : s.estimates) est[py::str(e.name)] = py::make_tuple(e.mean, e.sd, e.n);
+    py::dict val;
     for (const auto& v : s.values) val[py::str(v.first)] = v.second;
     py::dict out;
-    out["estimates"] = est;
+    out["metrics"] = named(s.names, s.metrics);
     out["values"] = val;
     return out;
 }
 
-// Runs a simulation with the GIL released and converts its summary with the GIL held.
-template <class Config, class Sim>
-py::dict run(const Config& cfg, Sim sim) {
-    r::Summary s;
-    {
-        py::gil_scoped_release release;
-        s = sim(cfg);
-    }
-    return summary_dict(s);
+// Binds `simulate(config, run)`: runs the study with the GIL released and converts its
+// per-replication metrics and values with the GIL held.
+template <class Config>
+void def_study(py::module_& m, const char* name, r::Summary (*sim)(const Config&, const RunSpec&)) {
+    m.def(
+        name,
+        [sim](const Config& config, const RunSpec& run) {
+            r::Summary s;
+            {
+                py::gil_scoped_release release;
+                s = sim(config, run);
+            }
+            return summary_dict(s);
+        },
+        py::arg("config"), py::arg("run"));
 }
 
 py::dict loss_dict(const r::LossBounds& b) {
@@ -91,107 +91,67 @@ void register_reliability(py::module_& m) {
             return out;
         },
         py::arg("k"), py::arg("n"), py::arg("failure_rate"), py::arg("repair_rate"), py::arg("repair_crews"));
-    m.def(
-        "simulate_availability",
-        [](std::int64_t n, std::int64_t k, const DistSpec& lifetime, const DistSpec& repair, double replacement_s,
-           std::int64_t zones, double zone_failure_rate, const DistSpec& zone_outage, double horizon_s,
-           std::int64_t replications, std::uint64_t seed, int threads) {
-            r::AvailabilityConfig c;
-            c.n = n;
-            c.k = k;
-            c.lifetime = dist("lifetime", lifetime);
-            c.repair = dist("repair", repair);
-            c.replacement_s = replacement_s;
-            c.zones = zones;
-            c.zone_failure_rate = zone_failure_rate;
-            c.zone_outage = dist("zone_outage", zone_outage);
-            c.horizon_s = horizon_s;
-            c.replications = replications;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_availability);
-        },
-        py::arg("n"), py::arg("k"), py::arg("lifetime"), py::arg("repair"), py::arg("replacement_s"), py::arg("zones"),
-        py::arg("zone_failure_rate"), py::arg("zone_outage"), py::arg("horizon_s"), py::arg("replications"),
-        py::arg("seed"), py::arg("threads"));
-    m.def(
-        "t_visibility",
-        [](std::int64_t n, std::int64_t rr, std::int64_t w, const DistSpec& write_leg, const DistSpec& read_leg,
-           double replica_down_prob, const std::vector<double>& t, std::int64_t requests, std::uint64_t seed,
-           int threads) {
-            r::QuorumConfig c;
-            c.n = n;
-            c.r = rr;
-            c.w = w;
-            c.write_leg = dist("write_latency", write_leg);
-            c.read_leg = dist("read_latency", read_leg);
-            c.replica_down_prob = replica_down_prob;
-            c.t = t;
-            c.requests = requests;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::t_visibility);
-        },
-        py::arg("n"), py::arg("r"), py::arg("w"), py::arg("write_leg"), py::arg("read_leg"),
-        py::arg("replica_down_prob"), py::arg("t"), py::arg("requests"), py::arg("seed"), py::arg("threads"));
-    m.def(
-        "simulate_failover",
-        [](double interval, std::int64_t missed, const DistSpec& election, const DistSpec& routing,
-           const DistSpec& lag, double write_rate, double failure_rate, std::int64_t trials, std::uint64_t seed,
-           int threads) {
-            r::FailoverConfig c;
-            c.heartbeat_interval_s = interval;
-            c.missed_beats = missed;
-            c.election = dist("election", election);
-            c.routing = dist("routing", routing);
-            c.lag = dist("lag", lag);
-            c.write_rate = write_rate;
-            c.failure_rate = failure_rate;
-            c.trials = trials;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_failover);
-        },
-        py::arg("heartbeat_interval_s"), py::arg("missed_beats"), py::arg("election"), py::arg("routing"),
-        py::arg("lag"), py::arg("write_rate"), py::arg("failure_rate"), py::arg("trials"), py::arg("seed"),
-        py::arg("threads"));
-    m.def(
-        "simulate_stale_reads",
-        [](const DistSpec& lag, const DistSpec& think, int remedy, double window, std::int64_t attempts,
-           double retry_interval, std::int64_t requests, std::uint64_t seed, int threads) {
-            if (remedy < 0 || remedy > 3) throw std::invalid_argument("remedy must be 0 to 3");
-            r::StaleReadConfig c;
-            c.lag = dist("lag", lag);
-            c.think = dist("think_time", think);
-            c.remedy = static_cast<r::Remedy>(remedy);
-            c.sticky_window_s = window;
-            c.attempts = attempts;
-            c.retry_interval_s = retry_interval;
-            c.requests = requests;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_stale_reads);
-        },
-        py::arg("lag"), py::arg("think"), py::arg("remedy"), py::arg("sticky_window_s"), py::arg("attempts"),
-        py::arg("retry_interval_s"), py::arg("requests"), py::arg("seed"), py::arg("threads"));
-    m.def(
-        "simulate_partition",
-        [](double rate, const DistSpec& duration, const DistSpec& convergence, double remote_write_rate,
-           double horizon_s, std::int64_t replications, std::int64_t reads, std::uint64_t seed, int threads) {
-            r::PartitionConfig c;
-            c.partition_rate = rate;
-            c.duration = dist("duration", duration);
-            c.convergence = dist("convergence", convergence);
-            c.remote_write_rate = remote_write_rate;
-            c.horizon_s = horizon_s;
-            c.replications = replications;
-            c.reads = reads;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_partition);
-        },
-        py::arg("partition_rate"), py::arg("duration"), py::arg("convergence"), py::arg("remote_write_rate"),
-        py::arg("horizon_s"), py::arg("replications"), py::arg("reads"), py::arg("seed"), py::arg("threads"));
+    py::class_<r::AvailabilityConfig>(m, "AvailabilityConfig", "A k-of-n system of repairable components in zones.")
+        .def(py::init<>())
+        .def_readwrite("n", &r::AvailabilityConfig::n)
+        .def_readwrite("k", &r::AvailabilityConfig::k)
+        .def_readwrite("lifetime", &r::AvailabilityConfig::lifetime)
+        .def_readwrite("repair", &r::AvailabilityConfig::repair)
+        .def_readwrite("replacement_s", &r::AvailabilityConfig::replacement_s)
+        .def_readwrite("zones", &r::AvailabilityConfig::zones)
+        .def_readwrite("zone_failures_per_year", &r::AvailabilityConfig::zone_failures_per_year)
+        .def_readwrite("zone_outage", &r::AvailabilityConfig::zone_outage)
+        .def_readwrite("horizon_s", &r::AvailabilityConfig::horizon_s);
+    def_study(m, "simulate_availability", &r::simulate_availability);
+
+    py::class_<r::QuorumConfig>(m, "QuorumConfig", "N/R/W quorum replication with random network legs (WARS).")
+        .def(py::init<>())
+        .def_readwrite("n", &r::QuorumConfig::n)
+        .def_readwrite("r", &r::QuorumConfig::r)
+        .def_readwrite("w", &r::QuorumConfig::w)
+        .def_readwrite("write_latency", &r::QuorumConfig::write_latency)
+        .def_readwrite("read_latency", &r::QuorumConfig::read_latency)
+        .def_readwrite("replica_down_prob", &r::QuorumConfig::replica_down_prob)
+        .def_readwrite("t", &r::QuorumConfig::t)
+        .def_readwrite("requests", &r::QuorumConfig::requests);
+    def_study(m, "t_visibility", &r::t_visibility);
+
+    py::class_<r::FailoverConfig>(m, "FailoverConfig", "Heartbeat detection, election and re-routing of a primary.")
+        .def(py::init<>())
+        .def_readwrite("heartbeat_interval_s", &r::FailoverConfig::heartbeat_interval_s)
+        .def_readwrite("missed_beats", &r::FailoverConfig::missed_beats)
+        .def_readwrite("election", &r::FailoverConfig::election)
+        .def_readwrite("routing", &r::FailoverConfig::routing)
+        .def_readwrite("replication_lag", &r::FailoverConfig::replication_lag)
+        .def_readwrite("write_rate", &r::FailoverConfig::write_rate)
+        .def_readwrite("failures_per_year", &r::FailoverConfig::failures_per_year)
+        .def_readwrite("trials", &r::FailoverConfig::trials);
+    def_study(m, "simulate_failover", &r::simulate_failover);
+
+    m.attr("REMEDIES") = r::remedy_names();
+    py::class_<r::StaleReadConfig>(m, "StaleReadConfig", "Read-your-writes after a write, with a remedy.")
+        .def(py::init<>())
+        .def_readwrite("lag", &r::StaleReadConfig::lag)
+        .def_readwrite("think_time", &r::StaleReadConfig::think_time)
+        .def_property(
+            "remedy", [](const r::StaleReadConfig& c) { return std::string(r::remedy_name(c.remedy)); },
+            [](r::StaleReadConfig& c, const std::string& name) { c.remedy = r::parse_remedy(name); })
+        .def_readwrite("sticky_window_s", &r::StaleReadConfig::sticky_window_s)
+        .def_readwrite("attempts", &r::StaleReadConfig::attempts)
+        .def_readwrite("retry_interval_s", &r::StaleReadConfig::retry_interval_s)
+        .def_readwrite("requests", &r::StaleReadConfig::requests);
+    def_study(m, "simulate_stale_reads", &r::simulate_stale_reads);
+
+    py::class_<r::PartitionConfig>(m, "PartitionConfig", "Reads in one data centre while the link partitions.")
+        .def(py::init<>())
+        .def_readwrite("partitions_per_day", &r::PartitionConfig::partitions_per_day)
+        .def_readwrite("duration", &r::PartitionConfig::duration)
+        .def_readwrite("convergence", &r::PartitionConfig::convergence)
+        .def_readwrite("remote_write_rate", &r::PartitionConfig::remote_write_rate)
+        .def_readwrite("horizon_s", &r::PartitionConfig::horizon_s)
+        .def_readwrite("reads", &r::PartitionConfig::reads);
+    def_study(m, "simulate_partition", &r::simulate_partition);
+
     m.def(
         "write_behind_loss",
         [](double rate, double interval, double duration, double batch) {
@@ -199,46 +159,31 @@ void register_reliability(py::module_& m) {
         },
         py::arg("write_rate"), py::arg("flush_interval_s"), py::arg("flush_duration_s"), py::arg("batch_size"));
     m.def(
-        "aof_loss", [](double rate, int policy) { return loss_dict(r::aof_loss(rate, policy)); },
-        py::arg("write_rate"), py::arg("policy"));
-    m.def(
-        "simulate_rdb",
-        [](double rate, const std::vector<std::pair<double, std::int64_t>>& rules, std::int64_t cycles,
-           std::uint64_t seed, int threads) {
-            r::RdbConfig c;
-            c.write_rate = rate;
-            c.rules = rules;
-            c.cycles = cycles;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_rdb);
-        },
-        py::arg("write_rate"), py::arg("rules"), py::arg("cycles"), py::arg("seed"), py::arg("threads"));
-    m.def(
-        "simulate_kafka",
-        [](int acks, std::int64_t rf, std::int64_t min_insync, bool unclean, double failure_rate,
-           const DistSpec& repair, const DistSpec& lag, double producer_window_s, double message_rate,
-           double horizon_s, std::int64_t replications, std::uint64_t seed, int threads) {
-            r::KafkaConfig c;
-            c.acks = acks;
-            c.replication_factor = rf;
-            c.min_insync = min_insync;
-            c.unclean_election = unclean;
-            c.broker_failure_rate = failure_rate;
-            c.broker_repair = dist("broker_repair", repair);
-            c.follower_lag = dist("follower_lag", lag);
-            c.producer_window_s = producer_window_s;
-            c.message_rate = message_rate;
-            c.horizon_s = horizon_s;
-            c.replications = replications;
-            c.seed = seed;
-            c.threads = threads;
-            return run(c, r::simulate_kafka);
-        },
-        py::arg("acks"), py::arg("replication_factor"), py::arg("min_insync"), py::arg("unclean_election"),
-        py::arg("broker_failure_rate"), py::arg("broker_repair"), py::arg("follower_lag"),
-        py::arg("producer_window_s"), py::arg("message_rate"), py::arg("horizon_s"), py::arg("replications"),
-        py::arg("seed"), py::arg("threads"));
+        "aof_loss", [](double rate, const std::string& fsync) { return loss_dict(r::aof_loss(rate, fsync)); },
+        py::arg("write_rate"), py::arg("fsync"));
+
+    py::class_<r::RdbConfig>(m, "RdbConfig", "Redis RDB save rules under Poisson writes.")
+        .def(py::init<>())
+        .def_readwrite("write_rate", &r::RdbConfig::write_rate)
+        .def_readwrite("rules", &r::RdbConfig::rules)
+        .def_readwrite("cycles", &r::RdbConfig::cycles);
+    def_study(m, "simulate_rdb", &r::simulate_rdb);
+
+    py::class_<r::KafkaConfig>(m, "KafkaConfig", "One Kafka partition under broker failures.")
+        .def(py::init<>())
+        .def_property(
+            "acks", [](const r::KafkaConfig& c) { return r::acks_name(c.acks); },
+            [](r::KafkaConfig& c, const std::string& name) { c.acks = r::parse_acks(name); })
+        .def_readwrite("replication_factor", &r::KafkaConfig::replication_factor)
+        .def_readwrite("min_insync_replicas", &r::KafkaConfig::min_insync_replicas)
+        .def_readwrite("unclean_leader_election", &r::KafkaConfig::unclean_leader_election)
+        .def_readwrite("broker_mtbf_s", &r::KafkaConfig::broker_mtbf_s)
+        .def_readwrite("broker_repair", &r::KafkaConfig::broker_repair)
+        .def_readwrite("follower_lag", &r::KafkaConfig::follower_lag)
+        .def_readwrite("producer_window_s", &r::KafkaConfig::producer_window_s)
+        .def_readwrite("message_rate", &r::KafkaConfig::message_rate)
+        .def_readwrite("horizon_s", &r::KafkaConfig::horizon_s);
+    def_study(m, "simulate_kafka", &r::simulate_kafka);
 }
 
 }  // namespace scalemodel::bindings

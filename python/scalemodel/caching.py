@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from scalemodel import _core
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count as _as_count
 from scalemodel._arrays import as_float as _as_float
 from scalemodel._arrays import broadcast as _broadcast
@@ -41,11 +42,6 @@ __all__ = [
 ]
 
 _c = _core.caching
-
-
-def __dir__() -> list[str]:
-    """Only the API: not numpy, dataclass or the engine module."""
-    return sorted(__all__)
 
 
 #: Replacement policies :func:`che_hit_ratio` models.
@@ -218,3 +214,6 @@ def cdn_staleness(ttl_s: Any, invalidation_min_s: Any = 300.0, invalidation_max_
     )
     worst, mean = _c.cdn_staleness(f["t"], f["a"], f["b"])
     return Staleness(_shaped(np.asarray(worst), shape), _shaped(np.asarray(mean), shape))
+
+
+__dir__ = _api_dir(globals())

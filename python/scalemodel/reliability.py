@@ -12,31 +12,50 @@ allowed range.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
-from scalemodel._arrays import seed as _seed
-from scalemodel._arrays import threads as _threads
+from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
+from scalemodel.distributions import (
+    Deterministic,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Mixture,
+    Pareto,
+    Uniform,
+    Weibull,
+    as_distribution,
+)
+from scalemodel.results import ReplicatedResult
 
 __all__ = [
     "CASSANDRA_LEVELS",
     "REDIS_DEFAULT_SAVE_RULES",
     "SECONDS_PER_DAY",
     "SECONDS_PER_YEAR",
-    "Constant",
     "CtmcResult",
+    "Deterministic",
+    "Empirical",
     "Exponential",
-    "LogNormal",
+    "Gamma",
+    "Lognormal",
     "LossBounds",
+    "Mixture",
     "MonteCarloResult",
+    "Pareto",
     "Uniform",
     "Weibull",
     "compare_remedies",
@@ -67,179 +86,138 @@ REDIS_DEFAULT_SAVE_RULES = ((900, 1), (300, 10), (60, 10000))
 CASSANDRA_LEVELS = ("ONE", "QUORUM", "ALL")
 
 
-# --- distributions --------------------------------------------------------------------
+# --- deprecated spellings -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Constant:
-    """Always ``value`` seconds."""
+class _LogNormalAlias:
+    """The old ``LogNormal(median, sigma)``: now :meth:`Lognormal.from_median`."""
 
-    value: float
+    def __new__(cls, median: float, sigma: float) -> Lognormal:  # type: ignore[misc]
+        return Lognormal.from_median(median, sigma)
 
-    def _spec(self) -> tuple[int, float, float]:
-        return (0, float(self.value), 0.0)
-
-
-@dataclass(frozen=True)
-class Exponential:
-    """Exponential with the given ``mean`` in seconds."""
-
-    mean: float
-
-    def _spec(self) -> tuple[int, float, float]:
-        return (1, float(self.mean), 0.0)
+    @staticmethod
+    def from_quantiles(p50: float, p99: float) -> Lognormal:
+        return Lognormal.from_quantiles(p50, p99)
 
 
-@dataclass(frozen=True)
-class LogNormal:
-    """Log-normal with ``median`` seconds and log-standard-deviation ``sigma`` (<= 10)."""
-
-    median: float
-    sigma: float
-
-    def _spec(self) -> tuple[int, float, float]:
-        return (2, float(self.median), float(self.sigma))
-
-    @classmethod
-    def from_quantiles(cls, p50: float, p99: float) -> LogNormal:
-        """The log-normal with the given median and 99th percentile (p99 >= p50 > 0)."""
-        if not (p50 > 0 and p99 >= p50):
-            raise ValueError(f"need p99 >= p50 > 0, got p50={p50}, p99={p99}")
-        return cls(p50, math.log(p99 / p50) / 2.3263478740408408)
+_DEPRECATED: dict[str, tuple[Any, str]] = {
+    "Constant": (Deterministic, "Deterministic(value)"),
+    "LogNormal": (_LogNormalAlias, "Lognormal.from_median(median, sigma) or Lognormal.from_quantiles"),
+}
 
 
-@dataclass(frozen=True)
-class Uniform:
-    """Uniform on [``low``, ``high``] seconds."""
-
-    low: float
-    high: float
-
-    def _spec(self) -> tuple[int, float, float]:
-        return (3, float(self.low), float(self.high))
-
-
-@dataclass(frozen=True)
-class Weibull:
-    """Weibull with the given ``mean`` seconds and ``shape`` (1 = exponential, > 1 wear-out)."""
-
-    mean: float
-    shape: float
-
-    def _spec(self) -> tuple[int, float, float]:
-        return (4, float(self.mean), float(self.shape))
-
-
-Dist = Union[Constant, Exponential, LogNormal, Uniform, Weibull]
-
-
-def _dist(name: str, value: Any) -> tuple[int, float, float]:
-    """A distribution object, or a plain number meaning a constant."""
-    if isinstance(value, (Constant, Exponential, LogNormal, Uniform, Weibull)):
-        return value._spec()
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(
-            f"{name} must be a number of seconds or a distribution (Constant, Exponential, LogNormal, "
-            f"Uniform, Weibull), got {type(value).__name__}"
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        target, new = _DEPRECATED[name]
+        warnings.warn(
+            f"scalemodel.reliability.{name} is deprecated; use scalemodel.distributions.{new}",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    return (0, float(value), 0.0)
+        return target
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- results --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class MonteCarloResult:
-    """Estimates from a Monte Carlo study, each with its confidence interval.
+class MonteCarloResult(ReplicatedResult):
+    """Per-replication metrics of a Monte Carlo study, with exact values beside them.
 
-    ``result.<name>`` gives an estimate's mean or an exact value; ``result.ci(name)`` the
-    Student-t interval from ``n`` independent replications (or chunks of requests, each a
-    fresh random stream); ``to_frame()`` one row per quantity.
+    ``result.<name>`` gives a metric's mean over replications (or chunks of requests, each
+    a fresh random stream) or an exact value; ``result.ci(name, level)`` the Student-t
+    interval; ``result.replication_values(name)`` the raw values; ``result.values`` the
+    exact or derived values (closed forms, quantiles, configuration); ``to_frame()`` one
+    row per metric.
     """
 
-    study: str
-    estimates: Mapping[str, tuple[float, float, int]]  #: name -> (mean, sd between replications, n)
-    values: Mapping[str, float]  #: exact or derived values (closed forms, quantiles, configuration)
-    params: Mapping[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        study: str,
+        metrics: Mapping[str, Any],
+        values: Mapping[str, float],
+        params: Mapping[str, Any],
+        level: float = 0.95,
+    ) -> None:
+        super().__init__(dict(metrics), dict(params), level)
+        self._study = study
+        self._values = {k: float(v) for k, v in values.items()}
+
+    @property
+    def study(self) -> str:
+        return self._study
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Exact or derived values by name (closed forms, quantiles, configuration)."""
+        return dict(self._values)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        est = self.__dict__.get("estimates", {})
-        if name in est:
-            return est[name][0]
-        vals = self.__dict__.get("values", {})
+        metrics = self.__dict__.get("_metrics", {})
+        if name in metrics:
+            return self.estimate(name)
+        vals = self.__dict__.get("_values", {})
         if name in vals:
             return vals[name]
-        raise AttributeError(f"{self.__dict__.get('study', 'result')} has no estimate or value {name!r}")
+        raise AttributeError(f"{self.__dict__.get('_study', 'result')} has no estimate or value {name!r}")
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self.estimates) | set(self.values))
+        return sorted(set(super().__dir__()) | set(self._metrics) | set(self._values))
 
-    def ci(self, name: str, level: float = 0.95) -> tuple[float, float]:
-        """Two-sided Student-t confidence interval for estimate ``name`` at ``level`` in (0, 1).
+    def ci(self, name: str, level: float | None = None) -> tuple[float, float]:
+        """Two-sided Student-t confidence interval for metric ``name`` (default level: the
+        result's, 0.95).
 
         ``"nines"`` (availability studies) maps the unavailability interval through
         -log10, clipped to [0, 1] first.
         """
-        if name == "nines" and "unavailability" in self.estimates:
+        if name == "nines" and "unavailability" in self._metrics:
             lo, hi = self.ci("unavailability", level)
             with np.errstate(divide="ignore"):
                 return (float(-np.log10(min(1.0, max(hi, 0.0)))), float(-np.log10(min(1.0, max(lo, 0.0)))))
-        if name not in self.estimates:
-            raise ValueError(f"name must be one of {sorted(self.estimates)}, got {name!r}")
-        level = _number("level", level)
-        mean, sd, n = self.estimates[name]
-        lo, hi = _core.stats.t_interval_from_summary(mean, sd, n, level)
-        return (float(lo), float(hi))
+        return super().ci(name, level)
 
     @property
     def p_consistent(self) -> Any:
         """P(consistent read) for each t of a :func:`t_visibility` study, as an array."""
-        return np.array([self.estimates[f"p_consistent_{i}"][0] for i in range(self._t_count())])
+        return np.array([self.estimate(f"p_consistent_{i}") for i in range(self._t_count())])
 
-    def p_consistent_ci(self, level: float = 0.95) -> Any:
+    def p_consistent_ci(self, level: float | None = None) -> Any:
         """Confidence intervals of :attr:`p_consistent`, shape (len(t), 2)."""
         return np.array([self.ci(f"p_consistent_{i}", level) for i in range(self._t_count())])
 
     def _t_count(self) -> int:
-        if "t" not in self.params:
-            raise AttributeError(f"{self.study} results have no p_consistent (t_visibility only)")
-        return len(self.params["t"])
+        if "t" not in self._params:
+            raise AttributeError(f"{self._study} results have no p_consistent (t_visibility only)")
+        return len(self._params["t"])
 
     def to_dict(self) -> dict[str, float]:
-        """Every estimate's mean and every value, by name."""
-        out = {k: v[0] for k, v in self.estimates.items()}
-        out.update(self.values)
+        """Every metric's mean and every value, by name."""
+        out = super().to_dict()
+        out.update(self._values)
         return out
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per estimate (mean, sd, n, ci_low, ci_high) and per exact value (mean only)."""
-        rows = []
-        for k, (mean, sd, n) in self.estimates.items():
-            lo, hi = self.ci(k, level)
-            rows.append({"name": k, "mean": mean, "sd": sd, "n": n, "ci_low": lo, "ci_high": hi})
-        for k, v in self.values.items():
-            rows.append(
-                {"name": k, "mean": v, "sd": np.nan, "n": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-            )
-        return pd.DataFrame(rows).set_index("name")
 
     def __repr__(self) -> str:
         parts = []
-        for k, (mean, _sd, _n) in list(self.estimates.items())[:6]:
+        for k in list(self._metrics)[:6]:
             lo, hi = self.ci(k)
-            parts.append(f"{k}={mean:.6g} [{lo:.4g}, {hi:.4g}]")
-        return f"<{self.study}: " + ", ".join(parts) + "; see .to_frame()>"
+            parts.append(f"{k}={self.estimate(k):.6g} [{lo:.4g}, {hi:.4g}]")
+        return f"<{self._study}: " + ", ".join(parts) + "; see .to_frame()>"
 
 
-def _result(study: str, raw: dict[str, Any], params: dict[str, Any]) -> MonteCarloResult:
-    est = {k: (float(m), float(s), int(n)) for k, (m, s, n) in raw["estimates"].items()}
-    return MonteCarloResult(study, est, {k: float(v) for k, v in raw["values"].items()}, params)
+def _study(
+    study: str, label: str, fn: Any, config: Any, run: Any, params: dict[str, Any]
+) -> MonteCarloResult:
+    raw = _progress.run(lambda: fn(config, run), label)
+    return MonteCarloResult(study, raw["metrics"], raw["values"], params)
 
 
-def _scaled(est: tuple[float, float, int], factor: float) -> tuple[float, float, int]:
-    return (est[0] * factor, est[1] * abs(factor), est[2])
+def _chunked_run(seed: Any, threads: Any) -> Any:
+    """The run of a study whose replications are chunks of its own size parameter
+    (requests, trials, cycles): the engine derives their count, so replications is unused."""
+    return _run_spec(seed=seed, replications=2, threads=threads)
 
 
 # --- availability ---------------------------------------------------------------------
@@ -353,45 +331,28 @@ def simulate_availability(
     unavailability, downtime_s_per_year, outages_per_year, nines (from the mean
     unavailability; its interval maps the unavailability interval).
     """
-    n = _whole("n", n, 1, 100_000)
-    k = _whole("k", k, 0, n)
-    mtbf_s, mttr_s = _number("mtbf_s", mtbf_s), _number("mttr_s", mttr_s)
     if repair not in ("exponential", "constant"):
         raise ValueError(f"repair must be 'exponential' or 'constant', got {repair!r}")
-    life = (
-        Exponential(mtbf_s)
-        if weibull_shape is None
-        else Weibull(mtbf_s, _number("weibull_shape", weibull_shape))
-    )
-    fix = Exponential(mttr_s) if repair == "exponential" else Constant(mttr_s)
+    config = _r.AvailabilityConfig()
+    config.n, config.k = _integer("n", n), _integer("k", k)
+    life = as_distribution("mtbf_s", mtbf_s, number="exponential")
+    if weibull_shape is not None:
+        life = Weibull(life.mean, _number("weibull_shape", weibull_shape))
+    config.lifetime = life._engine
+    config.repair = as_distribution("mttr_s", mttr_s, number=repair)._engine
+    config.replacement_s = 0.0 if replacement_s is None else _number("replacement_s", replacement_s)
+    config.zones = _integer("zones", zones)
+    config.zone_failures_per_year = _number("zone_failures_per_year", zone_failures_per_year)
+    config.zone_outage = as_distribution("zone_outage_s", zone_outage_s, number="exponential")._engine
     if horizon_s is None:
-        horizon_s = max(SECONDS_PER_YEAR, 1000.0 * (mtbf_s + mttr_s)) if mtbf_s > 0 and mttr_s >= 0 else 1.0
-    zone_rate = _number("zone_failures_per_year", zone_failures_per_year) / SECONDS_PER_YEAR
-    raw = _progress.run(
-        lambda: _r.simulate_availability(
-            n,
-            k,
-            _dist("lifetime", life),
-            _dist("repair", fix),
-            0.0 if replacement_s is None else _number("replacement_s", replacement_s),
-            _whole("zones", zones, 1, n),
-            zone_rate,
-            _dist("zone_outage", Exponential(_number("zone_outage_s", zone_outage_s))),
-            _number("horizon_s", horizon_s),
-            _whole("replications", replications, 2),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "availability",
-    )
-    res = _result("availability", raw, {"n": n, "k": k, "mtbf_s": mtbf_s, "mttr_s": mttr_s})
-    return _with_nines(res)
-
-
-def _with_nines(res: MonteCarloResult) -> MonteCarloResult:
-    values = dict(res.values)
-    values["nines"] = float(nines(min(1.0, max(0.0, res.estimates["unavailability"][0]))))
-    return MonteCarloResult(res.study, res.estimates, values, res.params)
+        horizon_s = max(SECONDS_PER_YEAR, 1000.0 * (life.mean + config.repair.mean))
+    config.horizon_s = _number("horizon_s", horizon_s)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    params = {"n": config.n, "k": config.k, "mtbf_s": life.mean, "mttr_s": config.repair.mean}
+    res = _study("availability", "availability", _r.simulate_availability, config, run, params)
+    values = res.values
+    values["nines"] = float(nines(min(1.0, max(0.0, res.estimate("unavailability")))))
+    return MonteCarloResult(res.study, res._metrics, values, res.params, res.level)
 
 
 # --- quorums --------------------------------------------------------------------------
@@ -449,39 +410,28 @@ def t_visibility(
     read_latency_p50_s, read_latency_p99_s (log-bucketed histogram, within 0.4%), pbs_k1.
     ``requests`` is rounded up to chunks of 32,768; intervals come from the chunks.
     """
-    n = _whole("n", n, 1, 64)
     if consistency is not None:
         if r is not None or w is not None:
             raise TypeError("give either consistency or r and w, not both")
-        r, w = quorum_sizes(consistency, n)
+        r, w = quorum_sizes(consistency, _integer("n", n))
     if r is None or w is None:
         raise TypeError("give r and w, or consistency")
-    r, w = _whole("r", r, 1, n), _whole("w", w, 1, n)
+    config = _r.QuorumConfig()
+    config.n, config.r, config.w = _integer("n", n), _integer("r", r), _integer("w", w)
     ts = np.atleast_1d(as_float("t", t)).ravel()
-    if ts.size < 1 or ts.size > 1000:
-        raise ValueError(f"t must hold 1 to 1000 times, got {ts.size}")
-    wl = Exponential(0.001) if write_latency is None else write_latency
-    rl = Exponential(0.001) if read_latency is None else read_latency
-    if isinstance(wl, (int, float)) and not isinstance(wl, bool):
-        wl = Exponential(float(wl))
-    if isinstance(rl, (int, float)) and not isinstance(rl, bool):
-        rl = Exponential(float(rl))
-    raw = _progress.run(
-        lambda: _r.t_visibility(
-            n,
-            r,
-            w,
-            _dist("write_latency", wl),
-            _dist("read_latency", rl),
-            _number("replica_down_prob", replica_down_prob),
-            [float(x) for x in ts],
-            _whole("requests", requests, 1 << 16),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "t visibility",
+    config.t = [float(x) for x in ts]
+    config.write_latency = as_distribution(
+        "write_latency", 0.001 if write_latency is None else write_latency, number="exponential"
+    )._engine
+    config.read_latency = as_distribution(
+        "read_latency", 0.001 if read_latency is None else read_latency, number="exponential"
+    )._engine
+    config.replica_down_prob = _number("replica_down_prob", replica_down_prob)
+    config.requests = _integer("requests", requests)
+    params = {"n": config.n, "r": config.r, "w": config.w, "t": tuple(config.t)}
+    return _study(
+        "t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params
     )
-    return _result("t_visibility", raw, {"n": n, "r": r, "w": w, "t": tuple(float(x) for x in ts)})
 
 
 # --- failover, stale reads, partitions --------------------------------------------------
@@ -515,25 +465,20 @@ def simulate_failover(
     within 0.4% of the sample quantile; memory does not grow with ``trials``),
     downtime_max_s.
     """
-    raw = _progress.run(
-        lambda: _r.simulate_failover(
-            _number("heartbeat_interval_s", heartbeat_interval_s),
-            _whole("missed_beats", missed_beats, 1, 1000),
-            _dist("election_s", election_s),
-            _dist("routing_s", routing_s),
-            _dist("replication_lag_s", replication_lag_s),
-            _number("write_rate", write_rate),
-            _number("failures_per_year", failures_per_year) / SECONDS_PER_YEAR,
-            _whole("trials", trials, 1 << 13, 1 << 34),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "failover",
-    )
-    return _result("failover", raw, {"failures_per_year": failures_per_year})
+    config = _r.FailoverConfig()
+    config.heartbeat_interval_s = _number("heartbeat_interval_s", heartbeat_interval_s)
+    config.missed_beats = _integer("missed_beats", missed_beats)
+    config.election = as_distribution("election_s", election_s)._engine
+    config.routing = as_distribution("routing_s", routing_s)._engine
+    config.replication_lag = as_distribution("replication_lag_s", replication_lag_s)._engine
+    config.write_rate = _number("write_rate", write_rate)
+    config.failures_per_year = _number("failures_per_year", failures_per_year)
+    config.trials = _integer("trials", trials)
+    params = {"failures_per_year": config.failures_per_year}
+    return _study("failover", "failover", _r.simulate_failover, config, _chunked_run(seed, threads), params)
 
 
-_REMEDIES = {"none": 0, "primary": 1, "sticky": 2, "version_check": 3}
+_REMEDIES: tuple[str, ...] = tuple(_r.REMEDIES)
 
 
 def simulate_stale_reads(
@@ -560,23 +505,18 @@ def simulate_stale_reads(
     Estimates per read: stale, primary_reads (the extra primary load), replica_reads,
     added_latency_s. Intervals come from chunks of 32,768 reads.
     """
-    if remedy not in _REMEDIES:
-        raise ValueError(f"remedy must be one of {list(_REMEDIES)}, got {remedy!r}")
-    raw = _progress.run(
-        lambda: _r.simulate_stale_reads(
-            _dist("lag", lag),
-            _dist("think_time", think_time),
-            _REMEDIES[remedy],
-            _number("sticky_window_s", sticky_window_s),
-            _whole("attempts", attempts, 1, 1000),
-            _number("retry_interval_s", retry_interval_s),
-            _whole("requests", requests, 1 << 16),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "stale reads",
-    )
-    return _result("stale_reads", raw, {"remedy": remedy})
+    config = _r.StaleReadConfig()
+    config.lag = as_distribution("lag", lag)._engine
+    config.think_time = as_distribution("think_time", think_time)._engine
+    if not isinstance(remedy, str):
+        raise TypeError(f"remedy must be one of {list(_REMEDIES)}, got {remedy!r}")
+    config.remedy = remedy
+    config.sticky_window_s = _number("sticky_window_s", sticky_window_s)
+    config.attempts = _integer("attempts", attempts)
+    config.retry_interval_s = _number("retry_interval_s", retry_interval_s)
+    config.requests = _integer("requests", requests)
+    run = _chunked_run(seed, threads)
+    return _study("stale_reads", "stale reads", _r.simulate_stale_reads, config, run, {"remedy": remedy})
 
 
 def compare_remedies(
@@ -629,21 +569,16 @@ def simulate_partition(
     stale read), partitioned_time. Values: partitioned_time_expected, ap_staleness_p50_s,
     ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
-    raw = _progress.run(
-        lambda: _r.simulate_partition(
-            _number("partitions_per_day", partitions_per_day) / SECONDS_PER_DAY,
-            _dist("duration_s", duration_s),
-            _dist("convergence_s", convergence_s),
-            _number("remote_write_rate", remote_write_rate),
-            _number("horizon_s", horizon_s),
-            _whole("replications", replications, 2),
-            _whole("reads", reads, 1),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "partition",
-    )
-    return _result("partition", raw, {"partitions_per_day": partitions_per_day})
+    config = _r.PartitionConfig()
+    config.partitions_per_day = _number("partitions_per_day", partitions_per_day)
+    config.duration = as_distribution("duration_s", duration_s)._engine
+    config.convergence = as_distribution("convergence_s", convergence_s)._engine
+    config.remote_write_rate = _number("remote_write_rate", remote_write_rate)
+    config.horizon_s = _number("horizon_s", horizon_s)
+    config.reads = _integer("reads", reads)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    params = {"partitions_per_day": config.partitions_per_day}
+    return _study("partition", "partition", _r.simulate_partition, config, run, params)
 
 
 # --- durability -------------------------------------------------------------------------
@@ -713,10 +648,9 @@ def redis_aof(write_rate: float, fsync: str = "everysec", *, crashes_per_day: fl
     """Redis AOF loss per crash: ``fsync`` "always" loses at most the command in flight;
     "everysec" half a second of writes on average and up to two seconds' worth (Redis
     delays writes once an fsync has been pending for 2 s)."""
-    policies = {"always": 0, "everysec": 1}
-    if fsync not in policies:
-        raise ValueError(f"fsync must be one of {list(policies)}, got {fsync!r}")
-    d = _r.aof_loss(_number("write_rate", write_rate), policies[fsync])
+    if not isinstance(fsync, str):
+        raise TypeError(f"fsync must be 'always' or 'everysec', got {fsync!r}")
+    d = _r.aof_loss(_number("write_rate", write_rate), fsync)
     return _bounds(f"aof_{fsync}", d, crashes_per_day)
 
 
@@ -745,24 +679,20 @@ def redis_rdb(
     for rule in rules:
         if not isinstance(rule, Sequence) or len(rule) != 2:
             raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
-        pairs.append((_number("rule seconds", rule[0]), _whole("rule changes", rule[1], 1)))
-    raw = _progress.run(
-        lambda: _r.simulate_rdb(
-            _number("write_rate", write_rate),
-            pairs,
-            _whole("cycles", cycles, 512),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "rdb",
-    )
-    res = _result("redis_rdb", raw, {"rules": tuple(pairs)})
+        pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
+    config = _r.RdbConfig()
+    config.write_rate = _number("write_rate", write_rate)
+    config.rules = pairs
+    config.cycles = _integer("cycles", cycles)
     c = _number("crashes_per_day", crashes_per_day)
     if not (c >= 0 and math.isfinite(c)):
         raise ValueError(f"crashes_per_day must be a finite number >= 0, got {c}")
-    est = dict(res.estimates)
-    est["expected_per_day"] = _scaled(est["expected_per_crash"], c)
-    return MonteCarloResult(res.study, est, res.values, res.params)
+    res = _study(
+        "redis_rdb", "rdb", _r.simulate_rdb, config, _chunked_run(seed, threads), {"rules": tuple(pairs)}
+    )
+    metrics = {name: res.replication_values(name) for name in res.metric_names}
+    metrics["expected_per_day"] = metrics["expected_per_crash"] * c
+    return MonteCarloResult(res.study, metrics, res.values, res.params, res.level)
 
 
 def kafka_durability(
@@ -795,34 +725,24 @@ def kafka_durability(
     Estimates: lost_per_day, loss_events_per_year, write_unavailable. Values:
     worst_loss_per_event.
     """
-    codes = {0: 0, 1: 1, "0": 0, "1": 1, "all": -1, -1: -1}
-    if isinstance(acks, bool) or acks not in codes:
-        raise ValueError(f"acks must be 0, 1 or 'all', got {acks!r}")
+    if isinstance(acks, bool) or not isinstance(acks, (int, str)):
+        raise TypeError(f"acks must be 0, 1 or 'all', got {acks!r}")
     if not isinstance(unclean_leader_election, bool):
         raise TypeError("unclean_leader_election must be True or False")
-    mtbf = _number("broker_mtbf_s", broker_mtbf_s)
-    if not (mtbf > 0 and math.isfinite(mtbf)):
-        raise ValueError(f"broker_mtbf_s must be a finite number > 0, got {mtbf}")
-    rf = _whole("replication_factor", replication_factor, 1, 100)
-    raw = _progress.run(
-        lambda: _r.simulate_kafka(
-            codes[acks],
-            rf,
-            _whole("min_insync_replicas", min_insync_replicas, 1, rf),
-            unclean_leader_election,
-            1.0 / mtbf,
-            _dist("broker_mttr_s", Exponential(_number("broker_mttr_s", broker_mttr_s))),
-            _dist("follower_lag_s", follower_lag_s),
-            _number("producer_window_s", producer_window_s),
-            _number("message_rate", message_rate),
-            _number("horizon_s", horizon_s),
-            _whole("replications", replications, 2),
-            _seed(seed),
-            _threads(threads),
-        ),
-        "kafka",
-    )
-    return _result("kafka", raw, {"acks": acks, "replication_factor": rf})
+    config = _r.KafkaConfig()
+    config.acks = str(acks)
+    config.replication_factor = _integer("replication_factor", replication_factor)
+    config.min_insync_replicas = _integer("min_insync_replicas", min_insync_replicas)
+    config.unclean_leader_election = unclean_leader_election
+    config.broker_mtbf_s = _number("broker_mtbf_s", broker_mtbf_s)
+    config.broker_repair = as_distribution("broker_mttr_s", broker_mttr_s, number="exponential")._engine
+    config.follower_lag = as_distribution("follower_lag_s", follower_lag_s)._engine
+    config.producer_window_s = _number("producer_window_s", producer_window_s)
+    config.message_rate = _number("message_rate", message_rate)
+    config.horizon_s = _number("horizon_s", horizon_s)
+    run = _run_spec(seed=seed, replications=replications, threads=threads)
+    params = {"acks": acks, "replication_factor": config.replication_factor}
+    return _study("kafka", "kafka", _r.simulate_kafka, config, run, params)
 
 
 def durability(mechanism: str, **options: Any) -> LossBounds | MonteCarloResult:
@@ -839,3 +759,6 @@ def durability(mechanism: str, **options: Any) -> LossBounds | MonteCarloResult:
         raise ValueError(f"mechanism must be one of {list(table)}, got {mechanism!r}")
     result: LossBounds | MonteCarloResult = table[mechanism](**options)
     return result
+
+
+__dir__ = _api_dir(globals())

@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "scalemodel/core/distribution.hpp"
 #include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/stats.hpp"
@@ -17,14 +19,19 @@
 #include "scalemodel/reliability/replication.hpp"
 
 namespace r = scalemodel::reliability;
+using scalemodel::Distribution;
 using scalemodel::RunningStats;
+using scalemodel::RunSpec;
 
 namespace {
-// |estimate - truth| within z standard errors of the replication mean.
-void expect_within(const r::Estimate& e, double truth, double z = 4.5) {
-    const double se = e.sd / std::sqrt(static_cast<double>(e.n));
-    EXPECT_LE(std::abs(e.mean - truth), z * se + 1e-12) << e.name << ": " << e.mean << " vs " << truth << " se " << se;
+// |mean of metric - truth| within z standard errors of the replication mean.
+void expect_within(const r::Summary& s, const std::string& name, double truth, double z = 4.5) {
+    const RunningStats e = s.stats(name);
+    const double se = e.sd() / std::sqrt(static_cast<double>(e.count()));
+    EXPECT_LE(std::abs(e.mean() - truth), z * se + 1e-12) << name << ": " << e.mean() << " vs " << truth << " se " << se;
 }
+double mean(const r::Summary& s, const std::string& name) { return s.stats(name).mean(); }
+RunSpec spec(std::uint64_t seed, std::int64_t replications = 2, int threads = 0) { return {seed, replications, threads}; }
 }  // namespace
 
 TEST(Stats, WelfordMergeMatchesOnePass) {
@@ -86,20 +93,19 @@ TEST(SimulateAvailability, MatchesCtmcAndIsThreadIndependent) {
     r::AvailabilityConfig cfg;
     cfg.n = 3;
     cfg.k = 2;
-    cfg.lifetime = r::make_dist("lifetime", 1, 100.0, 0);
-    cfg.repair = r::make_dist("repair", 1, 10.0, 0);
+    cfg.lifetime = Distribution::exponential(100.0);
+    cfg.repair = Distribution::exponential(10.0);
     cfg.horizon_s = 20000.0;
-    cfg.replications = 64;
-    cfg.seed = 7;
-    cfg.threads = 1;
-    const auto one = r::simulate_availability(cfg);
-    cfg.threads = 2;
-    const auto two = r::simulate_availability(cfg);
-    EXPECT_EQ(one.estimate("availability").mean, two.estimate("availability").mean);
-    EXPECT_EQ(one.estimate("availability").sd, two.estimate("availability").sd);
+    const auto one = r::simulate_availability(cfg, spec(7, 64, 1));
+    const auto two = r::simulate_availability(cfg, spec(7, 64, 2));
+    EXPECT_EQ(one.metric("availability"), two.metric("availability"));
+    EXPECT_EQ(one.metric("availability").size(), 64u);
     const auto c = r::ctmc_availability(2, 3, 0.01, 0.1, 3);
-    expect_within(one.estimate("availability"), c.availability);
-    expect_within(one.estimate("outages_per_year"), c.failure_frequency * scalemodel::kSecondsPerYear);
+    expect_within(one, "availability", c.availability);
+    expect_within(one, "outages_per_year", c.failure_frequency * scalemodel::kSecondsPerYear);
+    // Per replication, downtime per year is the unavailability scaled.
+    for (std::size_t i = 0; i < 64; ++i)
+        EXPECT_EQ(one.metric("downtime_s_per_year")[i], one.metric("unavailability")[i] * scalemodel::kSecondsPerYear);
 }
 
 TEST(Pbs, ClosedForm) {
@@ -114,44 +120,45 @@ TEST(TVisibility, StrictQuorumsNeverStale) {
     cfg.n = 5;
     cfg.r = 3;
     cfg.w = 3;
-    cfg.write_leg = r::make_dist("w", 2, 0.002, 1.0);
-    cfg.read_leg = r::make_dist("r", 1, 0.001, 0);
+    cfg.write_latency = Distribution::lognormal(0.002 * std::exp(0.5), 1.0);
+    cfg.read_latency = Distribution::exponential(0.001);
     cfg.t = {0.0};
     cfg.requests = 1 << 16;
-    cfg.seed = 3;
-    const auto s = r::t_visibility(cfg);
-    EXPECT_EQ(s.estimate("p_consistent_0").mean, 1.0);
+    const auto s = r::t_visibility(cfg, spec(3));
+    EXPECT_EQ(mean(s, "p_consistent_0"), 1.0);
+    EXPECT_EQ(s.metric("p_consistent_0").size(), 2u);  // two chunks of 2^15
     cfg.r = 1;
     cfg.w = 1;
     cfg.t = {0.0, 0.01, 1.0};
-    const auto loose = r::t_visibility(cfg);
-    EXPECT_LT(loose.estimate("p_consistent_0").mean, loose.estimate("p_consistent_1").mean);
-    EXPECT_LE(loose.estimate("p_consistent_1").mean, loose.estimate("p_consistent_2").mean);
+    const auto loose = r::t_visibility(cfg, spec(3));
+    EXPECT_LT(mean(loose, "p_consistent_0"), mean(loose, "p_consistent_1"));
+    EXPECT_LE(mean(loose, "p_consistent_1"), mean(loose, "p_consistent_2"));
 }
 
 TEST(StaleReads, ExponentialLagMatchesClosedForm) {
     r::StaleReadConfig cfg;
-    cfg.lag = r::make_dist("lag", 1, 0.3, 0);
-    cfg.think = r::make_dist("think", 0, 0.5, 0);
+    cfg.lag = Distribution::exponential(0.3);
+    cfg.think_time = Distribution::deterministic(0.5);
     cfg.requests = 1 << 18;
-    cfg.seed = 11;
-    const auto s = r::simulate_stale_reads(cfg);
-    expect_within(s.estimate("stale"), std::exp(-0.5 / 0.3));
+    const auto s = r::simulate_stale_reads(cfg, spec(11));
+    expect_within(s, "stale", std::exp(-0.5 / 0.3));
+    EXPECT_EQ(r::parse_remedy("version_check"), r::Remedy::version_check);
+    EXPECT_STREQ(r::remedy_name(r::Remedy::primary_reads), "primary");
+    EXPECT_THROW(r::parse_remedy("pray"), std::invalid_argument);
 }
 
 TEST(Failover, MeanDowntimeMatchesClosedForm) {
     r::FailoverConfig cfg;
     cfg.heartbeat_interval_s = 2.0;
     cfg.missed_beats = 3;
-    cfg.election = r::make_dist("e", 0, 4.0, 0);
-    cfg.routing = r::make_dist("rt", 3, 0.0, 6.0);
-    cfg.lag = r::make_dist("lag", 1, 0.5, 0);
+    cfg.election = Distribution::deterministic(4.0);
+    cfg.routing = Distribution::uniform(0.0, 6.0);
+    cfg.replication_lag = Distribution::exponential(0.5);
     cfg.write_rate = 100.0;
     cfg.trials = 1 << 15;
-    cfg.seed = 5;
-    const auto s = r::simulate_failover(cfg);
-    expect_within(s.estimate("downtime_s"), 2.5 * 2.0 + 4.0 + 3.0);
-    expect_within(s.estimate("writes_lost"), 50.0);
+    const auto s = r::simulate_failover(cfg, spec(5));
+    expect_within(s, "downtime_s", 2.5 * 2.0 + 4.0 + 3.0);
+    expect_within(s, "writes_lost", 50.0);
 }
 
 TEST(Durability, WriteBehindClosedForm) {
@@ -169,29 +176,28 @@ TEST(Durability, RdbSingleRuleCycle) {
     cfg.write_rate = 0.01;
     cfg.rules = {{60.0, 1}};
     cfg.cycles = 1 << 14;
-    cfg.seed = 9;
-    const auto s = r::simulate_rdb(cfg);
-    expect_within(s.estimate("cycle_s"), 60.0 + std::exp(-0.6) / 0.01);
+    const auto s = r::simulate_rdb(cfg, spec(9));
+    expect_within(s, "cycle_s", 60.0 + std::exp(-0.6) / 0.01);
 }
 
 TEST(Durability, KafkaAcksAllWithoutUncleanNeverLoses) {
     r::KafkaConfig cfg;
     cfg.acks = -1;
     cfg.replication_factor = 3;
-    cfg.min_insync = 2;
-    cfg.broker_failure_rate = 1.0 / 3600.0;  // absurdly flaky, to exercise every path
-    cfg.broker_repair = r::make_dist("rep", 1, 1800.0, 0);
-    cfg.follower_lag = r::make_dist("lag", 0, 0.1, 0);
+    cfg.min_insync_replicas = 2;
+    cfg.broker_mtbf_s = 3600.0;  // absurdly flaky, to exercise every path
+    cfg.broker_repair = Distribution::exponential(1800.0);
+    cfg.follower_lag = Distribution::deterministic(0.1);
     cfg.message_rate = 1000;
     cfg.horizon_s = 86400.0 * 10;
-    cfg.replications = 16;
-    cfg.seed = 1;
-    const auto clean = r::simulate_kafka(cfg);
-    EXPECT_EQ(clean.estimate("lost_per_day").mean, 0.0);
-    EXPECT_GT(clean.estimate("write_unavailable").mean, 0.0);
-    cfg.unclean_election = true;
-    const auto unclean = r::simulate_kafka(cfg);
-    EXPECT_GT(unclean.estimate("lost_per_day").mean, 0.0);
+    const auto clean = r::simulate_kafka(cfg, spec(1, 16));
+    EXPECT_EQ(mean(clean, "lost_per_day"), 0.0);
+    EXPECT_GT(mean(clean, "write_unavailable"), 0.0);
+    cfg.unclean_leader_election = true;
+    const auto unclean = r::simulate_kafka(cfg, spec(1, 16));
+    EXPECT_GT(mean(unclean, "lost_per_day"), 0.0);
+    EXPECT_EQ(r::parse_acks("all"), -1);
+    EXPECT_THROW(r::parse_acks("2"), std::invalid_argument);
 }
 
 TEST(Distributions, ZigguratExponentialMatchesTheExponentialLaw) {
@@ -240,15 +246,28 @@ TEST(Failover, MedianDowntimeFromHistogram) {
     r::FailoverConfig cfg;
     cfg.heartbeat_interval_s = 2.0;
     cfg.missed_beats = 3;
-    cfg.election = r::make_dist("e", 0, 4.0, 0);
-    cfg.routing = r::make_dist("rt", 0, 3.0, 0);
-    cfg.lag = r::make_dist("lag", 0, 0.0, 0);
+    cfg.election = Distribution::deterministic(4.0);
+    cfg.routing = Distribution::deterministic(3.0);
+    cfg.replication_lag = Distribution::deterministic(0.0);
     cfg.trials = 1 << 16;
-    cfg.seed = 6;
-    cfg.threads = 2;
-    const auto s = r::simulate_failover(cfg);
+    const auto s = r::simulate_failover(cfg, spec(6, 2, 2));
     // 0.4% from the buckets plus ~0.4% (4 standard errors of a uniform sample median).
     EXPECT_NEAR(s.get("downtime_p50_s"), 12.0, 12.0 * 0.009);
     EXPECT_NEAR(s.get("downtime_p99_s"), 11.0 + 0.99 * 2.0, 13.0 * 0.009);
     EXPECT_LE(s.get("downtime_max_s"), 13.0);
+}
+
+TEST(StandardNormal, OneBoxMullerForTheEngine) {
+    // The shared draw: Box-Muller from uniform_open then uniform, the arithmetic the
+    // reliability engine and the lognormal have always used.
+    scalemodel::Rng a(99, 3), b(99, 3);
+    for (int i = 0; i < 1000; ++i) {
+        const double u1 = b.uniform_open(), u2 = b.uniform();
+        EXPECT_EQ(scalemodel::standard_normal(a), std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
+    }
+    RunningStats s;
+    scalemodel::Rng rng(7, 0);
+    for (int i = 0; i < 200000; ++i) s.add(scalemodel::standard_normal(rng));
+    EXPECT_NEAR(s.mean(), 0.0, 5.0 / std::sqrt(200000.0));
+    EXPECT_NEAR(s.variance(), 1.0, 0.02);
 }

@@ -25,6 +25,18 @@ R = sm.reliability
 LEVEL = 0.999
 
 
+def same_replications(a: R.MonteCarloResult, b: R.MonteCarloResult) -> bool:
+    """The same metrics with bit-identical per-replication values, and the same values."""
+    return (
+        a.metric_names == b.metric_names
+        and all(
+            np.array_equal(a.replication_values(m), b.replication_values(m), equal_nan=True)
+            for m in a.metric_names
+        )
+        and a.values == b.values
+    )
+
+
 # --- availability -------------------------------------------------------------------------
 
 
@@ -92,7 +104,7 @@ def test_simulation_same_seed_same_result_any_threads() -> None:
     args = dict(mtbf_s=300.0, mttr_s=20.0, horizon_s=20_000.0, replications=16, seed=42)
     one = R.simulate_availability(4, 2, threads=1, **args)
     two = R.simulate_availability(4, 2, threads=2, **args)
-    assert one.estimates == two.estimates
+    assert same_replications(one, two)
 
 
 def test_zones_and_replacement() -> None:
@@ -111,8 +123,14 @@ def test_zones_and_replacement() -> None:
 
 
 def test_simulate_availability_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="mean"):
+    with pytest.raises(ValueError, match="mtbf_s must be"):
         R.simulate_availability(3, 1, mtbf_s=-1.0, mttr_s=1.0)
+    with pytest.raises(ValueError, match="mttr_s must be"):
+        R.simulate_availability(3, 1, mtbf_s=1.0, mttr_s=-1.0, repair="constant")
+    with pytest.raises(ValueError, match="zone_failures_per_year"):
+        R.simulate_availability(3, 1, mtbf_s=1.0, mttr_s=1.0, zone_failures_per_year=-1.0)
+    with pytest.raises(ValueError, match="replications"):
+        R.simulate_availability(3, 1, mtbf_s=1.0, mttr_s=1.0, replications=1)
     with pytest.raises(ValueError, match="k must be"):
         R.simulate_availability(3, 4, mtbf_s=1.0, mttr_s=1.0)
     with pytest.raises(ValueError, match="horizon_s"):
@@ -173,7 +191,14 @@ def test_strict_quorums_never_stale(n: int, data: st.DataObject, sigma: float, t
     w = data.draw(st.integers(1, n))
     r = data.draw(st.integers(n - w + 1, n))
     res = R.t_visibility(
-        n, r, w, t, write_latency=R.LogNormal(0.002, sigma), read_latency=0.001, requests=1 << 16, seed=seed
+        n,
+        r,
+        w,
+        t,
+        write_latency=R.Lognormal.from_median(0.002, sigma),
+        read_latency=0.001,
+        requests=1 << 16,
+        seed=seed,
     )
     assert res.p_consistent_0 == 1.0
 
@@ -198,13 +223,17 @@ def test_quorum_availability_and_presets() -> None:
 def test_t_visibility_threads_and_pickle() -> None:
     one = R.t_visibility(5, 2, 2, [0, 0.001], requests=1 << 17, seed=9, threads=1)
     two = R.t_visibility(5, 2, 2, [0, 0.001], requests=1 << 17, seed=9, threads=2)
-    assert one.estimates == two.estimates
+    assert same_replications(one, two)
     back = pickle.loads(pickle.dumps(one))
-    assert back.estimates == one.estimates
+    assert same_replications(back, one)
+    assert back.p_consistent.tolist() == one.p_consistent.tolist()
     with pytest.raises(AttributeError):
         one.study = "x"  # type: ignore[misc]
     frame = one.to_frame()
-    assert {"mean", "ci_low", "ci_high"} <= set(frame.columns)
+    assert list(frame.columns) == ["estimate", "ci_low", "ci_high", "half_width", "n"]
+    assert frame.loc["p_consistent_0", "n"] == 4  # 2^17 requests in chunks of 2^15
+    assert isinstance(one, sm.results.ReplicatedResult)
+    assert "p_consistent_0" in one._repr_html_()
 
 
 # --- failover, stale reads, partitions ----------------------------------------------------
@@ -239,7 +268,7 @@ def test_stale_reads_and_remedies() -> None:
     )
     assert_in_ci(sticky, "primary_reads", 1 - math.exp(-5 / 4))
     vc = R.simulate_stale_reads(
-        R.Constant(0.25), 0.0, remedy="version_check", attempts=3, retry_interval_s=0.1, requests=1 << 16
+        R.Deterministic(0.25), 0.0, remedy="version_check", attempts=3, retry_interval_s=0.1, requests=1 << 16
     )
     # Lag 0.25 s: attempts at 0, 0.1, 0.2 all miss; the read falls back to the primary.
     assert (vc.stale, vc.primary_reads, vc.replica_reads) == (0.0, 1.0, 3.0)
@@ -308,14 +337,18 @@ def test_concurrent_python_threads_match_serial() -> None:
     exactly the serial results (no shared state between calls)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def quorum() -> dict[str, tuple[float, float, int]]:
-        return dict(R.t_visibility(5, 2, 2, [0.0, 0.001], requests=1 << 17, seed=77, threads=1).estimates)
+    def per_replication(res: R.MonteCarloResult) -> dict[str, list[float]]:
+        return {m: res.replication_values(m).tolist() for m in res.metric_names}
 
-    def avail() -> dict[str, tuple[float, float, int]]:
-        res = R.simulate_availability(
-            5, 3, mtbf_s=100.0, mttr_s=10.0, horizon_s=5000.0, replications=8, seed=78
+    def quorum() -> dict[str, list[float]]:
+        return per_replication(R.t_visibility(5, 2, 2, [0.0, 0.001], requests=1 << 17, seed=77, threads=1))
+
+    def avail() -> dict[str, list[float]]:
+        return per_replication(
+            R.simulate_availability(
+                5, 3, mtbf_s=100.0, mttr_s=10.0, horizon_s=5000.0, replications=8, seed=78
+            )
         )
-        return dict(res.estimates)
 
     serial = (quorum(), avail())
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -342,3 +375,74 @@ def test_weibull_lifetimes_keep_the_steady_state(shape: float) -> None:
         3, 2, mtbf_s=100.0, mttr_s=10.0, weibull_shape=shape, horizon_s=100_000.0, replications=32, seed=5
     )
     assert_in_ci(res, "availability", R.k_of_n(2, 3, 100 / 110))
+
+
+# --- one vocabulary: distributions, configs, results -----------------------------------------
+
+
+def test_distributions_are_the_shared_family() -> None:
+    for name in ("Deterministic", "Exponential", "Lognormal", "Uniform", "Weibull", "Gamma", "Pareto"):
+        assert getattr(R, name) is getattr(sm.distributions, name)
+        assert name in R.__all__
+    assert "Constant" not in R.__all__ and "LogNormal" not in R.__all__
+
+
+def test_constant_alias_warns_and_is_deterministic() -> None:
+    with pytest.warns(DeprecationWarning, match="Deterministic"):
+        constant = R.Constant
+    assert constant(0.25) == R.Deterministic(0.25)
+
+
+def test_lognormal_alias_warns_and_gives_the_same_distribution() -> None:
+    with pytest.warns(DeprecationWarning, match="Lognormal"):
+        old = R.LogNormal
+    assert old(0.002, 0.5) == R.Lognormal.from_median(0.002, 0.5)
+    assert old.from_quantiles(0.001, 0.010) == R.Lognormal.from_quantiles(0.001, 0.010)
+    assert float(old(0.002, 0.5).quantile(0.5)) == pytest.approx(0.002, rel=1e-12)
+
+
+def test_any_distribution_drives_a_study() -> None:
+    """A Gamma think time (new to the reliability studies): P(lag > think) for a constant lag
+    is the Gamma survival function."""
+    res = R.simulate_stale_reads(0.5, R.Gamma(1.0, 0.5), requests=1 << 18, seed=12)
+    assert_in_ci(res, "stale", float(stats.gamma.cdf(0.5, a=2.0, scale=0.5)))
+
+
+def test_engine_names_python_parameters() -> None:
+    """Ranges are checked once, in the engine, and its messages use the Python names."""
+    with pytest.raises(ValueError, match="heartbeat_interval_s"):
+        R.simulate_failover(heartbeat_interval_s=0.0)
+    with pytest.raises(ValueError, match="missed_beats"):
+        R.simulate_failover(missed_beats=0)
+    with pytest.raises(ValueError, match="failures_per_year"):
+        R.simulate_failover(failures_per_year=-1.0)
+    with pytest.raises(ValueError, match="election_s"):
+        R.simulate_failover(election_s=-1.0)
+    with pytest.raises(ValueError, match="partitions_per_day"):
+        R.simulate_partition(partitions_per_day=0.0, duration_s=1.0)
+    with pytest.raises(ValueError, match="broker_mtbf_s"):
+        R.kafka_durability(broker_mtbf_s=0.0)
+    with pytest.raises(ValueError, match="broker_mttr_s"):
+        R.kafka_durability(broker_mttr_s=-1.0)
+    with pytest.raises(ValueError, match="write_latency"):
+        R.t_visibility(3, 1, 1, write_latency=-0.001)
+    with pytest.raises(ValueError, match="sticky_window_s"):
+        R.simulate_stale_reads(0.1, 0.1, remedy="sticky", sticky_window_s=-1.0)
+    with pytest.raises(TypeError, match="lag"):
+        R.simulate_stale_reads("fast", 0.1)
+    assert list(R._REMEDIES) == list(sm._core.reliability.REMEDIES)
+
+
+def test_result_is_a_replicated_result() -> None:
+    res = R.simulate_failover(trials=1 << 14, seed=3, election_s=R.Uniform(1.0, 3.0))
+    assert res.replications == 4
+    values = res.replication_values("downtime_s")
+    assert res.downtime_s == pytest.approx(values.mean(), rel=1e-12)
+    assert res.ci("downtime_s", 0.99)[0] < res.downtime_s < res.ci("downtime_s", 0.99)[1]
+    assert res.to_dict()["downtime_p50_s"] == res.values["downtime_p50_s"]
+    with pytest.raises(AttributeError):
+        res.values = {}  # type: ignore[misc]
+    with pytest.raises(ValueError, match="name must be one of"):
+        res.ci("nope")
+    back = pickle.loads(pickle.dumps(res))
+    assert same_replications(back, res) and back.study == "failover"

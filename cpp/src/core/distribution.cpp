@@ -16,14 +16,7 @@ namespace scalemodel {
 
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Box-Muller, one normal per pair of uniforms: no hidden state between draws.
-double standard_normal(Rng& rng) {
-    const double r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
-    return r * std::cos(kTwoPi * rng.uniform());
-}
 
 // Marsaglia and Tsang (2000) for shape >= 1; shape < 1 by Gamma(shape + 1) U^(1/shape).
 double standard_gamma(double shape, Rng& rng) {

@@ -80,11 +80,11 @@ CtmcAvailability ctmc_availability(std::int64_t k, std::int64_t n, double failur
 namespace {
 
 // Mean of min(D, cap) for the component's down time D (cap <= 0: no cap).
-double mean_downtime(const Dist& repair, double cap) {
+double mean_downtime(const Distribution& repair, double cap) {
     if (!(cap > 0.0)) return repair.mean();
-    switch (repair.kind) {
-        case DistKind::constant: return std::min(repair.a, cap);
-        case DistKind::exponential: return repair.a * -std::expm1(-cap / repair.a);
+    switch (repair.kind()) {
+        case Distribution::Kind::deterministic: return std::min(repair.mean(), cap);
+        case Distribution::Kind::exponential: return repair.mean() * -std::expm1(-cap / repair.mean());
         default: {
             // No simple closed form: a fixed-stream average, the same on every call.
             Rng rng(0x5eed, 0);
@@ -104,27 +104,29 @@ struct Event {
 
 }  // namespace
 
-Summary simulate_availability(const AvailabilityConfig& cfg) {
+Summary simulate_availability(const AvailabilityConfig& cfg, const RunSpec& run) {
+    run.validate();
     check_count("n", cfg.n, 1, 100'000);
     check_count("k", cfg.k, 0, cfg.n);
     check_nonnegative("replacement_s", cfg.replacement_s);
     check_count("zones", cfg.zones, 1, cfg.n);
-    check_nonnegative("zone_failure_rate", cfg.zone_failure_rate);
+    check_nonnegative("zone_failures_per_year", cfg.zone_failures_per_year);
     check_positive("horizon_s", cfg.horizon_s);
-    check_count("replications", cfg.replications, 2, 1'000'000);
+    check_count("replications", run.replications, 2, 1'000'000);
+    const double zone_failure_rate = cfg.zone_failures_per_year / kSecondsPerYear;
     const double mtbf = cfg.lifetime.mean();
     const double mdown = mean_downtime(cfg.repair, cfg.replacement_s);
-    if (!(mtbf > 0.0)) detail::fail_range("mtbf", "> 0", mtbf);
-    if (cfg.zone_failure_rate > 0.0 && !(cfg.zone_outage.mean() > 0.0))
-        detail::fail_range("zone outage mean", "> 0 when zone_failure_rate > 0", cfg.zone_outage.mean());
+    if (!(mtbf > 0.0)) detail::fail_range("mtbf_s", "> 0", mtbf);
+    if (zone_failure_rate > 0.0 && !(cfg.zone_outage.mean() > 0.0))
+        detail::fail_range("zone_outage_s", "> 0 when zone_failures_per_year > 0", cfg.zone_outage.mean());
     const double component_a = mtbf / (mtbf + mdown);
     const double expected_events = 2.0 * static_cast<double>(cfg.n) * cfg.horizon_s / (mtbf + mdown) +
-                                   2.0 * static_cast<double>(cfg.zones) * cfg.horizon_s * cfg.zone_failure_rate;
+                                   2.0 * static_cast<double>(cfg.zones) * cfg.horizon_s * zone_failure_rate;
     if (!(expected_events <= 4e6))
         detail::fail_range("horizon_s", "short enough for at most 4e6 expected failures and repairs per replication",
                            cfg.horizon_s);
-    if (!(expected_events * static_cast<double>(cfg.replications) <= 4e9))
-        detail::fail_range("replications", "small enough for at most 4e9 simulated events in total", cfg.replications);
+    if (!(expected_events * static_cast<double>(run.replications) <= 4e9))
+        detail::fail_range("replications", "small enough for at most 4e9 simulated events in total", run.replications);
 
     const auto n = static_cast<std::size_t>(cfg.n);
     const auto zones = static_cast<std::size_t>(cfg.zones);
@@ -133,8 +135,8 @@ Summary simulate_availability(const AvailabilityConfig& cfg) {
         return cfg.replacement_s > 0.0 ? std::min(d, cfg.replacement_s) : d;
     };
 
-    auto stats = replicate(cfg.replications, cfg.threads, 3, [&](std::int64_t rep, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(rep));
+    auto cols = replicate(run.replications, run.threads, 4, [&](std::int64_t rep, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(rep));
         std::vector<Event> ev;
         ev.reserve(static_cast<std::size_t>(expected_events * 1.2) + 16);
         std::vector<char> own_up(n, 1), zone_down(zones, 0);
@@ -151,15 +153,15 @@ Summary simulate_availability(const AvailabilityConfig& cfg) {
                 t += up ? cfg.lifetime.sample(rng) : down_time(rng);
             }
         }
-        if (cfg.zone_failure_rate > 0.0) {
+        if (zone_failure_rate > 0.0) {
             for (std::size_t z = 0; z < zones; ++z) {
-                double t = rng.exponential(cfg.zone_failure_rate);
+                double t = rng.exponential(zone_failure_rate);
                 while (t < cfg.horizon_s) {
                     ev.push_back({t, -static_cast<std::int32_t>(z) - 1});
                     t += cfg.zone_outage.sample(rng);
                     if (t >= cfg.horizon_s) break;
                     ev.push_back({t, -static_cast<std::int32_t>(z) - 1});
-                    t += rng.exponential(cfg.zone_failure_rate);
+                    t += rng.exponential(zone_failure_rate);
                 }
             }
         }
@@ -195,19 +197,17 @@ Summary simulate_availability(const AvailabilityConfig& cfg) {
         const double a = up_time / cfg.horizon_s;
         out[0] = a;
         out[1] = 1.0 - a;
-        out[2] = static_cast<double>(outages) / cfg.horizon_s * kSecondsPerYear;
+        out[2] = (1.0 - a) * kSecondsPerYear;
+        out[3] = static_cast<double>(outages) / cfg.horizon_s * kSecondsPerYear;
     });
     Summary s;
-    s.add("availability", stats[0]);
-    s.add("unavailability", stats[1]);
-    {
-        s.estimates.push_back({"downtime_s_per_year", stats[1].mean() * kSecondsPerYear,
-                               stats[1].sd() * kSecondsPerYear, stats[1].count()});
-    }
-    s.add("outages_per_year", stats[2]);
+    s.add("availability", std::move(cols[0]));
+    s.add("unavailability", std::move(cols[1]));
+    s.add("downtime_s_per_year", std::move(cols[2]));
+    s.add("outages_per_year", std::move(cols[3]));
     s.value("component_availability", component_a);
     s.value("k_of_n_independent", k_of_n(cfg.k, cfg.n, component_a));
-    s.value("replications", static_cast<double>(cfg.replications));
+    s.value("replications", static_cast<double>(run.replications));
     s.value("horizon_s", cfg.horizon_s);
     return s;
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "scalemodel/core/check.hpp"
@@ -32,22 +35,23 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
     return b;
 }
 
-LossBounds aof_loss(double write_rate, int policy) {
+LossBounds aof_loss(double write_rate, const std::string& fsync) {
     check_nonnegative("write_rate", write_rate);
     LossBounds b;
-    if (policy == 0) {
+    if (fsync == "always") {
         b.expected_per_crash = write_rate > 0.0 ? 1.0 : 0.0;  // the command being executed
         b.worst_per_crash = b.expected_per_crash;
-    } else if (policy == 1) {
+    } else if (fsync == "everysec") {
         b.expected_per_crash = write_rate * 0.5;
         b.worst_per_crash = write_rate * 2.0;
     } else {
-        detail::fail_range("policy", "0 (always) or 1 (everysec)", policy);
+        throw std::invalid_argument("fsync must be one of always, everysec; got '" + fsync + "'");
     }
     return b;
 }
 
-Summary simulate_rdb(const RdbConfig& cfg) {
+Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run) {
+    run.validate();
     check_nonnegative("write_rate", cfg.write_rate);
     if (cfg.rules.empty() || cfg.rules.size() > 100) detail::fail_range("rules", "1 to 100 (seconds, changes) pairs", cfg.rules.size());
     std::int64_t max_changes = 0;
@@ -64,12 +68,11 @@ Summary simulate_rdb(const RdbConfig& cfg) {
     const std::int64_t chunks = (cfg.cycles + chunk - 1) / chunk;
     Summary s;
     if (cfg.write_rate == 0.0) {
-        RunningStats zero;
-        zero.add(0.0);
-        zero.add(0.0);
-        s.add("expected_per_crash", zero);
-        s.estimates.push_back({"cycle_s", kInf, 0.0, 2});
-        s.add("writes_per_cycle", zero);
+        // No writes: no save ever starts and nothing is lost.
+        const auto n = static_cast<std::size_t>(chunks);
+        s.add("expected_per_crash", std::vector<double>(n, 0.0));
+        s.add("cycle_s", std::vector<double>(n, kInf));
+        s.add("writes_per_cycle", std::vector<double>(n, 0.0));
         s.value("worst_per_crash", 0.0);
         s.value("fluid_cycle_s", kInf);
         s.value("fluid_worst_per_crash", 0.0);
@@ -80,8 +83,8 @@ Summary simulate_rdb(const RdbConfig& cfg) {
           4e9))
         detail::fail_range("cycles", "small enough for at most 4e9 simulated writes", cfg.cycles);
     std::vector<double> worst(static_cast<std::size_t>(chunks), 0.0);
-    auto stats = replicate(chunks, cfg.threads, 3, [&](std::int64_t c, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+    auto stats = replicate(chunks, run.threads, 3, [&](std::int64_t c, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(c));
         double area = 0.0, time = 0.0, writes = 0.0, w = 0.0;
         for (std::int64_t j = 0; j < chunk; ++j) {
             // Writes one by one until every count threshold is passed or the next write
@@ -104,7 +107,7 @@ Summary simulate_rdb(const RdbConfig& cfg) {
                 // and a Poisson draw for the count.
                 const double m = cfg.write_rate * (best - t);
                 cyc_area += cfg.write_rate * (best - t) * (best - t) / 2.0;
-                n_cycle += std::max(0.0, std::round(m + std::sqrt(m) * Dist::standard_normal(rng)));
+                n_cycle += std::max(0.0, std::round(m + std::sqrt(m) * standard_normal(rng)));
             }
             area += cyc_area;
             time += best;
@@ -116,36 +119,47 @@ Summary simulate_rdb(const RdbConfig& cfg) {
         out[2] = writes / chunk;
         worst[static_cast<std::size_t>(c)] = w;
     });
-    s.add("expected_per_crash", stats[0]);
-    s.add("cycle_s", stats[1]);
-    s.add("writes_per_cycle", stats[2]);
+    s.add("expected_per_crash", std::move(stats[0]));
+    s.add("cycle_s", std::move(stats[1]));
+    s.add("writes_per_cycle", std::move(stats[2]));
     s.value("worst_per_crash", *std::max_element(worst.begin(), worst.end()));
     s.value("fluid_cycle_s", fluid);
     s.value("fluid_worst_per_crash", cfg.write_rate * fluid);
     return s;
 }
 
-Summary simulate_kafka(const KafkaConfig& cfg) {
+int parse_acks(const std::string& name) {
+    if (name == "0") return 0;
+    if (name == "1") return 1;
+    if (name == "all" || name == "-1") return -1;
+    throw std::invalid_argument("acks must be 0, 1 or 'all', got '" + name + "'");
+}
+
+std::string acks_name(int acks) { return acks == -1 ? "all" : std::to_string(acks); }
+
+Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
+    run.validate();
     if (cfg.acks != 0 && cfg.acks != 1 && cfg.acks != -1) detail::fail_range("acks", "0, 1 or -1 (all)", cfg.acks);
     check_count("replication_factor", cfg.replication_factor, 1, 100);
-    check_count("min_insync", cfg.min_insync, 1, cfg.replication_factor);
-    check_nonnegative("broker_failure_rate", cfg.broker_failure_rate);
+    check_count("min_insync_replicas", cfg.min_insync_replicas, 1, cfg.replication_factor);
+    check_positive("broker_mtbf_s", cfg.broker_mtbf_s);
     check_nonnegative("producer_window_s", cfg.producer_window_s);
     check_nonnegative("message_rate", cfg.message_rate);
     check_positive("horizon_s", cfg.horizon_s);
-    check_count("replications", cfg.replications, 2, 1'000'000);
+    check_count("replications", run.replications, 2, 1'000'000);
+    const double broker_failure_rate = 1.0 / cfg.broker_mtbf_s;
     const double mrep = cfg.broker_repair.mean();
-    if (!(mrep > 0.0)) detail::fail_range("broker repair mean", "> 0", mrep);
-    const double events = 2.0 * static_cast<double>(cfg.replication_factor) * cfg.broker_failure_rate * cfg.horizon_s;
-    if (!(events * static_cast<double>(cfg.replications) <= 2e9))
+    if (!(mrep > 0.0)) detail::fail_range("broker_mttr_s", "a mean > 0", mrep);
+    const double events = 2.0 * static_cast<double>(cfg.replication_factor) * broker_failure_rate * cfg.horizon_s;
+    if (!(events * static_cast<double>(run.replications) <= 2e9))
         detail::fail_range("horizon_s", "short enough for at most 2e9 broker failures in total", cfg.horizon_s);
     const auto rf = static_cast<std::size_t>(cfg.replication_factor);
-    std::vector<double> worst(static_cast<std::size_t>(cfg.replications), 0.0);
-    auto stats = replicate(cfg.replications, cfg.threads, 3, [&](std::int64_t rep, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(rep));
+    std::vector<double> worst(static_cast<std::size_t>(run.replications), 0.0);
+    auto stats = replicate(run.replications, run.threads, 3, [&](std::int64_t rep, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(rep));
         std::vector<char> up(rf, 1);
         std::vector<double> next(rf), data(rf, 0.0);  // data: acknowledged messages the broker holds
-        for (auto& x : next) x = cfg.broker_failure_rate > 0.0 ? rng.exponential(cfg.broker_failure_rate) : kInf;
+        for (auto& x : next) x = broker_failure_rate > 0.0 ? rng.exponential(broker_failure_rate) : kInf;
         std::ptrdiff_t leader = 0;
         double acked = 0.0, now = 0.0, lost = 0.0, refused = 0.0, w = 0.0;
         std::int64_t loss_events = 0;
@@ -164,7 +178,7 @@ Summary simulate_kafka(const KafkaConfig& cfg) {
             const auto it = std::min_element(next.begin(), next.end());
             const double t = std::min(*it, cfg.horizon_s);
             const double dt = t - now;
-            const bool accepting = leader >= 0 && (cfg.acks != -1 || up_count() >= cfg.min_insync);
+            const bool accepting = leader >= 0 && (cfg.acks != -1 || up_count() >= cfg.min_insync_replicas);
             if (accepting) {
                 acked += cfg.message_rate * dt;
                 for (std::size_t b = 0; b < rf; ++b)
@@ -197,12 +211,12 @@ Summary simulate_kafka(const KafkaConfig& cfg) {
                 }
             } else {  // recovery
                 up[b] = 1;
-                next[b] = cfg.broker_failure_rate > 0.0 ? now + rng.exponential(cfg.broker_failure_rate) : kInf;
+                next[b] = broker_failure_rate > 0.0 ? now + rng.exponential(broker_failure_rate) : kInf;
                 if (leader >= 0) {
                     data[b] = acked;  // catches up and rejoins the in-sync set
                 } else if (data[b] >= acked) {
                     leader = static_cast<std::ptrdiff_t>(b);
-                } else if (cfg.unclean_election) {
+                } else if (cfg.unclean_leader_election) {
                     record(acked - data[b]);
                     acked = data[b];
                     leader = static_cast<std::ptrdiff_t>(b);
@@ -219,9 +233,9 @@ Summary simulate_kafka(const KafkaConfig& cfg) {
         worst[static_cast<std::size_t>(rep)] = w;
     });
     Summary s;
-    s.add("lost_per_day", stats[0]);
-    s.add("loss_events_per_year", stats[1]);
-    s.add("write_unavailable", stats[2]);
+    s.add("lost_per_day", std::move(stats[0]));
+    s.add("loss_events_per_year", std::move(stats[1]));
+    s.add("write_unavailable", std::move(stats[2]));
     s.value("worst_loss_per_event", *std::max_element(worst.begin(), worst.end()));
     return s;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/histogram.hpp"
@@ -47,7 +48,8 @@ void smallest(const Array& v, std::size_t m, std::size_t want, Index& idx) {
 }
 }  // namespace
 
-Summary t_visibility(const QuorumConfig& cfg) {
+Summary t_visibility(const QuorumConfig& cfg, const RunSpec& run) {
+    run.validate();
     check_count("n", cfg.n, 1, kMaxReplicas);
     check_count("r", cfg.r, 1, cfg.n);
     check_count("w", cfg.w, 1, cfg.n);
@@ -66,8 +68,8 @@ Summary t_visibility(const QuorumConfig& cfg) {
     const double pdown = cfg.replica_down_prob;
 
     SharedLogHistogram write_hist, read_hist;
-    auto stats = replicate(chunks, cfg.threads, metrics, [&](std::int64_t c, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+    auto stats = replicate(chunks, run.threads, metrics, [&](std::int64_t c, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(c));
         LogHistogram wh, rh;
         std::array<double, kMaxReplicas> wi{}, ack{}, ri{}, resp{};
         std::array<std::size_t, kMaxReplicas> order{};
@@ -78,10 +80,10 @@ Summary t_visibility(const QuorumConfig& cfg) {
             std::size_t up = 0;
             for (std::size_t i = 0; i < n; ++i) {
                 if (pdown > 0.0 && rng.uniform() < pdown) continue;
-                wi[up] = cfg.write_leg.sample(rng);
-                ack[up] = wi[up] + cfg.write_leg.sample(rng);
-                ri[up] = cfg.read_leg.sample(rng);
-                resp[up] = ri[up] + cfg.read_leg.sample(rng);
+                wi[up] = cfg.write_latency.sample(rng);
+                ack[up] = wi[up] + cfg.write_latency.sample(rng);
+                ri[up] = cfg.read_latency.sample(rng);
+                resp[up] = ri[up] + cfg.read_latency.sample(rng);
                 ++up;
             }
             ++write_tries;
@@ -116,11 +118,11 @@ Summary t_visibility(const QuorumConfig& cfg) {
         out[nt + 3] = write_ok > 0 ? static_cast<double>(read_ok) / static_cast<double>(write_ok) : nan;
     });
     Summary s;
-    for (std::size_t k = 0; k < nt; ++k) s.add("p_consistent_" + std::to_string(k), stats[k]);
-    s.add("write_latency_s", stats[nt]);
-    s.add("read_latency_s", stats[nt + 1]);
-    s.add("write_available", stats[nt + 2]);
-    s.add("read_available", stats[nt + 3]);
+    for (std::size_t k = 0; k < nt; ++k) s.add("p_consistent_" + std::to_string(k), std::move(stats[k]));
+    s.add("write_latency_s", std::move(stats[nt]));
+    s.add("read_latency_s", std::move(stats[nt + 1]));
+    s.add("write_available", std::move(stats[nt + 2]));
+    s.add("read_available", std::move(stats[nt + 3]));
     s.value("requests", static_cast<double>(chunks * kChunk));
     s.value("chunks", static_cast<double>(chunks));
     s.value("pbs_k1", pbs_k_staleness(cfg.n, cfg.r, cfg.w, 1));

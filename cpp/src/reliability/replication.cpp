@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "scalemodel/core/check.hpp"
@@ -17,7 +21,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Poisson(mean) by inversion for small means, normal approximation (rounded) for large.
 double poisson(Rng& rng, double mean) {
     if (mean <= 0.0) return 0.0;
-    if (mean > 500.0) return std::max(0.0, std::round(mean + std::sqrt(mean) * Dist::standard_normal(rng)));
+    if (mean > 500.0) return std::max(0.0, std::round(mean + std::sqrt(mean) * standard_normal(rng)));
     const double u = rng.uniform();
     double p = std::exp(-mean), cdf = p;
     double k = 0.0;
@@ -29,26 +33,40 @@ double poisson(Rng& rng, double mean) {
     return k;
 }
 
+constexpr const char* kRemedyNames[] = {"none", "primary", "sticky", "version_check"};
+
 }  // namespace
 
-Summary simulate_failover(const FailoverConfig& cfg) {
+Remedy parse_remedy(const std::string& name) {
+    for (int i = 0; i < 4; ++i)
+        if (name == kRemedyNames[i]) return static_cast<Remedy>(i);
+    throw std::invalid_argument("remedy must be one of none, primary, sticky, version_check; got '" + name + "'");
+}
+
+const char* remedy_name(Remedy remedy) { return kRemedyNames[static_cast<int>(remedy)]; }
+
+std::vector<std::string> remedy_names() { return {std::begin(kRemedyNames), std::end(kRemedyNames)}; }
+
+Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run) {
+    run.validate();
     check_positive("heartbeat_interval_s", cfg.heartbeat_interval_s);
     check_count("missed_beats", cfg.missed_beats, 1, 1000);
     check_nonnegative("write_rate", cfg.write_rate);
-    check_nonnegative("failure_rate", cfg.failure_rate);
+    check_nonnegative("failures_per_year", cfg.failures_per_year);
+    const double failure_rate = cfg.failures_per_year / kSecondsPerYear;
     constexpr std::int64_t chunk = 1 << 12;
     check_count("trials", cfg.trials, 2 * chunk, 1LL << 34);
     const std::int64_t chunks = (cfg.trials + chunk - 1) / chunk;
     SharedLogHistogram hist;
     std::vector<double> chunk_max(static_cast<std::size_t>(chunks), 0.0);
-    auto stats = replicate(chunks, cfg.threads, 5, [&](std::int64_t c, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+    auto stats = replicate(chunks, run.threads, 5, [&](std::int64_t c, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(c));
         LogHistogram local;
         double sd = 0.0, sdet = 0.0, slost = 0.0, mx = 0.0;
         for (std::int64_t i = 0; i < chunk; ++i) {
             const double detection = (static_cast<double>(cfg.missed_beats) - rng.uniform()) * cfg.heartbeat_interval_s;
             const double down = detection + cfg.election.sample(rng) + cfg.routing.sample(rng);
-            const double lost = poisson(rng, cfg.write_rate * cfg.lag.sample(rng));
+            const double lost = poisson(rng, cfg.write_rate * cfg.replication_lag.sample(rng));
             local.add(down);
             mx = std::max(mx, down);
             sd += down;
@@ -60,16 +78,16 @@ Summary simulate_failover(const FailoverConfig& cfg) {
         out[0] = m;
         out[1] = sdet / chunk;
         out[2] = slost / chunk;
-        out[3] = 1.0 / (1.0 + cfg.failure_rate * m);
-        out[4] = cfg.failure_rate * kSecondsPerYear * m;
+        out[3] = 1.0 / (1.0 + failure_rate * m);
+        out[4] = failure_rate * kSecondsPerYear * m;
         chunk_max[static_cast<std::size_t>(c)] = mx;
     });
     Summary s;
-    s.add("downtime_s", stats[0]);
-    s.add("detection_s", stats[1]);
-    s.add("writes_lost", stats[2]);
-    s.add("availability", stats[3]);
-    s.add("downtime_s_per_year", stats[4]);
+    s.add("downtime_s", std::move(stats[0]));
+    s.add("detection_s", std::move(stats[1]));
+    s.add("writes_lost", std::move(stats[2]));
+    s.add("availability", std::move(stats[3]));
+    s.add("downtime_s_per_year", std::move(stats[4]));
     s.value("downtime_p50_s", hist.quantile(0.5));
     s.value("downtime_p90_s", hist.quantile(0.9));
     s.value("downtime_p99_s", hist.quantile(0.99));
@@ -78,26 +96,27 @@ Summary simulate_failover(const FailoverConfig& cfg) {
     return s;
 }
 
-Summary simulate_stale_reads(const StaleReadConfig& cfg) {
+Summary simulate_stale_reads(const StaleReadConfig& cfg, const RunSpec& run) {
+    run.validate();
     check_nonnegative("sticky_window_s", cfg.sticky_window_s);
     check_count("attempts", cfg.attempts, 1, 1000);
     check_nonnegative("retry_interval_s", cfg.retry_interval_s);
     constexpr std::int64_t chunk = 1 << 15;
     check_count("requests", cfg.requests, 2 * chunk, 20'000'000'000LL);
     const std::int64_t chunks = (cfg.requests + chunk - 1) / chunk;
-    auto stats = replicate(chunks, cfg.threads, 4, [&](std::int64_t c, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+    auto stats = replicate(chunks, run.threads, 4, [&](std::int64_t c, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(c));
         std::int64_t stale = 0, primary = 0, replica = 0;
         double waited = 0.0;
         switch (cfg.remedy) {
             case Remedy::none:
-                for (std::int64_t i = 0; i < chunk; ++i) stale += cfg.lag.sample(rng) > cfg.think.sample(rng);
+                for (std::int64_t i = 0; i < chunk; ++i) stale += cfg.lag.sample(rng) > cfg.think_time.sample(rng);
                 replica = chunk;
                 break;
             case Remedy::primary_reads: primary = chunk; break;
             case Remedy::sticky:
                 for (std::int64_t i = 0; i < chunk; ++i) {
-                    const double think = cfg.think.sample(rng);
+                    const double think = cfg.think_time.sample(rng);
                     const double lag = cfg.lag.sample(rng);
                     if (think < cfg.sticky_window_s) {
                         ++primary;
@@ -109,7 +128,7 @@ Summary simulate_stale_reads(const StaleReadConfig& cfg) {
                 break;
             case Remedy::version_check:
                 for (std::int64_t i = 0; i < chunk; ++i) {
-                    const double think = cfg.think.sample(rng);
+                    const double think = cfg.think_time.sample(rng);
                     const double lag = cfg.lag.sample(rng);
                     std::int64_t a = 0;
                     // Attempt j reads the replica at think + j x interval.
@@ -132,35 +151,37 @@ Summary simulate_stale_reads(const StaleReadConfig& cfg) {
         out[3] = waited / m;
     });
     Summary s;
-    s.add("stale", stats[0]);
-    s.add("primary_reads", stats[1]);
-    s.add("replica_reads", stats[2]);
-    s.add("added_latency_s", stats[3]);
+    s.add("stale", std::move(stats[0]));
+    s.add("primary_reads", std::move(stats[1]));
+    s.add("replica_reads", std::move(stats[2]));
+    s.add("added_latency_s", std::move(stats[3]));
     s.value("requests", static_cast<double>(chunks * chunk));
     return s;
 }
 
-Summary simulate_partition(const PartitionConfig& cfg) {
-    check_positive("partition_rate", cfg.partition_rate);
+Summary simulate_partition(const PartitionConfig& cfg, const RunSpec& run) {
+    run.validate();
+    check_positive("partitions_per_day", cfg.partitions_per_day);
     check_nonnegative("remote_write_rate", cfg.remote_write_rate);
     check_positive("horizon_s", cfg.horizon_s);
-    check_count("replications", cfg.replications, 2, 1'000'000);
+    check_count("replications", run.replications, 2, 1'000'000);
     check_count("reads", cfg.reads, 1, 100'000'000);
+    const double partition_rate = cfg.partitions_per_day / kSecondsPerDay;
     const double md = cfg.duration.mean();
-    if (!(md > 0.0)) detail::fail_range("duration mean", "> 0", md);
-    const double episodes = cfg.partition_rate * cfg.horizon_s;
+    if (!(md > 0.0)) detail::fail_range("duration_s", "a mean > 0", md);
+    const double episodes = partition_rate * cfg.horizon_s;
     if (!(episodes <= 1e6)) detail::fail_range("horizon_s", "short enough for at most 1e6 partitions per replication", cfg.horizon_s);
-    if (!(static_cast<double>(cfg.reads) * static_cast<double>(cfg.replications) <= 2e10))
+    if (!(static_cast<double>(cfg.reads) * static_cast<double>(run.replications) <= 2e10))
         detail::fail_range("reads", "at most 2e10 in total (reads x replications)", cfg.reads);
-    std::vector<double> max_stale(static_cast<std::size_t>(cfg.replications), 0.0);
+    std::vector<double> max_stale(static_cast<std::size_t>(run.replications), 0.0);
     SharedLogHistogram ages;
-    auto stats = replicate(cfg.replications, cfg.threads, 4, [&](std::int64_t rep, double* out) {
-        Rng rng(cfg.seed, static_cast<std::uint64_t>(rep));
+    auto stats = replicate(run.replications, run.threads, 4, [&](std::int64_t rep, double* out) {
+        Rng rng(run.seed, static_cast<std::uint64_t>(rep));
         struct Episode {
             double start, end, converged, first_write;
         };
         std::vector<Episode> ep;
-        double t = rng.exponential(cfg.partition_rate), part_time = 0.0;
+        double t = rng.exponential(partition_rate), part_time = 0.0;
         while (t < cfg.horizon_s) {
             const double end = t + cfg.duration.sample(rng);
             const double conv = end + cfg.convergence.sample(rng);
@@ -168,7 +189,7 @@ Summary simulate_partition(const PartitionConfig& cfg) {
                                                           : std::numeric_limits<double>::infinity();
             ep.push_back({t, end, conv, fw});
             part_time += std::min(end, cfg.horizon_s) - t;
-            t = end + rng.exponential(cfg.partition_rate);
+            t = end + rng.exponential(partition_rate);
         }
         LogHistogram local_ages;
         std::int64_t rejected = 0, stale = 0;
@@ -195,11 +216,11 @@ Summary simulate_partition(const PartitionConfig& cfg) {
         max_stale[static_cast<std::size_t>(rep)] = worst;
     });
     Summary s;
-    s.add("cp_rejected", stats[0]);
-    s.add("ap_stale", stats[1]);
-    s.add("ap_staleness_s", stats[2]);
-    s.add("partitioned_time", stats[3]);
-    s.value("partitioned_time_expected", cfg.partition_rate * md / (1.0 + cfg.partition_rate * md));
+    s.add("cp_rejected", std::move(stats[0]));
+    s.add("ap_stale", std::move(stats[1]));
+    s.add("ap_staleness_s", std::move(stats[2]));
+    s.add("partitioned_time", std::move(stats[3]));
+    s.value("partitioned_time_expected", partition_rate * md / (1.0 + partition_rate * md));
     s.value("ap_staleness_p50_s", ages.quantile(0.5));
     s.value("ap_staleness_p99_s", ages.quantile(0.99));
     s.value("ap_staleness_max_s", *std::max_element(max_stale.begin(), max_stale.end()));

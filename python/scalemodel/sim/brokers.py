@@ -34,6 +34,7 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
@@ -351,3 +352,6 @@ def simulate_consumer_group(
         "seed": run.seed,
     }
     return ConsumerGroupResult(raw, params, lvl)
+
+
+__dir__ = _api_dir(globals())

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count as _as_count
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
@@ -289,3 +290,6 @@ def zipf_requests(
             _whole("replication", replication, 0, 2**62),
         )
     )
+
+
+__dir__ = _api_dir(globals())

@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_float as _as_float
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
@@ -548,3 +549,6 @@ def racy_token_bucket_decisions(
         _racy(capacity, refill_rate, rmw_delay_s), _times(arrivals)
     )
     return out
+
+
+__dir__ = _api_dir(globals())

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
@@ -380,3 +381,6 @@ def simulate_balancer(
         "service": service,
     }
     return _run(config, params, **_options(locals()))
+
+
+__dir__ = _api_dir(globals())

@@ -72,4 +72,11 @@ private:
     std::uint64_t s_[4];
 };
 
+// Standard normal by Box-Muller, one value per pair of uniforms (uniform_open, then
+// uniform): no hidden state between draws. The one normal draw of the engine.
+inline double standard_normal(Rng& rng) {
+    const double r = std::sqrt(-2.0 * std::log(rng.uniform_open()));
+    return r * std::cos(6.283185307179586476925286766559 * rng.uniform());
+}
+
 }  // namespace scalemodel

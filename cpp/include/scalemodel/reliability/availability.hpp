@@ -6,7 +6,8 @@
 
 #include <cstdint>
 
-#include "scalemodel/reliability/distributions.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
 namespace scalemodel::reliability {
@@ -35,21 +36,19 @@ CtmcAvailability ctmc_availability(std::int64_t k, std::int64_t n, double failur
 struct AvailabilityConfig {
     std::int64_t n = 3;
     std::int64_t k = 1;
-    Dist lifetime;                  // time to failure of a component (mean = MTBF)
-    Dist repair;                    // time to repair (mean = MTTR)
+    Distribution lifetime = Distribution::exponential(1.0);  // time to failure of a component (mean = MTBF)
+    Distribution repair = Distribution::exponential(1.0);    // time to repair (mean = MTTR)
     double replacement_s = 0.0;     // > 0: a failed component is replaced after at most this long
     std::int64_t zones = 1;         // components spread round-robin over zones
-    double zone_failure_rate = 0.0; // outages per zone per second; a zone outage takes down its components
-    Dist zone_outage;               // zone outage duration
+    double zone_failures_per_year = 0.0;  // outages per zone per year; a zone outage takes down its components
+    Distribution zone_outage = Distribution::exponential(3600.0);  // zone outage duration
     double horizon_s = 0.0;         // simulated time per replication
-    std::int64_t replications = 100;
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
-// Estimates: availability, unavailability, downtime_s_per_year, outages_per_year.
-// Values: component_availability (steady state), k_of_n_independent (binomial with it),
-// replications, horizon_s.
-Summary simulate_availability(const AvailabilityConfig& cfg);
+// run.replications independent runs of horizon_s each (at least 2).
+// Metrics per replication: availability, unavailability, downtime_s_per_year,
+// outages_per_year. Values: component_availability (steady state), k_of_n_independent
+// (binomial with it), replications, horizon_s.
+Summary simulate_availability(const AvailabilityConfig& cfg, const RunSpec& run);
 
 }  // namespace scalemodel::reliability

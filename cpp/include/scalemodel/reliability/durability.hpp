@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "scalemodel/reliability/distributions.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
 namespace scalemodel::reliability {
@@ -26,45 +28,46 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
 
 // Redis AOF: "always" fsyncs before replying (at most the one command in flight is lost);
 // "everysec" fsyncs once a second: expected rate / 2, worst 2 x rate (Redis postpones a
-// write for up to 2 s when a previous fsync is still running). policy: 0 always, 1 everysec.
-LossBounds aof_loss(double write_rate, int policy);
+// write for up to 2 s when a previous fsync is still running). fsync: "always" or "everysec".
+LossBounds aof_loss(double write_rate, const std::string& fsync);
 
 struct RdbConfig {
     double write_rate = 0.0;                            // Poisson writes per second
     std::vector<std::pair<double, std::int64_t>> rules;  // (seconds, changes): save when both are reached
     std::int64_t cycles = 1 << 14;                      // simulated save cycles
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
 // Simulates RDB save cycles with Poisson writes: a save starts as soon as some rule has
 // both its time and its change count; a crash loses the writes since the last save
 // started. Renewal-reward gives the loss at a crash at a uniformly random time.
-// Estimates (over chunks of 256 cycles): expected_per_crash, cycle_s, writes_per_cycle.
-// Values: worst_per_crash (largest cycle seen), fluid_cycle_s (min over rules of
-// max(seconds, changes / rate)), fluid_worst_per_crash.
-Summary simulate_rdb(const RdbConfig& cfg);
+// Metrics per chunk of 256 cycles (the chunks are the replications; their count comes from
+// `cycles`, and run.replications is not used): expected_per_crash, cycle_s,
+// writes_per_cycle. Values: worst_per_crash (largest cycle seen), fluid_cycle_s (min over
+// rules of max(seconds, changes / rate)), fluid_worst_per_crash.
+Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run);
+
+// Kafka's acks setting from its name: "0", "1", "all" (or "-1"); anything else raises
+// std::invalid_argument naming `acks`. acks_name is the inverse.
+int parse_acks(const std::string& name);
+std::string acks_name(int acks);
 
 struct KafkaConfig {
-    int acks = -1;                   // 0, 1 or -1 (all)
+    int acks = -1;                   // 0, 1 or -1 (all), as Kafka spells it
     std::int64_t replication_factor = 3;
-    std::int64_t min_insync = 2;     // acks=all refuses writes with fewer in-sync replicas up
-    bool unclean_election = false;   // let an out-of-sync replica lead when no in-sync one is up
-    double broker_failure_rate = 0.0;  // failures per broker per second
-    Dist broker_repair;              // time a failed broker stays down (its log survives)
-    Dist follower_lag;               // how far followers trail the leader (acks=0/1 loss window)
+    std::int64_t min_insync_replicas = 2;  // acks=all refuses writes with fewer in-sync replicas up
+    bool unclean_leader_election = false;  // let an out-of-sync replica lead when no in-sync one is up
+    double broker_mtbf_s = 30.0 * 86400.0;  // mean time between failures of a broker
+    Distribution broker_repair = Distribution::exponential(3600.0);  // time a failed broker stays down (its log survives)
+    Distribution follower_lag = Distribution::deterministic(0.05);   // how far followers trail the leader (acks=0/1 loss window)
     double producer_window_s = 0.0;  // acks=0: messages sent into a dead leader before the producer notices
     double message_rate = 0.0;       // messages per second to the partition
     double horizon_s = 0.0;
-    std::int64_t replications = 200;
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
 // One partition's replicas fail and recover; followers that recover catch up at once.
-// Estimates (over replications): lost_per_day (messages), loss_events_per_year,
-// write_unavailable (fraction of time writes are refused or the partition is offline).
-// Values: worst_loss_per_event.
-Summary simulate_kafka(const KafkaConfig& cfg);
+// Metrics per replication (run.replications, at least 2): lost_per_day (messages),
+// loss_events_per_year, write_unavailable (fraction of time writes are refused or the
+// partition is offline). Values: worst_loss_per_event.
+Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run);
 
 }  // namespace scalemodel::reliability

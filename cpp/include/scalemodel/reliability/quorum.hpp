@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "scalemodel/reliability/distributions.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
 namespace scalemodel::reliability {
@@ -16,13 +17,13 @@ double pbs_k_staleness(std::int64_t n, std::int64_t r, std::int64_t w, std::int6
 
 struct QuorumConfig {
     std::int64_t n = 3, r = 1, w = 1;
-    Dist write_leg;  // coordinator -> replica write and the ack back (each leg drawn separately)
-    Dist read_leg;   // coordinator -> replica read request and the response back
+    // coordinator -> replica write and the ack back (each leg drawn separately)
+    Distribution write_latency = Distribution::exponential(0.001);
+    // coordinator -> replica read request and the response back
+    Distribution read_latency = Distribution::exponential(0.001);
     double replica_down_prob = 0.0;  // each replica independently unreachable for a request
-    std::vector<double> t;           // seconds after the write commits at which reads start
+    std::vector<double> t{0.0};      // seconds after the write commits at which reads start
     std::int64_t requests = 1 << 20;
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
 // WARS model: the write reaches replica i after W_i and its ack returns after A_i; it
@@ -30,10 +31,11 @@ struct QuorumConfig {
 // and returns after S_i; the r fastest responses are used; the read is consistent when one
 // of them had received the write (W_i <= commit + t + R_i). A request whose write or read
 // finds too few live replicas counts as unavailable.
-// Estimates (over chunks of 2^15 requests): p_consistent_<i> for each t[i] (among available
+// Metrics per chunk of 2^15 requests (the chunks are the replications; their count comes
+// from `requests`, and run.replications is not used): p_consistent_<i> for each t[i] (among available
 // requests), write_latency_s, read_latency_s, write_available, read_available.
 // Values: requests, chunks, pbs_k1 (closed form for k = 1), write_latency_p50_s,
 // write_latency_p99_s, read_latency_p50_s, read_latency_p99_s (log-bucketed histogram, within 0.4%).
-Summary t_visibility(const QuorumConfig& cfg);
+Summary t_visibility(const QuorumConfig& cfg, const RunSpec& run);
 
 }  // namespace scalemodel::reliability

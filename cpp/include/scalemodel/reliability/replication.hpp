@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
-#include "scalemodel/reliability/distributions.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
 namespace scalemodel::reliability {
@@ -12,63 +15,64 @@ namespace scalemodel::reliability {
 struct FailoverConfig {
     double heartbeat_interval_s = 1.0;
     std::int64_t missed_beats = 3;    // the primary is declared dead after this many missed beats
-    Dist election;                    // time to elect and promote a replica
-    Dist routing;                     // time until clients route writes to the new primary
-    Dist lag;                         // asynchronous replication lag of the promoted replica
+    Distribution election = Distribution::deterministic(5.0);  // time to elect and promote a replica
+    Distribution routing = Distribution::deterministic(5.0);   // time until clients route writes to the new primary
+    Distribution replication_lag = Distribution::deterministic(0.0);  // asynchronous lag of the promoted replica
     double write_rate = 0.0;          // writes per second on the primary
-    double failure_rate = 0.0;        // primary failures per second (for availability)
+    double failures_per_year = 0.0;   // primary failures per year (for availability)
     std::int64_t trials = 1 << 16;
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
 // A failure falls uniformly between two heartbeats, so detection takes
 // (missed_beats - U) x interval. Downtime = detection + election + routing. The writes the
 // promoted replica had not received are lost: Poisson with mean write_rate x lag.
-// Estimates (over chunks of 2^12 trials): downtime_s, detection_s, writes_lost,
-// availability (1 / (1 + failure_rate x mean downtime)), downtime_s_per_year.
+// Metrics per chunk of 2^12 trials (the chunks are the replications; their count comes
+// from `trials`, and run.replications is not used): downtime_s, detection_s, writes_lost,
+// availability (1 / (1 + failure rate x mean downtime)), downtime_s_per_year.
 // Values: downtime_p50_s, downtime_p90_s, downtime_p99_s (from a log-bucketed histogram,
 // within 0.4%), downtime_max_s, trials.
-Summary simulate_failover(const FailoverConfig& cfg);
+Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run);
 
-enum class Remedy : int { none = 0, primary_reads = 1, sticky = 2, version_check = 3 };
+enum class Remedy : int { none, primary_reads, sticky, version_check };
+
+// The remedies by the names Python uses ("none", "primary", "sticky", "version_check"):
+// parsed once here; an unknown name raises std::invalid_argument naming `remedy`.
+Remedy parse_remedy(const std::string& name);
+const char* remedy_name(Remedy remedy);
+std::vector<std::string> remedy_names();
 
 struct StaleReadConfig {
-    Dist lag;    // replication lag of the replica serving the read
-    Dist think;  // time between a user's write and their next read
+    Distribution lag = Distribution::deterministic(0.0);         // replication lag of the replica serving the read
+    Distribution think_time = Distribution::deterministic(0.0);  // time between a user's write and their next read
     Remedy remedy = Remedy::none;
     double sticky_window_s = 5.0;   // sticky: reads within this long after a write go to the primary
     std::int64_t attempts = 3;      // version_check: replica reads before falling back to the primary
     double retry_interval_s = 0.1;  // version_check: wait between attempts
     std::int64_t requests = 1 << 20;
-    std::uint64_t seed = 0;
-    int threads = 0;
 };
 
-// A read of data the reader just wrote, think seconds after the write. Estimates (over
-// chunks of 2^15 reads): stale (reads that miss the write), primary_reads and
+// A read of data the reader just wrote, think seconds after the write. Metrics per chunk
+// of 2^15 reads (the chunks are the replications; their count comes from `requests`, and
+// run.replications is not used): stale (reads that miss the write), primary_reads and
 // replica_reads (per read), added_latency_s (waiting between version checks).
 // Values: requests.
-Summary simulate_stale_reads(const StaleReadConfig& cfg);
+Summary simulate_stale_reads(const StaleReadConfig& cfg, const RunSpec& run);
 
 struct PartitionConfig {
-    double partition_rate = 0.0;   // partitions per second
-    Dist duration;                 // partition length
-    Dist convergence;              // time after healing until the sides agree again
-    double remote_write_rate = 0.0;  // writes per second made on the other side
-    double horizon_s = 0.0;
-    std::int64_t replications = 100;
-    std::int64_t reads = 1 << 16;  // reads per replication, at uniform times
-    std::uint64_t seed = 0;
-    int threads = 0;
+    double partitions_per_day = 0.0;
+    Distribution duration = Distribution::exponential(600.0);     // partition length
+    Distribution convergence = Distribution::deterministic(0.0);  // time after healing until the sides agree again
+    double remote_write_rate = 1.0;  // writes per second made on the other side
+    double horizon_s = 30.0 * 86400.0;
+    std::int64_t reads = 1 << 14;  // reads per replication, at uniform times
 };
 
 // CP rejects reads during a partition; AP serves them locally and they are stale once the
 // other side has written since the split, until convergence after healing.
-// Estimates (over replications): cp_rejected, ap_stale, ap_staleness_s (mean age of the
+// Metrics per replication (run.replications, at least 2): cp_rejected, ap_stale, ap_staleness_s (mean age of the
 // oldest missing write among stale reads), partitioned_time.
 // Values: partitioned_time_expected (rate E[D] / (1 + rate E[D])), ap_staleness_p50_s and
 // ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
-Summary simulate_partition(const PartitionConfig& cfg);
+Summary simulate_partition(const PartitionConfig& cfg, const RunSpec& run);
 
 }  // namespace scalemodel::reliability

@@ -1,10 +1,12 @@
-// What a reliability Monte Carlo returns: named estimates (mean, standard deviation and
-// count of independent replications or chunks, from which the caller builds a
-// t interval) and named exact values (closed forms, configuration echoes, quantiles).
+// What a reliability Monte Carlo returns: named per-replication metrics (one value per
+// independent replication, or per chunk of requests, each a fresh random stream; NaN where
+// it had no observation), from which the caller builds estimates and t intervals, and named
+// exact values (closed forms, configuration echoes, quantiles).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,25 +17,27 @@
 
 namespace scalemodel::reliability {
 
-struct Estimate {
-    std::string name;
-    double mean = 0.0;
-    double sd = 0.0;
-    std::int64_t n = 0;
-};
-
 struct Summary {
-    std::vector<Estimate> estimates;
+    std::vector<std::string> names;             // metric names
+    std::vector<std::vector<double>> metrics;   // metrics[m][i]: metric m in replication i
     std::vector<std::pair<std::string, double>> values;
 
-    void add(const std::string& name, const RunningStats& s) {
-        estimates.push_back({name, s.mean(), s.count() > 1 ? s.sd() : 0.0, s.count()});
+    void add(const std::string& name, std::vector<double> per_replication) {
+        names.push_back(name);
+        metrics.push_back(std::move(per_replication));
     }
     void value(const std::string& name, double v) { values.emplace_back(name, v); }
-    const Estimate& estimate(const std::string& name) const {
-        for (const auto& e : estimates)
-            if (e.name == name) return e;
-        throw std::out_of_range("no estimate named " + name);
+    const std::vector<double>& metric(const std::string& name) const {
+        for (std::size_t m = 0; m < names.size(); ++m)
+            if (names[m] == name) return metrics[m];
+        throw std::out_of_range("no metric named " + name);
+    }
+    // Mean and spread of a metric over replications, NaN entries skipped, in index order.
+    RunningStats stats(const std::string& name) const {
+        RunningStats s;
+        for (double x : metric(name))
+            if (!std::isnan(x)) s.add(x);
+        return s;
     }
     double get(const std::string& name) const {
         for (const auto& v : values)
@@ -43,19 +47,17 @@ struct Summary {
 };
 
 // Runs body(i, out) for i in [0, items) in parallel; body writes `metrics` numbers for item
-// i (NaN = no observation). The per-item rows are then folded in index order, so the
-// result is the same for any thread count.
+// i (NaN = no observation). Returns one column per metric, indexed by item, so the result
+// is the same for any thread count.
 template <class Body>
-std::vector<RunningStats> replicate(std::int64_t items, int threads, std::size_t metrics, Body body) {
-    std::vector<double> rows(static_cast<std::size_t>(items) * metrics, 0.0);
+std::vector<std::vector<double>> replicate(std::int64_t items, int threads, std::size_t metrics, Body body) {
+    const auto n = static_cast<std::size_t>(items);
+    std::vector<double> rows(n * metrics, 0.0);
     parallel_for(items, threads, [&](std::int64_t i) { body(i, rows.data() + static_cast<std::size_t>(i) * metrics); });
-    std::vector<RunningStats> out(metrics);
-    for (std::int64_t i = 0; i < items; ++i)
-        for (std::size_t m = 0; m < metrics; ++m) {
-            const double x = rows[static_cast<std::size_t>(i) * metrics + m];
-            if (!std::isnan(x)) out[m].add(x);
-        }
-    return out;
+    std::vector<std::vector<double>> cols(metrics, std::vector<double>(n));
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t m = 0; m < metrics; ++m) cols[m][i] = rows[i * metrics + m];
+    return cols;
 }
 
 }  // namespace scalemodel::reliability
