@@ -7,10 +7,6 @@ import numpy
 import numpy.typing
 import typing
 def t_interval(values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], level: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, float, float, float]:
-    """
-    Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations.
-    """
+    """Mean and two-sided Student-t interval (mean, low, high, half_width) of independent observations."""
 def t_interval_from_summary(mean: typing.SupportsFloat | typing.SupportsIndex, sd: typing.SupportsFloat | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex, level: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, float]:
-    """
-    Two-sided Student-t interval (low, high) from a mean, sample standard deviation and count.
-    """
+    """Two-sided Student-t interval (low, high) from a mean, sample standard deviation and count."""

@@ -13,6 +13,9 @@ Student-t confidence intervals. Service times and arrivals come from
 :mod:`scalemodel.distributions` and :mod:`scalemodel.arrivals` (re-exported here).
 """
 
+import warnings
+
+from scalemodel import caching as _caching
 from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Replay
 from scalemodel.distributions import (
     Deterministic,
@@ -128,33 +131,15 @@ __all__ = [
 ]
 
 # The closed-form cache models moved to scalemodel.caching; their old names here still work.
-_MOVED_TO_CACHING = frozenset(
-    {
-        "WRITE_POLICIES",
-        "Staleness",
-        "WritePolicyLoad",
-        "cdn_staleness",
-        "che_characteristic_time",
-        "che_hit_ratio",
-        "items_for_share",
-        "top_share",
-        "ttl_hit_ratio",
-        "write_policy_load",
-        "zipf_alpha_for_share",
-    }
-)
+_MOVED_TO_CACHING = frozenset(_caching.__all__) - {"CHE_POLICIES"}
 
 
 def __getattr__(name: str) -> object:
     if name in _MOVED_TO_CACHING:
-        import warnings
-
-        from scalemodel import caching
-
         warnings.warn(
             f"scalemodel.sim.{name} moved to scalemodel.caching.{name}",
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(caching, name)
+        return getattr(_caching, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
