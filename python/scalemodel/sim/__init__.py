@@ -13,7 +13,7 @@ Student-t confidence intervals. Service times and arrivals come from
 :mod:`scalemodel.distributions` and :mod:`scalemodel.arrivals` (re-exported here).
 """
 
-import warnings
+import warnings as _warnings
 
 from scalemodel import caching as _caching
 from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Replay
@@ -136,7 +136,7 @@ _MOVED_TO_CACHING = frozenset(_caching.__all__) - {"CHE_POLICIES"}
 
 def __getattr__(name: str) -> object:
     if name in _MOVED_TO_CACHING:
-        warnings.warn(
+        _warnings.warn(
             f"scalemodel.sim.{name} moved to scalemodel.caching.{name}",
             DeprecationWarning,
             stacklevel=2,
