@@ -320,6 +320,17 @@ class GGc(_Station):
             _q.ggc,
         )
 
+    @classmethod
+    def from_service(cls, arrival_rate: Any, service: Any, servers: Any = 1, arrival_scv: Any = 1.0) -> GGc:
+        """The G/G/c model of a service-time distribution from :mod:`scalemodel.distributions`
+        (its mean and SCV; the simulator takes the same object), e.g.
+        ``GGc.from_service(40, sm.distributions.Gamma(0.045, 0.5), servers=2)``."""
+        from scalemodel.distributions import Distribution
+
+        if not isinstance(service, Distribution):
+            raise TypeError(f"service must be a Distribution, got {type(service).__name__}")
+        return GGc(arrival_rate, service.mean, servers, arrival_scv, service.scv)
+
 
 class MG1(GGc):
     """M/G/1 queue: Pollaczek-Khinchine mean wait, Wq = rho E[S] (1 + scv) / (2 (1 - rho)).
