@@ -81,8 +81,8 @@ cmake --build --preset sanitize
 ctest --preset sanitize
 
 echo "== lint and format (ruff)"
-ruff check python tests benchmarks
-ruff format --check python tests benchmarks
+ruff check python tests benchmarks tools
+ruff format --check python tests benchmarks tools
 
 echo "== type stubs against the compiled module"
 python -m mypy.stubtest scalemodel._core
