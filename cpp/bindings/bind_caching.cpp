@@ -17,14 +17,14 @@ namespace c = scalemodel::caching;
 }  // namespace
 
 void register_caching(py::module_& m) {
-    m.attr("CHE_POLICIES") = c::che_policy_names();
-    m.attr("WRITE_POLICIES") = c::write_policy_names();
+    m.attr("CHE_POLICIES") = enum_names<c::ChePolicy>();
+    m.attr("WRITE_POLICIES") = enum_names<c::WritePolicy>();
     m.attr("MAX_CATALOGUE") = c::kMaxCatalogue;
 
     m.def(
         "che_approximation",
         [](const f64_array& alpha, const i64_array& n, const f64_array& capacity, const std::string& policy) {
-            const c::ChePolicy p = c::parse_che_policy(policy);
+            const c::ChePolicy p = parse_enum<c::ChePolicy>(policy);
             const py::ssize_t size = common_size({alpha.size(), n.size(), capacity.size()});
             py::array_t<double> t(size), hit(size);
             const double *a = alpha.data(), *cap = capacity.data();
@@ -77,7 +77,7 @@ void register_caching(py::module_& m) {
         [](const std::string& policy, const f64_array& read_rate, const f64_array& write_rate,
            const f64_array& hit_ratio, const f64_array& cache_latency, const f64_array& db_read_latency,
            const f64_array& db_write_latency, double quantile) {
-            const c::WritePolicy p = c::parse_write_policy(policy);
+            const c::WritePolicy p = parse_enum<c::WritePolicy>(policy);
             const py::ssize_t size = common_size({read_rate.size(), write_rate.size(), hit_ratio.size(),
                                                   cache_latency.size(), db_read_latency.size(),
                                                   db_write_latency.size()});

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "scalemodel/core/fields.hpp"
+#include "scalemodel/core/names.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::bindings {
 
@@ -77,11 +79,31 @@ py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
     return out;
 }
 
+// f() with the GIL released: an engine call that touches no Python object.
+template <class F>
+auto without_gil(F&& f) {
+    py::gil_scoped_release release;
+    return f();
+}
+
+// Binds name(config, run): runs `simulate` with the GIL released, then converts its result
+// with `convert` (GIL held). Every replicated engine crosses this way.
+template <class Config, class Result, class Convert>
+void def_simulation(py::module_& m, const char* name, Result (*simulate)(const Config&, const RunSpec&),
+                    Convert convert) {
+    m.def(
+        name,
+        [simulate, convert](const Config& config, const RunSpec& run) {
+            return convert(without_gil([&] { return simulate(config, run); }));
+        },
+        py::arg("config"), py::arg("run"));
+}
+
 // Exposes every field an engine config declares in its fields() (core/fields.hpp) as a
-// read-write attribute; enum fields read and write their names. A new config option is
-// then written in the engine alone.
-template <class Class, class Member>
-void def_field(py::class_<Class>& cls, const Field<Class, Member>& f) {
+// read-write attribute; enum fields read and write their names (core/names.hpp). A new
+// config option is then written in the engine alone.
+template <class Class, class... Bases, class Member>
+void def_field(py::class_<Class, Bases...>& cls, const Field<Class, Member>& f) {
     if constexpr (std::is_enum_v<Member>) {
         auto member = f.member;
         cls.def_property(
@@ -92,10 +114,12 @@ void def_field(py::class_<Class>& cls, const Field<Class, Member>& f) {
     }
 }
 
-// py::class_<Config>(m, "Config") with a default constructor and every declared field.
-template <class Class>
-py::class_<Class> bind_config(py::module_& m, const char* name, const char* doc) {
-    py::class_<Class> cls(m, name, doc);
+// py::class_<Config, Bases...>(m, "Config") with a default constructor and every field
+// Config declares (its bases' fields come with their bound classes). Fields that need a
+// custom conversion are added to the returned class.
+template <class Class, class... Bases>
+py::class_<Class, Bases...> bind_config(py::module_& m, const char* name, const char* doc) {
+    py::class_<Class, Bases...> cls(m, name, doc);
     cls.def(py::init<>());
     std::apply([&](const auto&... f) { (def_field(cls, f), ...); }, Class::fields());
     return cls;

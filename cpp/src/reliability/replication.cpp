@@ -33,19 +33,7 @@ double poisson(Rng& rng, double mean) {
     return k;
 }
 
-constexpr const char* kRemedyNames[] = {"none", "primary", "sticky", "version_check"};
-
 }  // namespace
-
-Remedy parse_remedy(const std::string& name) {
-    for (int i = 0; i < 4; ++i)
-        if (name == kRemedyNames[i]) return static_cast<Remedy>(i);
-    throw std::invalid_argument("remedy must be one of none, primary, sticky, version_check; got '" + name + "'");
-}
-
-const char* remedy_name(Remedy remedy) { return kRemedyNames[static_cast<int>(remedy)]; }
-
-std::vector<std::string> remedy_names() { return {std::begin(kRemedyNames), std::end(kRemedyNames)}; }
 
 Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run) {
     run.validate();

@@ -22,6 +22,6 @@ def zipf_alpha_for_share(catalogue_size: typing.Annotated[numpy.typing.ArrayLike
     ...
 def zipf_partial_sum(first: typing.SupportsInt | typing.SupportsIndex, last: typing.SupportsInt | typing.SupportsIndex, zipf_alpha: typing.SupportsFloat | typing.SupportsIndex) -> float:
     ...
-CHE_POLICIES: list = ['lru', 'fifo']
+CHE_POLICIES: tuple = ('lru', 'fifo')
 MAX_CATALOGUE: int = 4611686018427387903
-WRITE_POLICIES: list = ['cache_aside', 'write_through', 'write_behind']
+WRITE_POLICIES: tuple = ('cache_aside', 'write_through', 'write_behind')
