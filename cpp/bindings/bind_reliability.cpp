@@ -34,14 +34,6 @@ void def_study(py::module_& m, const char* config_name, const char* doc, const c
     def_simulation(m, name, simulate, summary_dict);
 }
 
-py::dict loss_dict(const r::LossBounds& b) {
-    py::dict out;
-    out["expected_per_crash"] = b.expected_per_crash;
-    out["worst_per_crash"] = b.worst_per_crash;
-    out["backlog_growth_per_s"] = b.backlog_growth_per_s;
-    return out;
-}
-
 }  // namespace
 
 void register_reliability(py::module_& m) {
@@ -59,27 +51,11 @@ void register_reliability(py::module_& m) {
             return out;
         },
         py::arg("k"), py::arg("n"), py::arg("availability"), py::arg("unavailability"));
-    m.def(
-        "pbs_k_staleness",
-        [](const i64_array& n, const i64_array& rr, const i64_array& w, const i64_array& k) {
-            return map_elements<double>(r::pbs_k_staleness, n, rr, w, k);
-        },
-        py::arg("n"), py::arg("r"), py::arg("w"), py::arg("k"));
+    def_vectorized(m, "pbs_k_staleness", &r::pbs_k_staleness, py::arg("n"), py::arg("r"), py::arg("w"), py::arg("k"));
     m.def(
         "ctmc_availability",
         [](std::int64_t k, std::int64_t n, double failure_rate, double repair_rate, std::int64_t crews) {
-            r::CtmcAvailability c;
-            {
-                py::gil_scoped_release release;
-                c = r::ctmc_availability(k, n, failure_rate, repair_rate, crews);
-            }
-            py::dict out;
-            out["availability"] = c.availability;
-            out["unavailability"] = c.unavailability;
-            out["mean_components_up"] = c.mean_components_up;
-            out["failure_frequency"] = c.failure_frequency;
-            out["mean_outage_s"] = c.mean_outage_s;
-            return out;
+            return as_dict(without_gil([&] { return r::ctmc_availability(k, n, failure_rate, repair_rate, crews); }));
         },
         py::arg("k"), py::arg("n"), py::arg("failure_rate"), py::arg("repair_rate"), py::arg("repair_crews"));
     def_study(m, "AvailabilityConfig", "A k-of-n system of repairable components in zones.", "simulate_availability",
@@ -97,12 +73,12 @@ void register_reliability(py::module_& m) {
     m.def(
         "write_behind_loss",
         [](double rate, double interval, double duration, double batch) {
-            return loss_dict(r::write_behind_loss(rate, interval, duration, batch));
+            return as_dict(r::write_behind_loss(rate, interval, duration, batch));
         },
         py::arg("write_rate"), py::arg("flush_interval_s"), py::arg("flush_duration_s"), py::arg("batch_size"));
     m.def(
         "aof_loss",
-        [](double rate, const std::string& fsync) { return loss_dict(r::aof_loss(rate, parse_enum<r::Fsync>(fsync))); },
+        [](double rate, const std::string& fsync) { return as_dict(r::aof_loss(rate, parse_enum<r::Fsync>(fsync))); },
         py::arg("write_rate"), py::arg("fsync"));
 
     def_study(m, "RdbConfig", "Redis RDB save rules under Poisson writes.", "simulate_rdb", &r::simulate_rdb);

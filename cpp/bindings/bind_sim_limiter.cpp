@@ -71,16 +71,8 @@ void register_sim_limiter(py::module_& m) {
                     r = s::run_limiter(c, t, n, out, compare_exact);
                 }
             }
-            py::dict d;
-            d["distinct_keys"] = k.distinct_keys;
-            d["worst_key"] = k.worst_key;
-            d["requests"] = r.requests;
-            d["admitted"] = r.admitted;
-            d["worst_window"] = r.worst_window;
-            d["duration_s"] = r.duration_s;
-            d["mean_delay_s"] = r.mean_delay_s;
-            d["exact_admitted"] = r.exact_admitted;
-            d["differing_decisions"] = r.differing_decisions;
+            py::dict d = as_dict(k);
+            d.attr("update")(as_dict(r));
             d["decisions"] = decisions;
             return d;
         },

@@ -79,6 +79,38 @@ py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
     return out;
 }
 
+// {name: value} over the fields a result struct declares in its fields().
+template <class T>
+py::dict as_dict(const T& value) {
+    py::dict out;
+    std::apply([&](const auto&... f) { ((out[f.name] = py::cast(value.*(f.member))), ...); }, T::fields());
+    return out;
+}
+
+template <class Class, class Member>
+Member field_type(const Field<Class, Member>&);
+
+template <class T, class Make, class Fields, std::size_t... I>
+py::dict struct_arrays(py::ssize_t n, Make& make, const Fields& fields, std::index_sequence<I...>) {
+    auto cols = std::make_tuple(py::array_t<decltype(field_type(std::get<I>(fields)))>(n)...);
+    const auto out = std::make_tuple(std::get<I>(cols).mutable_data()...);
+    for_each_element(n, [&](py::ssize_t i) {
+        const T s = make(i);
+        ((std::get<I>(out)[i] = s.*(std::get<I>(fields).member)), ...);
+    });
+    py::dict d;
+    ((d[std::get<I>(fields).name] = std::get<I>(cols)), ...);
+    return d;
+}
+
+// One array per field T declares (of the field's type), element i from make(i), with the
+// GIL released: the columns of a vectorized call returning a struct.
+template <class T, class Make>
+py::dict struct_arrays(py::ssize_t n, Make make) {
+    const auto fields = T::fields();
+    return struct_arrays<T>(n, make, fields, std::make_index_sequence<std::tuple_size_v<decltype(fields)>>{});
+}
+
 // f() with the GIL released: an engine call that touches no Python object.
 template <class F>
 auto without_gil(F&& f) {
@@ -97,6 +129,42 @@ void def_simulation(py::module_& m, const char* name, Result (*simulate)(const C
             return convert(without_gil([&] { return simulate(config, run); }));
         },
         py::arg("config"), py::arg("run"));
+}
+
+// The array a vectorized argument of C++ type T arrives as.
+template <class T>
+using array_of = std::conditional_t<std::is_integral_v<T>, i64_array, f64_array>;
+
+// struct_arrays over flat arrays of equal length: element i is f(a[i], b[i], ...).
+template <class F, class... Arrays>
+py::dict map_structs(F f, const Arrays&... arrays) {
+    using T = decltype(f(*arrays.data()...));
+    const py::ssize_t n = common_size({arrays.size()...});
+    const auto data = std::make_tuple(arrays.data()...);
+    return struct_arrays<T>(
+        n, [&](py::ssize_t i) { return std::apply([&](const auto*... p) { return f(p[i]...); }, data); });
+}
+
+template <class T, class = void>
+struct has_fields : std::false_type {};
+template <class T>
+struct has_fields<T, std::void_t<decltype(T::fields())>> : std::true_type {};
+
+// Binds name(a, b, ...) = f over flat arrays of equal length: an array of f's results
+// (map_elements), or for a struct result one array per field (map_structs). One line per
+// vectorized kernel; `extra` are the py::arg names.
+template <class Out, class... Args, class... Extra>
+void def_vectorized(py::module_& m, const char* name, Out (*f)(Args...), const Extra&... extra) {
+    m.def(
+        name,
+        [f](const array_of<Args>&... arrays) {
+            if constexpr (has_fields<Out>::value) {
+                return map_structs(f, arrays...);
+            } else {
+                return map_elements<Out>(f, arrays...);
+            }
+        },
+        extra...);
 }
 
 // Exposes every field an engine config declares in its fields() (core/fields.hpp) as a
@@ -131,17 +199,10 @@ py::tuple enum_names() {
     return py::tuple(py::cast(EnumNames<E>::names()));
 }
 
-void register_core(py::module_& m);
-void register_progress(py::module_& m);
-void register_queueing(py::module_& m);
-void register_cost(py::module_& m);
-void register_stats(py::module_& m);
-void register_sim(py::module_& m);
-void register_sim_broker(py::module_& m);
-void register_sim_cache(py::module_& m);
-void register_caching(py::module_& m);
-void register_hashing(py::module_& m);
-void register_reliability(py::module_& m);
-void register_sim_limiter(py::module_& m);
+// Each bind_<domain>.cpp fills its (sub)module.
+void register_core(py::module_&), register_progress(py::module_&), register_queueing(py::module_&),
+    register_cost(py::module_&), register_stats(py::module_&), register_sim(py::module_&),
+    register_sim_broker(py::module_&), register_sim_cache(py::module_&), register_sim_limiter(py::module_&),
+    register_caching(py::module_&), register_hashing(py::module_&), register_reliability(py::module_&);
 
 }  // namespace scalemodel::bindings

@@ -8,12 +8,6 @@
 
 namespace scalemodel::caching {
 
-const std::vector<std::string>& write_policy_load_names() {
-    static const std::vector<std::string> names = {"db_reads_per_s",       "db_writes_per_s", "mean_read_latency_s",
-                                                   "mean_write_latency_s", "mean_latency_s",  "quantile_latency_s"};
-    return names;
-}
-
 WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
                                   double cache_latency_s, double db_read_latency_s, double db_write_latency_s,
                                   double quantile) {

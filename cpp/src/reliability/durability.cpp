@@ -121,9 +121,7 @@ Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run) {
         out[2] = writes / chunk;
         worst[static_cast<std::size_t>(c)] = w;
     });
-    s.add("expected_per_crash", std::move(stats[0]));
-    s.add("cycle_s", std::move(stats[1]));
-    s.add("writes_per_cycle", std::move(stats[2]));
+    s.add({"expected_per_crash", "cycle_s", "writes_per_cycle"}, stats);
     s.value("worst_per_crash", *std::max_element(worst.begin(), worst.end()));
     s.value("fluid_cycle_s", fluid);
     s.value("fluid_worst_per_crash", cfg.write_rate * fluid);
@@ -226,9 +224,7 @@ Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
         worst[static_cast<std::size_t>(rep)] = w;
     });
     Summary s;
-    s.add("lost_per_day", std::move(stats[0]));
-    s.add("loss_events_per_year", std::move(stats[1]));
-    s.add("write_unavailable", std::move(stats[2]));
+    s.add({"lost_per_day", "loss_events_per_year", "write_unavailable"}, stats);
     s.value("worst_loss_per_event", *std::max_element(worst.begin(), worst.end()));
     return s;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scalemodel/core/names.hpp"
+#include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::caching {
 
@@ -26,9 +27,17 @@ namespace scalemodel::caching {
 struct WritePolicyLoad {
     double db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s, mean_latency_s,
         quantile_latency_s;
+
+    static auto fields() {
+        using C = WritePolicyLoad;
+        return std::make_tuple(field("db_reads_per_s", &C::db_reads_per_s),
+                               field("db_writes_per_s", &C::db_writes_per_s),
+                               field("mean_read_latency_s", &C::mean_read_latency_s),
+                               field("mean_write_latency_s", &C::mean_write_latency_s),
+                               field("mean_latency_s", &C::mean_latency_s),
+                               field("quantile_latency_s", &C::quantile_latency_s));
+    }
 };
-// The field names of WritePolicyLoad, in order.
-const std::vector<std::string>& write_policy_load_names();
 
 WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
                                   double cache_latency_s, double db_read_latency_s, double db_write_latency_s,

@@ -25,6 +25,14 @@ struct CtmcAvailability {
     double mean_components_up = 0.0;
     double failure_frequency = 0.0;  // system failures (up -> down) per second
     double mean_outage_s = 0.0;      // mean length of a system outage
+
+    static auto fields() {
+        using C = CtmcAvailability;
+        return std::make_tuple(field("availability", &C::availability), field("unavailability", &C::unavailability),
+                               field("mean_components_up", &C::mean_components_up),
+                               field("failure_frequency", &C::failure_frequency),
+                               field("mean_outage_s", &C::mean_outage_s));
+    }
 };
 
 // n components, each failing at `failure_rate` (1/s) while up and repaired at `repair_rate`

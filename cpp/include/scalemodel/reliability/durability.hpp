@@ -18,6 +18,13 @@ struct LossBounds {
     double expected_per_crash = 0.0;  // crash at a uniformly random time
     double worst_per_crash = 0.0;
     double backlog_growth_per_s = 0.0;  // > 0: the flusher falls behind and losses grow without bound
+
+    static auto fields() {
+        using C = LossBounds;
+        return std::make_tuple(field("expected_per_crash", &C::expected_per_crash),
+                               field("worst_per_crash", &C::worst_per_crash),
+                               field("backlog_growth_per_s", &C::backlog_growth_per_s));
+    }
 };
 
 // A worker flushes up to `batch_size` queued writes (0 = all of them), taking

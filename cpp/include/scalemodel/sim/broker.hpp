@@ -84,15 +84,16 @@ struct ConsumerGroupConfig {
 
     static auto fields() {
         using C = ConsumerGroupConfig;
-        return std::make_tuple(
-            field("partitions", &C::partitions), field("consumers", &C::consumers),
-            field("produce_rate", &C::produce_rate), field("profile_times", &C::profile_times),
-            field("profile_rates", &C::profile_rates), field("partition_weights", &C::partition_weights),
-            field("consume_rate", &C::consume_rate), field("service", &C::service),
-            field("assignment", &C::assignment), field("rebalance_s", &C::rebalance_s),
-            field("duration_s", &C::duration_s), field("warmup_s", &C::warmup_s),
-            field("sample_interval_s", &C::sample_interval_s), field("drain_from_s", &C::drain_from_s),
-            field("drain_threshold", &C::drain_threshold));
+        return std::make_tuple(field("partitions", &C::partitions), field("consumers", &C::consumers),
+                               field("produce_rate", &C::produce_rate), field("profile_times", &C::profile_times),
+                               field("profile_rates", &C::profile_rates),
+                               field("partition_weights", &C::partition_weights),
+                               field("consume_rate", &C::consume_rate), field("service", &C::service),
+                               field("assignment", &C::assignment), field("rebalance_s", &C::rebalance_s),
+                               field("duration_s", &C::duration_s), field("warmup_s", &C::warmup_s),
+                               field("sample_interval_s", &C::sample_interval_s),
+                               field("drain_from_s", &C::drain_from_s),
+                               field("drain_threshold", &C::drain_threshold));
     }
 };
 

@@ -141,7 +141,8 @@ struct SizeSpec {
     double b = 0.0;
 
     static auto fields() {
-        return std::make_tuple(field("kind", &SizeSpec::kind), field("a", &SizeSpec::a), field("b", &SizeSpec::b));
+        using C = SizeSpec;
+        return std::make_tuple(field("kind", &C::kind), field("a", &C::a), field("b", &C::b));
     }
 };
 void validate(const SizeSpec& sizes);

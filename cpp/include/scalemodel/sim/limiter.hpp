@@ -94,6 +94,14 @@ struct LimiterSummary {
     // Against the exact sliding log on the same trace (compare_exact); -1 when not run.
     std::int64_t exact_admitted = -1;
     std::int64_t differing_decisions = -1;
+
+    static auto fields() {
+        using C = LimiterSummary;
+        return std::make_tuple(field("requests", &C::requests), field("admitted", &C::admitted),
+                               field("worst_window", &C::worst_window), field("duration_s", &C::duration_s),
+                               field("mean_delay_s", &C::mean_delay_s), field("exact_admitted", &C::exact_admitted),
+                               field("differing_decisions", &C::differing_decisions));
+    }
 };
 
 // Runs one limiter over a trace. `admitted` must hold n bytes (the decisions).
@@ -107,6 +115,11 @@ struct KeyedSummary {
     LimiterSummary total;
     std::int64_t distinct_keys = 0;
     std::int64_t worst_key = 0;  // a key whose worst window is total.worst_window
+
+    static auto fields() {
+        using C = KeyedSummary;
+        return std::make_tuple(field("distinct_keys", &C::distinct_keys), field("worst_key", &C::worst_key));
+    }
 };
 
 KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times, const std::int64_t* keys,
