@@ -17,14 +17,14 @@ namespace c = scalemodel::caching;
 }  // namespace
 
 void register_caching(py::module_& m) {
-    m.attr("CHE_POLICIES") = c::che_policy_names();
-    m.attr("WRITE_POLICIES") = c::write_policy_names();
+    m.attr("CHE_POLICIES") = enum_names<c::ChePolicy>();
+    m.attr("WRITE_POLICIES") = enum_names<c::WritePolicy>();
     m.attr("MAX_CATALOGUE") = c::kMaxCatalogue;
 
     m.def(
         "che_approximation",
         [](const f64_array& alpha, const i64_array& n, const f64_array& capacity, const std::string& policy) {
-            const c::ChePolicy p = c::parse_che_policy(policy);
+            const c::ChePolicy p = parse_enum<c::ChePolicy>(policy);
             const py::ssize_t size = common_size({alpha.size(), n.size(), capacity.size()});
             py::array_t<double> t(size), hit(size);
             const double *a = alpha.data(), *cap = capacity.data();
@@ -39,33 +39,17 @@ void register_caching(py::module_& m) {
         },
         py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("capacity"), py::arg("policy"));
 
-    m.def(
-        "ttl_hit_ratio",
-        [](const f64_array& alpha, const i64_array& n, const f64_array& ttl, const f64_array& rate) {
-            return map_elements<double>(c::ttl_hit_ratio, alpha, n, ttl, rate);
-        },
-        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("ttl_s"), py::arg("request_rate"));
+    def_vectorized(m, "ttl_hit_ratio", &c::ttl_hit_ratio,
+                   py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("ttl_s"), py::arg("request_rate"));
 
-    m.def(
-        "top_share",
-        [](const f64_array& alpha, const i64_array& n, const f64_array& fraction) {
-            return map_elements<double>(c::top_share, alpha, n, fraction);
-        },
-        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("fraction"));
+    def_vectorized(m, "top_share", &c::top_share,
+                   py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("fraction"));
 
-    m.def(
-        "items_for_share",
-        [](const f64_array& alpha, const i64_array& n, const f64_array& share) {
-            return map_elements<double>(c::items_for_share, alpha, n, share);
-        },
-        py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("share"));
+    def_vectorized(m, "items_for_share", &c::items_for_share,
+                   py::arg("zipf_alpha"), py::arg("catalogue_size"), py::arg("share"));
 
-    m.def(
-        "zipf_alpha_for_share",
-        [](const i64_array& n, const f64_array& fraction, const f64_array& share) {
-            return map_elements<double>(c::zipf_alpha_for_share, n, fraction, share);
-        },
-        py::arg("catalogue_size"), py::arg("fraction"), py::arg("share"));
+    def_vectorized(m, "zipf_alpha_for_share", &c::zipf_alpha_for_share,
+                   py::arg("catalogue_size"), py::arg("fraction"), py::arg("share"));
 
     m.def(
         "zipf_partial_sum",
@@ -77,28 +61,12 @@ void register_caching(py::module_& m) {
         [](const std::string& policy, const f64_array& read_rate, const f64_array& write_rate,
            const f64_array& hit_ratio, const f64_array& cache_latency, const f64_array& db_read_latency,
            const f64_array& db_write_latency, double quantile) {
-            const c::WritePolicy p = c::parse_write_policy(policy);
-            const py::ssize_t size = common_size({read_rate.size(), write_rate.size(), hit_ratio.size(),
-                                                  cache_latency.size(), db_read_latency.size(),
-                                                  db_write_latency.size()});
-            const auto& names = c::write_policy_load_names();
-            std::vector<py::array_t<double>> cols;
-            std::vector<double*> ptrs;
-            for (std::size_t k = 0; k < names.size(); ++k) {
-                cols.emplace_back(size);
-                ptrs.push_back(cols.back().mutable_data());
-            }
-            const double *r = read_rate.data(), *w = write_rate.data(), *h = hit_ratio.data(),
-                         *cl = cache_latency.data(), *dr = db_read_latency.data(), *dw = db_write_latency.data();
-            for_each_element(size, [&](py::ssize_t i) {
-                const c::WritePolicyLoad l = c::write_policy_load(p, r[i], w[i], h[i], cl[i], dr[i], dw[i], quantile);
-                const double v[6] = {l.db_reads_per_s,       l.db_writes_per_s, l.mean_read_latency_s,
-                                     l.mean_write_latency_s, l.mean_latency_s,  l.quantile_latency_s};
-                for (std::size_t k = 0; k < 6; ++k) ptrs[k][i] = v[k];
-            });
-            py::dict out;
-            for (std::size_t k = 0; k < names.size(); ++k) out[names[k].c_str()] = cols[k];
-            return out;
+            const c::WritePolicy p = parse_enum<c::WritePolicy>(policy);
+            return map_structs(
+                [&](double r, double w, double h, double cl, double dr, double dw) {
+                    return c::write_policy_load(p, r, w, h, cl, dr, dw, quantile);
+                },
+                read_rate, write_rate, hit_ratio, cache_latency, db_read_latency, db_write_latency);
         },
         py::arg("policy"), py::arg("read_rate"), py::arg("write_rate"), py::arg("hit_ratio"),
         py::arg("cache_latency_s"), py::arg("db_read_latency_s"), py::arg("db_write_latency_s"), py::arg("quantile"));

@@ -11,25 +11,6 @@
 
 namespace scalemodel::bindings {
 
-namespace {
-
-const char* kind_name(Distribution::Kind k) {
-    switch (k) {
-        case Distribution::Kind::exponential: return "exponential";
-        case Distribution::Kind::deterministic: return "deterministic";
-        case Distribution::Kind::lognormal: return "lognormal";
-        case Distribution::Kind::gamma: return "gamma";
-        case Distribution::Kind::weibull: return "weibull";
-        case Distribution::Kind::pareto: return "pareto";
-        case Distribution::Kind::uniform: return "uniform";
-        case Distribution::Kind::empirical: return "empirical";
-        case Distribution::Kind::mixture: return "mixture";
-    }
-    return "unknown";
-}
-
-}  // namespace
-
 void register_core(py::module_& m) {
     py::class_<Distribution>(m, "Distribution", "A validated distribution of durations in seconds.")
         .def_static("exponential", &Distribution::exponential, py::arg("mean"), py::arg("name") = "mean")
@@ -46,7 +27,7 @@ void register_core(py::module_& m) {
             },
             py::arg("samples"))
         .def_static("mixture", &Distribution::mixture, py::arg("components"))
-        .def_property_readonly("kind", [](const Distribution& d) { return kind_name(d.kind()); })
+        .def_property_readonly("kind", [](const Distribution& d) { return enum_name(d.kind()); })
         .def_property_readonly("mean", &Distribution::mean)
         .def_property_readonly("scv", &Distribution::scv)
         .def("cdf", [](const Distribution& d, const f64_array& x) { return map_elements<double>([&](double v) { return d.cdf(v); }, x); },

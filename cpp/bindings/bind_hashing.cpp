@@ -251,17 +251,7 @@ void register_hashing(py::module_& m) {
     }, py::arg("before"), py::arg("after"), py::arg("stream"), py::arg("threads"), py::arg("ids_before"),
           py::arg("ids_after"), py::call_guard<py::gil_scoped_release>());
     m.def("balance", [](const std::vector<double>& loads, const std::vector<double>& nominal, bool weighted) {
-        const hs::BalanceStats r = hs::balance(loads, nominal, weighted);
-        py::dict out;
-        out["loads"] = r.loads;
-        out["shares"] = r.shares;
-        out["nominal"] = r.nominal;
-        out["max_over_mean"] = r.max_over_mean;
-        out["cv"] = r.cv;
-        out["chi_square"] = r.chi_square;
-        out["p_value"] = r.p_value;
-        out["hottest_share"] = r.hottest_share;
-        return out;
+        return as_dict(hs::balance(loads, nominal, weighted));
     }, py::arg("loads"), py::arg("nominal"), py::arg("weighted"));
 }
 

@@ -21,27 +21,7 @@ namespace q = scalemodel::queueing;
 // Evaluates make(i).metrics() for every element into one array per field.
 template <class Make>
 py::dict metrics_arrays(py::ssize_t n, Make make) {
-    py::array_t<bool> stable(n);
-    const char* names[] = {"utilization",    "prob_wait",      "prob_block",  "throughput",
-                           "mean_queue_length", "mean_in_system", "mean_wait", "mean_response"};
-    std::vector<py::array_t<double>> cols;
-    std::vector<double*> ptr;
-    for (std::size_t k = 0; k < std::size(names); ++k) {
-        cols.emplace_back(n);
-        ptr.push_back(cols.back().mutable_data());
-    }
-    bool* st = stable.mutable_data();
-    for_each_element(n, [&](py::ssize_t i) {
-        const q::QueueMetrics m = make(i).metrics();
-        st[i] = m.stable;
-        const double values[] = {m.utilization,       m.prob_wait,      m.prob_block, m.throughput,
-                                 m.mean_queue_length, m.mean_in_system, m.mean_wait,  m.mean_response};
-        for (std::size_t k = 0; k < std::size(values); ++k) ptr[k][i] = values[k];
-    });
-    py::dict out;
-    out["stable"] = stable;
-    for (std::size_t k = 0; k < std::size(names); ++k) out[names[k]] = cols[k];
-    return out;
+    return struct_arrays<q::QueueMetrics>(n, [&](py::ssize_t i) { return make(i).metrics(); });
 }
 
 // Wait or response quantiles q[i] of make(i).
@@ -77,12 +57,8 @@ struct TargetArrays {
 }  // namespace
 
 void register_queueing(py::module_& m) {
-    m.def("erlang_b", [](const i64_array& servers, const f64_array& load) {
-        return map_elements<double>(q::erlang_b, servers, load);
-    }, py::arg("servers"), py::arg("offered_load"));
-    m.def("erlang_c", [](const i64_array& servers, const f64_array& load) {
-        return map_elements<double>(q::erlang_c, servers, load);
-    }, py::arg("servers"), py::arg("offered_load"));
+    def_vectorized(m, "erlang_b", &q::erlang_b, py::arg("servers"), py::arg("offered_load"));
+    def_vectorized(m, "erlang_c", &q::erlang_c, py::arg("servers"), py::arg("offered_load"));
 
     m.def("mmc", [](const f64_array& lam, const f64_array& mu, const i64_array& c) {
         const py::ssize_t n = common_size({lam.size(), mu.size(), c.size()});
@@ -160,23 +136,10 @@ void register_queueing(py::module_& m) {
                 py::gil_scoped_release release;
                 r = q::jackson(gamma, routing, mu, servers);
             }
-            const auto n = static_cast<py::ssize_t>(r.stations.size());
-            py::dict stations = metrics_arrays(n, [&](py::ssize_t i) {
-                // Re-wrap the computed metrics so the same column builder serves networks.
-                struct Wrap {
-                    const q::QueueMetrics& m;
-                    const q::QueueMetrics& metrics() const { return m; }
-                };
-                return Wrap{r.stations[static_cast<std::size_t>(i)]};
-            });
-            py::dict out;
-            out["arrival_rate"] = r.arrival_rate;
-            out["visits"] = r.visits;
-            out["stations"] = stations;
-            out["stable"] = r.stable;
-            out["throughput"] = r.throughput;
-            out["mean_in_system"] = r.mean_in_system;
-            out["mean_response"] = r.mean_response;
+            py::dict out = as_dict(r);
+            out["stations"] = struct_arrays<q::QueueMetrics>(
+                static_cast<py::ssize_t>(r.stations.size()),
+                [&](py::ssize_t i) { return r.stations[static_cast<std::size_t>(i)]; });
             return out;
         },
         py::arg("external_arrivals"), py::arg("routing"), py::arg("service_rates"), py::arg("servers"));
@@ -190,13 +153,7 @@ void register_queueing(py::module_& m) {
                 py::gil_scoped_release release;
                 r = q::mva(demands, delay, population, think_time);
             }
-            py::dict out;
-            out["throughput"] = r.throughput;
-            out["response"] = r.response;
-            out["residence"] = r.residence;
-            out["queue_length"] = r.queue_length;
-            out["utilization"] = r.utilization;
-            return out;
+            return as_dict(r);
         },
         py::arg("demands"), py::arg("delay"), py::arg("population"), py::arg("think_time"));
 
@@ -208,21 +165,11 @@ void register_queueing(py::module_& m) {
                 py::gil_scoped_release release;
                 f = q::usl_fit(n, x);
             }
-            py::dict out;
-            out["lambda_"] = f.lambda;
-            out["sigma"] = f.sigma;
-            out["kappa"] = f.kappa;
-            out["r_squared"] = f.r_squared;
-            out["rmse"] = f.rmse;
-            return out;
+            return as_dict(f);
         },
         py::arg("concurrency"), py::arg("throughput"));
-    m.def(
-        "usl_throughput",
-        [](const f64_array& lam, const f64_array& sigma, const f64_array& kappa, const f64_array& n) {
-            return map_elements<double>(q::usl_throughput, lam, sigma, kappa, n);
-        },
-        py::arg("lambda_"), py::arg("sigma"), py::arg("kappa"), py::arg("concurrency"));
+    def_vectorized(m, "usl_throughput", &q::usl_throughput,
+                   py::arg("lambda_"), py::arg("sigma"), py::arg("kappa"), py::arg("concurrency"));
     m.def("usl_peak_concurrency", &q::usl_peak_concurrency, py::arg("sigma"), py::arg("kappa"));
 }
 

@@ -26,27 +26,19 @@ void register_sim(py::module_& m) {
     m.attr("POLICIES") = enum_names<s::Policy>();
     bind_config<s::StationsConfig>(m, "StationsConfig", "A station or a balancer in front of backends.");
 
-    m.def(
-        "simulate_stations",
-        [](const s::StationsConfig& config, const RunSpec& run) {
-            s::StationsResult r;
-            {
-                py::gil_scoped_release release;
-                r = s::simulate_stations(config, run);
-            }
-            py::dict out;
-            out["metrics"] = named(s::metric_names(), r.metrics);
-            out["backends"] = named(s::backend_names(), r.backends);
-            out["servers"] = named(s::server_names(), r.servers);
-            py::dict h;
-            h["wait"] = to_array(r.wait.counts());
-            h["response"] = to_array(r.response.counts());
-            h["response_before"] = to_array(r.response_before.counts());
-            h["response_after"] = to_array(r.response_after.counts());
-            out["histograms"] = h;
-            return out;
-        },
-        py::arg("config"), py::arg("run"));
+    def_simulation(m, "simulate_stations", &s::simulate_stations, [](const s::StationsResult& r) {
+        py::dict out;
+        out["metrics"] = named(s::metric_names(), r.metrics);
+        out["backends"] = named(s::backend_names(), r.backends);
+        out["servers"] = named(s::server_names(), r.servers);
+        py::dict h;
+        h["wait"] = to_array(r.wait.counts());
+        h["response"] = to_array(r.response.counts());
+        h["response_before"] = to_array(r.response_before.counts());
+        h["response_after"] = to_array(r.response_after.counts());
+        out["histograms"] = h;
+        return out;
+    });
 
     m.def(
         "histogram_quantile",

@@ -26,33 +26,20 @@ py::array_t<double> to_matrix(const std::vector<std::vector<double>>& rows, std:
 void register_sim_broker(py::module_& m) {
     m.attr("MAX_BACKLOG") = s::kMaxBacklog;
 
-    m.attr("ASSIGNORS") = s::assignor_names();
-    m.attr("BROKER_SERVICES") = s::broker_service_names();
+    m.attr("ASSIGNORS") = enum_names<s::Assignor>();
+    m.attr("BROKER_SERVICES") = enum_names<s::BrokerService>();
 
     m.def(
         "assign_partitions",
         [](std::int64_t partitions, std::int64_t consumers, const std::string& strategy,
            const std::vector<std::int64_t>& previous) {
-            return to_array(s::assign_partitions(partitions, consumers, s::parse_assignor(strategy, "strategy"), previous));
+            return to_array(
+                s::assign_partitions(partitions, consumers, parse_enum<s::Assignor>(strategy, "strategy"), previous));
         },
         py::arg("partitions"), py::arg("consumers"), py::arg("strategy"), py::arg("previous"));
 
     using Config = s::ConsumerGroupConfig;
-    py::class_<Config>(m, "ConsumerGroupConfig", "A partitioned topic read by one consumer group.")
-        .def(py::init<>())
-        .def_readwrite("partitions", &Config::partitions)
-        .def_readwrite("consumers", &Config::consumers)
-        .def_readwrite("produce_rate", &Config::produce_rate)
-        .def_readwrite("profile_times", &Config::profile_times)
-        .def_readwrite("profile_rates", &Config::profile_rates)
-        .def_readwrite("partition_weights", &Config::partition_weights)
-        .def_readwrite("consume_rate", &Config::consume_rate)
-        .def_property(
-            "service", [](const Config& c) { return s::broker_service_name(c.service); },
-            [](Config& c, const std::string& name) { c.service = s::parse_broker_service(name); })
-        .def_property(
-            "assignment", [](const Config& c) { return s::assignor_name(c.assignor); },
-            [](Config& c, const std::string& name) { c.assignor = s::parse_assignor(name); })
+    bind_config<Config>(m, "ConsumerGroupConfig", "A partitioned topic read by one consumer group.")
         .def_property(
             "events",
             [](const Config& c) {
@@ -64,33 +51,19 @@ void register_sim_broker(py::module_& m) {
                 c.events.clear();
                 for (const auto& [time, change] : events) c.events.push_back({time, change});
             },
-            "(time_s, change) pairs: change members join (> 0) or leave (< 0).")
-        .def_readwrite("rebalance_s", &Config::rebalance_s)
-        .def_readwrite("duration_s", &Config::duration_s)
-        .def_readwrite("warmup_s", &Config::warmup_s)
-        .def_readwrite("sample_interval_s", &Config::sample_interval_s)
-        .def_readwrite("drain_from_s", &Config::drain_from_s)
-        .def_readwrite("drain_threshold", &Config::drain_threshold);
+            "(time_s, change) pairs: change members join (> 0) or leave (< 0).");
 
-    m.def(
-        "simulate_consumer_group",
-        [](const Config& config, const RunSpec& run) {
-            s::ConsumerGroupResult r;
-            {
-                py::gil_scoped_release release;
-                r = s::simulate_consumer_group(config, run);
-            }
-            py::dict out;
-            out["metrics"] = named(s::broker_metric_names(), r.metrics);
-            out["busy_fraction"] = to_matrix(r.busy_fraction, r.replications);
-            out["partition_lag"] = to_matrix(r.partition_lag, r.replications);
-            out["sample_times"] = to_array(r.sample_times);
-            out["lag_series"] = to_matrix(r.lag_series, r.replications);
-            out["final_owner"] = to_array(r.final_owner);
-            out["latency"] = to_array(r.latency.counts());
-            return out;
-        },
-        py::arg("config"), py::arg("run"));
+    def_simulation(m, "simulate_consumer_group", &s::simulate_consumer_group, [](const s::ConsumerGroupResult& r) {
+        py::dict out;
+        out["metrics"] = named(s::broker_metric_names(), r.metrics);
+        out["busy_fraction"] = to_matrix(r.busy_fraction, r.replications);
+        out["partition_lag"] = to_matrix(r.partition_lag, r.replications);
+        out["sample_times"] = to_array(r.sample_times);
+        out["lag_series"] = to_matrix(r.lag_series, r.replications);
+        out["final_owner"] = to_array(r.final_owner);
+        out["latency"] = to_array(r.latency.counts());
+        return out;
+    });
 }
 
 }  // namespace scalemodel::bindings

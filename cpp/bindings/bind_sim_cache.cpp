@@ -1,4 +1,3 @@
-#include <cstring>
 #include <string>
 
 #include "binding.hpp"
@@ -16,54 +15,17 @@ namespace s = scalemodel::sim;
 
 void register_sim_cache(py::module_& m) {
     m.attr("MAX_CATALOGUE") = s::kMaxCatalogue;
-    m.attr("CACHE_POLICIES") = s::cache_policy_names();
-    m.attr("SIZE_KINDS") = s::size_kind_names();
+    m.attr("CACHE_POLICIES") = enum_names<s::CachePolicy>();
+    m.attr("SIZE_KINDS") = enum_names<s::SizeKind>();
 
-    py::class_<s::SizeSpec>(m, "SizeSpec", "Item sizes in bytes: a kind by name and its two parameters.")
-        .def(py::init<>())
-        .def_property(
-            "kind", [](const s::SizeSpec& z) { return s::size_kind_name(z.kind); },
-            [](s::SizeSpec& z, const std::string& name) { z.kind = s::parse_size_kind(name); })
-        .def_readwrite("a", &s::SizeSpec::a)
-        .def_readwrite("b", &s::SizeSpec::b);
-
-    py::class_<s::CacheConfig>(m, "CacheConfig", "A cache in front of a backing store, fed Zipf requests or a trace.")
-        .def(py::init<>())
-        .def_property(
-            "policy", [](const s::CacheConfig& c) { return s::cache_policy_name(c.policy); },
-            [](s::CacheConfig& c, const std::string& name) { c.policy = s::parse_cache_policy(name); })
-        .def_readwrite("capacity", &s::CacheConfig::capacity_items)
-        .def_readwrite("capacity_bytes", &s::CacheConfig::capacity_bytes)
-        .def_readwrite("catalogue_size", &s::CacheConfig::catalogue_size)
-        .def_readwrite("zipf_alpha", &s::CacheConfig::zipf_alpha)
-        .def_readwrite("churn_interval", &s::CacheConfig::churn_interval)
-        .def_readwrite("churn_shift", &s::CacheConfig::churn_shift)
+    bind_config<s::SizeSpec>(m, "SizeSpec", "Item sizes in bytes: a kind by name and its two parameters.");
+    bind_config<s::CacheConfig>(m, "CacheConfig", "A cache in front of a backing store, fed Zipf requests or a trace.")
         .def_property(
             "trace", [](const s::CacheConfig& c) { return to_array(c.trace); },
-            [](s::CacheConfig& c, const i64_array& ids) {
-                c.trace.resize(static_cast<std::size_t>(ids.size()));
-                if (ids.size() > 0) std::memcpy(c.trace.data(), ids.data(), c.trace.size() * sizeof(std::int64_t));
-            })
-        .def_readwrite("requests", &s::CacheConfig::requests)
-        .def_readwrite("warmup", &s::CacheConfig::warmup)
-        .def_readwrite("ttl_s", &s::CacheConfig::ttl_s)
-        .def_readwrite("request_rate", &s::CacheConfig::request_rate)
-        .def_readwrite("hit_latency_s", &s::CacheConfig::hit_latency_s)
-        .def_readwrite("miss_latency_s", &s::CacheConfig::miss_latency_s)
-        .def_readwrite("latency_quantile", &s::CacheConfig::latency_quantile)
-        .def_readwrite("sizes", &s::CacheConfig::sizes);
+            [](s::CacheConfig& c, const i64_array& ids) { c.trace.assign(ids.data(), ids.data() + ids.size()); });
 
-    m.def(
-        "simulate_cache",
-        [](const s::CacheConfig& config, const RunSpec& run) {
-            s::CacheResult r;
-            {
-                py::gil_scoped_release release;
-                r = s::simulate_cache(config, run);
-            }
-            return named(s::cache_metric_names(), r.metrics);
-        },
-        py::arg("config"), py::arg("run"));
+    def_simulation(m, "simulate_cache", &s::simulate_cache,
+                   [](const s::CacheResult& r) { return named(s::cache_metric_names(), r.metrics); });
 
     m.def(
         "zipf_requests",

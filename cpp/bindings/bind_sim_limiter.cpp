@@ -24,40 +24,15 @@ std::pair<py::array_t<bool>, std::uint8_t*> decision_array(py::ssize_t n) {
 }  // namespace
 
 void register_sim_limiter(py::module_& m) {
-    m.attr("LIMITER_ALGORITHMS") = s::limiter_algorithm_names();
-    m.attr("LIMITER_ARRIVALS") = s::trace_kind_names();
-    m.attr("LIMITER_SPREADS") = s::spread_names();
+    m.attr("LIMITER_ALGORITHMS") = enum_names<s::LimiterKind>();
+    m.attr("LIMITER_ARRIVALS") = enum_names<s::TraceKind>();
+    m.attr("LIMITER_SPREADS") = enum_names<s::Spread>();
 
-    py::class_<s::LimiterConfig>(m, "LimiterConfig", "One rate limiter; None settings take their defaults.")
-        .def(py::init<>())
-        .def_property(
-            "algorithm", [](const s::LimiterConfig& c) { return s::limiter_algorithm_name(c.kind); },
-            [](s::LimiterConfig& c, const std::string& name) { c.kind = s::parse_limiter_algorithm(name); })
-        .def_readwrite("limit", &s::LimiterConfig::limit)
-        .def_readwrite("window_s", &s::LimiterConfig::window_s)
-        .def_readwrite("capacity", &s::LimiterConfig::capacity)
-        .def_readwrite("refill_rate", &s::LimiterConfig::refill_rate)
-        .def_readwrite("queue_size", &s::LimiterConfig::queue_size)
-        .def_readwrite("drain_rate", &s::LimiterConfig::drain_rate)
+    bind_config<s::LimiterConfig>(m, "LimiterConfig", "One rate limiter; None settings take their defaults.")
         .def("resolved", &s::resolved, "A copy with the defaults filled in; raises ValueError when out of range.");
-
-    py::class_<s::TraceSpec>(m, "TraceSpec", "A generated arrival trace (burst is the adversarial limit).")
-        .def(py::init<>())
-        .def_property(
-            "kind", [](const s::TraceSpec& t) { return s::trace_kind_name(t.kind); },
-            [](s::TraceSpec& t, const std::string& name) { t.kind = s::parse_trace_kind(name); })
-        .def_readwrite("rate", &s::TraceSpec::rate)
-        .def_readwrite("duration_s", &s::TraceSpec::duration_s)
-        .def_readwrite("on_s", &s::TraceSpec::on_s)
-        .def_readwrite("off_s", &s::TraceSpec::off_s)
-        .def_readwrite("burst", &s::TraceSpec::burst)
-        .def_readwrite("window_s", &s::TraceSpec::window_s)
-        .def_readwrite("spread_s", &s::TraceSpec::spread_s);
-
-    py::class_<s::ReplicatedArrivals>(m, "ReplicatedArrivals",
-                                      "A trace drawn per replication, or fixed times every replication replays.")
-        .def(py::init<>())
-        .def_readwrite("trace", &s::ReplicatedArrivals::trace)
+    bind_config<s::TraceSpec>(m, "TraceSpec", "A generated arrival trace (burst is the adversarial limit).");
+    bind_config<s::ReplicatedArrivals>(m, "ReplicatedArrivals",
+                                       "A trace drawn per replication, or fixed times every replication replays.")
         .def_property(
             "times",
             [](const s::ReplicatedArrivals& a) -> std::optional<py::array_t<double>> {
@@ -66,28 +41,13 @@ void register_sim_limiter(py::module_& m) {
             },
             [](s::ReplicatedArrivals& a, const std::optional<f64_array>& times) {
                 a.replay = times.has_value();
-                if (times) {
-                    a.times.assign(times->data(), times->data() + times->size());
-                } else {
-                    a.times.clear();
-                }
+                a.times.clear();
+                if (times) a.times.assign(times->data(), times->data() + times->size());
             });
-
-    py::class_<s::DistributedConfig, s::ReplicatedArrivals>(m, "DistributedConfig",
-                                                            "Servers each enforcing a limiter on their share.")
-        .def(py::init<>())
-        .def_readwrite("limiter", &s::DistributedConfig::limiter)
-        .def_readwrite("servers", &s::DistributedConfig::servers)
-        .def_property(
-            "spread", [](const s::DistributedConfig& c) { return s::spread_name(c.spread); },
-            [](s::DistributedConfig& c, const std::string& name) { c.spread = s::parse_spread(name); });
-
-    py::class_<s::RacyBucketConfig, s::ReplicatedArrivals>(m, "RacyBucketConfig",
-                                                           "A token bucket read and written back non-atomically.")
-        .def(py::init<>())
-        .def_readwrite("capacity", &s::RacyBucketConfig::capacity)
-        .def_readwrite("refill_rate", &s::RacyBucketConfig::refill_rate)
-        .def_readwrite("rmw_delay_s", &s::RacyBucketConfig::rmw_delay_s);
+    bind_config<s::DistributedConfig, s::ReplicatedArrivals>(m, "DistributedConfig",
+                                                             "Servers each enforcing a limiter on their share.");
+    bind_config<s::RacyBucketConfig, s::ReplicatedArrivals>(m, "RacyBucketConfig",
+                                                            "A token bucket read and written back non-atomically.");
 
     m.def(
         "limiter_run",
@@ -111,16 +71,8 @@ void register_sim_limiter(py::module_& m) {
                     r = s::run_limiter(c, t, n, out, compare_exact);
                 }
             }
-            py::dict d;
-            d["distinct_keys"] = k.distinct_keys;
-            d["worst_key"] = k.worst_key;
-            d["requests"] = r.requests;
-            d["admitted"] = r.admitted;
-            d["worst_window"] = r.worst_window;
-            d["duration_s"] = r.duration_s;
-            d["mean_delay_s"] = r.mean_delay_s;
-            d["exact_admitted"] = r.exact_admitted;
-            d["differing_decisions"] = r.differing_decisions;
+            py::dict d = as_dict(k);
+            d.attr("update")(as_dict(r));
             d["decisions"] = decisions;
             return d;
         },
@@ -151,29 +103,10 @@ void register_sim_limiter(py::module_& m) {
         },
         py::arg("spec"), py::arg("seed"));
 
-    m.def(
-        "limiter_distributed",
-        [](const s::DistributedConfig& config, const RunSpec& run) {
-            std::vector<std::vector<double>> metrics;
-            {
-                py::gil_scoped_release release;
-                metrics = s::simulate_distributed(config, run);
-            }
-            return named(s::distributed_metric_names(), metrics);
-        },
-        py::arg("config"), py::arg("run"));
-
-    m.def(
-        "limiter_racy_bucket",
-        [](const s::RacyBucketConfig& config, const RunSpec& run) {
-            std::vector<std::vector<double>> metrics;
-            {
-                py::gil_scoped_release release;
-                metrics = s::simulate_racy_bucket(config, run);
-            }
-            return named(s::racy_metric_names(), metrics);
-        },
-        py::arg("config"), py::arg("run"));
+    def_simulation(m, "limiter_distributed", &s::simulate_distributed,
+                   [](const std::vector<std::vector<double>>& r) { return named(s::distributed_metric_names(), r); });
+    def_simulation(m, "limiter_racy_bucket", &s::simulate_racy_bucket,
+                   [](const std::vector<std::vector<double>>& r) { return named(s::racy_metric_names(), r); });
 
     m.def(
         "limiter_racy_decisions",

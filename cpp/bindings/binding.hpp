@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "scalemodel/core/fields.hpp"
+#include "scalemodel/core/names.hpp"
+#include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::bindings {
 
@@ -77,11 +79,99 @@ py::array_t<Out> map_elements(F f, const Arrays&... arrays) {
     return out;
 }
 
-// Exposes every field an engine config declares in its fields() (core/fields.hpp) as a
-// read-write attribute; enum fields read and write their names. A new config option is
-// then written in the engine alone.
+// {name: value} over the fields a result struct declares in its fields().
+template <class T>
+py::dict as_dict(const T& value) {
+    py::dict out;
+    std::apply([&](const auto&... f) { ((out[f.name] = py::cast(value.*(f.member))), ...); }, T::fields());
+    return out;
+}
+
 template <class Class, class Member>
-void def_field(py::class_<Class>& cls, const Field<Class, Member>& f) {
+Member field_type(const Field<Class, Member>&);
+
+template <class T, class Make, class Fields, std::size_t... I>
+py::dict struct_arrays(py::ssize_t n, Make& make, const Fields& fields, std::index_sequence<I...>) {
+    auto cols = std::make_tuple(py::array_t<decltype(field_type(std::get<I>(fields)))>(n)...);
+    const auto out = std::make_tuple(std::get<I>(cols).mutable_data()...);
+    for_each_element(n, [&](py::ssize_t i) {
+        const T s = make(i);
+        ((std::get<I>(out)[i] = s.*(std::get<I>(fields).member)), ...);
+    });
+    py::dict d;
+    ((d[std::get<I>(fields).name] = std::get<I>(cols)), ...);
+    return d;
+}
+
+// One array per field T declares (of the field's type), element i from make(i), with the
+// GIL released: the columns of a vectorized call returning a struct.
+template <class T, class Make>
+py::dict struct_arrays(py::ssize_t n, Make make) {
+    const auto fields = T::fields();
+    return struct_arrays<T>(n, make, fields, std::make_index_sequence<std::tuple_size_v<decltype(fields)>>{});
+}
+
+// f() with the GIL released: an engine call that touches no Python object.
+template <class F>
+auto without_gil(F&& f) {
+    py::gil_scoped_release release;
+    return f();
+}
+
+// Binds name(config, run): runs `simulate` with the GIL released, then converts its result
+// with `convert` (GIL held). Every replicated engine crosses this way.
+template <class Config, class Result, class Convert>
+void def_simulation(py::module_& m, const char* name, Result (*simulate)(const Config&, const RunSpec&),
+                    Convert convert) {
+    m.def(
+        name,
+        [simulate, convert](const Config& config, const RunSpec& run) {
+            return convert(without_gil([&] { return simulate(config, run); }));
+        },
+        py::arg("config"), py::arg("run"));
+}
+
+// The array a vectorized argument of C++ type T arrives as.
+template <class T>
+using array_of = std::conditional_t<std::is_integral_v<T>, i64_array, f64_array>;
+
+// struct_arrays over flat arrays of equal length: element i is f(a[i], b[i], ...).
+template <class F, class... Arrays>
+py::dict map_structs(F f, const Arrays&... arrays) {
+    using T = decltype(f(*arrays.data()...));
+    const py::ssize_t n = common_size({arrays.size()...});
+    const auto data = std::make_tuple(arrays.data()...);
+    return struct_arrays<T>(
+        n, [&](py::ssize_t i) { return std::apply([&](const auto*... p) { return f(p[i]...); }, data); });
+}
+
+template <class T, class = void>
+struct has_fields : std::false_type {};
+template <class T>
+struct has_fields<T, std::void_t<decltype(T::fields())>> : std::true_type {};
+
+// Binds name(a, b, ...) = f over flat arrays of equal length: an array of f's results
+// (map_elements), or for a struct result one array per field (map_structs). One line per
+// vectorized kernel; `extra` are the py::arg names.
+template <class Out, class... Args, class... Extra>
+void def_vectorized(py::module_& m, const char* name, Out (*f)(Args...), const Extra&... extra) {
+    m.def(
+        name,
+        [f](const array_of<Args>&... arrays) {
+            if constexpr (has_fields<Out>::value) {
+                return map_structs(f, arrays...);
+            } else {
+                return map_elements<Out>(f, arrays...);
+            }
+        },
+        extra...);
+}
+
+// Exposes every field an engine config declares in its fields() (core/fields.hpp) as a
+// read-write attribute; enum fields read and write their names (core/names.hpp). A new
+// config option is then written in the engine alone.
+template <class Class, class... Bases, class Member>
+void def_field(py::class_<Class, Bases...>& cls, const Field<Class, Member>& f) {
     if constexpr (std::is_enum_v<Member>) {
         auto member = f.member;
         cls.def_property(
@@ -92,10 +182,12 @@ void def_field(py::class_<Class>& cls, const Field<Class, Member>& f) {
     }
 }
 
-// py::class_<Config>(m, "Config") with a default constructor and every declared field.
-template <class Class>
-py::class_<Class> bind_config(py::module_& m, const char* name, const char* doc) {
-    py::class_<Class> cls(m, name, doc);
+// py::class_<Config, Bases...>(m, "Config") with a default constructor and every field
+// Config declares (its bases' fields come with their bound classes). Fields that need a
+// custom conversion are added to the returned class.
+template <class Class, class... Bases>
+py::class_<Class, Bases...> bind_config(py::module_& m, const char* name, const char* doc) {
+    py::class_<Class, Bases...> cls(m, name, doc);
     cls.def(py::init<>());
     std::apply([&](const auto&... f) { (def_field(cls, f), ...); }, Class::fields());
     return cls;
@@ -107,17 +199,10 @@ py::tuple enum_names() {
     return py::tuple(py::cast(EnumNames<E>::names()));
 }
 
-void register_core(py::module_& m);
-void register_progress(py::module_& m);
-void register_queueing(py::module_& m);
-void register_cost(py::module_& m);
-void register_stats(py::module_& m);
-void register_sim(py::module_& m);
-void register_sim_broker(py::module_& m);
-void register_sim_cache(py::module_& m);
-void register_caching(py::module_& m);
-void register_hashing(py::module_& m);
-void register_reliability(py::module_& m);
-void register_sim_limiter(py::module_& m);
+// Each bind_<domain>.cpp fills its (sub)module.
+void register_core(py::module_&), register_progress(py::module_&), register_queueing(py::module_&),
+    register_cost(py::module_&), register_stats(py::module_&), register_sim(py::module_&),
+    register_sim_broker(py::module_&), register_sim_cache(py::module_&), register_sim_limiter(py::module_&),
+    register_caching(py::module_&), register_hashing(py::module_&), register_reliability(py::module_&);
 
 }  // namespace scalemodel::bindings

@@ -1,3 +1,5 @@
+#include <vector>
+
 #include "binding.hpp"
 
 #include "scalemodel/core/progress.hpp"
@@ -8,23 +10,29 @@ PYBIND11_MODULE(_core, m) {
     m.attr("SECONDS_PER_DAY") = scalemodel::kSecondsPerDay;
     m.attr("SECONDS_PER_MONTH") = scalemodel::kSecondsPerMonth;
     m.attr("SECONDS_PER_YEAR") = scalemodel::kSecondsPerYear;
-    scalemodel::bindings::register_progress(m);
-    scalemodel::bindings::register_core(m);
-    auto queueing = m.def_submodule("queueing", "Queueing-theory capacity models.");
-    scalemodel::bindings::register_queueing(queueing);
-    auto cost = m.def_submodule("cost", "Back-of-envelope estimation and cost calculators.");
-    scalemodel::bindings::register_cost(cost);
-    auto stats = m.def_submodule("stats", "Confidence intervals shared by the stochastic engines.");
-    scalemodel::bindings::register_stats(stats);
-    auto sim = m.def_submodule("sim", "Discrete-event simulation: stations, load balancers, rate limiters, message brokers and caches.");
-    scalemodel::bindings::register_sim(sim);
-    scalemodel::bindings::register_sim_broker(sim);
-    scalemodel::bindings::register_sim_limiter(sim);
-    scalemodel::bindings::register_sim_cache(sim);
-    auto caching = m.def_submodule("caching", "Analytic cache models: Che's approximation, TTL caches, Zipf shares, write policies.");
-    scalemodel::bindings::register_caching(caching);
-    auto hashing = m.def_submodule("hashing", "Hash functions, placement schemes and distribution analysis.");
-    scalemodel::bindings::register_hashing(hashing);
-    auto reliability = m.def_submodule("reliability", "Monte Carlo of failures, failover, partitions, replication and durability.");
-    scalemodel::bindings::register_reliability(reliability);
+    namespace b = scalemodel::bindings;
+    b::register_progress(m);
+    b::register_core(m);
+    using Register = void (*)(pybind11::module_&);
+    struct Submodule {
+        const char* name;
+        const char* doc;
+        std::vector<Register> parts;
+    };
+    const Submodule submodules[] = {
+        {"queueing", "Queueing-theory capacity models.", {b::register_queueing}},
+        {"cost", "Back-of-envelope estimation and cost calculators.", {b::register_cost}},
+        {"stats", "Confidence intervals shared by the stochastic engines.", {b::register_stats}},
+        {"sim", "Discrete-event simulation: stations, load balancers, rate limiters, message brokers and caches.",
+         {b::register_sim, b::register_sim_broker, b::register_sim_limiter, b::register_sim_cache}},
+        {"caching", "Analytic cache models: Che's approximation, TTL caches, Zipf shares, write policies.",
+         {b::register_caching}},
+        {"hashing", "Hash functions, placement schemes and distribution analysis.", {b::register_hashing}},
+        {"reliability", "Monte Carlo of failures, failover, partitions, replication and durability.",
+         {b::register_reliability}},
+    };
+    for (const auto& sub : submodules) {
+        auto module = m.def_submodule(sub.name, sub.doc);
+        for (Register part : sub.parts) part(module);
+    }
 }

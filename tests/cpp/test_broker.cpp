@@ -89,7 +89,7 @@ TEST(Broker, SameSeedSameResultOnAnyThreadCount) {
     c.sample_interval_s = 10;
     c.events = {{50, 1}, {120, -2}};
     c.rebalance_s = 2;
-    c.assignor = Assignor::sticky;
+    c.assignment = Assignor::sticky;
     c.drain_from_s = 60;
     const auto one = simulate_consumer_group(c, RunSpec{11, 6, 1}), two = simulate_consumer_group(c, RunSpec{11, 6, 2});
     EXPECT_TRUE(same(one.metrics, two.metrics));
@@ -128,10 +128,10 @@ TEST(Broker, BadInputThrowsInvalidArgument) {
     c.partition_weights = {0.0, 0.0};
     EXPECT_THROW(validate(c), std::invalid_argument);
     EXPECT_THROW(assign_partitions(3, 2, Assignor::sticky, {0, 1}), std::invalid_argument);
-    EXPECT_THROW(parse_assignor("cooperative"), std::invalid_argument);
-    EXPECT_THROW(parse_broker_service("pareto"), std::invalid_argument);
-    EXPECT_EQ(assignor_name(parse_assignor("sticky")), "sticky");
-    EXPECT_EQ(broker_service_name(parse_broker_service("deterministic")), "deterministic");
+    EXPECT_THROW(parse_enum<Assignor>("cooperative"), std::invalid_argument);
+    EXPECT_THROW(parse_enum<BrokerService>("pareto"), std::invalid_argument);
+    EXPECT_EQ(enum_name(parse_enum<Assignor>("sticky")), "sticky");
+    EXPECT_EQ(enum_name(parse_enum<BrokerService>("deterministic")), "deterministic");
     EXPECT_THROW(simulate_consumer_group(ConsumerGroupConfig{}, RunSpec{1, 0, 1}), std::invalid_argument);
     c = ConsumerGroupConfig{};
     c.partitions = 2;

@@ -95,7 +95,7 @@ TEST(CacheSimulator, LruMatchesAReferenceOnATrace) {
     }
     CacheConfig c;
     c.policy = CachePolicy::lru;
-    c.capacity_items = capacity;
+    c.capacity = capacity;
     c.catalogue_size = n;
     c.trace = trace;
     c.warmup = 1000;
@@ -107,7 +107,7 @@ TEST(CacheSimulator, LruMatchesAReferenceOnATrace) {
 TEST(CacheSimulator, SameSeedSameResultOnAnyThreadCount) {
     CacheConfig c;
     c.policy = CachePolicy::lfu;
-    c.capacity_items = 100;
+    c.capacity = 100;
     c.catalogue_size = 5000;
     c.zipf_alpha = 0.9;
     c.requests = 20000;
@@ -122,7 +122,7 @@ TEST(CacheSimulator, BadInputThrows) {
     c.catalogue_size = 100;
     c.requests = 10;
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);  // no capacity
-    c.capacity_items = 10;
+    c.capacity = 10;
     c.zipf_alpha = -1;
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
     c.zipf_alpha = 1;
@@ -133,9 +133,9 @@ TEST(CacheSimulator, BadInputThrows) {
     c.requests = 3;
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);  // id out of the catalogue
     c.trace.clear();
-    c.capacity_items = 0;  // given, so at least 1
+    c.capacity = 0;  // given, so at least 1
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
-    c.capacity_items = 10;
+    c.capacity = 10;
     c.churn_shift = 3;  // a shift without an interval
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
     c.churn_shift.reset();
@@ -143,11 +143,11 @@ TEST(CacheSimulator, BadInputThrows) {
 }
 
 TEST(CacheSimulator, PolicyAndSizeNamesParseOnce) {
-    EXPECT_EQ(parse_cache_policy("lfu"), CachePolicy::lfu);
-    EXPECT_EQ(cache_policy_name(CachePolicy::ttl), "ttl");
-    EXPECT_EQ(parse_size_kind("pareto"), SizeKind::pareto);
-    EXPECT_THROW(parse_cache_policy("arc"), std::invalid_argument);
-    EXPECT_THROW(parse_size_kind("huge"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<CachePolicy>("lfu"), CachePolicy::lfu);
+    EXPECT_EQ(enum_name(CachePolicy::ttl), "ttl");
+    EXPECT_EQ(parse_enum<SizeKind>("pareto"), SizeKind::pareto);
+    EXPECT_THROW(parse_enum<CachePolicy>("arc"), std::invalid_argument);
+    EXPECT_THROW(parse_enum<SizeKind>("huge"), std::invalid_argument);
 }
 
 TEST(CacheSimulator, HugeByteCountsNeverEvictFromAnEmptyCache) {

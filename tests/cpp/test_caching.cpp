@@ -101,11 +101,11 @@ TEST(CdnStaleness, NoTtlMeansPurgeDelay) {
 }
 
 TEST(WritePolicy, NamesParseOnce) {
-    EXPECT_EQ(parse_write_policy("write_behind"), WritePolicy::write_behind);
-    EXPECT_EQ(parse_write_policy("write-through"), WritePolicy::write_through);
-    EXPECT_THROW(parse_write_policy("write_around"), std::invalid_argument);
-    EXPECT_EQ(parse_che_policy("fifo"), ChePolicy::fifo);
-    EXPECT_THROW(parse_che_policy("lfu"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<WritePolicy>("write_behind"), WritePolicy::write_behind);
+    EXPECT_EQ(parse_enum<WritePolicy>("write-through"), WritePolicy::write_through);
+    EXPECT_THROW(parse_enum<WritePolicy>("write_around"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<ChePolicy>("fifo"), ChePolicy::fifo);
+    EXPECT_THROW(parse_enum<ChePolicy>("lfu"), std::invalid_argument);
 }
 
 TEST(Popularity, EightyTwentyRoundTrips) {

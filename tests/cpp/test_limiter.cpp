@@ -16,7 +16,7 @@ namespace {
 
 LimiterConfig config(LimiterKind kind, std::int64_t limit, double window_s) {
     LimiterConfig c;
-    c.kind = kind;
+    c.algorithm = kind;
     c.limit = limit;
     c.window_s = window_s;
     return c;
@@ -71,7 +71,7 @@ TEST(Limiter, GcraMatchesTokenBucket) {
     tb.capacity = 7.0;
     tb.refill_rate = 33.0;
     LimiterConfig g = tb;
-    g.kind = LimiterKind::gcra;
+    g.algorithm = LimiterKind::gcra;
     decide(tb, t.data(), n, a.data());
     decide(g, t.data(), n, b.data());
     EXPECT_EQ(a, b);
@@ -109,7 +109,7 @@ TEST(Limiter, ReplicationsDoNotDependOnThreads) {
     DistributedConfig c;
     c.limiter = config(LimiterKind::sliding_window_counter, 20, 1.0);
     c.servers = 4;
-    c.spread = parse_spread("random");
+    c.spread = parse_enum<Spread>("random");
     c.trace.kind = TraceKind::poisson;
     c.trace.rate = 100.0;
     c.trace.duration_s = 20.0;
@@ -122,9 +122,9 @@ TEST(Limiter, BadInputThrows) {
     EXPECT_THROW(resolved(config(LimiterKind::gcra, 0, 1.0)), std::invalid_argument);
     EXPECT_THROW(resolved(config(LimiterKind::gcra, 5, -1.0)), std::invalid_argument);
     EXPECT_THROW(resolved(config(static_cast<LimiterKind>(9), 5, 1.0)), std::invalid_argument);
-    EXPECT_THROW(parse_limiter_algorithm("bogus"), std::invalid_argument);
-    EXPECT_THROW(parse_trace_kind("bogus"), std::invalid_argument);
-    EXPECT_THROW(parse_spread("bogus"), std::invalid_argument);
+    EXPECT_THROW(parse_enum<LimiterKind>("bogus"), std::invalid_argument);
+    EXPECT_THROW(parse_enum<TraceKind>("bogus"), std::invalid_argument);
+    EXPECT_THROW(parse_enum<Spread>("bogus"), std::invalid_argument);
     LimiterConfig no_capacity = config(LimiterKind::gcra, 5, 1.0);
     no_capacity.capacity = 0.0;  // unlike an unset capacity, 0 is out of range
     EXPECT_THROW(resolved(no_capacity), std::invalid_argument);
@@ -145,9 +145,15 @@ TEST(Limiter, BadInputThrows) {
 }
 
 TEST(Limiter, NamesRoundTrip) {
-    for (const auto& name : limiter_algorithm_names()) EXPECT_EQ(limiter_algorithm_name(parse_limiter_algorithm(name)), name);
-    for (const auto& name : trace_kind_names()) EXPECT_EQ(trace_kind_name(parse_trace_kind(name)), name);
-    for (const auto& name : spread_names()) EXPECT_EQ(spread_name(parse_spread(name)), name);
+    for (const auto& name : EnumNames<LimiterKind>::names()) EXPECT_EQ(enum_name(parse_enum<LimiterKind>(name)), name);
+    for (const auto& name : EnumNames<TraceKind>::names()) EXPECT_EQ(enum_name(parse_enum<TraceKind>(name)), name);
+    for (const auto& name : EnumNames<Spread>::names()) EXPECT_EQ(enum_name(parse_enum<Spread>(name)), name);
+    try {
+        parse_enum<TraceKind>("bogus");
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "arrivals must be sorted timestamps or one of steady, poisson, bursty, adversarial; got 'bogus'");
+    }
     const LimiterConfig c = resolved(config(LimiterKind::leaky_bucket, 10, 2.0));
     EXPECT_EQ(*c.capacity, 10.0);
     EXPECT_EQ(*c.refill_rate, 5.0);

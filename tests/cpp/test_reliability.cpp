@@ -20,6 +20,8 @@
 
 namespace r = scalemodel::reliability;
 using scalemodel::Distribution;
+using scalemodel::enum_name;
+using scalemodel::parse_enum;
 using scalemodel::RunningStats;
 using scalemodel::RunSpec;
 
@@ -142,9 +144,9 @@ TEST(StaleReads, ExponentialLagMatchesClosedForm) {
     cfg.requests = 1 << 18;
     const auto s = r::simulate_stale_reads(cfg, spec(11));
     expect_within(s, "stale", std::exp(-0.5 / 0.3));
-    EXPECT_EQ(r::parse_remedy("version_check"), r::Remedy::version_check);
-    EXPECT_STREQ(r::remedy_name(r::Remedy::primary_reads), "primary");
-    EXPECT_THROW(r::parse_remedy("pray"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<r::Remedy>("version_check"), r::Remedy::version_check);
+    EXPECT_EQ(enum_name(r::Remedy::primary_reads), "primary");
+    EXPECT_THROW(parse_enum<r::Remedy>("pray"), std::invalid_argument);
 }
 
 TEST(Failover, MeanDowntimeMatchesClosedForm) {
@@ -182,7 +184,7 @@ TEST(Durability, RdbSingleRuleCycle) {
 
 TEST(Durability, KafkaAcksAllWithoutUncleanNeverLoses) {
     r::KafkaConfig cfg;
-    cfg.acks = -1;
+    cfg.acks = r::Acks::all;
     cfg.replication_factor = 3;
     cfg.min_insync_replicas = 2;
     cfg.broker_mtbf_s = 3600.0;  // absurdly flaky, to exercise every path
@@ -196,8 +198,10 @@ TEST(Durability, KafkaAcksAllWithoutUncleanNeverLoses) {
     cfg.unclean_leader_election = true;
     const auto unclean = r::simulate_kafka(cfg, spec(1, 16));
     EXPECT_GT(mean(unclean, "lost_per_day"), 0.0);
-    EXPECT_EQ(r::parse_acks("all"), -1);
-    EXPECT_THROW(r::parse_acks("2"), std::invalid_argument);
+    EXPECT_EQ(parse_enum<r::Acks>("all"), r::Acks::all);
+    EXPECT_EQ(parse_enum<r::Acks>("-1"), r::Acks::all);
+    EXPECT_EQ(enum_name(r::Acks::none), "0");
+    EXPECT_THROW(parse_enum<r::Acks>("2"), std::invalid_argument);
 }
 
 TEST(Distributions, ZigguratExponentialMatchesTheExponentialLaw) {

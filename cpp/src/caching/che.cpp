@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "scalemodel/core/check.hpp"
-#include "scalemodel/core/names.hpp"
 #include "scalemodel/core/roots.hpp"
 #include "scalemodel/core/zipf_sum.hpp"
 
@@ -80,13 +79,6 @@ double fifo_occupancy(double u) { return u / (1.0 + u); }
 double fifo_occupancy_slope(double u) { return 1.0 / ((1.0 + u) * (1.0 + u)); }
 
 }  // namespace
-
-const std::vector<std::string>& che_policy_names() {
-    static const std::vector<std::string> names = {"lru", "fifo"};
-    return names;
-}
-
-ChePolicy parse_che_policy(const std::string& name) { return parse_name<ChePolicy>("policy", che_policy_names(), name); }
 
 CheResult che_approximation(double alpha, std::int64_t n, double capacity, ChePolicy policy) {
     check_zipf_alpha(alpha);

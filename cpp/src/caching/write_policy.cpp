@@ -5,29 +5,13 @@
 #include <utility>
 
 #include "scalemodel/core/check.hpp"
-#include "scalemodel/core/names.hpp"
 
 namespace scalemodel::caching {
-
-const std::vector<std::string>& write_policy_names() {
-    static const std::vector<std::string> names = {"cache_aside", "write_through", "write_behind"};
-    return names;
-}
-
-WritePolicy parse_write_policy(const std::string& name) {
-    return parse_name<WritePolicy>("policy", write_policy_names(), name);
-}
-
-const std::vector<std::string>& write_policy_load_names() {
-    static const std::vector<std::string> names = {"db_reads_per_s",       "db_writes_per_s", "mean_read_latency_s",
-                                                   "mean_write_latency_s", "mean_latency_s",  "quantile_latency_s"};
-    return names;
-}
 
 WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
                                   double cache_latency_s, double db_read_latency_s, double db_write_latency_s,
                                   double quantile) {
-    if (static_cast<std::size_t>(policy) >= write_policy_names().size())
+    if (!enum_known(policy))
         throw std::invalid_argument("policy must be cache_aside, write_through or write_behind");
     check_nonnegative("read_rate", read_rate);
     check_nonnegative("write_rate", write_rate);

@@ -23,21 +23,27 @@ void check_k_n(std::int64_t k, std::int64_t n, std::int64_t max_n) {
 
 }  // namespace
 
-// P(X >= k) for X ~ Binomial(n, p) is the regularized incomplete beta I_p(k, n - k + 1).
-double k_of_n(std::int64_t k, std::int64_t n, double availability) {
+namespace {
+
+// P(X >= k) for X ~ Binomial(n, p) is the regularized incomplete beta I_p(k, n - k + 1);
+// `complement` gives 1 - that through ibetac, without cancellation.
+double k_of_n_tail(std::int64_t k, std::int64_t n, double availability, bool complement) {
     check_k_n(k, n, 10'000'000);
     check_probability("availability", availability);
-    if (k == 0 || availability == 1.0) return 1.0;
-    if (availability == 0.0) return 0.0;
-    return boost::math::ibeta(static_cast<double>(k), static_cast<double>(n - k + 1), availability, math_policy());
+    const double up = complement ? 0.0 : 1.0;
+    if (k == 0 || availability == 1.0) return up;
+    if (availability == 0.0) return 1.0 - up;
+    const double a = static_cast<double>(k), b = static_cast<double>(n - k + 1);
+    return complement ? boost::math::ibetac(a, b, availability, math_policy())
+                      : boost::math::ibeta(a, b, availability, math_policy());
 }
 
+}  // namespace
+
+double k_of_n(std::int64_t k, std::int64_t n, double availability) { return k_of_n_tail(k, n, availability, false); }
+
 double k_of_n_unavailability(std::int64_t k, std::int64_t n, double availability) {
-    check_k_n(k, n, 10'000'000);
-    check_probability("availability", availability);
-    if (k == 0 || availability == 1.0) return 0.0;
-    if (availability == 0.0) return 1.0;
-    return boost::math::ibetac(static_cast<double>(k), static_cast<double>(n - k + 1), availability, math_policy());
+    return k_of_n_tail(k, n, availability, true);
 }
 
 CtmcAvailability ctmc_availability(std::int64_t k, std::int64_t n, double failure_rate, double repair_rate,
@@ -201,10 +207,7 @@ Summary simulate_availability(const AvailabilityConfig& cfg, const RunSpec& run)
         out[3] = static_cast<double>(outages) / cfg.horizon_s * kSecondsPerYear;
     });
     Summary s;
-    s.add("availability", std::move(cols[0]));
-    s.add("unavailability", std::move(cols[1]));
-    s.add("downtime_s_per_year", std::move(cols[2]));
-    s.add("outages_per_year", std::move(cols[3]));
+    s.add({"availability", "unavailability", "downtime_s_per_year", "outages_per_year"}, cols);
     s.value("component_availability", component_a);
     s.value("k_of_n_independent", k_of_n(cfg.k, cfg.n, component_a));
     s.value("replications", static_cast<double>(run.replications));

@@ -35,17 +35,19 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
     return b;
 }
 
-LossBounds aof_loss(double write_rate, const std::string& fsync) {
+LossBounds aof_loss(double write_rate, Fsync fsync) {
     check_nonnegative("write_rate", write_rate);
     LossBounds b;
-    if (fsync == "always") {
-        b.expected_per_crash = write_rate > 0.0 ? 1.0 : 0.0;  // the command being executed
-        b.worst_per_crash = b.expected_per_crash;
-    } else if (fsync == "everysec") {
-        b.expected_per_crash = write_rate * 0.5;
-        b.worst_per_crash = write_rate * 2.0;
-    } else {
-        throw std::invalid_argument("fsync must be one of always, everysec; got '" + fsync + "'");
+    switch (fsync) {
+        case Fsync::always:
+            b.expected_per_crash = write_rate > 0.0 ? 1.0 : 0.0;  // the command being executed
+            b.worst_per_crash = b.expected_per_crash;
+            break;
+        case Fsync::everysec:
+            b.expected_per_crash = write_rate * 0.5;
+            b.worst_per_crash = write_rate * 2.0;
+            break;
+        default: throw std::invalid_argument("fsync must be always or everysec");
     }
     return b;
 }
@@ -119,27 +121,16 @@ Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run) {
         out[2] = writes / chunk;
         worst[static_cast<std::size_t>(c)] = w;
     });
-    s.add("expected_per_crash", std::move(stats[0]));
-    s.add("cycle_s", std::move(stats[1]));
-    s.add("writes_per_cycle", std::move(stats[2]));
+    s.add({"expected_per_crash", "cycle_s", "writes_per_cycle"}, stats);
     s.value("worst_per_crash", *std::max_element(worst.begin(), worst.end()));
     s.value("fluid_cycle_s", fluid);
     s.value("fluid_worst_per_crash", cfg.write_rate * fluid);
     return s;
 }
 
-int parse_acks(const std::string& name) {
-    if (name == "0") return 0;
-    if (name == "1") return 1;
-    if (name == "all" || name == "-1") return -1;
-    throw std::invalid_argument("acks must be 0, 1 or 'all', got '" + name + "'");
-}
-
-std::string acks_name(int acks) { return acks == -1 ? "all" : std::to_string(acks); }
-
 Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
     run.validate();
-    if (cfg.acks != 0 && cfg.acks != 1 && cfg.acks != -1) detail::fail_range("acks", "0, 1 or -1 (all)", cfg.acks);
+    if (!enum_known(cfg.acks)) throw std::invalid_argument("acks must be 0, 1 or all");
     check_count("replication_factor", cfg.replication_factor, 1, 100);
     check_count("min_insync_replicas", cfg.min_insync_replicas, 1, cfg.replication_factor);
     check_positive("broker_mtbf_s", cfg.broker_mtbf_s);
@@ -178,7 +169,7 @@ Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
             const auto it = std::min_element(next.begin(), next.end());
             const double t = std::min(*it, cfg.horizon_s);
             const double dt = t - now;
-            const bool accepting = leader >= 0 && (cfg.acks != -1 || up_count() >= cfg.min_insync_replicas);
+            const bool accepting = leader >= 0 && (cfg.acks != Acks::all || up_count() >= cfg.min_insync_replicas);
             if (accepting) {
                 acked += cfg.message_rate * dt;
                 for (std::size_t b = 0; b < rf; ++b)
@@ -202,8 +193,8 @@ Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
                 if (successor >= 0) {
                     // Clean election. acks=0/1 acknowledged what followers had not fetched yet.
                     double x = 0.0;
-                    if (cfg.acks != -1) x += cfg.message_rate * cfg.follower_lag.sample(rng);
-                    if (cfg.acks == 0) x += cfg.message_rate * cfg.producer_window_s;
+                    if (cfg.acks != Acks::all) x += cfg.message_rate * cfg.follower_lag.sample(rng);
+                    if (cfg.acks == Acks::none) x += cfg.message_rate * cfg.producer_window_s;
                     record(x);
                     leader = successor;
                 } else {
@@ -233,9 +224,7 @@ Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {
         worst[static_cast<std::size_t>(rep)] = w;
     });
     Summary s;
-    s.add("lost_per_day", std::move(stats[0]));
-    s.add("loss_events_per_year", std::move(stats[1]));
-    s.add("write_unavailable", std::move(stats[2]));
+    s.add({"lost_per_day", "loss_events_per_year", "write_unavailable"}, stats);
     s.value("worst_loss_per_event", *std::max_element(worst.begin(), worst.end()));
     return s;
 }

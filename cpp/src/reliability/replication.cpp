@@ -33,19 +33,7 @@ double poisson(Rng& rng, double mean) {
     return k;
 }
 
-constexpr const char* kRemedyNames[] = {"none", "primary", "sticky", "version_check"};
-
 }  // namespace
-
-Remedy parse_remedy(const std::string& name) {
-    for (int i = 0; i < 4; ++i)
-        if (name == kRemedyNames[i]) return static_cast<Remedy>(i);
-    throw std::invalid_argument("remedy must be one of none, primary, sticky, version_check; got '" + name + "'");
-}
-
-const char* remedy_name(Remedy remedy) { return kRemedyNames[static_cast<int>(remedy)]; }
-
-std::vector<std::string> remedy_names() { return {std::begin(kRemedyNames), std::end(kRemedyNames)}; }
 
 Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run) {
     run.validate();
@@ -83,11 +71,7 @@ Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run) {
         chunk_max[static_cast<std::size_t>(c)] = mx;
     });
     Summary s;
-    s.add("downtime_s", std::move(stats[0]));
-    s.add("detection_s", std::move(stats[1]));
-    s.add("writes_lost", std::move(stats[2]));
-    s.add("availability", std::move(stats[3]));
-    s.add("downtime_s_per_year", std::move(stats[4]));
+    s.add({"downtime_s", "detection_s", "writes_lost", "availability", "downtime_s_per_year"}, stats);
     s.value("downtime_p50_s", hist.quantile(0.5));
     s.value("downtime_p90_s", hist.quantile(0.9));
     s.value("downtime_p99_s", hist.quantile(0.99));
@@ -151,10 +135,7 @@ Summary simulate_stale_reads(const StaleReadConfig& cfg, const RunSpec& run) {
         out[3] = waited / m;
     });
     Summary s;
-    s.add("stale", std::move(stats[0]));
-    s.add("primary_reads", std::move(stats[1]));
-    s.add("replica_reads", std::move(stats[2]));
-    s.add("added_latency_s", std::move(stats[3]));
+    s.add({"stale", "primary_reads", "replica_reads", "added_latency_s"}, stats);
     s.value("requests", static_cast<double>(chunks * chunk));
     return s;
 }
@@ -216,10 +197,7 @@ Summary simulate_partition(const PartitionConfig& cfg, const RunSpec& run) {
         max_stale[static_cast<std::size_t>(rep)] = worst;
     });
     Summary s;
-    s.add("cp_rejected", std::move(stats[0]));
-    s.add("ap_stale", std::move(stats[1]));
-    s.add("ap_staleness_s", std::move(stats[2]));
-    s.add("partitioned_time", std::move(stats[3]));
+    s.add({"cp_rejected", "ap_stale", "ap_staleness_s", "partitioned_time"}, stats);
     s.value("partitioned_time_expected", partition_rate * md / (1.0 + partition_rate * md));
     s.value("ap_staleness_p50_s", ages.quantile(0.5));
     s.value("ap_staleness_p99_s", ages.quantile(0.99));

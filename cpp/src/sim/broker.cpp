@@ -65,7 +65,7 @@ public:
           mean_service_s_(1.0 / c.consume_rate) {
         if (!c.partition_weights.empty()) alias_ = std::make_unique<AliasTable>(c.partition_weights);
         out_.lag_series.assign(samples, kNaN);
-        owner_ = assign_partitions(c.partitions, members_, c.assignor);
+        owner_ = assign_partitions(c.partitions, members_, c.assignment);
         apply_assignment();
     }
 
@@ -249,7 +249,7 @@ private:
     // hands with a message in flight, and per-key order holds).
     void rebalance(double t) {
         const std::vector<std::int64_t> previous = owner_;
-        owner_ = assign_partitions(c_.partitions, members_, c_.assignor, previous);
+        owner_ = assign_partitions(c_.partitions, members_, c_.assignment, previous);
         for (std::size_t p = 0; p < owner_.size(); ++p) moved_ += owner_[p] != previous[p] ? 1 : 0;
         pause_s_ += std::max(0.0, t - window_start(pause_start_));
         ++rebalances_;
@@ -339,41 +339,7 @@ std::int64_t most_members(const ConsumerGroupConfig& c) {
     return most;
 }
 
-// The enumerator at `name`'s position in `names`; else an error naming `what` and the names.
-template <class E>
-E by_name(const char* what, const std::vector<std::string>& names, const std::string& name) {
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == name) return static_cast<E>(i);
-    std::string allowed;
-    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
-    throw std::invalid_argument(std::string(what) + " must be one of " + allowed + "; got '" + name + "'");
-}
-
 }  // namespace
-
-const std::vector<std::string>& assignor_names() {
-    static const std::vector<std::string> names = {"range", "round_robin", "sticky"};
-    return names;
-}
-
-Assignor parse_assignor(const std::string& name, const char* parameter) {
-    return by_name<Assignor>(parameter, assignor_names(), name);
-}
-
-const std::string& assignor_name(Assignor assignor) { return assignor_names().at(static_cast<std::size_t>(assignor)); }
-
-const std::vector<std::string>& broker_service_names() {
-    static const std::vector<std::string> names = {"exponential", "deterministic"};
-    return names;
-}
-
-BrokerService parse_broker_service(const std::string& name) {
-    return by_name<BrokerService>("service", broker_service_names(), name);
-}
-
-const std::string& broker_service_name(BrokerService service) {
-    return broker_service_names().at(static_cast<std::size_t>(service));
-}
 
 std::vector<std::int64_t> assign_partitions(std::int64_t partitions, std::int64_t consumers, Assignor assignor,
                                             const std::vector<std::int64_t>& previous) {
@@ -445,9 +411,9 @@ void validate(const ConsumerGroupConfig& c) {
         detail::fail_range("sample_interval_s", "at least duration_s / 1e6", c.sample_interval_s);
     if (!std::isnan(c.drain_from_s)) check_nonnegative("drain_from_s", c.drain_from_s);
     check_nonnegative("drain_threshold", c.drain_threshold);
-    if (static_cast<std::size_t>(c.assignor) >= assignor_names().size())
+    if (!enum_known(c.assignment))
         throw std::invalid_argument("assignment must be range, round_robin or sticky");
-    if (static_cast<std::size_t>(c.service) >= broker_service_names().size())
+    if (!enum_known(c.service))
         throw std::invalid_argument("service must be exponential or deterministic");
     if (c.profile_times.size() != c.profile_rates.size())
         throw std::invalid_argument("rate_profile times and rates must have equal length");

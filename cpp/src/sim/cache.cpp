@@ -11,7 +11,6 @@
 
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/exponential.hpp"
-#include "scalemodel/core/names.hpp"
 #include "scalemodel/core/parallel.hpp"
 #include "scalemodel/core/zipf_sum.hpp"
 
@@ -103,15 +102,6 @@ RequestStream::RequestStream(std::int64_t catalogue_size, double alpha, std::int
       churn_shift_(check_count("churn_shift", churn_shift, -1, catalogue_size - 1)) {}
 
 // --- item sizes -----------------------------------------------------------------------------
-
-const std::vector<std::string>& size_kind_names() {
-    static const std::vector<std::string> names = {"fixed", "uniform", "lognormal", "pareto"};
-    return names;
-}
-
-SizeKind parse_size_kind(const std::string& name) { return parse_name<SizeKind>("sizes kind", size_kind_names(), name); }
-
-const std::string& size_kind_name(SizeKind kind) { return name_of(size_kind_names(), kind); }
 
 void validate(const SizeSpec& s) {
     switch (s.kind) {
@@ -322,7 +312,7 @@ std::vector<double> run_replication(const CacheConfig& c, std::uint64_t seed, st
     std::vector<double> inserted;
     if constexpr (Expiring) inserted.assign(static_cast<std::size_t>(c.catalogue_size), 0.0);
 
-    const std::int64_t cap_items = c.capacity_items.value_or(INT64_MAX);
+    const std::int64_t cap_items = c.capacity.value_or(INT64_MAX);
     const double cap_bytes = c.capacity_bytes.value_or(kInf);
     const double ttl = c.ttl_s.value_or(kInf);
     const std::int64_t* trace = c.trace.empty() ? nullptr : c.trace.data();
@@ -439,23 +429,12 @@ std::vector<double> dispatch_time(const CacheConfig& c, std::uint64_t seed, std:
 
 }  // namespace
 
-const std::vector<std::string>& cache_policy_names() {
-    static const std::vector<std::string> names = {"lru", "lfu", "fifo", "ttl"};
-    return names;
-}
-
-CachePolicy parse_cache_policy(const std::string& name) {
-    return parse_name<CachePolicy>("policy", cache_policy_names(), name);
-}
-
-const std::string& cache_policy_name(CachePolicy p) { return name_of(cache_policy_names(), p); }
-
 void validate(const CacheConfig& c) {
-    if (static_cast<std::size_t>(c.policy) >= cache_policy_names().size())
+    if (!enum_known(c.policy))
         throw std::invalid_argument("policy must be one of lru, lfu, fifo, ttl");
     check_count("catalogue_size", c.catalogue_size, 1, kMaxCatalogue);
     check_zipf_alpha(c.zipf_alpha);
-    if (c.capacity_items) check_count("capacity", *c.capacity_items, 1);
+    if (c.capacity) check_count("capacity", *c.capacity, 1);
     if (c.capacity_bytes) check_positive("capacity_bytes", *c.capacity_bytes);
     check_count("requests", c.requests, 1);
     check_count("warmup", c.warmup, 0);
@@ -480,8 +459,8 @@ void validate(const CacheConfig& c) {
         throw std::invalid_argument("request_rate must be given (> 0) with a ttl_s: expiry needs time");
     if (c.policy == CachePolicy::ttl && !c.ttl_s)
         throw std::invalid_argument("ttl_s must be given (a finite number > 0) for the ttl policy");
-    if (c.policy != CachePolicy::ttl && !c.capacity_items && !c.capacity_bytes)
-        throw std::invalid_argument("capacity or capacity_bytes must be given for the " + cache_policy_name(c.policy) +
+    if (c.policy != CachePolicy::ttl && !c.capacity && !c.capacity_bytes)
+        throw std::invalid_argument("capacity or capacity_bytes must be given for the " + enum_name(c.policy) +
                                     " policy");
     check_nonnegative("hit_latency_s", c.hit_latency_s);
     check_nonnegative("miss_latency_s", c.miss_latency_s);

@@ -131,21 +131,6 @@ struct SlidingWindowCounter {
     }
 };
 
-// The enumerator at `name`'s position in `names`; else "<must> one of <names>; got '<name>'".
-template <class E>
-E by_name(const char* must, const std::vector<std::string>& names, const std::string& name) {
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == name) return static_cast<E>(i);
-    std::string allowed;
-    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
-    throw std::invalid_argument(std::string(must) + " one of " + allowed + "; got '" + name + "'");
-}
-
-template <class E>
-bool known(const std::vector<std::string>& names, E e) {
-    return static_cast<std::size_t>(e) < names.size();
-}
-
 template <class L>
 std::int64_t run(L& limiter, const double* times, std::int64_t n, std::uint8_t* admitted) {
     std::int64_t total = 0;
@@ -159,43 +144,9 @@ std::int64_t run(L& limiter, const double* times, std::int64_t n, std::uint8_t* 
 
 }  // namespace
 
-const std::vector<std::string>& limiter_algorithm_names() {
-    static const std::vector<std::string> names = {"token_bucket", "leaky_bucket", "gcra",
-                                                   "fixed_window", "sliding_log",  "sliding_window_counter"};
-    return names;
-}
-
-LimiterKind parse_limiter_algorithm(const std::string& name) {
-    return by_name<LimiterKind>("algorithm must be", limiter_algorithm_names(), name);
-}
-
-const std::string& limiter_algorithm_name(LimiterKind kind) {
-    return limiter_algorithm_names().at(static_cast<std::size_t>(kind));
-}
-
-const std::vector<std::string>& trace_kind_names() {
-    static const std::vector<std::string> names = {"steady", "poisson", "bursty", "adversarial"};
-    return names;
-}
-
-TraceKind parse_trace_kind(const std::string& name) {
-    return by_name<TraceKind>("arrivals must be sorted timestamps or", trace_kind_names(), name);
-}
-
-const std::string& trace_kind_name(TraceKind kind) { return trace_kind_names().at(static_cast<std::size_t>(kind)); }
-
-const std::vector<std::string>& spread_names() {
-    static const std::vector<std::string> names = {"round_robin", "random"};
-    return names;
-}
-
-Spread parse_spread(const std::string& name) { return by_name<Spread>("spread must be", spread_names(), name); }
-
-const std::string& spread_name(Spread spread) { return spread_names().at(static_cast<std::size_t>(spread)); }
-
 LimiterConfig resolved(const LimiterConfig& config) {
     LimiterConfig c = config;
-    if (!known(limiter_algorithm_names(), c.kind))
+    if (!enum_known(c.algorithm))
         throw std::invalid_argument("algorithm must be one of the six limiter algorithms");
     check_count("limit", c.limit, 1, std::int64_t{1} << 40);
     check_positive("window_s", c.window_s);
@@ -228,7 +179,7 @@ std::int64_t decide(const LimiterConfig& config, const double* times, std::int64
     const LimiterConfig c = resolved(config);
     if (delay_sum_s) *delay_sum_s = 0.0;
     if (n <= 0) return 0;
-    switch (c.kind) {
+    switch (c.algorithm) {
         case LimiterKind::token_bucket: {
             TokenBucket l(*c.capacity, *c.refill_rate, times[0]);
             return run(l, times, n, admitted);
@@ -288,7 +239,7 @@ LimiterSummary run_limiter(const LimiterConfig& config, const double* times, std
     if (compare_exact) {
         std::vector<std::uint8_t> exact(static_cast<std::size_t>(n));
         LimiterConfig log = c;
-        log.kind = LimiterKind::sliding_log;
+        log.algorithm = LimiterKind::sliding_log;
         s.exact_admitted = decide(log, times, n, exact.data());
         std::int64_t differ = 0;
         for (std::int64_t i = 0; i < n; ++i) differ += admitted[i] != exact[static_cast<std::size_t>(i)];
@@ -371,7 +322,7 @@ KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times,
 // --- traces ---------------------------------------------------------------------------------
 
 void validate(const TraceSpec& spec) {
-    if (!known(trace_kind_names(), spec.kind))
+    if (!enum_known(spec.kind))
         throw std::invalid_argument("arrivals must be steady, poisson, bursty or adversarial");
     // window_s and limit first: the Python layer derives the other defaults from them.
     check_positive("window_s", spec.window_s);
@@ -488,7 +439,7 @@ std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrival
 std::vector<std::vector<double>> simulate_distributed(const DistributedConfig& config, const RunSpec& run) {
     const LimiterConfig limiter = resolved(config.limiter);
     check_count("servers", config.servers, 1, 1 << 20);
-    if (!known(spread_names(), config.spread)) throw std::invalid_argument("spread must be round_robin or random");
+    if (!enum_known(config.spread)) throw std::invalid_argument("spread must be round_robin or random");
     run.validate();
     check_arrivals(config);
     const std::int64_t replications = run.replications;

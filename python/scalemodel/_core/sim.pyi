@@ -142,15 +142,15 @@ def simulate_cache(config: CacheConfig, run: scalemodel._core.RunSpec) -> dict[s
 def simulate_consumer_group(config: ConsumerGroupConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]: ...
 def simulate_stations(config: StationsConfig, run: scalemodel._core.RunSpec) -> dict[str, typing.Any]: ...
 def zipf_requests(catalogue_size: typing.SupportsInt | typing.SupportsIndex, zipf_alpha: typing.SupportsFloat | typing.SupportsIndex, count: typing.SupportsInt | typing.SupportsIndex, churn_interval: typing.SupportsInt | typing.SupportsIndex, churn_shift: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, replication: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]: ...
-ASSIGNORS: list = ['range', 'round_robin', 'sticky']
-BROKER_SERVICES: list = ['exponential', 'deterministic']
-CACHE_POLICIES: list = ['lru', 'lfu', 'fifo', 'ttl']
+ASSIGNORS: tuple = ('range', 'round_robin', 'sticky')
+BROKER_SERVICES: tuple = ('exponential', 'deterministic')
+CACHE_POLICIES: tuple = ('lru', 'lfu', 'fifo', 'ttl')
 HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
-LIMITER_ALGORITHMS: list = ['token_bucket', 'leaky_bucket', 'gcra', 'fixed_window', 'sliding_log', 'sliding_window_counter']
-LIMITER_ARRIVALS: list = ['steady', 'poisson', 'bursty', 'adversarial']
-LIMITER_SPREADS: list = ['round_robin', 'random']
+LIMITER_ALGORITHMS: tuple = ('token_bucket', 'leaky_bucket', 'gcra', 'fixed_window', 'sliding_log', 'sliding_window_counter')
+LIMITER_ARRIVALS: tuple = ('steady', 'poisson', 'bursty', 'adversarial')
+LIMITER_SPREADS: tuple = ('round_robin', 'random')
 MAX_BACKLOG: int = 4194304
 MAX_CATALOGUE: int = 2147483646
 MAX_QUEUED: int = 1048576
 POLICIES: tuple = ('random', 'round_robin', 'weighted_round_robin', 'least_connections', 'least_outstanding_work', 'power_of_d', 'sticky')
-SIZE_KINDS: list = ['fixed', 'uniform', 'lognormal', 'pareto']
+SIZE_KINDS: tuple = ('fixed', 'uniform', 'lognormal', 'pareto')

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "scalemodel/core/names.hpp"
+
 namespace scalemodel::caching {
 
 // Largest catalogue the closed forms accept (sums are over int64 ranks).
@@ -16,8 +18,16 @@ constexpr std::int64_t kMaxCatalogue = INT64_MAX / 2;
 // The replacement policy Che's approximation models: an item's occupancy at rate x is
 // 1 - exp(-x) for LRU and x / (1 + x) for FIFO (and random replacement).
 enum class ChePolicy : int { lru = 0, fifo = 1 };
-const std::vector<std::string>& che_policy_names();
-ChePolicy parse_che_policy(const std::string& name);
+
+}  // namespace scalemodel::caching
+
+template <>
+struct scalemodel::EnumNames<scalemodel::caching::ChePolicy> {
+    static const char* what() { return "policy"; }
+    static std::vector<std::string> names() { return {"lru", "fifo"}; }
+};
+
+namespace scalemodel::caching {
 
 // Che's approximation. The characteristic time T (in requests) solves
 // sum_i occupancy(p_i T) = capacity; the hit ratio is sum_i p_i occupancy(p_i T).

@@ -6,19 +6,38 @@
 #include <string>
 #include <vector>
 
+#include "scalemodel/core/names.hpp"
+#include "scalemodel/core/fields.hpp"
+
 namespace scalemodel::caching {
 
+// By name, '-' and '_' alike: "write-through" is write_through.
 enum class WritePolicy : int { cache_aside = 0, write_through = 1, write_behind = 2 };
-const std::vector<std::string>& write_policy_names();
-// A policy by name ('-' and '_' alike: "write-through" is write_through).
-WritePolicy parse_write_policy(const std::string& name);
+
+}  // namespace scalemodel::caching
+
+template <>
+struct scalemodel::EnumNames<scalemodel::caching::WritePolicy> {
+    static const char* what() { return "policy"; }
+    static std::vector<std::string> names() { return {"cache_aside", "write_through", "write_behind"}; }
+};
+
+namespace scalemodel::caching {
 
 struct WritePolicyLoad {
     double db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s, mean_latency_s,
         quantile_latency_s;
+
+    static auto fields() {
+        using C = WritePolicyLoad;
+        return std::make_tuple(field("db_reads_per_s", &C::db_reads_per_s),
+                               field("db_writes_per_s", &C::db_writes_per_s),
+                               field("mean_read_latency_s", &C::mean_read_latency_s),
+                               field("mean_write_latency_s", &C::mean_write_latency_s),
+                               field("mean_latency_s", &C::mean_latency_s),
+                               field("quantile_latency_s", &C::quantile_latency_s));
+    }
 };
-// The field names of WritePolicyLoad, in order.
-const std::vector<std::string>& write_policy_load_names();
 
 WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,
                                   double cache_latency_s, double db_read_latency_s, double db_write_latency_s,

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "scalemodel/core/names.hpp"
 #include "scalemodel/core/random.hpp"
 
 namespace scalemodel {
@@ -68,6 +69,15 @@ private:
     std::shared_ptr<const std::vector<double>> samples_;  // empirical: sorted
     std::vector<Distribution> parts_;                   // mixture
     std::vector<double> weights_, cumulative_;          // mixture
+};
+
+template <>
+struct EnumNames<Distribution::Kind> {
+    static const char* what() { return "distribution kind"; }
+    static std::vector<std::string> names() {
+        return {"exponential", "deterministic", "lognormal", "gamma", "weibull", "pareto", "uniform", "empirical",
+                "mixture"};
+    }
 };
 
 }  // namespace scalemodel

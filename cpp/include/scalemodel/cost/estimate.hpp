@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "scalemodel/core/units.hpp"
+#include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::cost {
 
@@ -16,6 +17,15 @@ struct Traffic {
     double peak_read_qps = 0.0;
     double peak_write_qps = 0.0;
     double writes_per_day = 0.0;
+
+    static auto fields() {
+        using C = Traffic;
+        return std::make_tuple(field("average_qps", &C::average_qps), field("peak_qps", &C::peak_qps),
+                               field("average_read_qps", &C::average_read_qps),
+                               field("average_write_qps", &C::average_write_qps),
+                               field("peak_read_qps", &C::peak_read_qps), field("peak_write_qps", &C::peak_write_qps),
+                               field("writes_per_day", &C::writes_per_day));
+    }
 };
 
 // Daily active users x requests per user per day, spread evenly over the day, then scaled
@@ -46,6 +56,11 @@ std::int64_t cache_nodes(double working_set_bytes, double qps, double node_bytes
 struct TlsSaving {
     double servers_saved = 0.0;
     double usd_per_month = 0.0;
+
+    static auto fields() {
+        using C = TlsSaving;
+        return std::make_tuple(field("servers_saved", &C::servers_saved), field("usd_per_month", &C::usd_per_month));
+    }
 };
 TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month);
 
@@ -58,6 +73,15 @@ struct CacheEffect {
     double store_utilization_without = 0.0;
     double store_utilization_with = 0.0;
     double headroom = 0.0;                    // how many times more load the store then takes
+
+    static auto fields() {
+        using C = CacheEffect;
+        return std::make_tuple(field("work_without_cache_s_per_s", &C::work_without_cache_s_per_s),
+                               field("work_with_cache_s_per_s", &C::work_with_cache_s_per_s),
+                               field("store_utilization_without", &C::store_utilization_without),
+                               field("store_utilization_with", &C::store_utilization_with),
+                               field("headroom", &C::headroom));
+    }
 };
 CacheEffect cache_effect(double qps, double hit_ratio, double hit_time_s, double store_time_s,
                          double capacity_s_per_s);
@@ -72,6 +96,15 @@ struct TopicSizing {
     std::int64_t active_consumers = 0;  // for the given partitions and consumers
     std::int64_t idle_consumers = 0;
     double group_throughput = 0.0;      // messages/s the given group can consume
+
+    static auto fields() {
+        using C = TopicSizing;
+        return std::make_tuple(field("consumers_needed", &C::consumers_needed),
+                               field("partitions_needed", &C::partitions_needed),
+                               field("active_consumers", &C::active_consumers),
+                               field("idle_consumers", &C::idle_consumers),
+                               field("group_throughput", &C::group_throughput));
+    }
 };
 TopicSizing topic_sizing(double message_rate, double consumer_rate, double partition_rate,
                          std::int64_t partitions, std::int64_t consumers);
@@ -82,6 +115,12 @@ struct CdnCost {
     double origin_only_usd = 0.0;
     double with_cdn_usd = 0.0;
     double origin_bytes_with_cdn = 0.0;
+
+    static auto fields() {
+        using C = CdnCost;
+        return std::make_tuple(field("origin_only_usd", &C::origin_only_usd), field("with_cdn_usd", &C::with_cdn_usd),
+                               field("origin_bytes_with_cdn", &C::origin_bytes_with_cdn));
+    }
 };
 CdnCost cdn_vs_origin(double bytes_per_month, double origin_usd_per_gb, double cdn_usd_per_gb, double cdn_hit_ratio);
 

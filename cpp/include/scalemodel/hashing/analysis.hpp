@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scalemodel/hashing/placement.hpp"
+#include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::hashing {
 
@@ -53,6 +54,14 @@ struct BalanceStats {
     double chi_square = 0;       // against the nominal shares (NaN when weighted)
     double p_value = 0;          // two-sided: 2 min(P(X <= chi2), P(X >= chi2)), dof = nodes - 1
     double hottest_share = 0;    // the largest share
+
+    static auto fields() {
+        using C = BalanceStats;
+        return std::make_tuple(field("loads", &C::loads), field("shares", &C::shares), field("nominal", &C::nominal),
+                               field("max_over_mean", &C::max_over_mean), field("cv", &C::cv),
+                               field("chi_square", &C::chi_square), field("p_value", &C::p_value),
+                               field("hottest_share", &C::hottest_share));
+    }
 };
 
 // Balance statistics of loads against nominal shares. `weighted` marks popularity-weighted

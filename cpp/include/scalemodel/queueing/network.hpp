@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scalemodel/queueing/metrics.hpp"
+#include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::queueing {
 
@@ -18,6 +19,14 @@ struct JacksonResult {
     double throughput = 0.0;             // requests entering (and leaving) per second
     double mean_in_system = 0.0;         // requests in the whole network
     double mean_response = 0.0;          // end-to-end time in the network, seconds (Little)
+
+    static auto fields() {
+        using C = JacksonResult;
+        return std::make_tuple(field("arrival_rate", &C::arrival_rate), field("visits", &C::visits),
+                               field("stable", &C::stable), field("throughput", &C::throughput),
+                               field("mean_in_system", &C::mean_in_system),
+                               field("mean_response", &C::mean_response));
+    }
 };
 
 // external_arrivals[i]: requests/s arriving from outside at station i (>= 0, some > 0).
@@ -34,6 +43,13 @@ struct MvaResult {
     Eigen::MatrixXd residence;      // time per pass spent at each station, seconds
     Eigen::MatrixXd queue_length;   // mean requests at each station
     Eigen::MatrixXd utilization;    // demand x throughput: busy fraction (for a delay station, mean number there)
+
+    static auto fields() {
+        using C = MvaResult;
+        return std::make_tuple(field("throughput", &C::throughput), field("response", &C::response),
+                               field("residence", &C::residence), field("queue_length", &C::queue_length),
+                               field("utilization", &C::utilization));
+    }
 };
 
 // Exact MVA for a closed network of `population` requests cycling through stations with

@@ -6,6 +6,8 @@
 
 #include <Eigen/Dense>
 
+#include "scalemodel/core/fields.hpp"
+
 namespace scalemodel::queueing {
 
 struct UslFit {
@@ -14,6 +16,12 @@ struct UslFit {
     double kappa = 0.0;      // coherency, >= 0
     double r_squared = 0.0;  // 1 - SSE / SST of the throughput
     double rmse = 0.0;       // root mean squared throughput residual, requests/s
+
+    static auto fields() {
+        using C = UslFit;
+        return std::make_tuple(field("lambda_", &C::lambda), field("sigma", &C::sigma), field("kappa", &C::kappa),
+                               field("r_squared", &C::r_squared), field("rmse", &C::rmse));
+    }
 };
 
 double usl_throughput(double lambda, double sigma, double kappa, double concurrency);

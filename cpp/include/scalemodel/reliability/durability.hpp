@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
@@ -17,6 +18,13 @@ struct LossBounds {
     double expected_per_crash = 0.0;  // crash at a uniformly random time
     double worst_per_crash = 0.0;
     double backlog_growth_per_s = 0.0;  // > 0: the flusher falls behind and losses grow without bound
+
+    static auto fields() {
+        using C = LossBounds;
+        return std::make_tuple(field("expected_per_crash", &C::expected_per_crash),
+                               field("worst_per_crash", &C::worst_per_crash),
+                               field("backlog_growth_per_s", &C::backlog_growth_per_s));
+    }
 };
 
 // A worker flushes up to `batch_size` queued writes (0 = all of them), taking
@@ -28,13 +36,20 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
 
 // Redis AOF: "always" fsyncs before replying (at most the one command in flight is lost);
 // "everysec" fsyncs once a second: expected rate / 2, worst 2 x rate (Redis postpones a
-// write for up to 2 s when a previous fsync is still running). fsync: "always" or "everysec".
-LossBounds aof_loss(double write_rate, const std::string& fsync);
+// write for up to 2 s when a previous fsync is still running).
+enum class Fsync { always, everysec };
+LossBounds aof_loss(double write_rate, Fsync fsync);
 
 struct RdbConfig {
     double write_rate = 0.0;                            // Poisson writes per second
     std::vector<std::pair<double, std::int64_t>> rules;  // (seconds, changes): save when both are reached
     std::int64_t cycles = 1 << 14;                      // simulated save cycles
+
+    static auto fields() {
+        using C = RdbConfig;
+        return std::make_tuple(field("write_rate", &C::write_rate), field("rules", &C::rules),
+                               field("cycles", &C::cycles));
+    }
 };
 
 // Simulates RDB save cycles with Poisson writes: a save starts as soon as some rule has
@@ -46,13 +61,30 @@ struct RdbConfig {
 // rules of max(seconds, changes / rate)), fluid_worst_per_crash.
 Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run);
 
-// Kafka's acks setting from its name: "0", "1", "all" (or "-1"); anything else raises
-// std::invalid_argument naming `acks`. acks_name is the inverse.
-int parse_acks(const std::string& name);
-std::string acks_name(int acks);
+// Kafka's acks setting, by the names "0", "1" and "all" (or "-1"), as Kafka spells it.
+enum class Acks { none, leader, all };
+
+}  // namespace scalemodel::reliability
+
+template <>
+struct scalemodel::EnumNames<scalemodel::reliability::Fsync> {
+    static const char* what() { return "fsync"; }
+    static std::vector<std::string> names() { return {"always", "everysec"}; }
+};
+
+template <>
+struct scalemodel::EnumNames<scalemodel::reliability::Acks> {
+    static const char* what() { return "acks"; }
+    static std::vector<std::string> names() { return {"0", "1", "all"}; }
+    static std::vector<std::pair<std::string, scalemodel::reliability::Acks>> aliases() {
+        return {{"-1", scalemodel::reliability::Acks::all}};
+    }
+};
+
+namespace scalemodel::reliability {
 
 struct KafkaConfig {
-    int acks = -1;                   // 0, 1 or -1 (all), as Kafka spells it
+    Acks acks = Acks::all;
     std::int64_t replication_factor = 3;
     std::int64_t min_insync_replicas = 2;  // acks=all refuses writes with fewer in-sync replicas up
     bool unclean_leader_election = false;  // let an out-of-sync replica lead when no in-sync one is up
@@ -62,6 +94,17 @@ struct KafkaConfig {
     double producer_window_s = 0.0;  // acks=0: messages sent into a dead leader before the producer notices
     double message_rate = 0.0;       // messages per second to the partition
     double horizon_s = 0.0;
+
+    static auto fields() {
+        using C = KafkaConfig;
+        return std::make_tuple(field("acks", &C::acks), field("replication_factor", &C::replication_factor),
+                               field("min_insync_replicas", &C::min_insync_replicas),
+                               field("unclean_leader_election", &C::unclean_leader_election),
+                               field("broker_mtbf_s", &C::broker_mtbf_s), field("broker_repair", &C::broker_repair),
+                               field("follower_lag", &C::follower_lag),
+                               field("producer_window_s", &C::producer_window_s),
+                               field("message_rate", &C::message_rate), field("horizon_s", &C::horizon_s));
+    }
 };
 
 // One partition's replicas fail and recover; followers that recover catch up at once.

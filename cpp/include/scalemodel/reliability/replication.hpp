@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/reliability/summary.hpp"
 
@@ -21,6 +22,15 @@ struct FailoverConfig {
     double write_rate = 0.0;          // writes per second on the primary
     double failures_per_year = 0.0;   // primary failures per year (for availability)
     std::int64_t trials = 1 << 16;
+
+    static auto fields() {
+        using C = FailoverConfig;
+        return std::make_tuple(field("heartbeat_interval_s", &C::heartbeat_interval_s),
+                               field("missed_beats", &C::missed_beats), field("election", &C::election),
+                               field("routing", &C::routing), field("replication_lag", &C::replication_lag),
+                               field("write_rate", &C::write_rate), field("failures_per_year", &C::failures_per_year),
+                               field("trials", &C::trials));
+    }
 };
 
 // A failure falls uniformly between two heartbeats, so detection takes
@@ -35,11 +45,15 @@ Summary simulate_failover(const FailoverConfig& cfg, const RunSpec& run);
 
 enum class Remedy : int { none, primary_reads, sticky, version_check };
 
-// The remedies by the names Python uses ("none", "primary", "sticky", "version_check"):
-// parsed once here; an unknown name raises std::invalid_argument naming `remedy`.
-Remedy parse_remedy(const std::string& name);
-const char* remedy_name(Remedy remedy);
-std::vector<std::string> remedy_names();
+}  // namespace scalemodel::reliability
+
+template <>
+struct scalemodel::EnumNames<scalemodel::reliability::Remedy> {
+    static const char* what() { return "remedy"; }
+    static std::vector<std::string> names() { return {"none", "primary", "sticky", "version_check"}; }
+};
+
+namespace scalemodel::reliability {
 
 struct StaleReadConfig {
     Distribution lag = Distribution::deterministic(0.0);         // replication lag of the replica serving the read
@@ -49,6 +63,14 @@ struct StaleReadConfig {
     std::int64_t attempts = 3;      // version_check: replica reads before falling back to the primary
     double retry_interval_s = 0.1;  // version_check: wait between attempts
     std::int64_t requests = 1 << 20;
+
+    static auto fields() {
+        using C = StaleReadConfig;
+        return std::make_tuple(field("lag", &C::lag), field("think_time", &C::think_time),
+                               field("remedy", &C::remedy), field("sticky_window_s", &C::sticky_window_s),
+                               field("attempts", &C::attempts), field("retry_interval_s", &C::retry_interval_s),
+                               field("requests", &C::requests));
+    }
 };
 
 // A read of data the reader just wrote, think seconds after the write. Metrics per chunk
@@ -65,6 +87,14 @@ struct PartitionConfig {
     double remote_write_rate = 1.0;  // writes per second made on the other side
     double horizon_s = 30.0 * 86400.0;
     std::int64_t reads = 1 << 14;  // reads per replication, at uniform times
+
+    static auto fields() {
+        using C = PartitionConfig;
+        return std::make_tuple(field("partitions_per_day", &C::partitions_per_day), field("duration", &C::duration),
+                               field("convergence", &C::convergence),
+                               field("remote_write_rate", &C::remote_write_rate), field("horizon_s", &C::horizon_s),
+                               field("reads", &C::reads));
+    }
 };
 
 // CP rejects reads during a partition; AP serves them locally and they are stale once the

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -25,6 +26,11 @@ struct Summary {
     void add(const std::string& name, std::vector<double> per_replication) {
         names.push_back(name);
         metrics.push_back(std::move(per_replication));
+    }
+    // Adds columns[0], columns[1], ... (moved from) as the metrics called[0], called[1], ...
+    void add(std::initializer_list<const char*> called, std::vector<std::vector<double>>& columns) {
+        std::size_t i = 0;
+        for (const char* name : called) add(name, std::move(columns.at(i++)));
     }
     void value(const std::string& name, double v) { values.emplace_back(name, v); }
     const std::vector<double>& metric(const std::string& name) const {

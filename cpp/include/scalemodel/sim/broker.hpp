@@ -24,29 +24,36 @@
 #include <string>
 #include <vector>
 
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
-// In the order of assignor_names().
 enum class Assignor {
     range,        // Kafka's RangeAssignor: contiguous blocks, the first P % C consumers get one more
     round_robin,  // Kafka's RoundRobinAssignor: partition p to consumer p % C
     sticky,       // balanced like round robin, but keeps each member's partitions across rebalances
 };
 
-const std::vector<std::string>& assignor_names();
-// An assignor by name; std::invalid_argument naming `parameter` and the names otherwise.
-Assignor parse_assignor(const std::string& name, const char* parameter = "assignment");
-const std::string& assignor_name(Assignor assignor);
-
-// In the order of broker_service_names().
 enum class BrokerService { exponential, deterministic };
 
-const std::vector<std::string>& broker_service_names();
-BrokerService parse_broker_service(const std::string& name);  // errors name `service`
-const std::string& broker_service_name(BrokerService service);
+}  // namespace scalemodel::sim
+
+// The config keyword is `assignment`; assign_partitions names it `strategy`.
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::Assignor> {
+    static const char* what() { return "assignment"; }
+    static std::vector<std::string> names() { return {"range", "round_robin", "sticky"}; }
+};
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::BrokerService> {
+    static const char* what() { return "service"; }
+    static std::vector<std::string> names() { return {"exponential", "deterministic"}; }
+};
+
+namespace scalemodel::sim {
 
 // `change` consumers join (> 0) or leave (< 0; the highest-numbered members go) at `time`;
 // 0 is a rebalance without a membership change (e.g. a consumer restarting).
@@ -64,8 +71,8 @@ struct ConsumerGroupConfig {
     std::vector<double> partition_weights;  // share of messages per partition; empty = uniform
     double consume_rate = 1.0;              // msg/s per consumer
     BrokerService service = BrokerService::exponential;
-    Assignor assignor = Assignor::range;
-    std::vector<MembershipEvent> events;
+    Assignor assignment = Assignor::range;
+    std::vector<MembershipEvent> events;  // bound apart, as (time_s, change) pairs
     double rebalance_s = 0.0;
     double duration_s = 1.0;
     double warmup_s = 0.0;
@@ -74,6 +81,20 @@ struct ConsumerGroupConfig {
     // measured, or drain_from_s after the run; inf: it did not fall before the run ended).
     double drain_from_s = std::numeric_limits<double>::quiet_NaN();
     double drain_threshold = 0.0;
+
+    static auto fields() {
+        using C = ConsumerGroupConfig;
+        return std::make_tuple(field("partitions", &C::partitions), field("consumers", &C::consumers),
+                               field("produce_rate", &C::produce_rate), field("profile_times", &C::profile_times),
+                               field("profile_rates", &C::profile_rates),
+                               field("partition_weights", &C::partition_weights),
+                               field("consume_rate", &C::consume_rate), field("service", &C::service),
+                               field("assignment", &C::assignment), field("rebalance_s", &C::rebalance_s),
+                               field("duration_s", &C::duration_s), field("warmup_s", &C::warmup_s),
+                               field("sample_interval_s", &C::sample_interval_s),
+                               field("drain_from_s", &C::drain_from_s),
+                               field("drain_threshold", &C::drain_threshold));
+    }
 };
 
 // Scalar metrics of one replication, in this order (names for the bindings).

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/run_spec.hpp"
 
@@ -133,33 +134,33 @@ private:
 // always has the same size. fixed: a bytes; uniform: whole bytes in [a, b]; lognormal:
 // median a, log-sd b; pareto: minimum a, shape b. Sizes are rounded to whole bytes >= 1.
 enum class SizeKind : int { fixed = 0, uniform = 1, lognormal = 2, pareto = 3 };
-const std::vector<std::string>& size_kind_names();
-SizeKind parse_size_kind(const std::string& name);
-const std::string& size_kind_name(SizeKind kind);
+
 struct SizeSpec {
     SizeKind kind = SizeKind::fixed;
     double a = 1.0;
     double b = 0.0;
+
+    static auto fields() {
+        using C = SizeSpec;
+        return std::make_tuple(field("kind", &C::kind), field("a", &C::a), field("b", &C::b));
+    }
 };
 void validate(const SizeSpec& sizes);
 double item_size(const SizeSpec& sizes, std::uint64_t seed, std::int64_t item);
 
 enum class CachePolicy : int { lru = 0, lfu = 1, fifo = 2, ttl = 3 };
-const std::vector<std::string>& cache_policy_names();
-CachePolicy parse_cache_policy(const std::string& name);
-const std::string& cache_policy_name(CachePolicy p);
 
 // One cache in front of a backing store. An empty optional is "not given" (the Python
 // None): no item limit, no byte limit, no churn, a random churn offset, no expiry, no time.
 struct CacheConfig {
     CachePolicy policy = CachePolicy::lru;
-    std::optional<std::int64_t> capacity_items;  // most items held
+    std::optional<std::int64_t> capacity;        // most items held
     std::optional<double> capacity_bytes;        // most bytes held
     std::int64_t catalogue_size = 1;
     double zipf_alpha = 1.0;
     std::optional<std::int64_t> churn_interval;  // the hot set moves every that many requests
     std::optional<std::int64_t> churn_shift;     // by this many ids (empty: to a random offset)
-    std::vector<std::int64_t> trace;             // replay these ids instead of sampling (if not empty)
+    std::vector<std::int64_t> trace;             // replay these ids instead of sampling (if not empty); bound apart
     std::int64_t requests = 0;                   // counted requests per replication
     std::int64_t warmup = 0;                     // requests before them, not counted
     std::optional<double> ttl_s;                 // expiry after insertion
@@ -168,7 +169,38 @@ struct CacheConfig {
     double miss_latency_s = 0.0;
     double latency_quantile = 0.99;
     SizeSpec sizes;
+
+    static auto fields();
 };
+
+}  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::SizeKind> {
+    static const char* what() { return "sizes kind"; }
+    static std::vector<std::string> names() { return {"fixed", "uniform", "lognormal", "pareto"}; }
+};
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::CachePolicy> {
+    static const char* what() { return "policy"; }
+    static std::vector<std::string> names() { return {"lru", "lfu", "fifo", "ttl"}; }
+};
+
+namespace scalemodel::sim {
+
+// The Python attribute of each field (the keyword users pass); `trace` crosses as an array.
+inline auto CacheConfig::fields() {
+    using C = CacheConfig;
+    return std::make_tuple(field("policy", &C::policy), field("capacity", &C::capacity),
+                           field("capacity_bytes", &C::capacity_bytes), field("catalogue_size", &C::catalogue_size),
+                           field("zipf_alpha", &C::zipf_alpha), field("churn_interval", &C::churn_interval),
+                           field("churn_shift", &C::churn_shift), field("requests", &C::requests),
+                           field("warmup", &C::warmup), field("ttl_s", &C::ttl_s),
+                           field("request_rate", &C::request_rate), field("hit_latency_s", &C::hit_latency_s),
+                           field("miss_latency_s", &C::miss_latency_s),
+                           field("latency_quantile", &C::latency_quantile), field("sizes", &C::sizes));
+}
 
 inline const std::vector<std::string>& cache_metric_names() {
     static const std::vector<std::string> names = {

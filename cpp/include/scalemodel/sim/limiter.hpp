@@ -31,27 +31,42 @@
 #include <utility>
 #include <vector>
 
+#include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/run_spec.hpp"
 
 namespace scalemodel::sim {
 
-// In the order of limiter_algorithm_names().
 enum class LimiterKind { token_bucket, leaky_bucket, gcra, fixed_window, sliding_log, sliding_window_counter };
 
-const std::vector<std::string>& limiter_algorithm_names();
-// An algorithm by name; std::invalid_argument naming `algorithm` and the names otherwise.
-LimiterKind parse_limiter_algorithm(const std::string& name);
-const std::string& limiter_algorithm_name(LimiterKind kind);
+}  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::LimiterKind> {
+    static const char* what() { return "algorithm"; }
+    static std::vector<std::string> names() {
+        return {"token_bucket", "leaky_bucket", "gcra", "fixed_window", "sliding_log", "sliding_window_counter"};
+    }
+};
+
+namespace scalemodel::sim {
 
 struct LimiterConfig {
-    LimiterKind kind = LimiterKind::token_bucket;
+    LimiterKind algorithm = LimiterKind::token_bucket;
     std::int64_t limit = 100;
     double window_s = 1.0;
     std::optional<double> capacity;          // token bucket / gcra burst in tokens; default limit
     std::optional<double> refill_rate;       // token bucket / gcra tokens per second; default limit / window_s
     std::optional<std::int64_t> queue_size;  // leaky bucket; default limit
     std::optional<double> drain_rate;        // leaky bucket requests per second; default limit / window_s
+
+    static auto fields() {
+        using C = LimiterConfig;
+        return std::make_tuple(field("algorithm", &C::algorithm), field("limit", &C::limit),
+                               field("window_s", &C::window_s), field("capacity", &C::capacity),
+                               field("refill_rate", &C::refill_rate), field("queue_size", &C::queue_size),
+                               field("drain_rate", &C::drain_rate));
+    }
 };
 
 // Fills the defaults (capacity, refill_rate, queue_size, drain_rate) and range-checks.
@@ -79,6 +94,14 @@ struct LimiterSummary {
     // Against the exact sliding log on the same trace (compare_exact); -1 when not run.
     std::int64_t exact_admitted = -1;
     std::int64_t differing_decisions = -1;
+
+    static auto fields() {
+        using C = LimiterSummary;
+        return std::make_tuple(field("requests", &C::requests), field("admitted", &C::admitted),
+                               field("worst_window", &C::worst_window), field("duration_s", &C::duration_s),
+                               field("mean_delay_s", &C::mean_delay_s), field("exact_admitted", &C::exact_admitted),
+                               field("differing_decisions", &C::differing_decisions));
+    }
 };
 
 // Runs one limiter over a trace. `admitted` must hold n bytes (the decisions).
@@ -92,19 +115,30 @@ struct KeyedSummary {
     LimiterSummary total;
     std::int64_t distinct_keys = 0;
     std::int64_t worst_key = 0;  // a key whose worst window is total.worst_window
+
+    static auto fields() {
+        using C = KeyedSummary;
+        return std::make_tuple(field("distinct_keys", &C::distinct_keys), field("worst_key", &C::worst_key));
+    }
 };
 
 KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times, const std::int64_t* keys,
                                std::int64_t n, std::uint8_t* admitted, bool compare_exact);
 
 // --- arrival traces -------------------------------------------------------------------------
-// In the order of trace_kind_names().
 enum class TraceKind { steady, poisson, bursty, adversarial };
 
-const std::vector<std::string>& trace_kind_names();
-// A generator by name; std::invalid_argument naming `arrivals` and the names otherwise.
-TraceKind parse_trace_kind(const std::string& name);
-const std::string& trace_kind_name(TraceKind kind);
+}  // namespace scalemodel::sim
+
+// The Python keyword `arrivals` is timestamps or one of these generators.
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::TraceKind> {
+    static const char* what() { return "arrivals"; }
+    static const char* besides() { return "sorted timestamps"; }
+    static std::vector<std::string> names() { return {"steady", "poisson", "bursty", "adversarial"}; }
+};
+
+namespace scalemodel::sim {
 
 struct TraceSpec {
     TraceKind kind = TraceKind::poisson;
@@ -117,6 +151,13 @@ struct TraceSpec {
     std::int64_t burst = 100;
     double window_s = 1.0;
     double spread_s = 0.01;
+
+    static auto fields() {
+        using C = TraceSpec;
+        return std::make_tuple(field("kind", &C::kind), field("rate", &C::rate), field("duration_s", &C::duration_s),
+                               field("on_s", &C::on_s), field("off_s", &C::off_s), field("burst", &C::burst),
+                               field("window_s", &C::window_s), field("spread_s", &C::spread_s));
+    }
 };
 
 // Checks every field the kind uses, and window_s and burst (as `limit`) always.
@@ -128,8 +169,10 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng);
 // unless `replay`, a fresh trace per replication drawn from `trace`.
 struct ReplicatedArrivals {
     TraceSpec trace;            // used unless replay
-    std::vector<double> times;  // a fixed, sorted trace, used when replay
+    std::vector<double> times;  // a fixed, sorted trace, used when replay (bound apart, as `times`)
     bool replay = false;
+
+    static auto fields() { return std::make_tuple(field("trace", &ReplicatedArrivals::trace)); }
 };
 
 // Throws std::invalid_argument unless the fixed trace is sorted and finite, or the spec valid.
@@ -142,18 +185,28 @@ std::pair<const double*, std::int64_t> replication_trace(const ReplicatedArrival
 // --- distributed limiting -------------------------------------------------------------------
 // `servers` limiters, each enforcing `limiter` on the requests a balancer sends it (round
 // robin or uniformly at random), against one shared limiter on the whole trace.
-// In the order of spread_names().
 enum class Spread { round_robin, random };
 
-const std::vector<std::string>& spread_names();
-// A spread by name; std::invalid_argument naming `spread` and the names otherwise.
-Spread parse_spread(const std::string& name);
-const std::string& spread_name(Spread spread);
+}  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::Spread> {
+    static const char* what() { return "spread"; }
+    static std::vector<std::string> names() { return {"round_robin", "random"}; }
+};
+
+namespace scalemodel::sim {
 
 struct DistributedConfig : ReplicatedArrivals {
     LimiterConfig limiter;
     std::int64_t servers = 3;
     Spread spread = Spread::round_robin;
+
+    static auto fields() {
+        using C = DistributedConfig;
+        return std::make_tuple(field("limiter", &C::limiter), field("servers", &C::servers),
+                               field("spread", &C::spread));
+    }
 };
 
 inline const std::vector<std::string>& distributed_metric_names() {
@@ -175,6 +228,12 @@ struct RacyBucketConfig : ReplicatedArrivals {
     double capacity = 100.0;
     double refill_rate = 10.0;
     double rmw_delay_s = 0.001;
+
+    static auto fields() {
+        using C = RacyBucketConfig;
+        return std::make_tuple(field("capacity", &C::capacity), field("refill_rate", &C::refill_rate),
+                               field("rmw_delay_s", &C::rmw_delay_s));
+    }
 };
 
 inline const std::vector<std::string>& racy_metric_names() {
