@@ -19,13 +19,17 @@ void register_sim_cache(py::module_& m) {
     m.attr("SIZE_KINDS") = enum_names<s::SizeKind>();
 
     bind_config<s::SizeSpec>(m, "SizeSpec", "Item sizes in bytes: a kind by name and its two parameters.");
-    bind_config<s::CacheConfig>(m, "CacheConfig", "A cache in front of a backing store, fed Zipf requests or a trace.")
-        .def_property(
-            "trace", [](const s::CacheConfig& c) { return to_array(c.trace); },
-            [](s::CacheConfig& c, const i64_array& ids) { c.trace.assign(ids.data(), ids.data() + ids.size()); });
+    bind_config<s::CacheConfig>(m, "CacheConfig", "A cache in front of a backing store, fed Zipf requests or a trace.");
 
-    def_simulation(m, "simulate_cache", &s::simulate_cache,
-                   [](const s::CacheResult& r) { return named(s::cache_metric_names(), r.metrics); });
+    m.def(
+        "simulate_cache",
+        [](s::CacheConfig config, const RunSpec& run, const std::optional<i64_array>& trace) {
+            if (trace) config.trace = Span<std::int64_t>(trace->data(), static_cast<std::size_t>(trace->size()));
+            const auto r = without_gil([&] { return s::simulate_cache(config, run); });
+            return named(s::cache_metric_names(), r.metrics);
+        },
+        py::arg("config"), py::arg("run"), py::arg("trace") = py::none(),
+        "trace: item ids to replay, borrowed for the call (no copy when already int64).");
 
     m.def(
         "zipf_requests",

@@ -129,10 +129,11 @@ TEST(CacheSimulator, BadInputThrows) {
     c.ttl_s = 5;  // a TTL without a request rate
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
     c.ttl_s.reset();
-    c.trace = {1, 2, 300};
+    const std::vector<std::int64_t> outside = {1, 2, 300};
+    c.trace = outside;
     c.requests = 3;
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);  // id out of the catalogue
-    c.trace.clear();
+    c.trace = {};
     c.capacity = 0;  // given, so at least 1
     EXPECT_THROW(simulate_cache(c, RunSpec{0, 1, 1}), std::invalid_argument);
     c.capacity = 10;

@@ -223,11 +223,11 @@ def simulate_cache(
     config.capacity_bytes = None if capacity_bytes is None else _number("capacity_bytes", capacity_bytes)
     config.churn_interval = None if churn_interval is None else _integer("churn_interval", churn_interval)
     config.churn_shift = None if churn_shift is None else _integer("churn_shift", churn_shift)
+    ids = None
     if trace is not None:
         ids = np.ascontiguousarray(_as_count("trace", trace, 0).ravel())
         if ids.size == 0:
             raise ValueError("trace must hold at least one item id")
-        config.trace = ids
         warmup = _integer("warmup", ids.size // 10 if warmup is None else warmup)
         requests = _integer("requests", ids.size - warmup if requests is None else requests)
     else:
@@ -243,7 +243,7 @@ def simulate_cache(
     config.sizes = size._spec()
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     _level(level)
-    raw = _progress.run(lambda: _s.simulate_cache(config, run), "cache")
+    raw = _progress.run(lambda: _s.simulate_cache(config, run, ids), "cache")
     params = {
         "policy": policy,
         "capacity": capacity,

@@ -22,6 +22,7 @@
 #include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/run_spec.hpp"
+#include "scalemodel/core/span.hpp"
 
 namespace scalemodel::sim {
 
@@ -160,7 +161,7 @@ struct CacheConfig {
     double zipf_alpha = 1.0;
     std::optional<std::int64_t> churn_interval;  // the hot set moves every that many requests
     std::optional<std::int64_t> churn_shift;     // by this many ids (empty: to a random offset)
-    std::vector<std::int64_t> trace;             // replay these ids instead of sampling (if not empty); bound apart
+    Span<std::int64_t> trace;                    // replay these ids instead of sampling (if not empty); borrowed
     std::int64_t requests = 0;                   // counted requests per replication
     std::int64_t warmup = 0;                     // requests before them, not counted
     std::optional<double> ttl_s;                 // expiry after insertion
