@@ -18,22 +18,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Marsaglia and Tsang (2000) for shape >= 1; shape < 1 by Gamma(shape + 1) U^(1/shape).
-double standard_gamma(double shape, Rng& rng) {
-    if (shape < 1.0) {
-        const double g = standard_gamma(shape + 1.0, rng);
-        return g * std::pow(rng.uniform_open(), 1.0 / shape);
-    }
-    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
-    for (;;) {
-        const double x = standard_normal(rng);
-        double v = 1.0 + c * x;
-        if (v <= 0.0) continue;
-        v = v * v * v;
-        const double u = rng.uniform_open();
-        if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
-    }
-}
 
 void check_range(const std::string& name, double x, double low, bool low_open, double high, const char* allowed) {
     const bool ok = (low_open ? x > low : x >= low) && x <= high;
@@ -148,29 +132,6 @@ std::vector<std::pair<double, Distribution>> Distribution::components() const {
     return out;
 }
 
-double Distribution::draw(Rng& rng) const {
-    switch (kind_) {
-        case Kind::exponential:
-            return standard_exponential(rng) * a_;
-        case Kind::deterministic:
-            return a_;
-        case Kind::lognormal:
-            return std::exp(a_ + b_ * standard_normal(rng));
-        case Kind::gamma:
-            return standard_gamma(a_, rng) * b_;
-        case Kind::weibull:
-            return a_ * std::pow(standard_exponential(rng), 1.0 / b_);
-        case Kind::pareto:
-            return a_ * std::pow(rng.uniform_open(), -1.0 / b_);
-        case Kind::uniform:
-            return a_ + (b_ - a_) * rng.uniform();
-        case Kind::empirical:
-            return (*samples_)[rng.below(samples_->size())];
-        case Kind::mixture:
-            return sample_mixture(rng);
-    }
-    return a_;
-}
 
 double Distribution::sample_mixture(Rng& rng) const {
     if (parts_.size() == 1) return parts_[0].draw(rng);

@@ -7,6 +7,7 @@
 // Besides sampling it answers mean, squared coefficient of variation, cdf and quantile.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "scalemodel/core/names.hpp"
+#include "scalemodel/core/exponential.hpp"
 #include "scalemodel/core/random.hpp"
 
 namespace scalemodel {
@@ -42,10 +44,7 @@ public:
     static Distribution mixture(const std::vector<std::pair<double, Distribution>>& components);
 
     Kind kind() const { return kind_; }
-    double sample(Rng& rng) const {
-        // Most models use one plain distribution: keep its draw inline and branch-light.
-        return kind_ == Kind::mixture ? sample_mixture(rng) : draw(rng);
-    }
+    double sample(Rng& rng) const { return draw(rng); }
     double mean() const { return mean_; }
     double scv() const { return scv_; }  // variance / mean^2; inf when the variance is
     double cdf(double x) const;          // P(X <= x)
@@ -79,5 +78,53 @@ struct EnumNames<Distribution::Kind> {
                 "mixture"};
     }
 };
+
+namespace detail {
+
+// Marsaglia and Tsang (2000) for shape >= 1; shape < 1 by Gamma(shape + 1) U^(1/shape).
+// Kept out of line so that draw() stays small enough to inline into the studies' loops.
+[[gnu::noinline]] inline double standard_gamma(double shape, Rng& rng) {
+    if (shape < 1.0) {
+        const double g = standard_gamma(shape + 1.0, rng);
+        return g * std::pow(rng.uniform_open(), 1.0 / shape);
+    }
+    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        const double x = standard_normal(rng);
+        double v = 1.0 + c * x;
+        if (v <= 0.0) continue;
+        v = v * v * v;
+        const double u = rng.uniform_open();
+        if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+    }
+}
+
+}  // namespace detail
+
+// Always inlined: the studies draw millions of durations per second, and a call per draw
+// cost the stale-read study a quarter of its speed.
+[[gnu::always_inline]] inline double Distribution::draw(Rng& rng) const {
+    switch (kind_) {
+        case Kind::exponential:
+            return standard_exponential(rng) * a_;
+        case Kind::deterministic:
+            return a_;
+        case Kind::lognormal:
+            return std::exp(a_ + b_ * standard_normal(rng));
+        case Kind::gamma:
+            return detail::standard_gamma(a_, rng) * b_;
+        case Kind::weibull:
+            return a_ * std::pow(standard_exponential(rng), 1.0 / b_);
+        case Kind::pareto:
+            return a_ * std::pow(rng.uniform_open(), -1.0 / b_);
+        case Kind::uniform:
+            return a_ + (b_ - a_) * rng.uniform();
+        case Kind::empirical:
+            return (*samples_)[rng.below(samples_->size())];
+        case Kind::mixture:
+            return sample_mixture(rng);
+    }
+    return a_;
+}
 
 }  // namespace scalemodel
