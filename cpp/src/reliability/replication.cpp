@@ -94,7 +94,16 @@ Summary simulate_stale_reads(const StaleReadConfig& cfg, const RunSpec& run) {
         double waited = 0.0;
         switch (cfg.remedy) {
             case Remedy::none:
-                for (std::int64_t i = 0; i < chunk; ++i) stale += cfg.lag.sample(rng) > cfg.think_time.sample(rng);
+                stale = cfg.lag.visit([&](auto lag) {
+                    return cfg.think_time.visit([&](auto think) {
+                        std::int64_t n = 0;
+                        for (std::int64_t i = 0; i < chunk; ++i) {
+                            const double l = lag(rng);  // lag first: the order the draws always had
+                            n += l > think(rng);
+                        }
+                        return n;
+                    });
+                });
                 replica = chunk;
                 break;
             case Remedy::primary_reads: primary = chunk; break;

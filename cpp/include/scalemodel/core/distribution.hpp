@@ -45,6 +45,11 @@ public:
 
     Kind kind() const { return kind_; }
     double sample(Rng& rng) const { return draw(rng); }
+    // f(sampler), where sampler(rng) draws like sample(rng) but is specialized to this
+    // kind for the commonest ones (exponential, uniform, constant): a hot loop written
+    // inside f dispatches on the kind once, not once per draw.
+    template <class F>
+    decltype(auto) visit(F&& f) const;
     double mean() const { return mean_; }
     double scv() const { return scv_; }  // variance / mean^2; inf when the variance is
     double cdf(double x) const;          // P(X <= x)
@@ -125,6 +130,21 @@ namespace detail {
             return sample_mixture(rng);
     }
     return a_;
+}
+
+template <class F>
+decltype(auto) Distribution::visit(F&& f) const {
+    const double a = a_, b = b_;
+    switch (kind_) {
+        case Kind::exponential:
+            return f([a](Rng& rng) { return standard_exponential(rng) * a; });
+        case Kind::uniform:
+            return f([a, b](Rng& rng) { return a + (b - a) * rng.uniform(); });
+        case Kind::deterministic:
+            return f([a](Rng&) { return a; });
+        default:
+            return f([this](Rng& rng) { return draw(rng); });
+    }
 }
 
 }  // namespace scalemodel
