@@ -10,22 +10,11 @@
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/sim/cache.hpp"
+#include "zipf_pmf.hpp"
 
 using namespace scalemodel;
+using scalemodel::testing::zipf_pmf;
 using namespace scalemodel::sim;
-
-namespace {
-
-// Exact Zipf probabilities by direct summation, for small catalogues.
-std::vector<double> zipf_pmf(std::int64_t n, double alpha) {
-    std::vector<double> p(static_cast<std::size_t>(n));
-    double total = 0;
-    for (std::int64_t k = n; k >= 1; --k) total += std::pow(static_cast<double>(k), -alpha);
-    for (std::int64_t k = 1; k <= n; ++k) p[static_cast<std::size_t>(k - 1)] = std::pow(static_cast<double>(k), -alpha) / total;
-    return p;
-}
-
-}  // namespace
 
 TEST(ZipfSampler, FrequenciesMatchTheLawForSeveralExponents) {
     // Chi-square against the exact pmf over 50 cells (ranks 1..49 and the rest together),

@@ -10,22 +10,11 @@
 #include "scalemodel/caching/staleness.hpp"
 #include "scalemodel/caching/write_policy.hpp"
 #include "scalemodel/core/zipf_sum.hpp"
+#include "zipf_pmf.hpp"
 
 using namespace scalemodel;
+using scalemodel::testing::zipf_pmf;
 using namespace scalemodel::caching;
-
-namespace {
-
-// Exact Zipf probabilities by direct summation, for small catalogues.
-std::vector<double> zipf_pmf(std::int64_t n, double alpha) {
-    std::vector<double> p(static_cast<std::size_t>(n));
-    double total = 0;
-    for (std::int64_t k = n; k >= 1; --k) total += std::pow(static_cast<double>(k), -alpha);
-    for (std::int64_t k = 1; k <= n; ++k) p[static_cast<std::size_t>(k - 1)] = std::pow(static_cast<double>(k), -alpha) / total;
-    return p;
-}
-
-}  // namespace
 
 TEST(ZipfPartialSum, MatchesDirectSummation) {
     for (double alpha : {0.0, 0.3, 1.0, 1.2, 2.5}) {
