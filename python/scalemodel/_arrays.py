@@ -37,7 +37,7 @@ def as_count(name: str, value: Any, minimum: int = 1) -> IntArray:
             raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {got}")
     if arr.dtype.kind == "u" and np.any(arr >= 2**63):
         raise ValueError(f"{name} must be a whole number >= {minimum} and below 2**63, got {arr.max()}")
-    out = arr.astype(np.int64, copy=False)  # no copy when already int64: traces can be large
+    out = arr.astype(np.int64)
     if np.any(out < minimum):
         raise ValueError(
             f"{name} must be a whole number >= {minimum} and below 2**63, got {out[out < minimum].flat[0]}"

@@ -6,7 +6,6 @@ A plain number wherever a simulator takes arrivals means Poisson arrivals at tha
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, Union
@@ -87,8 +86,8 @@ class Replay(ArrivalProcess):
 
     @property
     def rate(self) -> float:
-        t = self.timestamps
-        return (t.size - 1) / (t[-1] - t[0]) if t[-1] > t[0] else math.inf
+        """Mean arrival rate over the replay, requests/s (inf when all timestamps are equal)."""
+        return float(self._engine.mean_rate)
 
 
 Arrivals = Union[float, Poisson, Periodic, MMPP, Replay, np.ndarray]

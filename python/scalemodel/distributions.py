@@ -27,6 +27,8 @@ from scalemodel import _core
 from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import number as _number
+from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import whole as _whole
 
 __all__ = [
     "Deterministic",
@@ -78,10 +80,7 @@ class Distribution(EngineBacked):
 
     def sample(self, size: int, seed: int = 0) -> np.ndarray:
         """``size`` independent draws, from the engine's sampler and random stream (seed, 0)."""
-        from scalemodel._arrays import seed as _seed
-        from scalemodel._arrays import whole
-
-        return self._engine.sample(whole("size", size, 0, 100_000_000), _seed(seed))
+        return self._engine.sample(_whole("size", size, 0, 100_000_000), _seed(seed))
 
 
 @dataclass(frozen=True)
