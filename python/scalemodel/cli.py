@@ -6,12 +6,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = ["main"]
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("scalemodel")
+    except metadata.PackageNotFoundError:  # run from a source tree
+        import scalemodel
+
+        return str(getattr(scalemodel, "__version__", "unknown"))
 
 
 def _whatif(args: argparse.Namespace) -> int:
@@ -79,73 +91,127 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity_args(value: str, change: float | None) -> tuple[list[str], float]:
+    """--sensitivity takes a percentage (traffic only, as before) or a list of inputs."""
+    try:
+        percent = float(value)
+    except ValueError:
+        inputs = [v.strip() for v in value.split(",") if v.strip()]
+        return inputs, 20.0 if change is None else change
+    return (["traffic"] if percent > 0 else []), percent if change is None else change
+
+
+def _plan_json(plan: Any, table: Any) -> str:
+    import json
+    import math
+
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        if hasattr(x, "item"):
+            return clean(x.item())
+        return x
+
+    tiers = []
+    for t in plan.tiers:
+        row = {k: v for k, v in vars(t).items() if k != "service"}
+        row["nodes"] = t.nodes
+        row["service"] = None if t.service is None else {"mean_s": t.service.mean_s, "scv": t.service.scv}
+        tiers.append(row)
+    out = {
+        "name": plan.name,
+        "feasible": plan.feasible,
+        "problems": list(plan.problems),
+        "peak_qps": float(plan.traffic.peak_qps),
+        "usd_per_month": plan.usd_per_month,
+        "horizon_usd_per_month": plan.horizon_usd_per_month,
+        "breaks_first": {"tier": plan.breaks_first.name, "headroom": plan.breaks_first.headroom},
+        "availability": plan.availability,
+        "tiers": tiers,
+        "costs": plan.costs,
+        "years": [
+            {"year": y.year, "peak_qps": y.peak_qps, "nodes": y.nodes, "usd_per_month": y.usd_per_month}
+            for y in plan.years
+        ],
+    }
+    if table is not None:
+        out["sensitivity"] = table.reset_index().to_dict(orient="records")
+    return json.dumps(clean(out), indent=2)
+
+
 def _plan(args: argparse.Namespace) -> int:
     """Validate a scenario, size every tier, print the summary and write the report."""
     from scalemodel import cost
-    from scalemodel.plan import plan_file
+    from scalemodel.plan import _cost_table, _headline, _performance_table, _sizing_table, _timeline_table
+    from scalemodel.plan import plan_file, sensitivity
     from scalemodel.scenario import ScenarioError
 
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            print(f"error: --set {item!r}: write section.key=value, e.g. app.cpu_time=30ms", file=sys.stderr)
+            return 2
+        overrides[key.strip()] = value.strip()
+    inputs, change = _sensitivity_args(args.sensitivity, args.change)
+    if not (0 <= change < 100):
+        print("error: the sensitivity change must be a percentage in [0, 100)", file=sys.stderr)
+        return 2
     try:
         catalogue = cost.Catalogue.load(*args.prices)
     except ValueError as e:  # a bad price file
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        plan = plan_file(args.scenario, catalogue)
+        plan = plan_file(args.scenario, catalogue, overrides)
     except ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:  # a scenario the engines reject (sizes beyond their limits)
         print(f"error: {args.scenario}: {e}", file=sys.stderr)
         return 2
-    scenario = plan.scenario
-    t = plan.traffic
-    print(f"Capacity plan: {plan.name}")
-    print(
-        f"traffic: {float(t.average_qps):,.0f} req/s average, {float(t.peak_qps):,.0f} at peak "
-        f"({float(t.peak_read_qps):,.0f} reads, {float(t.peak_write_qps):,.0f} writes)"
-    )
-    cols = [
-        "instance",
-        "count",
-        "utilization",
-        "p99_s",
-        "slo_p99_s",
-        "imbalance",
-        "headroom",
-        "availability",
-        "spares",
-        "usd_per_month",
-        "limited_by",
-    ]
-    print()
-    print(plan.summary()[cols].to_string(float_format="{:,.4g}".format))
-    print()
-    print(plan.cost_frame().to_string(float_format="{:,.4g}".format))
-    print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
-    first = plan.breaks_first
-    print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
-    target = plan.scenario["reliability"]["target"]
-    print(
-        f"availability of the planned sizes at peak: {plan.availability:.6f}; "
-        f"spares for {target:g} per tier: "
-        + ", ".join(f"{t.name} " + (f"+{t.spares}" if t.spares >= 0 else "out of reach") for t in plan.tiers)
-    )
-    if args.sensitivity:
-        from scalemodel.plan import sensitivity
-
-        x = args.sensitivity / 100.0
+    table = None
+    if inputs and change > 0 and plan.feasible:
+        x = change / 100.0
         try:
-            table = sensitivity(scenario, (-x, 0.0, x), catalogue)
+            table = sensitivity(plan.scenario, (-x, 0.0, x), catalogue, inputs=inputs)
         except ValueError as e:
-            print(f"error: sensitivity at +/-{args.sensitivity:g}%: {e}", file=sys.stderr)
+            print(f"error: sensitivity: {e}", file=sys.stderr)
             return 2
-        print(f"\nsensitivity to traffic (+/-{args.sensitivity:g}%):")
-        print(table.to_string(float_format="{:,.4g}".format))
-    paths = plan.write_report(args.out)
-    print(f"wrote {paths[0]} and {paths[1]}")
+    paths = plan.write_report(args.out, table)
+    if args.format == "json":
+        print(_plan_json(plan, table))
+    else:
+        t = plan.traffic
+        print(f"Capacity plan: {plan.name}" + ("" if plan.feasible else " (INFEASIBLE)"))
+        print(
+            f"traffic: {float(t.average_qps):,.0f} req/s average, {float(t.peak_qps):,.0f} at peak "
+            f"({float(t.peak_read_qps):,.0f} reads, {float(t.peak_write_qps):,.0f} writes)"
+        )
+        print()
+        print(_headline(plan))
+        for title, frame in (
+            ("tiers in year 1", _sizing_table(plan)),
+            ("latency and headroom at peak", _performance_table(plan).drop(columns="service time")),
+            ("year by year", _timeline_table(plan)),
+            ("cost by item", _cost_table(plan)),
+        ):
+            print(f"\n{title}:")
+            print(frame.to_string())
+        if plan.feasible:
+            print(f"\ntotal: ${plan.usd_per_month:,.0f} per month in year 1")
+        if table is not None:
+            from scalemodel.plan import _sensitivity_display
+
+            print(f"\nsensitivity (+/-{change:g}%, one input at a time):")
+            print(_sensitivity_display(table).to_string())
+        print(f"\nwrote {paths[0]} and {paths[1]}")
     for problem in plan.problems:
-        print(f"SLO cannot be met: {problem}", file=sys.stderr)
+        print(f"INFEASIBLE: {problem}", file=sys.stderr)
     return 0 if plan.feasible else 1
 
 
@@ -153,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
     w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")
@@ -170,15 +237,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="TOML price file overriding the bundled catalogue (repeatable)",
     )
     p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help='override a scenario value, e.g. --set app.cpu_time="30 ms" (repeatable)',
+    )
+    p.add_argument(
         "--sensitivity",
+        default="traffic",
+        metavar="INPUTS|PERCENT",
+        help="inputs to vary one at a time, e.g. traffic,cpu_time,hit_ratio (default traffic); "
+        "a number is the change for traffic alone, 0 to skip",
+    )
+    p.add_argument(
+        "--change",
         type=float,
-        default=20.0,
+        default=None,
         metavar="PERCENT",
-        help="also plan at -/+ this much traffic (default 20; 0 to skip)",
+        help="how much each sensitivity input moves down and up (default 20)",
+    )
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="what to print: tables or JSON for scripts"
     )
     args = parser.parse_args(argv)
-    if args.command == "plan" and not (0 <= args.sensitivity < 100):
-        parser.error("--sensitivity must be a percentage in [0, 100)")
     return _plan(args) if args.command == "plan" else _whatif(args)
 
 

@@ -1,5 +1,5 @@
-// Inverse problems on M/M/c: the fewest servers, or the highest arrival rate, that meet a
-// set of service-level targets.
+// Inverse problems on M/M/c and on the G/G/c approximation (ggc.hpp): the fewest servers,
+// or the highest arrival rate, that meet a set of service-level targets.
 #pragma once
 
 #include <cstdint>
@@ -24,5 +24,20 @@ std::int64_t min_servers(double arrival_rate, double service_rate, const Targets
 // Highest arrival rate at which M/M/c(., service_rate, servers) meets every target, to
 // about 1e-12 relative; 0 when even an idle system misses a target.
 double max_arrival_rate(double service_rate, std::int64_t servers, const Targets& targets);
+
+// The variability of a G/G/c station: mean service time (seconds) and the squared
+// coefficients of variation of inter-arrival and service times (1 and 1 is M/M/c).
+struct GGcShape {
+    double mean_service = 1.0;
+    double arrival_scv = 1.0;
+    double service_scv = 1.0;
+};
+
+// The same two problems on GGc(arrival_rate, shape.mean_service, c, shape.arrival_scv,
+// shape.service_scv). A response-time target is met when P(response > response_time) <=
+// 1 - quantile (the survival function, not a root-found quantile, so each probe is one
+// evaluation). -1 / 0 as above when nothing meets the targets.
+std::int64_t min_servers(double arrival_rate, const GGcShape& shape, const Targets& targets);
+double max_arrival_rate(const GGcShape& shape, std::int64_t servers, const Targets& targets);
 
 }  // namespace scalemodel::queueing
