@@ -19,6 +19,7 @@ import math
 import re
 import sys
 import unicodedata
+from statistics import NormalDist
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -391,7 +392,7 @@ DEFAULT_SERVICE_SCV = 1.0
 _SERVICE_KEYS = {"app": "cpu_time", "database": "query_time"}
 # exp(z^2 / 2) for z = the standard normal 0.99-quantile: the largest p99 / mean a
 # lognormal reaches.
-_LOGNORMAL_MAX_P99_RATIO = 14.96
+_LOGNORMAL_MAX_P99_RATIO = math.exp(0.5 * NormalDist().inv_cdf(0.99) ** 2)
 
 
 def _check_variability(
@@ -409,7 +410,7 @@ def _check_variability(
         if not (1.0 <= ratio <= _LOGNORMAL_MAX_P99_RATIO):
             raise fail_at(section, f"{key}_p99")(
                 f"{section}.{key}_p99 must be between the mean {section}.{key} ({values[key] * 1e3:g} ms) and "
-                f"{_LOGNORMAL_MAX_P99_RATIO:g}x it (what a lognormal can have), got {p99 * 1e3:g} ms; "
+                f"{_LOGNORMAL_MAX_P99_RATIO:.4g}x it (what a lognormal can have), got {p99 * 1e3:g} ms; "
                 f"for heavier tails give {section}.{key}_scv"
             )
 
