@@ -146,8 +146,15 @@ def _plan_json(plan: Any, table: Any) -> str:
 def _plan(args: argparse.Namespace) -> int:
     """Validate a scenario, size every tier, print the summary and write the report."""
     from scalemodel import cost
-    from scalemodel.plan import _cost_table, _headline, _performance_table, _sizing_table, _timeline_table
-    from scalemodel.plan import plan_file, sensitivity
+    from scalemodel.plan import (
+        _cost_table,
+        _headline,
+        _performance_table,
+        _sizing_table,
+        _timeline_table,
+        plan_file,
+        sensitivity,
+    )
     from scalemodel.scenario import ScenarioError
 
     overrides = {}

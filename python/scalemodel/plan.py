@@ -118,9 +118,13 @@ class Service:
 
     def describe(self) -> str:
         if self.p99_s is not None:
-            return f"lognormal, mean {self.mean_s * 1e3:g} ms, p99 {self.p99_s * 1e3:g} ms (SCV {self.scv:.3g})"
+            return (
+                f"lognormal, mean {self.mean_s * 1e3:g} ms, p99 {self.p99_s * 1e3:g} ms (SCV {self.scv:.3g})"
+            )
         if self.exponential:
-            return f"exponential, mean {self.mean_s * 1e3:g} ms (p99 {self.mean_s * math.log(100) * 1e3:.3g} ms)"
+            return (
+                f"exponential, mean {self.mean_s * 1e3:g} ms (p99 {self.mean_s * math.log(100) * 1e3:.3g} ms)"
+            )
         return f"gamma, mean {self.mean_s * 1e3:g} ms, SCV {self.scv:g}"
 
 
@@ -364,7 +368,12 @@ def _with_spares(tier: Tier, price: float, node_availability: float, target: flo
     down = np.atleast_1d(reliability.k_of_n_unavailability(n, n + extra, node_availability))
     meets = np.nonzero(down <= 1.0 - target)[0]
     if not meets.size:
-        return replace(tier, spares=-1, availability=float(1.0 - down[0]), availability_without_spares=float(1.0 - down[0]))
+        return replace(
+            tier,
+            spares=-1,
+            availability=float(1.0 - down[0]),
+            availability_without_spares=float(1.0 - down[0]),
+        )
     spares = int(extra[meets[0]])
     if zones >= 2:
         total = n + spares
@@ -453,11 +462,16 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
         users["daily_active"], users["requests_per_day"], users["write_fraction"], users["peak_to_average"]
     )
     traffic = cost.estimate_traffic(
-        users["daily_active"] * growth, users["requests_per_day"], users["write_fraction"], users["peak_to_average"]
+        users["daily_active"] * growth,
+        users["requests_per_day"],
+        users["write_fraction"],
+        users["peak_to_average"],
     )
     peak_reads, peak_writes = float(traffic.peak_read_qps), float(traffic.peak_write_qps)
     writes_per_day = float(today.writes_per_day)
-    db_bytes_raw = float(cost.stored_bytes(writes_per_day * data["bytes_per_write"], year, 1.0, data["yearly_growth"]))
+    db_bytes_raw = float(
+        cost.stored_bytes(writes_per_day * data["bytes_per_write"], year, 1.0, data["yearly_growth"])
+    )
     db_bytes = db_bytes_raw * data["replication"]
     object_bytes = float(
         cost.stored_bytes(
@@ -491,7 +505,9 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
         nodes, cimb = _count_with_imbalance(
             int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"])),
             c["virtual_nodes"],
-            lambda imb: int(cost.cache_nodes(working_set * imb, cache_qps * imb, node_bytes, node_qps, c["fill"])),
+            lambda imb: int(
+                cost.cache_nodes(working_set * imb, cache_qps * imb, node_bytes, node_qps, c["fill"])
+            ),
         )
         by_memory = working_set / node_bytes >= cache_qps / node_qps
         need = max(working_set / node_bytes, cache_qps / node_qps) * cimb / c["fill"]
@@ -554,7 +570,9 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
         shards, dimb = _count_with_imbalance(
             int(cost.shard_count(peak_writes, db_bytes_raw, write_cap.rate, max_bytes, 1.0)),
             db["virtual_nodes"],
-            lambda imb: int(cost.shard_count(peak_writes * imb, db_bytes_raw * imb, write_cap.rate, max_bytes, 1.0)),
+            lambda imb: int(
+                cost.shard_count(peak_writes * imb, db_bytes_raw * imb, write_cap.rate, max_bytes, 1.0)
+            ),
         )
         by_bytes, by_writes = db_bytes_raw * dimb / max_bytes, peak_writes * dimb / write_cap.rate
         shard_reason = (
@@ -633,7 +651,9 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
     app_egress = float(traffic.average_qps) * data["response_bytes"] * cost.SECONDS_PER_MONTH
     media_per_month = users["daily_active"] * growth * data["media_bytes_per_user_per_day"] * 30
     bw = cat.bandwidth
-    cdn = cost.cdn_vs_origin(media_per_month, bw["origin_usd_per_gb"], bw["cdn_usd_per_gb"], data["cdn_hit_ratio"])
+    cdn = cost.cdn_vs_origin(
+        media_per_month, bw["origin_usd_per_gb"], bw["cdn_usd_per_gb"], data["cdn_hit_ratio"]
+    )
     st = cat.storage
     costs = {t.name: t.usd_per_month for t in tiers}
     costs["database storage"] = db_bytes / 1e9 * st["block_usd_per_gb_month"]
@@ -684,7 +704,9 @@ def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | N
 
 
 def _unreachable(tier: str, service: Service, slo: float) -> str:
-    reason = queueing.why_no_servers(1.0 / service.mean_s, response_time=slo, quantile=_Q, service_scv=service.scv)
+    reason = queueing.why_no_servers(
+        1.0 / service.mean_s, response_time=slo, quantile=_Q, service_scv=service.scv
+    )
     return f"{tier}: a p99 of {slo * 1e3:g} ms cannot be met at any size: {reason}"
 
 
@@ -729,7 +751,11 @@ def scaling_options(
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     if not (0 < max_utilization <= 1):
         raise ValueError(f"max_utilization must be in (0, 1], got {max_utilization!r}")
-    if isinstance(cpu_time_scv, bool) or not isinstance(cpu_time_scv, (int, float)) or not (0 <= cpu_time_scv < 100):
+    if (
+        isinstance(cpu_time_scv, bool)
+        or not isinstance(cpu_time_scv, (int, float))
+        or not (0 <= cpu_time_scv < 100)
+    ):
         raise ValueError(f"cpu_time_scv must be a number in [0, 100), got {cpu_time_scv!r}")
     cat = catalogue or cost.Catalogue.load()
     service = Service(float(cpu_time), float(cpu_time_scv))
@@ -856,7 +882,7 @@ def _num(x: Any, digits: int = 3) -> str:
             return "unbounded" if x > 0 else "-inf"
         if x == int(x) and abs(x) < 1e15:
             return f"{int(x):,}"
-        if abs(x) >= 10 ** digits:
+        if abs(x) >= 10**digits:
             return f"{x:,.0f}"
         return f"{x:,.{digits}g}" if abs(x) >= 1e-3 else f"{x:.{digits}g}"
     return str(x)
@@ -1017,29 +1043,50 @@ def _inputs_table(plan: Plan) -> pd.DataFrame:
 
 
 _DEFINITIONS = [
-    ("year 1, horizon", "Every figure of a year is sized for the end of that year: peak traffic grown by "
-     "(1 + data.yearly_growth) per year and the data written by then. The headline bill is year 1's; "
-     "the horizon is the last year of scenario.years."),
-    ("nodes for peak, spares, nodes to run", "Nodes for peak: the fewest whose busiest node meets every target "
-     "and cap at the peak. Spares: extra nodes so that at least that many are up with probability "
-     "reliability.target (nodes independent, each up reliability.node_availability of the time) and, with "
-     "reliability.zones >= 2, through the loss of one zone. Nodes to run and every cost include the spares."),
-    ("limited by", "The constraint that set the node count: a utilization cap, the p99 target, memory or "
-     "throughput of a cache node (at cache.fill), the storage, write or read limit of a database node, or a "
-     "minimum count."),
-    ("busiest node, imbalance", "Keys hashed onto a consistent-hash ring do not split evenly: the busiest node "
-     "takes imbalance x the mean load; utilization and p99 are the busiest node's."),
-    ("headroom", "The multiple of the planned peak traffic at which the busiest node of the tier first misses "
-     "its p99 target or a hard limit (node memory or throughput, storage, writes or reads per node), with the "
-     "nodes for peak (spares held back for failures). Data and cache working set grow with traffic, so storage "
-     "and memory count. Planning caps (utilization cap, cache fill) are reached earlier, at the multiple shown "
-     "beside it. Breaks first: the tier with the least headroom."),
-    ("p99, service time", "p99: the 99th percentile of the response time (wait + service) at one node of "
-     "vCPUs servers. Service times are exponential unless the scenario gives *_p99 (lognormal through the mean "
-     "and that p99) or *_scv; queues are M/M/c for exponential service, else the G/G/c approximation "
-     "(Allen-Cunneen wait, gamma service with the same mean and SCV)."),
-    ("availability", "The chance that a tier has the nodes its peak needs: without spares, all of them "
-     "up; with spares, at least that many. The plan's is the product over tiers (independent)."),
+    (
+        "year 1, horizon",
+        "Every figure of a year is sized for the end of that year: peak traffic grown by "
+        "(1 + data.yearly_growth) per year and the data written by then. The headline bill is year 1's; "
+        "the horizon is the last year of scenario.years.",
+    ),
+    (
+        "nodes for peak, spares, nodes to run",
+        "Nodes for peak: the fewest whose busiest node meets every target "
+        "and cap at the peak. Spares: extra nodes so that at least that many are up with probability "
+        "reliability.target (nodes independent, each up reliability.node_availability of the time) and, with "
+        "reliability.zones >= 2, through the loss of one zone. Nodes to run and every cost include the spares.",
+    ),
+    (
+        "limited by",
+        "The constraint that set the node count: a utilization cap, the p99 target, memory or "
+        "throughput of a cache node (at cache.fill), the storage, write or read limit of a database node, or a "
+        "minimum count.",
+    ),
+    (
+        "busiest node, imbalance",
+        "Keys hashed onto a consistent-hash ring do not split evenly: the busiest node "
+        "takes imbalance x the mean load; utilization and p99 are the busiest node's.",
+    ),
+    (
+        "headroom",
+        "The multiple of the planned peak traffic at which the busiest node of the tier first misses "
+        "its p99 target or a hard limit (node memory or throughput, storage, writes or reads per node), with the "
+        "nodes for peak (spares held back for failures). Data and cache working set grow with traffic, so storage "
+        "and memory count. Planning caps (utilization cap, cache fill) are reached earlier, at the multiple shown "
+        "beside it. Breaks first: the tier with the least headroom.",
+    ),
+    (
+        "p99, service time",
+        "p99: the 99th percentile of the response time (wait + service) at one node of "
+        "vCPUs servers. Service times are exponential unless the scenario gives *_p99 (lognormal through the mean "
+        "and that p99) or *_scv; queues are M/M/c for exponential service, else the G/G/c approximation "
+        "(Allen-Cunneen wait, gamma service with the same mean and SCV).",
+    ),
+    (
+        "availability",
+        "The chance that a tier has the nodes its peak needs: without spares, all of them "
+        "up; with spares, at least that many. The plan's is the product over tiers (independent).",
+    ),
 ]
 
 
@@ -1086,7 +1133,9 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     cols = [frame.index.name or "", *map(str, frame.columns)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for idx, row in frame.iterrows():
-        lines.append("| " + " | ".join([str(idx), *(v if isinstance(v, str) else _num(v) for v in row)]) + " |")
+        lines.append(
+            "| " + " | ".join([str(idx), *(v if isinstance(v, str) else _num(v) for v in row)]) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -1104,7 +1153,9 @@ def _sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
             out[col] = [_times(v) for v in out[col]]
         else:
             out[col] = [_num(v) for v in out[col]]
-    out = out.rename(columns={"usd_per_month": "year 1 bill (USD per month)", "min_headroom": "least headroom (x peak)"})
+    out = out.rename(
+        columns={"usd_per_month": "year 1 bill (USD per month)", "min_headroom": "least headroom (x peak)"}
+    )
     out.columns = [c.replace(" nodes", " (nodes)") for c in out.columns]
     if isinstance(out.index, pd.MultiIndex):
         out.index = pd.Index([f"{i} {c:+.0%}" for i, c in out.index], name="input, change")
@@ -1142,7 +1193,9 @@ def _plots(plan: Plan, out: Path) -> list[Path]:
     ax.barh(names, counts, color="tab:blue", label="nodes for peak")
     ax.barh(names, spares, left=counts, color="tab:orange", label="spares")
     for i, t in enumerate(plan.tiers):
-        ax.text(t.nodes, i, f" {t.count:,} + {max(t.spares, 0)} x {t.instance}", va="center", fontsize="small")
+        ax.text(
+            t.nodes, i, f" {t.count:,} + {max(t.spares, 0)} x {t.instance}", va="center", fontsize="small"
+        )
     ax.set_xscale("log")
     from matplotlib.ticker import FuncFormatter
 
@@ -1171,13 +1224,26 @@ def _plots(plan: Plan, out: Path) -> list[Path]:
     for i, col in enumerate(curves.columns):
         y = curves[col].to_numpy() * 1e3
         (line,) = ax.plot(
-            curves.index, y, linestyle=styles[i % 4], marker=markers[i % 4], markevery=6, markersize=4,
-            linewidth=1.6, color=f"C{i}", label=f"{col} p99", zorder=3 - i * 0.1,
+            curves.index,
+            y,
+            linestyle=styles[i % 4],
+            marker=markers[i % 4],
+            markevery=6,
+            markersize=4,
+            linewidth=1.6,
+            color=f"C{i}",
+            label=f"{col} p99",
+            zorder=3 - i * 0.1,
         )
         slo = next(t.slo_p99_s for t in plan.tiers if t.name == col)
         if math.isfinite(slo) and col != "database replicas":  # replicas share the database target
-            ax.axhline(slo * 1e3, color=line.get_color(), linestyle=(0, (1, 3)), linewidth=1.2,
-                       label=f"{'database' if col.startswith('database') else col} target {slo * 1e3:g} ms")
+            ax.axhline(
+                slo * 1e3,
+                color=line.get_color(),
+                linestyle=(0, (1, 3)),
+                linewidth=1.2,
+                label=f"{'database' if col.startswith('database') else col} target {slo * 1e3:g} ms",
+            )
     ax.axvline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
     slos = [t.slo_p99_s for t in plan.tiers if math.isfinite(t.slo_p99_s)]
@@ -1214,7 +1280,9 @@ def _plots(plan: Plan, out: Path) -> list[Path]:
         ax.set_ylabel("USD per month")
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"${x / 1e6:,.2f}M" if x >= 1e6 else f"${x:,.0f}"))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda x, _p: f"${x / 1e6:,.2f}M" if x >= 1e6 else f"${x:,.0f}")
+        )
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         ax.set_title("Monthly bill by year (spares and storage of that year)")
@@ -1246,11 +1314,19 @@ def _facts_table(plan: Plan) -> pd.DataFrame:
         "cache hit ratio of reads" + _hit_ratio_source(plan.scenario.get("cache")): _num(
             plan.scenario["cache"]["hit_ratio"] if "cache" in plan.scenario else 0.0
         ),
-        "database data at end of year 1, replicated (TB)": _num(plan.years[0].database_bytes / 1e12 if plan.years else math.nan),
-        f"database data at end of year {plan.scenario['scenario']['years']:g}, replicated (TB)": _num(plan.database_bytes / 1e12),
-        f"object storage at end of year {plan.scenario['scenario']['years']:g}, replicated (TB)": _num(plan.object_bytes / 1e12),
+        "database data at end of year 1, replicated (TB)": _num(
+            plan.years[0].database_bytes / 1e12 if plan.years else math.nan
+        ),
+        f"database data at end of year {plan.scenario['scenario']['years']:g}, replicated (TB)": _num(
+            plan.database_bytes / 1e12
+        ),
+        f"object storage at end of year {plan.scenario['scenario']['years']:g}, replicated (TB)": _num(
+            plan.object_bytes / 1e12
+        ),
         "bill in year 1 (USD per month)": _usd(plan.usd_per_month),
-        f"bill in year {plan.scenario['scenario']['years']:g} (USD per month)": _usd(plan.horizon_usd_per_month),
+        f"bill in year {plan.scenario['scenario']['years']:g} (USD per month)": _usd(
+            plan.horizon_usd_per_month
+        ),
     }
     return pd.DataFrame({"value": rows}).rename_axis("figure")
 
@@ -1282,7 +1358,9 @@ def _write_report(plan: Plan, out: Path, sensitivity_table: pd.DataFrame | None 
         ("Availability per tier", _availability_table(plan)),
     ]
     if sensitivity_table is not None:
-        sections.append(("Sensitivity (one input changed at a time)", _sensitivity_display(sensitivity_table)))
+        sections.append(
+            ("Sensitivity (one input changed at a time)", _sensitivity_display(sensitivity_table))
+        )
     sections.append(("Inputs and assumptions", _inputs_table(plan)))
     md_parts = [f"# {title}"]
     html_parts = [f"<h1>{html.escape(title)}</h1>"]

@@ -482,7 +482,9 @@ def max_arrival_rate(
             **targets,
         )
         rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
-        out = _q.ggc_max_arrival_rate(f["mean_service"], f["servers"], f["arrival_scv"], f["service_scv"], rows)
+        out = _q.ggc_max_arrival_rate(
+            f["mean_service"], f["servers"], f["arrival_scv"], f["service_scv"], rows
+        )
         return shaped(out, shape)
     shape, f = broadcast(
         service_rate=as_float("service_rate", service_rate),

@@ -19,10 +19,10 @@ import math
 import re
 import sys
 import unicodedata
-from statistics import NormalDist
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Callable
 
 from scalemodel._arrays import api_dir as _api_dir

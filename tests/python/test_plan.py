@@ -495,7 +495,15 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], plan
     total = plans["startup"].usd_per_month
     assert f"${total:,.0f}" in printed
     assert "breaks first" in printed and "app" in printed
-    names = {"report.md", "report.html", "sizing.png", "cost.png", "latency.png", "headroom.png", "bill_by_year.png"}
+    names = {
+        "report.md",
+        "report.html",
+        "sizing.png",
+        "cost.png",
+        "latency.png",
+        "headroom.png",
+        "bill_by_year.png",
+    }
     assert {p.name for p in out.iterdir()} == names
     for png in ("sizing.png", "cost.png", "latency.png", "headroom.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -40,7 +40,14 @@ SECTIONS = (
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("twitter")
     code = main(
-        ["plan", str(EXAMPLES / "twitter.toml"), "--out", str(out), "--sensitivity", "traffic,cpu_time,hit_ratio"]
+        [
+            "plan",
+            str(EXAMPLES / "twitter.toml"),
+            "--out",
+            str(out),
+            "--sensitivity",
+            "traffic,cpu_time,hit_ratio",
+        ]
     )
     assert code == 0
     return out
@@ -92,13 +99,18 @@ def test_inputs_say_where_each_value_came_from(report: Path) -> None:
 
 def test_infeasible_report_has_no_totals(tmp_path: Path) -> None:
     scenario = tmp_path / "s.toml"
-    scenario.write_text((EXAMPLES / "startup.toml").read_text().replace('slo_p99 = "400 ms"', 'slo_p99 = "100 ms"'))
+    scenario.write_text(
+        (EXAMPLES / "startup.toml").read_text().replace('slo_p99 = "400 ms"', 'slo_p99 = "100 ms"')
+    )
     assert main(["plan", str(scenario), "--out", str(tmp_path / "out")]) == 1
     md = (tmp_path / "out" / "report.md").read_text()
     assert md.startswith("# Capacity plan: startup (INFEASIBLE)")
     assert "## Why it is infeasible" in md and "184 ms" in md
     assert "| total | - (infeasible) |" in md
-    assert "$" not in md.split("## Cost by item")[1].split("## Availability")[0].split("| total |")[1].split("\n")[0]
+    assert (
+        "$"
+        not in md.split("## Cost by item")[1].split("## Availability")[0].split("| total |")[1].split("\n")[0]
+    )
 
 
 def test_json_output_for_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,8 +156,16 @@ def test_report_in_a_headless_browser(report: Path, tmp_path: Path) -> None:
     page.write_text(page.read_text().replace("</body>", PROBE))
     run = subprocess.run(
         [
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,2000",
-            "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri(),
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,2000",
+            "--virtual-time-budget=5000",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
         ],
         capture_output=True,
         text=True,

@@ -66,7 +66,7 @@ def test_lognormal_through_mean_and_p99_by_hand() -> None:
     assert d.mean == 0.040
     assert float(d.quantile(0.99)) == pytest.approx(0.100, rel=1e-12)
     assert d.scv == pytest.approx(math.exp(sigma**2) - 1, rel=1e-12)
-    with pytest.raises(ValueError, match="p99 must be between the mean and 14.97x"):
+    with pytest.raises(ValueError, match=r"p99 must be between the mean and 14\.97x"):
         D.Lognormal.from_mean_quantile(0.040, 0.7)
 
 
@@ -82,7 +82,8 @@ def test_the_issue_case_is_infeasible_only_with_exponential_service() -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "slo"), [('cpu_time_p99 = "100 ms"', 0.120), ("cpu_time_scv = 0.3", 0.120), ("cpu_time_scv = 2.0", 0.400)]
+    ("extra", "slo"),
+    [('cpu_time_p99 = "100 ms"', 0.120), ("cpu_time_scv = 0.3", 0.120), ("cpu_time_scv = 2.0", 0.400)],
 )
 def test_app_count_is_the_fewest_ggc_nodes(extra: str, slo: float) -> None:
     """At the planned count each node's G/G/c (SCV of the given law) meets the p99 target and
@@ -95,10 +96,14 @@ def test_app_count_is_the_fewest_ggc_nodes(extra: str, slo: float) -> None:
 
     def ok(n: int) -> bool:
         m = q.GGc(peak / n, 0.040, 4, 1.0, scv)
-        return bool(m.stable and m.response_quantile(0.99) <= slo * (1 + 1e-9) and m.utilization <= 0.8 + 1e-12)
+        return bool(
+            m.stable and m.response_quantile(0.99) <= slo * (1 + 1e-9) and m.utilization <= 0.8 + 1e-12
+        )
 
     assert ok(app.count) and not ok(app.count - 1)
-    assert app.p99_s == pytest.approx(float(q.GGc(peak / app.count, 0.040, 4, 1.0, scv).response_quantile(0.99)))
+    assert app.p99_s == pytest.approx(
+        float(q.GGc(peak / app.count, 0.040, 4, 1.0, scv).response_quantile(0.99))
+    )
 
 
 def test_less_variable_service_needs_fewer_nodes() -> None:
