@@ -43,6 +43,8 @@ py::array_t<double> quantile_array(py::ssize_t n, Make make, const f64_array& q,
 // Targets for element i; NaN marks an absent target.
 struct TargetArrays {
     const double *response_time, *quantile, *mean_response, *prob_wait, *utilization;
+    const double* wait_time = nullptr;  // with service_level; absent in the M/M/c entry points
+    const double* service_level = nullptr;
     q::Targets at(py::ssize_t i) const {
         q::Targets t;
         t.response_time = response_time[i];
@@ -50,19 +52,23 @@ struct TargetArrays {
         t.mean_response = mean_response[i];
         t.prob_wait = prob_wait[i];
         t.utilization = utilization[i];
+        if (wait_time != nullptr) {
+            t.wait_time = wait_time[i];
+            t.service_level = service_level[i];
+        }
         return t;
     }
 };
 
-// The five target arrays stacked as rows of one (5, n) array, in TargetArrays' order:
+// The seven target arrays stacked as rows of one (7, n) array, in TargetArrays' order:
 // keeps the G/G/c inverses within eight parameters.
 TargetArrays target_rows(const f64_array& targets, py::ssize_t n) {
-    if (targets.ndim() != 2 || targets.shape(0) != 5 || targets.shape(1) != n) {
-        throw std::invalid_argument("targets must be a (5, n) array: response_time, quantile, mean_response, "
-                                    "prob_wait, utilization");
+    if (targets.ndim() != 2 || targets.shape(0) != 7 || targets.shape(1) != n) {
+        throw std::invalid_argument("targets must be a (7, n) array: response_time, quantile, mean_response, "
+                                    "prob_wait, utilization, wait_time, service_level");
     }
     const double* t = targets.data();
-    return TargetArrays{t, t + n, t + 2 * n, t + 3 * n, t + 4 * n};
+    return TargetArrays{t, t + n, t + 2 * n, t + 3 * n, t + 4 * n, t + 5 * n, t + 6 * n};
 }
 
 }  // namespace

@@ -1336,7 +1336,7 @@ _CSS = (
     ".table{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;font-size:13px;margin:6px 0}"
     "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;vertical-align:top}"
-    "th{background:#f3f3f3;text-align:left}td:last-child{text-align:left}"
+    "th{background:#f3f3f3;text-align:left}td:first-child{text-align:left;font-weight:bold}td:last-child{text-align:left}"
     "img{max-width:100%;height:auto}dt{font-weight:bold}.infeasible{color:#b00;font-size:1.2em}"
 )
 

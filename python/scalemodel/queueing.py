@@ -369,9 +369,20 @@ def _targets(
     )
 
 
-def _variability(arrival_scv: Any, service_scv: Any) -> bool:
-    """True when a G/G/c shape is asked for (either SCV given)."""
-    return arrival_scv is not None or service_scv is not None
+def _variability(arrival_scv: Any, service_scv: Any, wait_time: Any = None) -> bool:
+    """True when the G/G/c entry points are needed: either SCV, or a service-level target
+    (which the M/M/c ones do not take; G/G/c with both SCVs 1 is M/M/c exactly)."""
+    return arrival_scv is not None or service_scv is not None or wait_time is not None
+
+
+def _service_level(wait_time: Any, service_level: Any) -> dict[str, np.ndarray]:
+    if (wait_time is None) != (service_level is None):
+        raise ValueError("wait_time and service_level go together: P(wait <= wait_time) >= service_level")
+    nan = np.nan
+    return dict(
+        wait_time=as_float("wait_time", nan if wait_time is None else wait_time),
+        service_level=as_float("service_level", nan if service_level is None else service_level),
+    )
 
 
 def _ggc_inputs(service_rate: Any, arrival_scv: Any, service_scv: Any) -> dict[str, np.ndarray]:
@@ -399,6 +410,8 @@ def min_servers(
     utilization: Any = None,
     service_scv: Any = None,
     arrival_scv: Any = None,
+    wait_time: Any = None,
+    service_level: Any = None,
 ) -> Any:
     """Fewest servers that meet every given target: M/M/c, or with ``service_scv`` or
     ``arrival_scv`` the G/G/c approximation of :class:`GGc` (M/G/c when only
@@ -407,12 +420,15 @@ def min_servers(
     arrival_rate, service_rate in requests/s (service_rate per server). Targets, any
     combination, at least one: response_time (seconds) for the ``quantile`` of the
     response time (default p99); mean_response (seconds); prob_wait (P(wait) at most);
-    utilization (per-server busy fraction at most). Returns a float count, ``inf`` where
+    utilization (per-server busy fraction at most); a call centre's service level,
+    P(wait <= wait_time) >= service_level (e.g. 80% answered within 20 s: wait_time=20,
+    service_level=0.8; exact for M/M/c). Returns a float count, ``inf`` where
     no number of servers can meet the targets (a latency target below what the service
     time alone takes), so that a sweep carries on; :func:`why_no_servers` says why.
     """
     targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv):
+    if _variability(arrival_scv, service_scv, wait_time):
+        targets.update(_service_level(wait_time, service_level))
         shape, f = broadcast(
             arrival_rate=as_float("arrival_rate", arrival_rate),
             **_ggc_inputs(service_rate, arrival_scv, service_scv),
@@ -467,6 +483,8 @@ def max_arrival_rate(
     utilization: Any = None,
     service_scv: Any = None,
     arrival_scv: Any = None,
+    wait_time: Any = None,
+    service_level: Any = None,
 ) -> Any:
     """Highest arrival rate (requests/s) at which M/M/c, or the G/G/c approximation when
     ``service_scv`` or ``arrival_scv`` is given, meets every given target.
@@ -475,7 +493,8 @@ def max_arrival_rate(
     about 1e-12 relative. Returns 0 where even an idle system misses a target.
     """
     targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv):
+    if _variability(arrival_scv, service_scv, wait_time):
+        targets.update(_service_level(wait_time, service_level))
         shape, f = broadcast(
             **_ggc_inputs(service_rate, arrival_scv, service_scv),
             servers=as_count("servers", servers),

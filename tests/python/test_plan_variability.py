@@ -196,3 +196,22 @@ def test_overrides_replace_values_and_are_marked_as_given() -> None:
     assert "app.max_utilization" not in s.given
     with pytest.raises(ScenarioError, match="unknown key"):
         parse_scenario(scenario(), overrides={"app.colour": "red"})
+
+
+def test_call_centre_service_level_against_the_erlang_c_closed_form() -> None:
+    """P(wait <= t) = 1 - C(c, a) exp(-(c mu - lambda) t) for M/M/c (Erlang C, C from
+    sm.queueing.erlang_c). 2 calls/s of 180 s each (360 erlangs), 80% answered within 20 s:
+    the count meets it and one fewer does not; max_arrival_rate is where it holds exactly."""
+    lam, mu, t = 2.0, 1 / 180, 20.0
+
+    def level(c: int, rate: float = lam) -> float:
+        return 1 - float(q.erlang_c(c, rate / mu)) * math.exp(-(c * mu - rate) * t)
+
+    c = int(q.min_servers(lam, mu, wait_time=t, service_level=0.8))
+    assert level(c) >= 0.8 > level(c - 1)
+    rate = float(q.max_arrival_rate(mu, c, wait_time=t, service_level=0.8))
+    assert level(c, rate) == pytest.approx(0.8, rel=1e-9)
+    with pytest.raises(ValueError, match="wait_time and service_level go together"):
+        q.min_servers(lam, mu, wait_time=t)
+    with pytest.raises(ValueError, match="service_level"):
+        q.min_servers(lam, mu, wait_time=t, service_level=1.5)

@@ -15,9 +15,20 @@ namespace {
 bool has(double target) { return !std::isnan(target); }
 
 void check_targets(const Targets& t) {
-    if (!has(t.response_time) && !has(t.mean_response) && !has(t.prob_wait) && !has(t.utilization)) {
+    if (!has(t.response_time) && !has(t.mean_response) && !has(t.prob_wait) && !has(t.utilization) &&
+        !has(t.wait_time)) {
         throw std::invalid_argument(
-            "give at least one target: response_time, mean_response, prob_wait or utilization");
+            "give at least one target: response_time, mean_response, prob_wait, utilization or wait_time with "
+            "service_level");
+    }
+    if (has(t.wait_time) != has(t.service_level)) {
+        throw std::invalid_argument("wait_time and service_level go together: P(wait <= wait_time) >= service_level");
+    }
+    if (has(t.wait_time)) {
+        check_nonnegative("wait_time", t.wait_time);
+        if (!(t.service_level > 0.0 && t.service_level < 1.0)) {
+            detail::fail_range("service_level", "in (0, 1)", t.service_level);
+        }
     }
     if (has(t.response_time)) {
         check_positive("response_time", t.response_time);
@@ -37,6 +48,7 @@ bool meets(const MMc& m, const Targets& t) {
     if (has(t.prob_wait) && x.prob_wait > t.prob_wait) return false;
     if (has(t.mean_response) && x.mean_response > t.mean_response) return false;
     if (has(t.response_time) && m.response_quantile(t.quantile) > t.response_time) return false;
+    if (has(t.wait_time) && m.wait_survival(t.wait_time) > 1.0 - t.service_level) return false;
     return true;
 }
 
@@ -47,6 +59,7 @@ bool meets(const GGc& m, const Targets& t) {
     if (has(t.prob_wait) && x.prob_wait > t.prob_wait) return false;
     if (has(t.mean_response) && x.mean_response > t.mean_response) return false;
     if (has(t.response_time) && m.response_survival(t.response_time) > 1.0 - t.quantile) return false;
+    if (has(t.wait_time) && m.wait_survival(t.wait_time) > 1.0 - t.service_level) return false;
     return true;
 }
 
@@ -144,6 +157,13 @@ double max_arrival_rate(double service_rate, std::int64_t servers, const Targets
             },
             best);
     }
+    if (has(targets.wait_time)) {
+        best = last_feasible(
+            [&](double lam) {
+                return MMc(lam, mu, servers).wait_survival(targets.wait_time) - (1.0 - targets.service_level);
+            },
+            best);
+    }
     return best;
 }
 
@@ -184,6 +204,11 @@ double max_arrival_rate(const GGcShape& shape, std::int64_t servers, const Targe
     if (has(targets.response_time)) {
         const double rt = targets.response_time;
         best = last_feasible(excess([rt](const GGc& m) { return m.response_survival(rt); }, 1.0 - targets.quantile),
+                             best);
+    }
+    if (has(targets.wait_time)) {
+        const double wt = targets.wait_time;
+        best = last_feasible(excess([wt](const GGc& m) { return m.wait_survival(wt); }, 1.0 - targets.service_level),
                              best);
     }
     return best;

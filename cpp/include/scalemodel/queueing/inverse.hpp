@@ -14,6 +14,9 @@ struct Targets {
     double mean_response = std::numeric_limits<double>::quiet_NaN();  // seconds
     double prob_wait = std::numeric_limits<double>::quiet_NaN();      // P(wait) <= this
     double utilization = std::numeric_limits<double>::quiet_NaN();    // per-server busy fraction
+    // A call centre's service level: P(wait <= wait_time) >= service_level (both or neither).
+    double wait_time = std::numeric_limits<double>::quiet_NaN();      // seconds
+    double service_level = std::numeric_limits<double>::quiet_NaN();  // in (0, 1)
 };
 
 // Fewest servers c >= 1 such that M/M/c(arrival_rate, service_rate, c) is stable and meets
