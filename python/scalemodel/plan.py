@@ -25,6 +25,7 @@ Definitions used throughout (and printed in the report):
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from dataclasses import dataclass, field, replace
@@ -293,6 +294,7 @@ class _Capacity:
     binding: str
 
 
+@functools.lru_cache(maxsize=256)
 def _node_capacity(service: Service, vcpus: int, slo: float, max_utilization: float) -> _Capacity:
     p99_rate = service.max_rate(vcpus, response_time=slo, quantile=_Q)
     util_rate = max_utilization * vcpus / service.mean_s
@@ -327,6 +329,7 @@ def _queue_tier(
     imbalance: float = 1.0,
     load_unit: str = "requests/s",
     hard_limits: dict[str, float] | None = None,
+    detail: bool = True,
 ) -> Tier:
     """A queue-sized tier. ``hard_limits``: further per-node limits in load units (reads/s,
     writes/s of the catalogue) and traffic multiples (storage)."""
@@ -344,7 +347,7 @@ def _queue_tier(
         usd_per_month=count * inst.usd_per_month,
         load_per_node=per_node,
         utilization=util,
-        p99_s=float(service.p99(busiest, inst.vcpus)) if count else math.nan,
+        p99_s=float(service.p99(busiest, inst.vcpus)) if count and detail else math.nan,
         slo_p99_s=slo,
         headroom=headroom,
         limited_by=limited_by,
@@ -451,9 +454,10 @@ class _Sized:
     problems: tuple[str, ...]
 
 
-def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Sized:
+def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail: bool = True) -> _Sized:
     """Every tier and the bill at the end of ``year``: traffic grown (1 + g)^year, and the
-    data written by then."""
+    data written by then. Without ``detail`` the p99 at peak is left out (nan): the
+    timeline's later years need only counts and costs."""
     users, data, app, db = s["users"], s["data"], s["app"], s["database"]
     growth = (1.0 + data["yearly_growth"]) ** year
     problems: list[str] = []
@@ -490,7 +494,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
         count, limited = 0, "p99 target unreachable"
     else:
         count, limited = _count(peak, cap.rate, cap.binding)
-    tiers.append(_queue_tier("app", inst, count, peak, service, app["slo_p99"], cap, limited))
+    tiers.append(_queue_tier("app", inst, count, peak, service, app["slo_p99"], cap, limited, detail=detail))
 
     # Cache tier: memory for the working set and throughput for the hits.
     hit = 0.0
@@ -609,6 +613,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
             ),
             **storage_room,
         },
+        detail=detail,
     )
     primaries = replace(primaries, cap_multiple=min(primaries.cap_multiple, *storage_room.values()))
     tiers.append(primaries)
@@ -630,6 +635,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float) -> _Si
                     max_reads * n_replicas / (db_reads * dimb) if db_reads > 0 and n_replicas else math.inf
                 )
             },
+            detail=detail,
         )
     )
 
@@ -669,14 +675,19 @@ def _years(horizon: float) -> list[float]:
     return [*marks, float(horizon)]
 
 
-def make_plan(scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None) -> Plan:
+def make_plan(
+    scenario: dict[str, dict[str, Any]], catalogue: cost.Catalogue | None = None, *, timeline: bool = True
+) -> Plan:
     """Size every tier of a validated scenario (see :mod:`scalemodel.scenario`), for each
-    year of its horizon; the plan's tiers and costs are year 1's."""
+    year of its horizon; the plan's tiers and costs are year 1's. ``timeline=False`` sizes
+    year 1 and the horizon only (what :func:`sensitivity` needs)."""
     cat = catalogue or cost.Catalogue.load()
     s = _fill_defaults(scenario)
     horizon = s["scenario"]["years"]
     marks = _years(horizon)
-    sized = [_size(s, cat, y) for y in marks]
+    if not timeline:
+        marks = sorted({marks[0], marks[-1]})
+    sized = [_size(s, cat, y, detail=(i == 0)) for i, y in enumerate(marks)]
     first, last = sized[0], sized[-1]
     years = tuple(
         YearPlan(
@@ -819,7 +830,8 @@ def sensitivity(
     inputs: Any = ("traffic",),
 ) -> pd.DataFrame:
     """The plan with each of ``inputs`` (names of :data:`SENSITIVITY_INPUTS` or
-    "section.key") changed by each fraction in ``changes`` (-0.2 = 20% less), one at a time:
+    "section.key") changed by each fraction in ``changes`` (-0.2 = 20% less; hit_ratio and
+    write_fraction are capped at 1), one at a time:
     nodes per tier (spares included), year 1's monthly cost and the least headroom. Indexed
     by ``<input>_change`` for one input, by (input, change) for several. Runs on
     :func:`sm.sweep`."""
@@ -848,7 +860,7 @@ def sensitivity(
         if key in ("hit_ratio", "write_fraction"):
             value = min(value, 1.0)
         s[section][key] = value
-        p = make_plan(s, cat)
+        p = make_plan(s, cat, timeline=False)
         out = {f"{t.name} nodes": float(t.nodes) for t in p.tiers}
         out["usd_per_month"] = p.usd_per_month
         out["min_headroom"] = p.breaks_first.headroom
