@@ -918,17 +918,18 @@ _TIER_UNITS = {"app": "requests/s", "cache": "cache reads/s", "database primarie
 def _sizing_table(plan: Plan) -> pd.DataFrame:
     rows = []
     for t in plan.tiers:
+        ok = t.count > 0
         rows.append(
             {
                 "tier": t.name,
                 "instance": t.instance,
                 "vCPUs per node": _num(t.vcpus),
-                "nodes for peak": _num(t.count),
-                "spares": _num(t.spares) if t.spares >= 0 else "out of reach",
-                "nodes to run": _num(t.nodes),
-                "load per node at peak": f"{_num(t.load_per_node)} {t.load_unit}",
+                "nodes for peak": _num(t.count) if ok else "cannot be met",
+                "spares": (_num(t.spares) if t.spares >= 0 else "out of reach") if ok else "-",
+                "nodes to run": _num(t.nodes) if ok else "-",
+                "load per node at peak": f"{_num(t.load_per_node)} {t.load_unit}" if ok else "-",
                 "limited by": t.limited_by,
-                "USD per month (spares incl.)": _usd(t.usd_per_month),
+                "USD per month (spares incl.)": _usd(t.usd_per_month) if ok else "-",
             }
         )
     return pd.DataFrame(rows).set_index("tier")
@@ -937,16 +938,17 @@ def _sizing_table(plan: Plan) -> pd.DataFrame:
 def _performance_table(plan: Plan) -> pd.DataFrame:
     rows = []
     for t in plan.tiers:
+        ok = t.count > 0
         rows.append(
             {
                 "tier": t.name,
                 "service time": t.service.describe() if t.service else "-",
                 "busiest node / mean (imbalance)": _num(t.imbalance),
-                "busiest node utilization": _num(t.utilization),
+                "busiest node utilization": _num(t.utilization) if ok else "-",
                 "p99 at peak (ms)": _ms(t.p99_s),
                 "p99 target (ms)": _ms(t.slo_p99_s),
-                "planning caps reached at (x peak)": _times(t.cap_multiple),
-                "headroom (x peak)": _times(t.headroom),
+                "planning caps reached at (x peak)": _times(t.cap_multiple) if ok else "-",
+                "headroom (x peak)": _times(t.headroom) if ok else "-",
                 "first missed at headroom": t.breaks_on or "-",
             }
         )
@@ -958,7 +960,8 @@ def _timeline_table(plan: Plan) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index([f"{y:g}" for y in frame.index], name="end of year"))
     out["peak (req/s)"] = [_num(v) for v in frame["peak_qps"]]
     for t in plan.tiers:
-        out[f"{t.name} (nodes)"] = [_num(int(v)) for v in frame[f"{t.name} nodes"]]
+        # 0 only where no size meets the target (every sized tier has a node at least)
+        out[f"{t.name} (nodes)"] = ["-" if v == 0 else _num(int(v)) for v in frame[f"{t.name} nodes"]]
     out["database data, replicated (TB)"] = [_num(v) for v in frame["database_tb"]]
     out["object storage, replicated (TB)"] = [_num(v) for v in frame["object_storage_tb"]]
     out["bill (USD per month)"] = [_usd(v) for v in frame["usd_per_month"]]
@@ -970,9 +973,12 @@ def _cost_table(plan: Plan) -> pd.DataFrame:
     horizon = plan.years[-1].costs if plan.years else {}
     last = f"year {plan.years[-1].year:g} (USD per month)" if plan.years else "horizon"
     out = pd.DataFrame(index=pd.Index(frame.index, name="item"))
-    out["year 1 (USD per month)"] = [_usd(v) for v in frame["usd_per_month"]]
-    out["share of year 1"] = [f"{v:.1%}" for v in frame["share"]]
-    out[last] = [_usd(horizon.get(k, math.nan)) for k in frame.index]
+    unsized = {t.name for t in plan.tiers if t.count == 0}
+    out["year 1 (USD per month)"] = [
+        "-" if k in unsized else _usd(v) for k, v in zip(frame.index, frame["usd_per_month"])
+    ]
+    out["share of year 1"] = ["-" if k in unsized else f"{v:.1%}" for k, v in zip(frame.index, frame["share"])]
+    out[last] = ["-" if k in unsized else _usd(horizon.get(k, math.nan)) for k in frame.index]
     if plan.feasible:
         out.loc["total"] = [_usd(plan.usd_per_month), "100%", _usd(plan.horizon_usd_per_month)]
     else:
