@@ -977,7 +977,9 @@ def _cost_table(plan: Plan) -> pd.DataFrame:
     out["year 1 (USD per month)"] = [
         "-" if k in unsized else _usd(v) for k, v in zip(frame.index, frame["usd_per_month"])
     ]
-    out["share of year 1"] = ["-" if k in unsized else f"{v:.1%}" for k, v in zip(frame.index, frame["share"])]
+    out["share of year 1"] = [
+        "-" if k in unsized else f"{v:.1%}" for k, v in zip(frame.index, frame["share"])
+    ]
     out[last] = ["-" if k in unsized else _usd(horizon.get(k, math.nan)) for k in frame.index]
     if plan.feasible:
         out.loc["total"] = [_usd(plan.usd_per_month), "100%", _usd(plan.horizon_usd_per_month)]

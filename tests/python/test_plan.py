@@ -785,3 +785,24 @@ def test_cache_hit_ratio_sources_are_exclusive(new: str, key: str, message: str)
     text = edit(BASE, "hit_ratio = 0.8", new)
     with pytest.raises(ScenarioError, match=rf"^x\.toml:{line_of(text, key)}: .*{message}"):
         parse_scenario(text, "x.toml")
+
+
+def test_yearly_growth_phases_traffic_data_and_bill() -> None:
+    """yearly_growth 0.5 over 2 years: year y is sized for the end of year y, traffic x 1.5^y
+    and the data written by then, per_day x 365 x (1.5^y - 1) / ln 1.5 (the smooth curve of
+    sm.cost.stored_bytes), x3 copies; each year's bill sums its own items."""
+    text = edit(
+        edit(BASE, "years = 3", "years = 2"), "replication = 3", "replication = 3\nyearly_growth = 0.5"
+    )
+    p = plan_text(text)
+    per_day = 1_000_000 * 86.4 * 0.1 * 2000
+    assert [y.year for y in p.years] == [1.0, 2.0]
+    for y in p.years:
+        assert y.peak_qps == pytest.approx(3000 * 1.5**y.year, rel=1e-12)
+        stored = per_day * 365 * (1.5**y.year - 1) / math.log(1.5) * 3
+        assert y.database_bytes == pytest.approx(stored, rel=1e-9)
+        assert y.usd_per_month == pytest.approx(sum(y.costs.values()), rel=1e-13)
+    assert float(p.traffic.peak_qps) == pytest.approx(3000 * 1.5, rel=1e-12)
+    assert p.years[1].nodes["app"] > p.years[0].nodes["app"]
+    assert p.usd_per_month == pytest.approx(p.years[0].usd_per_month, rel=1e-13)
+    assert p.horizon_usd_per_month == p.years[1].usd_per_month
