@@ -10,20 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from scalemodel import __version__ as _version
 from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = ["main"]
-
-
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("scalemodel")
-    except metadata.PackageNotFoundError:  # run from a source tree
-        import scalemodel
-
-        return str(getattr(scalemodel, "__version__", "unknown"))
 
 
 def _whatif(args: argparse.Namespace) -> int:
@@ -226,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version}")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
     w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")

@@ -46,6 +46,7 @@ from scalemodel.scenario import (
 )
 
 __all__ = [
+    "SENSITIVITY_INPUTS",
     "Plan",
     "Service",
     "Tier",
