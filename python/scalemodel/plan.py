@@ -4,9 +4,10 @@ The chain: daily active users -> average and peak QPS (reads and writes) -> stor
 bandwidth -> servers per tier -> cost, for each year of the horizon. The app and database
 tiers are queues (one vCPU serves one request at a time) sized against their p99 targets
 and utilization caps: M/M/c when service times are exponential (the default), the G/G/c
-approximation of :class:`scalemodel.queueing.GGc` (Allen-Cunneen wait, gamma service with
-the given mean and SCV) when the scenario gives ``cpu_time_p99`` / ``cpu_time_scv`` (or
-the ``query_time`` ones). The cache tier is sized by memory and throughput; shards by the
+approximation of :class:`scalemodel.queueing.GGc` (Allen-Cunneen wait, gamma service) when
+the scenario gives ``cpu_time_p99`` / ``cpu_time_scv`` (or the ``query_time`` ones): the
+gamma with the given SCV, or the one with the given mean and p99 (the simulators get the
+lognormal through them; the analytic p99 is within a few percent of theirs, above). The cache tier is sized by memory and throughput; shards by the
 per-node write and storage limits of the price catalogue. Spares (N+k, and zone-aware
 with ``reliability.zones``) are part of every tier's node count and cost.
 
@@ -67,8 +68,10 @@ _Q = 0.99  # the quantile every latency target refers to
 class Service:
     """The service time of one request on one vCPU: its mean, SCV and where they came from.
 
-    ``distribution()`` is the same law as a :mod:`scalemodel.distributions` object, for the
-    simulators; the analytic sizing uses its mean and SCV (the G/G/c approximation)."""
+    ``distribution()`` is the law as a :mod:`scalemodel.distributions` object, for the
+    simulators; the analytic sizing uses the mean and ``scv`` (the G/G/c approximation with
+    gamma service). When the scenario gives a p99, the law is the lognormal through the mean
+    and that p99, and ``scv`` is that of the gamma with the same mean and p99."""
 
     mean_s: float
     scv: float = DEFAULT_SERVICE_SCV
@@ -79,7 +82,10 @@ class Service:
     def from_section(cls, section: dict[str, Any], key: str) -> Service:
         mean, p99, scv = section[key], section.get(f"{key}_p99"), section.get(f"{key}_scv")
         if p99 is not None:
-            law = distributions.Lognormal.from_mean_quantile(mean, p99)
+            # The queue model's service law is the gamma with this mean and p99: it keeps the
+            # p99 the scenario gives (a gamma with the lognormal's SCV has a lower one), and
+            # its p99 response is within a few percent of the simulated lognormal's, above it.
+            law = distributions.Gamma.from_mean_quantile(mean, p99)
             return cls(mean, float(law.scv), p99, f"lognormal through the mean and {key}_p99")
         if scv is not None:
             return cls(mean, float(scv), None, f"{key}_scv (gamma)")
@@ -1101,7 +1107,7 @@ _DEFINITIONS = [
         "p99: the 99th percentile of the response time (wait + service) at one node of "
         "vCPUs servers. Service times are exponential unless the scenario gives *_p99 (lognormal through the mean "
         "and that p99) or *_scv; queues are M/M/c for exponential service, else the G/G/c approximation "
-        "(Allen-Cunneen wait, gamma service with the same mean and SCV).",
+        "(Allen-Cunneen wait; gamma service with the given SCV, or with the given mean and p99).",
     ),
     (
         "availability",

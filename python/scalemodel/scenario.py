@@ -8,8 +8,9 @@ found, as a :class:`ScenarioError`.
 
 Service-time variability: ``app.cpu_time`` and ``database.query_time`` are means; give
 at most one of ``*_p99`` (the service time's own 99th percentile: a lognormal through the
-mean and that p99) or ``*_scv`` (squared coefficient of variation, variance / mean^2:
-0 constant, 1 exponential). With neither, service times are exponential (scv 1, a p99 of
+mean and that p99 for the simulators, a gamma with the same mean and p99 for the queue
+model) or ``*_scv`` (squared coefficient of variation, variance / mean^2: 0 constant, 1
+exponential). With neither, service times are exponential (scv 1, a p99 of
 4.6x the mean), the conservative default of earlier versions.
 """
 
