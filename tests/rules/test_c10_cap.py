@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm

@@ -121,6 +121,8 @@ def test_c11_6_jittered_round_trip_over_admits_less() -> None:
         assert ratio[rate, delay, 1.0][0] < 1 + rate * delay
     # The constant-delay law holds (engine test above); jitter flips it once requests overlap.
     law = {rate * delay: ratio[rate, delay, 1.0][0] for rate, delay in CASES}
-    exact = across("rate x mean round trip (exponential)", sorted(law), lambda x: abs(law[x] - 1 - x) <= 0.02 * (1 + x))
+    exact = across(
+        "rate x mean round trip (exponential)", sorted(law), lambda x: abs(law[x] - 1 - x) <= 0.02 * (1 + x)
+    )
     assert exact.holding() == [0.1]
     C11_6.check(exact)

@@ -6,7 +6,6 @@ import copy
 from pathlib import Path
 
 import pytest
-
 from verdicts import HOLDS, REFUTED, Verdict, across
 
 import scalemodel as sm
@@ -35,7 +34,10 @@ def test_c1_3_vertical_cost_is_linear_but_capacity_is_not() -> None:
     """C1.3 The catalogue carries the guide's prices ($150 for 4 vCPU/16 GB, $600 for 16 vCPU/
     64 GB), so price per vCPU is constant: 4x the cost for 4x the vCPUs. Capacity is not
     linear, though: under a p99 target the pooled 16 vCPU box takes more than 4x the load of
-    the 4 vCPU one (M/M/16 versus M/M/4), so the cost per request/s falls as you scale up."""
+    the 4 vCPU one (M/M/16 versus M/M/4), so the cost per request/s falls as you scale up.
+
+    Assumes: the catalogue's on-demand m5 prices; M/M/v servers at 50 ms of CPU per request
+    under a 500 ms p99 target."""
     cat = sm.cost.Catalogue.load()
     small, big = cat.instance("m5.xlarge"), cat.instance("m5.4xlarge")
     assert (small.vcpus, small.memory_gb, small.usd_per_month) == (4, 16, 150)

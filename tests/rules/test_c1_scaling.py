@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, HOLDS, Verdict, across, flips_at
 
 import scalemodel as sm
@@ -35,8 +34,7 @@ C1_2 = Verdict(
     conditions="at today's load: 22.5% per server, survivors at 30% after a failure; at the "
     "guide's 40,000 users (4x) each server is at 90% with today's 2 s, and losing one of four "
     "overloads the rest (120%): surviving a failure needs a third of spare capacity",
-    figures="22.5% -> 30% busy and 0.67 s response at today's load; 90% -> 120% (no steady "
-    "state) at 4x",
+    figures="22.5% -> 30% busy and 0.67 s response at today's load; 90% -> 120% (no steady state) at 4x",
 )
 
 TODAY_VCPU = 4
@@ -105,7 +103,10 @@ def test_c1_1_upgrade_across_service_variability() -> None:
     scvs = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)
 
     def calibrated_service(scv: float) -> float:
-        return TODAY_RESPONSE_S / q.GGc(TODAY_UTILIZATION * TODAY_VCPU, 1.0, TODAY_VCPU, service_scv=scv).mean_response
+        return (
+            TODAY_RESPONSE_S
+            / q.GGc(TODAY_UTILIZATION * TODAY_VCPU, 1.0, TODAY_VCPU, service_scv=scv).mean_response
+        )
 
     def gain(scv: float) -> float:
         s = calibrated_service(scv)
@@ -119,7 +120,9 @@ def test_c1_1_upgrade_across_service_variability() -> None:
     # in CPU times is the gain (the upgraded box responds within 1% of one CPU time).
     for scv in (0.0, 2.0, 4.0):
         service = sm.sim.Deterministic(1.0) if scv == 0 else sm.sim.Gamma(1.0, scv)
-        today = sm.sim.simulate_queue(3.6, service, 4, customers=200_000, replications=16, seed=11, level=0.999)
+        today = sm.sim.simulate_queue(
+            3.6, service, 4, customers=200_000, replications=16, seed=11, level=0.999
+        )
         up = sm.sim.simulate_queue(3.6, service, 16, customers=50_000, replications=4, seed=12, level=0.999)
         assert up.mean_response == pytest.approx(1.0, abs=0.01)
         low, high = today.ci("mean_response")
@@ -134,7 +137,9 @@ def test_c1_1_upgrade_across_service_variability() -> None:
         load = TODAY_UTILIZATION * TODAY_VCPU / s
         up = q.GGc(load, s, 4 * TODAY_VCPU, service_scv=scv)
         grown = q.GGc(4 * load, s, 4 * TODAY_VCPU, service_scv=scv)
-        return bool(abs(up.utilization - 0.225) < 1e-12 and grown.stable and grown.mean_response < TODAY_RESPONSE_S)
+        return bool(
+            abs(up.utilization - 0.225) < 1e-12 and grown.stable and grown.mean_response < TODAY_RESPONSE_S
+        )
 
     rest = across("service SCV", scvs, quarter_cpu_and_4x_users)
     assert rest.status == HOLDS

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import pytest
-
 from verdicts import HOLDS, Verdict, across
 
 import scalemodel as sm

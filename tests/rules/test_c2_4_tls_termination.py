@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verdicts import HOLDS, Verdict, across
 
 import scalemodel as sm

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
@@ -97,7 +96,10 @@ def test_c2_1_sticky_imbalance_across_client_skew() -> None:
     service = S.Exponential(0.5 * VCPU * SERVERS / QPS)
     kw = dict(servers_per_backend=VCPU, customers=QPS, warmup=0, replications=200, seed=21)
     skews = (0.6, 0.8, 0.9, 1.0, 1.2)
-    runs = {a: S.simulate_balancer("sticky", SERVERS, QPS, service, clients=10_000, client_skew=a, **kw) for a in skews}
+    runs = {
+        a: S.simulate_balancer("sticky", SERVERS, QPS, service, clients=10_000, client_skew=a, **kw)
+        for a in skews
+    }
     for a, want in ((0.6, 1.05), (0.8, 1.13), (1.0, 1.32), (1.2, 1.63)):
         low, high = runs[a].ci("imbalance", LEVEL)
         assert low - 0.01 <= want <= high + 0.01, a
@@ -171,11 +173,17 @@ def test_c2_2_least_connections_mitigates_rather_than_avoids() -> None:
     mix = S.Mixture([(0.01, S.Deterministic(10.0)), (0.99, S.Deterministic(0.010))])
     kw = dict(servers_per_backend=VCPU, customers=100_000, replications=20, seed=22)
     loads = (0.5, 0.6, 0.7, 0.8)
-    lc = {u: S.simulate_balancer("least_connections", SERVERS, u * SERVERS * VCPU / mix.mean, mix, **kw) for u in loads}
+    lc = {
+        u: S.simulate_balancer("least_connections", SERVERS, u * SERVERS * VCPU / mix.mean, mix, **kw)
+        for u in loads
+    }
     thumb = {u: thumbnail_quantile(r, 0.99) for u, r in lc.items()}
     for u, want in ((0.5, 0.010), (0.6, 1.0), (0.7, 4.3), (0.8, 7.6)):
         assert thumb[u] == pytest.approx(want, rel=0.15, abs=0.002), u
-    blind = {u: S.simulate_balancer("random", SERVERS, u * SERVERS * VCPU / mix.mean, mix, **kw) for u in (0.6, 0.8)}
+    blind = {
+        u: S.simulate_balancer("random", SERVERS, u * SERVERS * VCPU / mix.mean, mix, **kw)
+        for u in (0.6, 0.8)
+    }
     assert thumbnail_quantile(blind[0.6], 0.99) > 5 * thumb[0.6]
     assert blind[0.8].response_quantile(0.99) > 2 * thumb[0.8]  # above 10 s: uploads count too
     avoids = across("load", loads, lambda u: thumb[u] <= 0.1)  # within 10x a thumbnail's work

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from scipy.optimize import brentq
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
@@ -78,4 +77,10 @@ def test_c3_4_reddit_ttls_give_95_percent() -> None:
     # A tenth of that traffic leaves the same TTL far short of 95%.
     assert sm.caching.ttl_hit_ratio(1.0, items, ttl_s, rate / 10) < 0.8
     factors = (0.1, 0.5, 1.0, 2.0)
-    C3_4.check(across("traffic / needed", factors, lambda f: sm.caching.ttl_hit_ratio(1.0, items, ttl_s, f * rate) >= 0.95 - 1e-9))
+    C3_4.check(
+        across(
+            "traffic / needed",
+            factors,
+            lambda f: sm.caching.ttl_hit_ratio(1.0, items, ttl_s, f * rate) >= 0.95 - 1e-9,
+        )
+    )

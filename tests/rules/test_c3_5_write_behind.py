@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm

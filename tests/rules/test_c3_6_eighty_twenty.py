@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
@@ -54,7 +53,9 @@ def test_c3_1_cache_cuts_database_work() -> None:
     assert 4.0 < usable < 5.0
     targets = (0.020, 0.050, 0.200)
     five_x = across(
-        "p99 target s", targets, lambda t: q.max_arrival_rate(mu, 10, response_time=t, quantile=0.99) >= 5 * db_load
+        "p99 target s",
+        targets,
+        lambda t: q.max_arrival_rate(mu, 10, response_time=t, quantile=0.99) >= 5 * db_load,
     )
     C3_1.check(e.work_with_cache_s_per_s == pytest.approx(2.8), five_x)
 

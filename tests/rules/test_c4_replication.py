@@ -8,7 +8,6 @@ import math
 
 import pytest
 from intervals import assert_in_ci
-
 from verdicts import CONDITIONAL, HOLDS, Verdict, across, flips_at
 
 import scalemodel as sm
@@ -120,7 +119,9 @@ def test_c4_2_stale_reads_across_refresh_time() -> None:
     slow = R.Exponential(5.0)
     none = R.simulate_stale_reads(IN_REGION, slow, requests=n, seed=45)
     assert_in_ci(none, "stale", late(0.0, 5.0))
-    sticky = R.simulate_stale_reads(IN_REGION, slow, remedy="sticky", sticky_window_s=5.0, requests=n, seed=45)
+    sticky = R.simulate_stale_reads(
+        IN_REGION, slow, remedy="sticky", sticky_window_s=5.0, requests=n, seed=45
+    )
     assert_in_ci(sticky, "primary_reads", 1 - math.exp(-1.0))
     for think in (0.5, 10.0):
         vc = R.simulate_stale_reads(
@@ -165,4 +166,6 @@ def test_c4_3_failover_downtime_and_availability() -> None:
     )
     assert_in_ci(patroni, "downtime_s", 30.0)
     assert patroni.downtime_p90_s > 30.0
-    C4_3.check(30.0 <= res.downtime_p50_s <= 60.0, patroni.downtime_p50_s < 30.0 and patroni.downtime_p90_s < 30.0)
+    C4_3.check(
+        30.0 <= res.downtime_p50_s <= 60.0, patroni.downtime_p50_s < 30.0 and patroni.downtime_p90_s < 30.0
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, HOLDS, Verdict, across
 
 import scalemodel as sm
@@ -30,8 +29,7 @@ C5_3 = Verdict(
     conditions="a timeline touches (almost) every one of 64 shards once a user follows a few "
     "times as many accounts as there are shards (95% from about 190 followed); users who "
     "follow a few dozen touch fewer than half",
-    figures="64 (1 - (1 - 1/64)^f) shards: 9.3 for f = 10, 40.6 for 64, 61.3 for 200, 63.99999 "
-    "for 1,000",
+    figures="64 (1 - (1 - 1/64)^f) shards: 9.3 for f = 10, 40.6 for 64, 61.3 for 200, 63.99999 for 1,000",
 )
 C5_4 = Verdict(
     "C5.4",
@@ -131,4 +129,6 @@ def test_c5_4_geographic_shards_are_unbalanced() -> None:
     assert np.all(q.MMc(total * shares, mu, sized).utilization <= 0.7)
     assert 0.7 * 50 + 0.3 * 150 == pytest.approx(80.0)
     sizing = {"equal": servers, "per share": sized}
-    C5_4.check(across("sizing", list(sizing), lambda k: bool(np.all(q.MMc(total * shares, mu, sizing[k]).stable))))
+    C5_4.check(
+        across("sizing", list(sizing), lambda k: bool(np.all(q.MMc(total * shares, mu, sizing[k]).stable)))
+    )

@@ -135,7 +135,9 @@ def test_c6_2_spike_lasts_longer_with_flatter_skew_and_bigger_catalogues() -> No
     assert w.recovery() == pytest.approx(340_000, rel=0.02)
 
     alphas = (0.6, 0.8, 0.9, 1.0, 1.2)
-    brief = {n: across("zipf", alphas, lambda a, n=n: warm(a, n).recovery() <= BRIEF) for n in (10_000, 100_000)}
+    brief = {
+        n: across("zipf", alphas, lambda a, n=n: warm(a, n).recovery() <= BRIEF) for n in (10_000, 100_000)
+    }
     assert brief[10_000].holding() == list(alphas)  # small catalogue: brief at any skew
     assert brief[100_000].holding() == [1.2]
     for a in (0.6, 0.8, 0.9):

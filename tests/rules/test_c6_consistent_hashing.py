@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, HOLDS, REFUTED, Verdict, across
 
 import scalemodel as sm
@@ -24,7 +23,11 @@ h = sm.hashing
 KEYS = h.KeyStream("uniform", 1_000_000, seed=20241129)
 RINGS = 200
 
-C6_1 = Verdict("C6.1", HOLDS, figures="4 -> 5 servers under hash % N moves 80% of keys (n/(n + 1) in general), 4x the optimum 1/5")
+C6_1 = Verdict(
+    "C6.1",
+    HOLDS,
+    figures="4 -> 5 servers under hash % N moves 80% of keys (n/(n + 1) in general), 4x the optimum 1/5",
+)
 C6_3 = Verdict(
     "C6.3",
     CONDITIONAL,
@@ -78,7 +81,9 @@ def test_c6_1_mod_n_remaps_80_percent() -> None:
     assert m.fraction == pytest.approx(closed_form, abs=binomial_tol(0.8, KEYS.count))
     # The guide's consequence: 800 million of a billion cached keys miss, 4x the optimum 1/5.
     assert m.ratio == pytest.approx(4.0, abs=0.02)
-    C6_1.check(across("servers", (2, 4, 8), lambda n: h.movement(h.Modulo(n), h.Modulo(n + 1), KEYS).fraction >= 0.6))
+    C6_1.check(
+        across("servers", (2, 4, 8), lambda n: h.movement(h.Modulo(n), h.Modulo(n + 1), KEYS).fraction >= 0.6)
+    )
 
 
 def test_c6_3_ring_moves_one_fifth_on_average() -> None:

@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
@@ -111,7 +110,9 @@ def test_c7_2_rdb_loss_grows_with_the_background_save() -> None:
     mean, worst = rdb_loss_with_save_time(cycle, 30.0)
     assert (rate * mean, rate * worst) == (3.75e6, 6e6)
     saves = (0.0, 1.0, 2.0, 5.0, 30.0, 60.0)
-    half_cycle = across("save time s", saves, lambda d: rdb_loss_with_save_time(cycle, d)[0] <= 1.1 * cycle / 2)
+    half_cycle = across(
+        "save time s", saves, lambda d: rdb_loss_with_save_time(cycle, d)[0] <= 1.1 * cycle / 2
+    )
     assert half_cycle.flips == [(2.0, 5.0)]
     slow_cycle = R.redis_rdb(1.0, cycles=1 << 10, seed=77).fluid_cycle_s
     assert rdb_loss_with_save_time(slow_cycle, 10.0)[0] == pytest.approx(1.1 * slow_cycle / 2)
