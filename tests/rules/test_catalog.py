@@ -14,6 +14,12 @@ def test_catalog_page_matches_the_tests() -> None:
     chapters = {int(e.verdict.claim[1:].split(".")[0]) for e in entries}
     assert chapters >= set(range(1, 13))
     assert v.CATALOG.read_text() == v.render(entries), "docs/rules_catalog.md is out of date"
+    counts = {status: sum(e.verdict.status == status for e in entries) for status in v.STATUSES}
+    readme = " ".join((v.CATALOG.parents[1] / "README.md").read_text().split())
+    assert (
+        f"Of {len(entries)} claims, {counts[v.HOLDS]} hold, {counts[v.CONDITIONAL]} hold only under "
+        f"conditions the guide leaves out, and {counts[v.REFUTED]} are refuted" in readme
+    ), "update the counts in the README's Rules of thumb section"
 
 
 def test_verdict_helpers() -> None:
