@@ -145,6 +145,8 @@ def test_c2_2_mixed_workload_policies() -> None:
     # Under least connections the p99 is an upload served without waiting.
     assert r["least_connections"].response_quantile(0.99) == pytest.approx(10.0, rel=0.01)
     assert r["round_robin"].response_quantile(0.99) > 12.0
+    assert r["least_connections"].mean_response == pytest.approx(0.25, rel=0.1)
+    assert r["random"].mean_response == pytest.approx(1.7, rel=0.1)
     runs = r["least_connections"].replication_values("p99_response")
     assert runs.min() < 7.0 and runs.max() == pytest.approx(10.0, rel=0.01)
     assert r["least_connections"].response_quantile(0.985) == pytest.approx(5.7, rel=0.05)

@@ -100,6 +100,8 @@ def test_c5_3_timeline_touches_almost_every_shard() -> None:
         assert abs(draws.mean() - expected) <= 5 * se + 1e-12
     assert cost.expected_shards_touched(64, 1000) > 63.999
     assert cost.expected_shards_touched(64, 10) == pytest.approx(9.33, abs=0.01)
+    assert cost.expected_shards_touched(64, 64) == pytest.approx(40.6, abs=0.05)
+    assert cost.expected_shards_touched(64, 200) == pytest.approx(61.3, abs=0.05)
     follows = (10, 64, 200, 1000)
     almost_all = across("followed users", follows, lambda f: cost.expected_shards_touched(64, f) >= 0.95 * 64)
     assert almost_all.flips == [(64, 200)]

@@ -62,5 +62,6 @@ def test_c7_3_twitter_scale_cluster_fits_per_node_limits() -> None:
     assert cost.cache_nodes(50e12, 1e6, 512e9, 100_000, fill=1.0) == 98
     assert cost.cache_nodes(50e12, 1e6, 512e9, 100_000, fill=0.8) == 123
     assert 1e6 / 100 / 100_000 == pytest.approx(0.1)
+    assert cost.cache_nodes(50e12, 1e6, 512e9, 100_000, fill=0.9) == 109
     fills = (0.8, 0.9, 1.0)
     C7_3.check(across("fill", fills, lambda f: cost.cache_nodes(50e12, 1e6, 512e9, 100_000, fill=f) <= 100))
