@@ -1148,12 +1148,22 @@ def _headline(plan: Plan) -> str:
     first = plan.breaks_first
     last = plan.years[-1]
     nodes = sum(t.nodes for t in plan.tiers)
-    return (
+    text = (
         f"Year 1: {_usd(plan.usd_per_month)} per month for {nodes:,} nodes (spares included) at a peak of "
         f"{_num(float(plan.traffic.peak_qps))} req/s; by the end of year {last.year:g}: "
         f"{_usd(last.usd_per_month)} per month. As traffic grows, {first.name} breaks first, at "
-        f"{first.headroom:.2f}x year 1's peak ({first.breaks_on}); its count is limited by {first.limited_by}."
+        f"{first.headroom:.2f}x year 1's peak ({first.breaks_on})"
     )
+    if first.limited_by != first.breaks_on:
+        text += f"; its count is set by the {first.limited_by}"
+    text += "."
+    if first.breaks_on.startswith(("storage", "memory")):
+        text += (
+            f" A tier sized by its data is full at the end of year 1 by construction: the year-by-year table "
+            f"says how many {first.name} nodes each later year needs ({last.nodes[first.name]:,} by year "
+            f"{last.year:g})."
+        )
+    return text
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
