@@ -212,6 +212,39 @@ def _plan(args: argparse.Namespace) -> int:
     return 0 if plan.feasible else 1
 
 
+def _examples(args: argparse.Namespace) -> int:
+    """List the bundled scenarios, or copy them into a folder to edit."""
+    import shutil
+
+    from scalemodel.plan import examples
+
+    found = examples()
+    names = args.names or list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        print(f"error: no bundled example {unknown[0]!r}; bundled: {', '.join(found)}", file=sys.stderr)
+        return 2
+    if args.to is None:
+        for name in names:
+            first = found[name].read_text().splitlines()[0].lstrip("# ").strip()
+            print(f"{name:<10} {found[name]}\n           {first}")
+        print(
+            "\ncopy them with: scalemodel examples [NAME ...] --to DIR; plan one with: scalemodel plan FILE"
+        )
+        return 0
+    to = Path(args.to)
+    targets = [to / found[n].name for n in names]
+    existing = [t for t in targets if t.exists()]
+    if existing:
+        print(f"error: {existing[0]} exists; not overwriting", file=sys.stderr)
+        return 2
+    to.mkdir(parents=True, exist_ok=True)
+    for name, target in zip(names, targets):
+        shutil.copyfile(found[name], target)
+        print(f"wrote {target}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
@@ -225,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("--slo", type=float, default=0.5, help="p99 response-time target, seconds (default 0.5)")
     w.add_argument("--out", default="results", help="folder for the plot and table (default results)")
     p = sub.add_parser("plan", help="capacity plan and monthly cost for a scenario file")
-    p.add_argument("scenario", help="scenario TOML file (see examples/)")
+    p.add_argument("scenario", help="scenario TOML file (scalemodel examples lists the bundled ones)")
     p.add_argument("--out", default="plan", help="folder for report.md, report.html and plots (default plan)")
     p.add_argument(
         "--prices",
@@ -257,7 +290,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--format", choices=("text", "json"), default="text", help="what to print: tables or JSON for scripts"
     )
+    e = sub.add_parser("examples", help="list the bundled scenario files, or copy them to edit")
+    e.add_argument("names", nargs="*", metavar="NAME", help="examples to list or copy (default: all)")
+    e.add_argument("--to", default=None, metavar="DIR", help="copy them into DIR (existing files are kept)")
     args = parser.parse_args(argv)
+    if args.command == "examples":
+        return _examples(args)
     return _plan(args) if args.command == "plan" else _whatif(args)
 
 

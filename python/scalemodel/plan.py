@@ -53,6 +53,8 @@ __all__ = [
     "Tier",
     "YearPlan",
     "cache_hit_ratio",
+    "example_path",
+    "examples",
     "make_plan",
     "plan_file",
     "plan_text",
@@ -739,6 +741,24 @@ def plan_file(
     ``overrides``: "section.key" -> value, replacing the file's (as ``--set`` does)."""
     cat = catalogue or cost.Catalogue.load()
     return make_plan(load_scenario(path, _kinds(cat), overrides), cat)
+
+
+def examples() -> dict[str, Path]:
+    """The scenarios bundled with the package (startup, twitter, instagram): name -> file.
+    They ship inside the package, so they are there wherever it is installed."""
+    from importlib import resources
+
+    folder = Path(str(resources.files("scalemodel").joinpath("data", "examples")))
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def example_path(name: str) -> Path:
+    """The bundled scenario file ``name`` (see :func:`examples`), e.g.
+    ``sm.plan.plan_file(sm.plan.example_path("twitter"))``."""
+    found = examples()
+    if name not in found:
+        raise ValueError(f"no bundled example {name!r}; bundled: {', '.join(found)}")
+    return found[name]
 
 
 def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:

@@ -184,3 +184,28 @@ def test_report_in_a_headless_browser(report: Path, tmp_path: Path) -> None:
     assert probe["images"] == 5 and probe["broken"] == [], probe
     console = [line for line in run.stderr.splitlines() if "CONSOLE" in line]
     assert console == [], console
+
+
+def test_examples_ship_in_the_package_and_the_cli_copies_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bundled scenarios live inside the package (scalemodel/data/examples; the repository's
+    examples/ points there), so sm.plan.example_path works from any folder; `scalemodel
+    examples` lists them and copies them without overwriting."""
+    import scalemodel
+
+    found = scalemodel.plan.examples()
+    assert set(found) == {"startup", "twitter", "instagram"}
+    package = Path(scalemodel.__file__).parent
+    assert all(p.parent == package / "data" / "examples" for p in found.values())
+    assert (EXAMPLES / "twitter.toml").resolve() == found["twitter"].resolve()
+    assert plan_file(scalemodel.plan.example_path("startup")).feasible
+    with pytest.raises(ValueError, match="no bundled example 'nope'"):
+        scalemodel.plan.example_path("nope")
+    assert main(["examples"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in found)
+    assert main(["examples", "startup", "--to", str(tmp_path)]) == 0
+    assert (tmp_path / "startup.toml").read_text() == found["startup"].read_text()
+    assert main(["examples", "startup", "--to", str(tmp_path)]) == 2
+    assert "not overwriting" in capsys.readouterr().err
