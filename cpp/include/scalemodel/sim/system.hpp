@@ -1,0 +1,182 @@
+// Discrete-event simulation of a system: requests flowing through tiers.
+//
+// A tier is a pool of `servers` (times `shards`: a sharded tier is `shards` independent pools
+// addressed by key), each server holding up to `concurrency` requests at once and a FIFO queue
+// of its own; a balancer policy picks the server. A request enters at the entry tier. At a
+// tier it waits for a slot, is served (its `service` time), then makes the tier's calls in
+// the order they were declared, holding its slot throughout (a thread blocked on a
+// downstream call), then releases the slot and is handed off along a route or leaves.
+//
+// A call is `count` sequential rounds; a round sends `fanout` parallel sub-requests to
+// distinct servers (or shards) of the callee and waits for `wait` of them (wait = fanout:
+// all; fewer: the first ones; 0: fire and forget, the caller does not wait). A sub-request
+// is itself a request at the callee: it may call further tiers and be routed on, and its
+// answer returns when its chain leaves the system. A tier with `hit_probability` h is a
+// cache: with probability h a visit makes none of the tier's calls (a hit).
+//
+// Outages take servers (one shard's or every shard's) down for an interval: work in service
+// or waiting on a failed server fails, and the failure travels up to the request, which
+// counts as failed. Capacity limits requests per server (queued or holding a slot); a request
+// beyond it is dropped, which fails it too.
+//
+// Replication r draws from Rng(seed, r); statistics stream (a LogHistogram for quantiles),
+// and a replication whose queues pass kMaxQueued jobs stops and is flagged as overflowing.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/arrivals.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/fields.hpp"
+#include "scalemodel/core/histogram.hpp"
+#include "scalemodel/core/run_spec.hpp"
+#include "scalemodel/sim/stations.hpp"
+
+namespace scalemodel::sim {
+
+struct TierConfig {
+    std::string name = "tier";
+    std::int64_t servers = 1;          // per shard
+    std::int64_t concurrency = 1;      // requests one server holds at once (threads, vCPUs)
+    Distribution service = Distribution::exponential(1.0);
+    Policy policy = Policy::random;
+    std::int64_t d = 2;                // power_of_d candidates
+    std::vector<double> weights;       // weighted_round_robin, per server of a shard; empty: equal
+    std::int64_t capacity = 0;         // most requests per server (queued or holding a slot); 0: unlimited
+    std::int64_t shards = 1;
+    std::int64_t keys = 0;             // keys addressing the shards; 0: one per shard
+    double key_skew = 0.0;             // Zipf exponent of key popularity (0: uniform)
+    std::vector<std::int64_t> placement;  // shard of each key; empty: key mod shards
+    double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
+
+    static auto fields();
+};
+
+// After service at `source` a request moves on to `target` with `probability`.
+struct RouteConfig {
+    std::int64_t source = 0, target = 0;
+    double probability = 1.0;
+
+    static auto fields();
+};
+
+struct CallConfig {
+    std::int64_t caller = 0, callee = 0;
+    std::int64_t count = 1;        // sequential rounds
+    double probability = 1.0;      // a visit makes this call at all
+    std::int64_t fanout = 1;       // parallel sub-requests per round, to distinct servers or shards
+    std::int64_t wait = -1;        // answers awaited per round: -1 all, 0 none (asynchronous), k first k
+
+    static auto fields();
+};
+
+// `servers` servers (0: all) of `shard` (-1: every shard) of `tier` fail at at_s until until_s.
+struct TierOutage {
+    std::int64_t tier = 0, shard = -1, servers = 0;
+    double at_s = 0.0;
+    double until_s = std::numeric_limits<double>::infinity();
+
+    static auto fields();
+};
+
+struct SystemConfig {
+    std::vector<TierConfig> tiers;
+    std::vector<RouteConfig> routes;
+    std::vector<CallConfig> calls;
+    std::vector<TierOutage> outages;
+    Arrivals arrivals = Arrivals::poisson(1.0);
+    std::int64_t entry = 0;
+    std::int64_t requests = 100000;    // counted requests per replication
+    std::int64_t warmup = 10000;       // requests discarded first
+    std::int64_t clients = 1000;       // sticky policy: clients, client k sends a share ~ k^-client_skew
+    double client_skew = 1.0;
+    double window_s = 0.0;             // time-series window, seconds (0: no time series)
+
+    static auto fields();
+};
+
+inline auto TierConfig::fields() {
+    using C = TierConfig;
+    return std::make_tuple(field("name", &C::name), field("servers", &C::servers),
+                           field("concurrency", &C::concurrency), field("service", &C::service),
+                           field("policy", &C::policy), field("d", &C::d), field("weights", &C::weights),
+                           field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
+                           field("key_skew", &C::key_skew), field("placement", &C::placement),
+                           field("hit_probability", &C::hit_probability));
+}
+inline auto RouteConfig::fields() {
+    using C = RouteConfig;
+    return std::make_tuple(field("source", &C::source), field("target", &C::target),
+                           field("probability", &C::probability));
+}
+inline auto CallConfig::fields() {
+    using C = CallConfig;
+    return std::make_tuple(field("caller", &C::caller), field("callee", &C::callee), field("count", &C::count),
+                           field("probability", &C::probability), field("fanout", &C::fanout),
+                           field("wait", &C::wait));
+}
+inline auto TierOutage::fields() {
+    using C = TierOutage;
+    return std::make_tuple(field("tier", &C::tier), field("shard", &C::shard), field("servers", &C::servers),
+                           field("at_s", &C::at_s), field("until_s", &C::until_s));
+}
+inline auto SystemConfig::fields() {
+    using C = SystemConfig;
+    return std::make_tuple(field("tiers", &C::tiers), field("routes", &C::routes), field("calls", &C::calls),
+                           field("outages", &C::outages), field("arrivals", &C::arrivals), field("entry", &C::entry),
+                           field("requests", &C::requests), field("warmup", &C::warmup),
+                           field("clients", &C::clients), field("client_skew", &C::client_skew),
+                           field("window_s", &C::window_s));
+}
+
+// End-to-end metrics of one replication, in this order.
+inline const std::vector<std::string>& system_metric_names() {
+    static const std::vector<std::string> names = {
+        "mean_response", "p50_response", "p90_response", "p95_response", "p99_response", "p999_response",
+        "throughput",    "fail_rate",    "arrivals",     "completed",    "failed",       "duration",
+        "events",        "overflow",
+    };
+    return names;
+}
+
+// Per-tier metrics of one replication, in this order.
+inline const std::vector<std::string>& tier_metric_names() {
+    static const std::vector<std::string> names = {
+        "visits",       // visits per counted request
+        "throughput",   // visits finished per second
+        "utilization",  // share of slots serving (service time only)
+        "occupancy",    // share of slots held (serving or blocked on calls)
+        "mean_queue",   // time-average requests waiting for a slot
+        "mean_in_tier", // time-average requests at the tier (waiting or holding a slot)
+        "mean_wait",    // mean wait for a slot per visit, s
+        "mean_response",// mean time at the tier per visit (wait, service, calls), s
+        "dropped",      // visits refused by a full server
+        "failed",       // visits lost to failed servers
+    };
+    return names;
+}
+
+// Time-series columns, one value per window (means over replications).
+inline const std::vector<std::string>& window_metric_names() {
+    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response"};
+    return names;
+}
+
+struct SystemResult {
+    std::int64_t replications = 0;
+    std::vector<std::vector<double>> metrics;             // [metric][replication]
+    std::vector<std::vector<std::vector<double>>> tiers;  // [metric][tier][replication]
+    std::vector<std::vector<double>> windows;             // [column][window]
+    LogHistogram response;                                // merged over replications
+};
+
+// Most windows a time series keeps; later windows are not recorded.
+constexpr std::int64_t kMaxWindows = 100000;
+
+void validate(const SystemConfig& config);
+SystemResult simulate_system(const SystemConfig& config, const RunSpec& run);
+
+}  // namespace scalemodel::sim
