@@ -6,7 +6,8 @@ message brokers.
 approximation, TTL caches and the 80-20 analysis, are in :mod:`scalemodel.caching`),
 :mod:`scalemodel.sim.limiters`
 rate limiters replayed on arrival traces, and :mod:`scalemodel.sim.brokers` partitioned
-topics read by consumer groups. Every simulator runs independent replications, each on
+topics read by consumer groups; :mod:`scalemodel.sim.system` composes tiers into a system
+(calls, fan-out, routes, caches, outages) simulated end to end. Every simulator runs independent replications, each on
 its own random stream, so the same seed gives the same result on any number of threads;
 results derive from :class:`~scalemodel.results.ReplicatedResult` and carry
 Student-t confidence intervals. Service times and arrivals come from
@@ -74,6 +75,7 @@ from scalemodel.sim.stations import (
     simulate_balancer,
     simulate_queue,
 )
+from scalemodel.sim.system import System, SystemResult, Tier
 
 __all__ = [
     "ALGORITHMS",
@@ -112,6 +114,9 @@ __all__ = [
     "Replay",
     "ReplicatedResult",
     "SimResult",
+    "System",
+    "SystemResult",
+    "Tier",
     "Uniform",
     "Weibull",
     "assign_partitions",
