@@ -1,0 +1,342 @@
+"""The system simulator (sm.sim.System) against independent oracles: the product form of
+open Jackson networks (a traffic-equation solution written here and sm.queueing.jackson),
+exact fork-join results (Flatto-Hahn, Nelson-Tantawi), order statistics at negligible load,
+Pollaczek-Khinchine for a blocking call, Little's law per tier; plus determinism, the
+accounting of failures, drops, caches and asynchronous calls, and argument checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from intervals import LEVEL, assert_in_ci
+from scipy import integrate, stats
+
+import scalemodel as sm
+from scalemodel.distributions import Deterministic, Exponential, Lognormal
+
+Exp = Exponential
+
+
+def assert_tier_in_ci(result, tier, metric, expected, *, rel=0.0):
+    low, high = result.tier_ci(tier, metric, LEVEL)
+    widen = rel * abs(expected)
+    assert low - widen <= expected <= high + widen, f"{tier}.{metric}: {expected} outside [{low}, {high}]"
+
+
+def harmonic(k: int) -> float:
+    return sum(1.0 / i for i in range(1, k + 1))
+
+
+# --- open networks ---------------------------------------------------------------------------
+def test_jackson_network_with_feedback_matches_the_product_form():
+    # entry -> a; a -> b 0.6, a -> c 0.3 (0.1 leaves); b -> a 0.2 (feedback), c leaves
+    lam = 5.0
+    mu = np.array([4.0, 10.0, 3.0])
+    c = np.array([2, 1, 1])
+    routing = np.array([[0, 0.6, 0.3], [0.2, 0, 0], [0, 0, 0]])
+    # Traffic equations lambda = gamma + R^T lambda, solved here independently of the engine.
+    rates = np.linalg.solve(np.eye(3) - routing.T, np.array([lam, 0, 0]))
+    jackson = sm.queueing.jackson([lam, 0, 0], routing, mu, c, names=["a", "b", "c"])
+    np.testing.assert_allclose(jackson.arrival_rate, rates, rtol=1e-12)
+
+    system = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("a", 1, Exp(1 / mu[0]), concurrency=2)  # one M/M/2 station: a shared queue
+        .tier("b", 1, Exp(1 / mu[1]))
+        .tier("c", 1, Exp(1 / mu[2]))
+        .route("a", "b", 0.6)
+        .route("a", "c", 0.3)
+        .route("b", "a", 0.2)
+    )
+    r = system.simulate(requests=40_000, replications=8, seed=3)
+    assert r.stable
+    assert_in_ci(r, "mean_response", jackson.mean_response)
+    frame = jackson.to_frame()
+    for name in ("a", "b", "c"):
+        assert_tier_in_ci(r, name, "visits", float(frame.loc[name, "visits"]))
+        assert_tier_in_ci(r, name, "mean_in_tier", float(frame.loc[name, "mean_in_system"]))
+        assert_tier_in_ci(r, name, "mean_queue", float(frame.loc[name, "mean_queue_length"]))
+        assert_tier_in_ci(r, name, "utilization", float(frame.loc[name, "utilization"]))
+
+
+def test_littles_law_holds_per_tier():
+    r = (
+        sm.sim.System(arrival_rate=30)
+        .tier("web", 3, Lognormal(0.05, 0.8), concurrency=2)
+        .tier("db", 2, Exp(0.01))
+        .call("web", "db", count=2, probability=0.5)
+        .simulate(requests=30_000, replications=6, seed=5)
+    )
+    t = r.tiers()
+    for name in ("web", "db"):
+        lhs = t.loc[name, "mean_in_tier"]
+        rhs = t.loc[name, "throughput"] * t.loc[name, "mean_response"]
+        assert lhs == pytest.approx(rhs, rel=0.03)
+    assert t.loc["db", "visits"] == pytest.approx(1.0, rel=0.02)  # 2 calls x probability 0.5
+
+
+# --- fork-join and calls ----------------------------------------------------------------------
+def fork_join(k: int, lam: float, mu: float, service=None, requests=40_000, replications=8, seed=1):
+    """A client that forks every request to all k servers and waits for every answer."""
+    return (
+        sm.sim.System(arrival_rate=lam)
+        .tier("client", 1, 0, concurrency=100_000)
+        .tier("server", k, service or Exp(1 / mu))
+        .call("client", "server", fanout=k)
+        .simulate(requests=requests, replications=replications, seed=seed)
+    )
+
+
+def test_two_way_fork_join_matches_flatto_hahn():
+    lam, mu = 6.0, 10.0
+    rho = lam / mu
+    exact = (12 - rho) / 8 / (mu - lam)  # Flatto-Hahn; Nelson-Tantawi
+    r = fork_join(2, lam, mu)
+    assert_in_ci(r, "mean_response", exact)
+
+
+def test_k_way_fork_join_is_close_to_nelson_tantawi():
+    # The approximation's error is within a few percent for k <= 32 (Nelson and Tantawi, 1988).
+    lam, mu, k = 5.0, 10.0, 8
+    rho = lam / mu
+    r2 = (12 - rho) / 8 / (mu - lam)
+    hk, h2 = harmonic(k), harmonic(2)
+    approx = (hk / h2 + 4 / 11 * (1 - hk / h2) * rho) * r2
+    r = fork_join(k, lam, mu, requests=30_000, replications=6)
+    low, high = r.ci("mean_response", LEVEL)
+    assert low * 0.96 <= approx <= high * 1.04
+
+
+def test_fork_join_at_negligible_load_is_the_expected_maximum():
+    k, mu = 8, 10.0
+    r = fork_join(k, 0.01, mu, requests=20_000, replications=8)
+    assert_in_ci(r, "mean_response", harmonic(k) / mu)
+    # Lognormal service: E[max] by numerical integration of 1 - F(x)^k.
+    dist = Lognormal(0.1, 1.0)
+    cdf = stats.lognorm(1.0, scale=0.1 * math.exp(-0.5)).cdf  # mean 0.1, log-sd 1
+    expected = integrate.quad(lambda x: 1 - cdf(x) ** k, 0, np.inf, limit=200)[0]
+    r = fork_join(k, 0.01, mu, service=dist, requests=20_000, replications=8)
+    assert_in_ci(r, "mean_response", expected)
+
+
+def test_waiting_for_the_first_answers_is_an_order_statistic():
+    # First k of n exponential answers at negligible load: E = (H_n - H_{n-k}) / mu.
+    n, k, mu = 6, 2, 10.0
+    r = (
+        sm.sim.System(arrival_rate=0.01)
+        .tier("client", 1, 0, concurrency=1000)
+        .tier("replica", n, Exp(1 / mu))
+        .call("client", "replica", fanout=n, wait=k)
+        .simulate(requests=20_000, replications=8, seed=2)
+    )
+    assert_in_ci(r, "mean_response", (harmonic(n) - harmonic(n - k)) / mu)
+
+
+def test_a_blocking_call_makes_the_caller_an_mg1_of_its_own_time_plus_the_callee():
+    # One caller thread: at most one call in flight, so the callee never queues and the
+    # caller holds its slot for S + D. Pollaczek-Khinchine is exact for that M/G/1.
+    lam, m, dly = 20.0, 0.02, 0.015
+    es = m + dly
+    es2 = 2 * m * m + 2 * m * dly + dly * dly
+    rho = lam * es
+    exact = es + lam * es2 / (2 * (1 - rho))
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("app", 1, Exp(m))
+        .tier("db", 4, Deterministic(dly))
+        .call("app", "db")
+        .simulate(requests=40_000, replications=8, seed=4)
+    )
+    assert_in_ci(r, "mean_response", exact)
+    assert_tier_in_ci(r, "app", "occupancy", rho)
+    assert_tier_in_ci(r, "app", "utilization", lam * m)  # serving only: the call is not CPU
+
+
+def test_thread_pool_exhaustion_shows_as_occupancy_not_utilization():
+    # 4 threads, 1 ms of CPU each, blocked 50 ms on a slow dependency: 70/s needs 3.6 threads.
+    r = (
+        sm.sim.System(arrival_rate=70)
+        .tier("app", 1, Exp(0.001), concurrency=4)
+        .tier("slow", 100, Deterministic(0.05))
+        .call("app", "slow")
+        .simulate(requests=20_000, replications=6, seed=6)
+    )
+    t = r.tiers().loc["app"]
+    assert t["utilization"] < 0.03
+    assert t["occupancy"] > 0.85
+    assert t["mean_wait"] > 0.05  # head-of-line waiting for a thread
+
+
+def test_asynchronous_calls_do_not_wait():
+    r = (
+        sm.sim.System(arrival_rate=10)
+        .tier("api", 1, Deterministic(0.01), concurrency=1000)
+        .tier("consumers", 3, Exp(0.05))
+        .call("api", "consumers", wait=0, count=2)
+        .simulate(requests=20_000, replications=4, seed=1)
+    )
+    assert r.mean_response == pytest.approx(0.01, rel=1e-9)
+    assert r.tiers().loc["consumers", "visits"] == pytest.approx(2.0)
+    assert r.tiers().loc["consumers", "throughput"] == pytest.approx(20.0, rel=0.03)
+
+
+def test_cache_hits_skip_the_calls_behind_the_cache():
+    r = (
+        sm.sim.System(arrival_rate=50)
+        .tier("cache", 1, Exp(0.001), hit_probability=0.9)
+        .tier("db", 2, Exp(0.01))
+        .call("cache", "db")
+        .simulate(requests=50_000, replications=6, seed=8)
+    )
+    assert_tier_in_ci(r, "db", "visits", 0.1)
+
+
+def test_sharded_tier_fans_out_to_distinct_shards_with_skewed_keys():
+    r = (
+        sm.sim.System(arrival_rate=20)
+        .tier("app", 4, Exp(0.002))
+        .tier("db", 1, Exp(0.002), shards=16, keys=10_000, key_skew=1.0)
+        .call("app", "db", fanout=16)
+        .call("app", "db", fanout=3)
+        .simulate(requests=10_000, replications=4, seed=9)
+    )
+    assert r.tiers().loc["db", "visits"] == pytest.approx(19.0)
+    placement = sm.hashing.Ring(16)
+    r = (
+        sm.sim.System(arrival_rate=20)
+        .tier("db", 1, Exp(0.002), shards=16, keys=1000, placement=placement)
+        .simulate(requests=5_000, replications=2, seed=9)
+    )
+    assert r.stable and r.fail_rate == 0
+
+
+# --- failures, drops, overload -----------------------------------------------------------------
+def test_an_outage_fails_the_requests_it_catches():
+    # The only db server is down for 40% of the run; requests meeting it fail.
+    lam = 100.0
+    requests = 20_000
+    duration = requests / lam
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("app", 8, Exp(0.001))
+        .tier("db", 1, Exp(0.001))
+        .call("app", "db")
+        .outage("db", at_s=0.3 * duration, until_s=0.7 * duration)
+        .simulate(requests=requests, warmup=0, replications=6, seed=10)
+    )
+    assert_in_ci(r, "fail_rate", 0.4, rel=0.02)
+
+
+def test_a_full_server_drops_requests_as_mm1k_predicts():
+    lam, mu, k = 8.0, 10.0, 3
+    rho = lam / mu
+    block = (1 - rho) * rho**k / (1 - rho ** (k + 1))  # M/M/1/K
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("only", 1, Exp(1 / mu), capacity=k)
+        .simulate(requests=50_000, replications=8, seed=11)
+    )
+    assert_in_ci(r, "fail_rate", block)
+
+
+def test_overload_is_a_result_not_an_error():
+    r = sm.sim.System(arrival_rate=20).tier("only", 1, Exp(0.1)).simulate(requests=2_000_000, replications=2)
+    assert not r.stable
+    assert math.isinf(r.mean_response) and math.isinf(r.response_quantile(0.99))
+    assert "UNSTABLE" in repr(r)
+
+
+# --- determinism, outputs ----------------------------------------------------------------------
+def _three_tier():
+    return (
+        sm.sim.System(arrival_rate=200)
+        .tier("lb", 1, 0, concurrency=10_000)
+        .tier("app", 4, Lognormal(0.01, 1.0), concurrency=4, policy="least_connections")
+        .tier("db", 2, Exp(0.001), shards=8, key_skew=0.8, keys=1000)
+        .route("lb", "app")
+        .call("app", "db", fanout=8, wait=6)
+        .call("app", "db", probability=0.3, count=2)
+    )
+
+
+def test_same_seed_same_numbers_on_any_thread_count():
+    a = _three_tier().simulate(requests=5_000, replications=4, seed=7, threads=1)
+    b = _three_tier().simulate(requests=5_000, replications=4, seed=7, threads=2)
+    pd_a, pd_b = a.to_frame(), b.to_frame()
+    assert pd_a.equals(pd_b)
+    assert a.tiers().equals(b.tiers())
+
+
+def test_time_series_counts_every_request():
+    r = _three_tier().simulate(requests=5_000, warmup=500, replications=2, seed=1, window_s=1.0)
+    ts = r.timeseries()
+    assert ts["arrivals"].sum() == pytest.approx(5_500)
+    assert ts["completed"].sum() + ts["failed"].sum() == pytest.approx(5_500)
+    assert list(ts.columns) == ["arrivals", "completed", "failed", "mean_response", "throughput"]
+
+
+def test_results_and_plots():
+    system = _three_tier()
+    r = system.simulate(requests=3_000, replications=3, seed=1)
+    assert set(r.tiers().index) == {"lb", "app", "db"}
+    assert r.response_quantile(0.5) <= r.response_quantile(0.99)
+    assert "mean_response" in r._repr_html_()
+    assert len(system.edges()) == 3
+    import matplotlib.pyplot as plt
+
+    system.plot()
+    r.plot_latency()
+    plt.close("all")
+
+
+# --- argument checks ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda s: s.tier("a", 0), ValueError, "servers"),
+        (lambda s: s.tier("a", 1, -1.0), ValueError, "service"),
+        (lambda s: s.tier("a", 1, 0.1, policy="fastest"), ValueError, "policy must be one of"),
+        (lambda s: s.tier("a").tier("a"), ValueError, "unique"),
+        (lambda s: s.tier("a").route("a", "b"), ValueError, "target must name a declared tier"),
+        (lambda s: s.tier("a").call("a", "a", wait="some"), ValueError, "wait must be 'all'"),
+        (lambda s: s.tier("a", 1, 0.1, shards=4, placement=[0, 1]), ValueError, "placement must give a shard"),
+        (lambda s: s.tier("a", 1, 0.1, placement=sm.hashing.Ring(3), shards=2), ValueError, "placement must have 2"),
+        (lambda s: s.tier(3), TypeError, "name"),
+    ],
+)
+def test_bad_declarations_name_the_parameter(build, error, match):
+    with pytest.raises(error, match=match):
+        build(sm.sim.System(arrival_rate=1))
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda s: s.tier("a", 1, 0.1).tier("b", 2, 0.1).call("a", "b", fanout=3), "call fanout"),
+        (lambda s: s.tier("a", 1, 0.1).tier("b", 1, 0.1).call("a", "b").call("b", "a"), "cycle"),
+        (lambda s: s.tier("a", 1, 0.1).tier("b", 1, 0.1).route("a", "b").route("b", "a"), "never leave"),
+        (lambda s: s.tier("a", 1, 0.1).route("a", "a", 0.7).route("a", "a", 0.7), "route probabilities"),
+        (lambda s: s.tier("a", 1, 0.1, key_skew=11), "key_skew of tier 'a'"),
+        (lambda s: s.tier("a", 1, 0.1, hit_probability=2), "hit_probability of tier 'a'"),
+        (lambda s: s.tier("a", 2, 0.1).tier("b", 3, 0.1).call("a", "b", fanout=2, wait=3), "call wait"),
+        (lambda s: s.tier("a", 2, 0.1).outage("a", at_s=5, until_s=1), "until_s"),
+        (lambda s: s.tier("a", 2, 0.1).outage("a", at_s=5, servers=3), "outage servers"),
+    ],
+)
+def test_bad_systems_are_refused_by_the_engine_with_the_parameter_named(build, match):
+    system = build(sm.sim.System(arrival_rate=1))
+    with pytest.raises(ValueError, match=match):
+        system.simulate(requests=10, replications=2)
+
+
+def test_system_needs_one_arrival_source():
+    with pytest.raises(TypeError, match="exactly one"):
+        sm.sim.System()
+    with pytest.raises(TypeError, match="exactly one"):
+        sm.sim.System(arrival_rate=1, arrivals=sm.arrivals.Poisson(1))
+    with pytest.raises(ValueError, match="no tiers"):
+        sm.sim.System(arrival_rate=1).simulate()
+    with pytest.raises(ValueError, match="window_s"):
+        sm.sim.System(arrival_rate=1).tier("a", 1, 0.1).simulate(window_s=0)
