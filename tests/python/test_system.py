@@ -193,6 +193,20 @@ def test_cache_hits_skip_the_calls_behind_the_cache():
     assert_tier_in_ci(r, "db", "visits", 0.1)
 
 
+def test_an_lru_cache_tier_hits_as_che_predicts():
+    # Independent Zipf requests: Che's approximation is accurate to well under 1% here.
+    alpha, keys, items = 0.9, 20_000, 2_000
+    hit = float(sm.caching.che_hit_ratio(alpha, keys, items))
+    r = (
+        sm.sim.System(arrival_rate=100)
+        .tier("cache", 1, Exp(0.0005), concurrency=8, cache_items=items, keys=keys, key_skew=alpha)
+        .tier("db", 2, Exp(0.002))
+        .call("cache", "db")
+        .simulate(requests=100_000, warmup=50_000, replications=6, seed=12)
+    )
+    assert_tier_in_ci(r, "db", "visits", 1 - hit, rel=0.01)
+
+
 def test_sharded_tier_fans_out_to_distinct_shards_with_skewed_keys():
     r = (
         sm.sim.System(arrival_rate=20)
@@ -301,8 +315,16 @@ def test_results_and_plots():
         (lambda s: s.tier("a").tier("a"), ValueError, "unique"),
         (lambda s: s.tier("a").route("a", "b"), ValueError, "target must name a declared tier"),
         (lambda s: s.tier("a").call("a", "a", wait="some"), ValueError, "wait must be 'all'"),
-        (lambda s: s.tier("a", 1, 0.1, shards=4, placement=[0, 1]), ValueError, "placement must give a shard"),
-        (lambda s: s.tier("a", 1, 0.1, placement=sm.hashing.Ring(3), shards=2), ValueError, "placement must have 2"),
+        (
+            lambda s: s.tier("a", 1, 0.1, shards=4, placement=[0, 1]),
+            ValueError,
+            "placement must give a shard",
+        ),
+        (
+            lambda s: s.tier("a", 1, 0.1, placement=sm.hashing.Ring(3), shards=2),
+            ValueError,
+            "placement must have 2",
+        ),
         (lambda s: s.tier(3), TypeError, "name"),
     ],
 )
@@ -323,6 +345,9 @@ def test_bad_declarations_name_the_parameter(build, error, match):
         (lambda s: s.tier("a", 2, 0.1).tier("b", 3, 0.1).call("a", "b", fanout=2, wait=3), "call wait"),
         (lambda s: s.tier("a", 2, 0.1).outage("a", at_s=5, until_s=1), "until_s"),
         (lambda s: s.tier("a", 2, 0.1).outage("a", at_s=5, servers=3), "outage servers"),
+        (lambda s: s.tier("a", 1, 0.1, cache_items=10), "keys of tier 'a'"),
+        (lambda s: s.tier("a", 1, 0.1, cache_items=10, keys=100, shards=2), "one shard"),
+        (lambda s: s.tier("a", 1, 0.1, cache_items=10, keys=100, hit_probability=0.5), "not both"),
     ],
 )
 def test_bad_systems_are_refused_by_the_engine_with_the_parameter_named(build, match):

@@ -36,6 +36,7 @@ struct Job {
     std::uint32_t parent = kNone, parent_gen = 0, parent_round = 0;
     std::uint32_t round = 0, call = 0, rounds_left = 0, client = 0;
     std::int32_t needed = 0;
+    std::int64_t key = -1;  // the key drawn at a keyed tier (sharded or an LRU cache)
     std::uint8_t flags = 0;
 };
 
@@ -53,9 +54,11 @@ struct Tier {
     std::vector<std::uint32_t> rr, up, perm;  // per shard: round-robin cursor, servers up
     std::vector<std::uint32_t> calls;         // indices into config.calls, in order
     std::vector<std::pair<double, std::uint32_t>> routes;  // (cumulative probability, target)
-    std::vector<double> shard_weight;         // key popularity per shard (sharded fan-out)
-    std::unique_ptr<AliasTable> keys;         // skewed or placed keys; null: uniform shards
     std::uint64_t salt = 0;
+    // LRU cache (cache_items > 0): a doubly linked list per shard through arrays indexed by key
+    std::vector<std::int32_t> prev, next;
+    std::vector<std::int32_t> head, tail, size;  // per shard
+    std::vector<char> cached;
     // counters of jobs at the tier, and their time integrals
     std::int64_t queued = 0, held = 0, serving = 0, in = 0;
     double last = 0, a_queued = 0, a_held = 0, a_serving = 0, a_in = 0;
@@ -78,7 +81,8 @@ struct RepOutput {
 
 // What every replication shares: tables built once from the config.
 struct Shared {
-    std::vector<std::unique_ptr<AliasTable>> keys;  // per tier, or null
+    std::vector<std::unique_ptr<ZipfSampler>> keys;  // per keyed tier (sharded or LRU), or null
+    std::vector<std::vector<double>> shard_weight;   // per sharded tier: key popularity per shard
     std::unique_ptr<AliasTable> clients;
     bool sticky = false;
 };
@@ -116,11 +120,11 @@ public:
         }
         for (std::size_t t = 0; t < nt; ++t) {
             const TierConfig& tc = cfg.tiers[t];
-            if (tc.shards <= 1) continue;
-            const std::size_t nkeys = static_cast<std::size_t>(tc.keys > 0 ? tc.keys : tc.shards);
-            tiers_[t].shard_weight.assign(tiers_[t].shards, 0.0);
-            for (std::size_t k = 0; k < nkeys; ++k)
-                tiers_[t].shard_weight[shard_of(tc, k)] += std::pow(static_cast<double>(k + 1), -tc.key_skew);
+            if (tc.cache_items <= 0) continue;
+            Tier& T = tiers_[t];
+            const auto nkeys = static_cast<std::size_t>(tc.keys);
+            T.prev.assign(nkeys, -1), T.next.assign(nkeys, -1), T.cached.assign(nkeys, 0);
+            T.head.assign(T.shards, -1), T.tail.assign(T.shards, -1), T.size.assign(T.shards, 0);
         }
         down_.resize(cfg.outages.size());
         jobs_.reserve(1024);
@@ -175,12 +179,45 @@ private:
         return tc.placement.empty() ? key % static_cast<std::size_t>(tc.shards)
                                     : static_cast<std::size_t>(tc.placement[key]);
     }
-    std::uint32_t draw_shard(std::uint32_t t) {
+    // The shard of a visit to tier t, from the key it draws (kept in job.key).
+    std::uint32_t draw_shard(std::uint32_t t, Job& job) {
         const Tier& T = tiers_[t];
-        if (T.shards == 1) return 0;
-        const AliasTable* keys = shared_.keys[t].get();
-        if (!keys) return static_cast<std::uint32_t>(rng_.below(T.shards));
-        return static_cast<std::uint32_t>(shard_of(cfg_.tiers[t], keys->draw(rng_)));
+        const ZipfSampler* keys = shared_.keys[t].get();
+        if (!keys) {
+            job.key = -1;
+            return T.shards == 1 ? 0 : static_cast<std::uint32_t>(rng_.below(T.shards));
+        }
+        job.key = (*keys)(rng_);
+        return static_cast<std::uint32_t>(shard_of(cfg_.tiers[t], static_cast<std::size_t>(job.key)));
+    }
+
+    // The LRU cache of tier t looks up `key` on `shard`: a hit moves it to the front, a miss
+    // inserts it there and evicts the least recently used key of a full shard.
+    bool lookup(std::uint32_t t, std::uint32_t shard, std::int64_t key) {
+        Tier& T = tiers_[t];
+        const auto k = static_cast<std::int32_t>(key);
+        const bool hit = T.cached[static_cast<std::size_t>(k)];
+        if (hit) {
+            if (T.head[shard] == k) return true;
+            unlink(T, shard, k);
+        } else if (T.size[shard] == cfg_.tiers[t].cache_items) {
+            const std::int32_t victim = T.tail[shard];
+            unlink(T, shard, victim);
+            T.cached[static_cast<std::size_t>(victim)] = 0;
+            --T.size[shard];
+        }
+        T.prev[static_cast<std::size_t>(k)] = -1;
+        T.next[static_cast<std::size_t>(k)] = T.head[shard];
+        if (T.head[shard] >= 0) T.prev[static_cast<std::size_t>(T.head[shard])] = k;
+        T.head[shard] = k;
+        if (T.tail[shard] < 0) T.tail[shard] = k;
+        if (!hit) T.cached[static_cast<std::size_t>(k)] = 1, ++T.size[shard];
+        return hit;
+    }
+    static void unlink(Tier& T, std::uint32_t shard, std::int32_t k) {
+        const std::int32_t p = T.prev[static_cast<std::size_t>(k)], n = T.next[static_cast<std::size_t>(k)];
+        (p >= 0 ? T.next[static_cast<std::size_t>(p)] : T.head[shard]) = n;
+        (n >= 0 ? T.prev[static_cast<std::size_t>(n)] : T.tail[shard]) = p;
     }
     // `k` distinct shards of tier t into picked_: all of them, or drawn by key popularity
     // without replacement.
@@ -191,7 +228,7 @@ private:
             for (std::uint32_t s = 0; s < T.shards; ++s) picked_.push_back(s);
             return;
         }
-        if (!shared_.keys[t]) {  // uniform: a partial Fisher-Yates shuffle of a kept permutation
+        if (shared_.shard_weight[t].empty()) {  // uniform: a partial Fisher-Yates shuffle of a kept permutation
             for (std::uint32_t i = 0; i < k; ++i) {
                 const auto j = i + static_cast<std::uint32_t>(rng_.below(T.shards - i));
                 std::swap(T.perm[i], T.perm[j]);
@@ -201,7 +238,7 @@ private:
         }
         // Weighted: successive draws, each without the shards already taken.
         std::vector<double>& w = scratch_;
-        w = T.shard_weight;
+        w = shared_.shard_weight[t];
         double total = 0;
         for (double x : w) total += x;
         for (std::uint32_t i = 0; i < k; ++i) {
@@ -371,10 +408,8 @@ private:
         job.server = kNone;
         const bool counted = job.flags & kCounted;
         if (counted) ++T.visits;
-        if (server == kNone) {
-            if (shard == kNone) shard = draw_shard(t);
-            server = choose(t, shard, job.client);
-        }
+        if (shard == kNone) shard = draw_shard(t, job);
+        if (server == kNone) server = choose(t, shard, job.client);
         if (server == kNone) {
             if (counted) ++T.failed;
             return false;
@@ -428,8 +463,10 @@ private:
         --sv.serving, --T.serving;
         sv.end_sum -= job.end;
         if (sv.serving == 0) sv.end_sum = 0;  // no drift from rounding
-        const double hit = cfg_.tiers[job.tier].hit_probability;
-        if (hit > 0 && rng_.uniform() < hit) {
+        const TierConfig& tc = cfg_.tiers[job.tier];
+        const bool hit = tc.cache_items > 0 ? lookup(job.tier, (job.server - T.first) / T.per, job.key)
+                                            : tc.hit_probability > 0 && rng_.uniform() < tc.hit_probability;
+        if (hit) {
             finish_visit(j);
             return;
         }
@@ -491,7 +528,7 @@ private:
             child.parent_round = parent.round;
             std::uint32_t shard = kNone, server = kNone;
             if (by_shard) {
-                shard = fanout > 1 ? picked_[i] : draw_shard(callee);
+                if (fanout > 1) shard = picked_[i];
             } else if (fanout > 1) {
                 server = choose(callee, 0, child.client);
                 if (server != kNone) servers_[server].mark = stamp_;
@@ -787,6 +824,18 @@ void validate(const SystemConfig& c) {
             detail::fail_range(name("keys").c_str(), "0 or at least the number of shards", tc.keys);
         if (!(tc.key_skew >= 0.0 && tc.key_skew <= 10.0)) detail::fail_range(name("key_skew").c_str(), "in [0, 10]", tc.key_skew);
         check_probability(name("hit_probability").c_str(), tc.hit_probability);
+        check_count(name("cache_items").c_str(), tc.cache_items, 0, 10000000);
+        if (tc.cache_items > 0) {
+            if (tc.shards > 1)
+                throw std::invalid_argument("tier '" + tc.name +
+                                            "': an LRU cache tier (cache_items) has one shard; give it servers instead");
+            if (tc.keys < 1 || tc.keys > 10000000)
+                detail::fail_range(name("keys").c_str(), "a whole number in [1, 10000000] for an LRU cache tier",
+                                   tc.keys);
+            if (tc.hit_probability > 0)
+                throw std::invalid_argument("tier '" + tc.name +
+                                            "' is a cache either by hit_probability or by cache_items, not both");
+        }
         if (!tc.weights.empty()) {
             if (static_cast<std::int64_t>(tc.weights.size()) != tc.servers)
                 throw std::invalid_argument(name("weights") + " must have one entry per server (" +
@@ -884,13 +933,24 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
 
     Shared shared;
     shared.keys.resize(nt);
+    shared.shard_weight.resize(nt);
     for (std::size_t t = 0; t < nt; ++t) {
         const TierConfig& tc = config.tiers[t];
-        if (tc.shards <= 1 || (tc.key_skew == 0.0 && tc.placement.empty() && (tc.keys == 0 || tc.keys == tc.shards)))
-            continue;  // uniform over shards: no table
-        std::vector<double> w(static_cast<std::size_t>(tc.keys > 0 ? tc.keys : tc.shards));
-        for (std::size_t k = 0; k < w.size(); ++k) w[k] = std::pow(static_cast<double>(k + 1), -tc.key_skew);
-        shared.keys[t] = std::make_unique<AliasTable>(w);
+        const bool uniform_shards =
+            tc.key_skew == 0.0 && tc.placement.empty() && (tc.keys == 0 || tc.keys == tc.shards);
+        if (tc.cache_items == 0 && (tc.shards <= 1 || uniform_shards)) continue;  // no keys needed
+        const std::int64_t nkeys = tc.keys > 0 ? tc.keys : tc.shards;
+        shared.keys[t] = std::make_unique<ZipfSampler>(nkeys, tc.key_skew);
+        if (tc.shards <= 1 || uniform_shards) continue;
+        // Fan-out over shards draws them by popularity: the Zipf mass of each shard's keys.
+        auto& w = shared.shard_weight[t];
+        w.assign(static_cast<std::size_t>(tc.shards), 0.0);
+        for (std::int64_t k = 0; k < nkeys; ++k) {
+            const auto key = static_cast<std::size_t>(k);
+            const std::size_t shard = tc.placement.empty() ? key % static_cast<std::size_t>(tc.shards)
+                                                           : static_cast<std::size_t>(tc.placement[key]);
+            w[shard] += std::pow(static_cast<double>(k + 1), -tc.key_skew);
+        }
     }
     for (const auto& tc : config.tiers) shared.sticky = shared.sticky || tc.policy == Policy::sticky;
     if (shared.sticky) {

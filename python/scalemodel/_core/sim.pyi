@@ -130,6 +130,7 @@ class TierConfig(metaclass=type):
     policy: str
     service: scalemodel._core.Distribution
     def __init__(self) -> None: ...
+    cache_items: int
     capacity: int
     concurrency: int
     d: int

@@ -72,6 +72,7 @@ class Tier:
     key_skew: float = 0.0
     placement: tuple[int, ...] | None = None
     hit_probability: float = 0.0
+    cache_items: int | None = None
 
     @property
     def slots(self) -> int:
@@ -166,6 +167,7 @@ class System:
         key_skew: float = 0.0,
         placement: Any = None,
         hit_probability: float = 0.0,
+        cache_items: int | None = None,
     ) -> System:
         """Declare a tier of ``servers`` servers (per shard), each serving up to ``concurrency``
         requests at once for a ``service`` time (a :class:`~scalemodel.distributions.Distribution`
@@ -178,7 +180,10 @@ class System:
         fails). shards: independent pools addressed by key; keys (default one per shard) are
         drawn with Zipf exponent ``key_skew`` and placed by ``placement`` (one shard per key,
         or a :mod:`scalemodel.hashing` scheme of ``shards`` nodes; default key mod shards).
-        hit_probability: the tier is a cache; a hit skips its calls.
+        hit_probability: the tier is a cache; a hit skips its calls. cache_items: the tier is
+        an LRU cache of that many keys instead: each visit draws one of ``keys`` keys (Zipf
+        ``key_skew``, independent of other tiers' keys); a hit skips the calls, a miss makes
+        them and caches the key (one shard; ``keys`` required, at most 10^7).
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
@@ -209,6 +214,7 @@ class System:
                 key_skew=_number("key_skew", key_skew),
                 placement=_placement(placement, nshards, nkeys),
                 hit_probability=_number("hit_probability", hit_probability),
+                cache_items=None if cache_items is None else _whole("cache_items", cache_items, 1),
             )
         )
         return self
@@ -297,6 +303,7 @@ class System:
             tc.shards, tc.keys, tc.key_skew = t.shards, t.keys or 0, t.key_skew
             tc.placement = [] if t.placement is None else list(t.placement)
             tc.hit_probability = t.hit_probability
+            tc.cache_items = t.cache_items or 0
             tiers.append(tc)
         c.tiers = tiers
         index = {t.name: i for i, t in enumerate(self._tiers)}
@@ -428,6 +435,8 @@ class System:
                 label += f" x {t.concurrency}"
             if t.hit_probability > 0:
                 label += f"\nhit {t.hit_probability:.0%}"
+            if t.cache_items:
+                label += f"\nLRU {t.cache_items:,} of {t.keys:,}"
             ax.text(
                 x,
                 y,

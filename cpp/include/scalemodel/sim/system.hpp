@@ -12,7 +12,9 @@
 // all; fewer: the first ones; 0: fire and forget, the caller does not wait). A sub-request
 // is itself a request at the callee: it may call further tiers and be routed on, and its
 // answer returns when its chain leaves the system. A tier with `hit_probability` h is a
-// cache: with probability h a visit makes none of the tier's calls (a hit).
+// cache: with probability h a visit makes none of the tier's calls (a hit). A tier with
+// `cache_items` is an LRU cache of that many keys per shard: each visit draws a key (Zipf
+// over `keys`), a hit makes no calls, a miss makes them and inserts the key.
 //
 // Outages take servers (one shard's or every shard's) down for an interval: work in service
 // or waiting on a failed server fails, and the failure travels up to the request, which
@@ -34,6 +36,7 @@
 #include "scalemodel/core/histogram.hpp"
 #include "scalemodel/core/run_spec.hpp"
 #include "scalemodel/sim/stations.hpp"
+#include "scalemodel/sim/cache.hpp"
 
 namespace scalemodel::sim {
 
@@ -51,6 +54,7 @@ struct TierConfig {
     double key_skew = 0.0;             // Zipf exponent of key popularity (0: uniform)
     std::vector<std::int64_t> placement;  // shard of each key; empty: key mod shards
     double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
+    std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
 
     static auto fields();
 };
@@ -105,7 +109,7 @@ inline auto TierConfig::fields() {
                            field("policy", &C::policy), field("d", &C::d), field("weights", &C::weights),
                            field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
                            field("key_skew", &C::key_skew), field("placement", &C::placement),
-                           field("hit_probability", &C::hit_probability));
+                           field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items));
 }
 inline auto RouteConfig::fields() {
     using C = RouteConfig;
