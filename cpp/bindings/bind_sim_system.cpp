@@ -11,6 +11,8 @@ void register_sim_system(py::module_& m) {
     bind_config<s::RouteConfig>(m, "RouteConfig", "A hand-off from one tier to another after service.");
     bind_config<s::CallConfig>(m, "CallConfig", "A blocking (or asynchronous) call from one tier to another.");
     bind_config<s::TierOutage>(m, "TierOutage", "Servers of a tier (one shard or all) failing for an interval.");
+    m.attr("JITTERS") = enum_names<s::Jitter>();
+    bind_config<s::ClientConfig>(m, "ClientConfig", "Clients' timeouts, retries with backoff, retry budget and hedging.");
     bind_config<s::SystemConfig>(m, "SystemConfig", "Tiers, routes, calls and outages of a system, and its load.");
 
     def_simulation(m, "simulate_system", &s::simulate_system, [](const s::SystemResult& r) {

@@ -365,3 +365,81 @@ def test_system_needs_one_arrival_source():
         sm.sim.System(arrival_rate=1).simulate()
     with pytest.raises(ValueError, match="window_s"):
         sm.sim.System(arrival_rate=1).tier("a", 1, 0.1).simulate(window_s=0)
+
+
+# --- clients: timeouts, retries, budgets, hedging ----------------------------------------------
+def test_a_timeout_abandons_the_tail_of_an_mm1():
+    # Nothing cancels an abandoned attempt, so the queue is an M/M/1 still: P(R > T) = e^{-(mu-lam)T},
+    # and the answered requests' mean is that of an exponential truncated at T.
+    lam, mu, timeout = 8.0, 10.0, 0.3
+    theta = mu - lam
+    r = (
+        sm.sim.System(arrival_rate=lam, client=sm.sim.Client(timeout=timeout))
+        .tier("a", 1, Exp(1 / mu))
+        .simulate(requests=60_000, replications=8, seed=1)
+    )
+    assert_in_ci(r, "timeout_rate", math.exp(-theta * timeout))
+    truncated = 1 / theta - timeout * math.exp(-theta * timeout) / (1 - math.exp(-theta * timeout))
+    assert_in_ci(r, "mean_response", truncated)
+
+
+def test_retries_of_independent_errors_are_geometric():
+    p, retries = 0.3, 2
+    r = (
+        sm.sim.System(arrival_rate=0.01, client=sm.sim.Client(retries=retries))
+        .tier("a", 1, Exp(0.01), concurrency=100, error_probability=p)
+        .simulate(requests=20_000, replications=8, seed=2)
+    )
+    assert_in_ci(r, "fail_rate", p ** (retries + 1))
+    assert_in_ci(r, "attempts", (1 - p ** (retries + 1)) / (1 - p))
+
+
+@pytest.mark.parametrize(("jitter", "mean_delay"), [("none", 1.0), ("full", 0.5), ("equal", 0.75)])
+def test_backoff_jitter_sets_the_mean_delay(jitter, mean_delay):
+    # Half the first attempts fail; a third of the successes came after one retry of delay d.
+    backoff = 0.2
+    r = (
+        sm.sim.System(arrival_rate=0.1, client=sm.sim.Client(retries=1, backoff=backoff, jitter=jitter))
+        .tier("a", 1, 0, concurrency=100, error_probability=0.5)
+        .simulate(requests=20_000, replications=8, seed=3)
+    )
+    assert_in_ci(r, "mean_response", mean_delay * backoff / 3)
+
+
+def test_a_retry_budget_caps_retries_per_request():
+    r = (
+        sm.sim.System(arrival_rate=10, client=sm.sim.Client(retries=3, budget=0.1))
+        .tier("a", 1, 0, concurrency=100, error_probability=1.0)
+        .simulate(requests=20_000, replications=4, seed=4)
+    )
+    assert r.fail_rate == 1.0
+    assert r.estimate("attempts") == pytest.approx(1.1, abs=0.01)  # without the budget: 4
+
+
+def test_a_hedge_takes_the_first_answer():
+    # Negligible load, no queueing: response = min(S1, h + S2), E = (1 - e^{-mu h})/mu + e^{-mu h}/(2 mu).
+    mu, h = 10.0, 0.05
+    r = (
+        sm.sim.System(arrival_rate=0.01, client=sm.sim.Client(hedge_after=h))
+        .tier("a", 1, Exp(1 / mu), concurrency=100)
+        .simulate(requests=20_000, replications=8, seed=5)
+    )
+    expected = (1 - math.exp(-mu * h)) / mu + math.exp(-mu * h) / (2 * mu)
+    assert_in_ci(r, "mean_response", expected)
+    assert_in_ci(r, "attempts", 1 + math.exp(-mu * h))
+
+
+@pytest.mark.parametrize(
+    ("client", "match"),
+    [
+        (sm.sim.Client(timeout=0), "timeout"),
+        (sm.sim.Client(retries=31), "retries"),
+        (sm.sim.Client(backoff=1, backoff_max=0.5), "backoff_max"),
+        (sm.sim.Client(jitter="random"), "jitter"),
+        (sm.sim.Client(budget=-1), "budget"),
+        (sm.sim.Client(hedge_after=-1), "hedge_after"),
+    ],
+)
+def test_bad_clients_name_the_parameter(client, match):
+    with pytest.raises(ValueError, match=match):
+        sm.sim.System(arrival_rate=1, client=client).tier("a", 1, 0.1).simulate(requests=10, replications=2)

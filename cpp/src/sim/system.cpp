@@ -24,7 +24,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;   // no server; a top-level request's parent
 constexpr std::uint32_t kAsync = 0xFFFFFFFEu;  // parent of a fire-and-forget sub-request
-constexpr std::uint8_t kCounted = 1, kFailed = 2;
+constexpr std::uint8_t kCounted = 1, kFailed = 2, kAttempt = 4;  // kAttempt: parent is a Request
 // Jobs alive at once (queued, in service or blocked on calls) before a replication is
 // declared overflowing: bounds memory whatever the load.
 constexpr std::size_t kMaxJobs = std::size_t{1} << 22;
@@ -38,6 +38,13 @@ struct Job {
     std::int32_t needed = 0;
     std::int64_t key = -1;  // the key drawn at a keyed tier (sharded or an LRU cache)
     std::uint8_t flags = 0;
+};
+
+// A client's request: one or more attempts (retries, a hedge), each a top-level job.
+struct Request {
+    double start = 0, backoff = 0;
+    std::uint32_t gen = 0, attempts = 0, waiting = 0, client = 0;  // waiting: attempts awaited, a bit each
+    bool counted = false, hedged = false;
 };
 
 struct Server {
@@ -68,9 +75,11 @@ struct Tier {
     double wait_sum = 0, resp_sum = 0;
 };
 
-enum Kind : std::uint32_t { kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5 };
+enum Kind : std::uint32_t {
+    kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5, kTimeout = 6, kRetry = 7, kHedge = 8
+};
 struct Payload {
-    std::uint32_t kind, index, gen;
+    std::uint32_t kind, index, gen, aux = 0;  // aux: the attempt a timeout is for
 };
 
 struct RepOutput {
@@ -159,6 +168,20 @@ public:
                     case kOutageEnd:
                         on_outage_end(e.payload.index);
                         break;
+                    case kTimeout:
+                        on_timeout(e.payload.index, e.payload.gen, e.payload.aux);
+                        break;
+                    case kRetry:
+                        if (requests_[e.payload.index].gen == e.payload.gen) start_attempt(e.payload.index);
+                        break;
+                    case kHedge: {
+                        Request& q = requests_[e.payload.index];
+                        if (q.gen == e.payload.gen && q.waiting && !q.hedged) {
+                            q.hedged = true;
+                            start_attempt(e.payload.index);
+                        }
+                        break;
+                    }
                     default:
                         break;
                 }
@@ -464,6 +487,12 @@ private:
         sv.end_sum -= job.end;
         if (sv.serving == 0) sv.end_sum = 0;  // no drift from rounding
         const TierConfig& tc = cfg_.tiers[job.tier];
+        if (tc.error_probability > 0 && rng_.uniform() < tc.error_probability) {
+            if (job.flags & kCounted) ++T.failed;
+            job.flags |= kFailed;  // an error reply: no calls, no hand-off
+            finish_visit(j);
+            return;
+        }
         const bool hit = tc.cache_items > 0 ? lookup(job.tier, (job.server - T.first) / T.per, job.key)
                                             : tc.hit_probability > 0 && rng_.uniform() < tc.hit_probability;
         if (hit) {
@@ -620,21 +649,118 @@ private:
         release(j);
         const bool failed = job.flags & kFailed;
         if (job.parent == kAsync) return;
-        if (job.parent != kNone) {
-            answer(job.parent, job.parent_gen, job.parent_round, failed);
+        if (job.flags & kAttempt) {
+            attempt_over(job.parent, job.parent_gen, job.parent_round, failed);
             return;
         }
-        const double response = now_ - job.start;
-        add_window(failed ? 2 : 1, 1.0);
-        if (!failed) add_window(3, response);
-        if (!(job.flags & kCounted)) return;
-        if (failed) {
-            ++failed_;
+        answer(job.parent, job.parent_gen, job.parent_round, failed);
+    }
+
+    // --- clients: attempts, timeouts, retries, hedges ---------------------------------------
+    std::uint32_t new_request() {
+        if (!free_requests_.empty()) {
+            const std::uint32_t r = free_requests_.back();
+            free_requests_.pop_back();
+            return r;
+        }
+        if (requests_.size() >= kMaxJobs) {
+            overflow_ = true;
+            return kNone;
+        }
+        requests_.emplace_back();
+        return static_cast<std::uint32_t>(requests_.size() - 1);
+    }
+
+    void start_attempt(std::uint32_t r) {
+        const std::uint32_t j = alloc();
+        if (j == kNone) return;
+        Request& q = requests_[r];
+        const std::uint32_t a = q.attempts++;
+        q.waiting |= 1u << a;
+        const ClientConfig& client = cfg_.client;
+        if (std::isfinite(client.timeout_s)) events_.schedule(now_ + client.timeout_s, Payload{kTimeout, r, q.gen, a});
+        if (a == 0 && std::isfinite(client.hedge_after_s))
+            events_.schedule(now_ + client.hedge_after_s, Payload{kHedge, r, q.gen});
+        Job& job = jobs_[j];
+        job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
+        job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
+        job.start = now_;
+        job.client = q.client;
+        if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {
+            jobs_[j].flags |= kFailed;
+            complete(j);
+        }
+    }
+
+    // An attempt's chain left the system; the client takes its answer if still waiting for it.
+    void attempt_over(std::uint32_t r, std::uint32_t gen, std::uint32_t a, bool failed) {
+        Request& q = requests_[r];
+        if (q.gen != gen || !(q.waiting & (1u << a))) return;  // abandoned, or the request is over
+        q.waiting &= ~(1u << a);
+        if (!failed) {
+            finish_request(r, true, false);
             return;
         }
-        ++completed_;
-        resp_sum_ += response;
-        out_.response.add(response);
+        if (!q.waiting) retry_or_fail(r, false);  // unless a hedge is still out
+    }
+
+    void on_timeout(std::uint32_t r, std::uint32_t gen, std::uint32_t a) {
+        Request& q = requests_[r];
+        if (q.gen != gen || !(q.waiting & (1u << a))) return;
+        q.waiting &= ~(1u << a);
+        if (!q.waiting) retry_or_fail(r, true);
+    }
+
+    void retry_or_fail(std::uint32_t r, bool timed_out) {
+        Request& q = requests_[r];
+        const ClientConfig& c = cfg_.client;
+        const std::int64_t retried = static_cast<std::int64_t>(q.attempts) - 1 - (q.hedged ? 1 : 0);
+        const bool budget_ok = !std::isfinite(c.budget) || tokens_ >= 1.0;
+        if (retried >= c.retries || !budget_ok) {
+            finish_request(r, false, timed_out);
+            return;
+        }
+        if (std::isfinite(c.budget)) tokens_ -= 1.0;
+        const double d = std::min(c.backoff_max_s, c.backoff_s * std::ldexp(1.0, static_cast<int>(retried)));
+        double delay = d;
+        switch (c.jitter) {
+            case Jitter::none:
+                break;
+            case Jitter::full:
+                delay = rng_.uniform() * d;
+                break;
+            case Jitter::equal:
+                delay = d / 2 + rng_.uniform() * d / 2;
+                break;
+            case Jitter::decorrelated: {
+                const double hi = std::max(c.backoff_s, 3 * q.backoff);
+                delay = std::min(c.backoff_max_s, c.backoff_s + rng_.uniform() * (hi - c.backoff_s));
+                break;
+            }
+        }
+        q.backoff = delay;
+        events_.schedule(now_ + delay, Payload{kRetry, r, q.gen});
+    }
+
+    void finish_request(std::uint32_t r, bool ok, bool timed_out) {
+        Request& q = requests_[r];
+        const double response = now_ - q.start;
+        add_window(ok ? 1 : 2, 1.0);
+        if (ok) add_window(3, response);
+        if (q.counted) {
+            attempts_ += q.attempts;
+            if (ok) {
+                ++completed_;
+                resp_sum_ += response;
+                out_.response.add(response);
+            } else {
+                ++failed_;
+                if (timed_out) ++timed_out_;
+            }
+        }
+        ++q.gen;
+        q.waiting = 0;
+        free_requests_.push_back(r);
     }
 
     void on_arrival() {
@@ -651,18 +777,17 @@ private:
             if (!std::isfinite(next_arrival_)) last = true;
         }
         add_window(0, 1.0);
-        const std::uint32_t j = alloc();
-        if (j != kNone) {
-            Job& job = jobs_[j];
-            job.flags = counted ? kCounted : 0;
-            job.parent = kNone;
-            job.start = now_;
-            job.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
-            if (counted) ++arrivals_counted_;
-            if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {
-                jobs_[j].flags |= kFailed;
-                complete(j);
-            }
+        if (counted) ++arrivals_counted_;
+        const std::uint32_t r = new_request();
+        if (r != kNone) {
+            Request& q = requests_[r];
+            q.start = now_;
+            q.counted = counted;
+            q.attempts = 0, q.waiting = 0, q.hedged = false, q.backoff = cfg_.client.backoff_s;
+            q.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
+            if (std::isfinite(cfg_.client.budget))
+                tokens_ = std::min(cfg_.client.budget_burst, tokens_ + cfg_.client.budget);
+            start_attempt(r);
         }
         if (last) {
             t_end_ = now_;
@@ -738,6 +863,8 @@ private:
             window,
             static_cast<double>(events_.processed() + arrival_events_),
             overflow_ ? 1.0 : 0.0,
+            ratio(static_cast<double>(timed_out_), arrivals),
+            ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
@@ -774,14 +901,17 @@ private:
     std::vector<Tier> tiers_;
     std::vector<Server> servers_;
     std::vector<Job> jobs_;
-    std::vector<std::uint32_t> free_, picked_;
+    std::vector<Request> requests_;
+    std::vector<std::uint32_t> free_, free_requests_, picked_;
     std::vector<double> scratch_;
     std::vector<std::vector<std::uint32_t>> down_;
     std::vector<std::array<double, 4>> windows_;
     RepOutput out_;
     std::uint32_t stamp_ = 1;  // servers start unmarked (mark 0)
     std::int64_t generated_ = 0, queued_ = 0;
-    std::uint64_t arrivals_counted_ = 0, completed_ = 0, failed_ = 0, arrival_events_ = 0;
+    std::uint64_t arrivals_counted_ = 0, completed_ = 0, failed_ = 0, timed_out_ = 0, attempts_ = 0;
+    std::uint64_t arrival_events_ = 0;
+    double tokens_ = cfg_.client.budget_burst;  // the retry budget's bucket
     double t_w_ = kInf, t_end_ = kInf, now_ = 0.0, next_arrival_ = kInf, resp_sum_ = 0;
     bool overflow_ = false, ended_ = false;
 };
@@ -918,6 +1048,17 @@ void validate(const SystemConfig& c) {
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
     check_nonnegative("window_s", c.window_s);
+    for (const auto& tc : c.tiers)
+        check_probability(("error_probability of tier '" + tc.name + "'").c_str(), tc.error_probability);
+    const ClientConfig& k = c.client;
+    if (!(k.timeout_s > 0)) detail::fail_range("timeout", "> 0 seconds (None: no timeout)", k.timeout_s);
+    check_count("retries", k.retries, 0, 30);
+    check_nonnegative("backoff", k.backoff_s);
+    if (!(k.backoff_max_s >= k.backoff_s)) detail::fail_range("backoff_max", ">= backoff", k.backoff_max_s);
+    if (!(k.budget >= 0)) detail::fail_range("budget", ">= 0 retries per request (None: no budget)", k.budget);
+    if (!(k.budget_burst >= 1 && std::isfinite(k.budget_burst)))
+        detail::fail_range("budget_burst", "a finite number >= 1", k.budget_burst);
+    if (!(k.hedge_after_s > 0)) detail::fail_range("hedge_after", "> 0 seconds (None: no hedging)", k.hedge_after_s);
 }
 
 SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {

@@ -134,6 +134,7 @@ class TierConfig(metaclass=type):
     capacity: int
     concurrency: int
     d: int
+    error_probability: float
     hit_probability: float
     key_skew: float
     keys: int
@@ -164,9 +165,21 @@ class TierOutage(metaclass=type):
     shard: int
     tier: int
     until_s: float
+class ClientConfig(metaclass=type):
+    """Clients' timeouts, retries with backoff, retry budget and hedging."""
+    jitter: str
+    def __init__(self) -> None: ...
+    backoff_max_s: float
+    backoff_s: float
+    budget: float
+    budget_burst: float
+    hedge_after_s: float
+    retries: int
+    timeout_s: float
 class SystemConfig(metaclass=type):
     """Tiers, routes, calls and outages of a system, and its load."""
     arrivals: scalemodel._core.Arrivals
+    client: ClientConfig
     def __init__(self) -> None: ...
     calls: list[CallConfig]
     client_skew: float
@@ -198,6 +211,7 @@ ASSIGNORS: tuple = ('range', 'round_robin', 'sticky')
 BROKER_SERVICES: tuple = ('exponential', 'deterministic')
 CACHE_POLICIES: tuple = ('lru', 'lfu', 'fifo', 'ttl')
 HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
+JITTERS: tuple = ('none', 'full', 'equal', 'decorrelated')
 LIMITER_ALGORITHMS: tuple = ('token_bucket', 'leaky_bucket', 'gcra', 'fixed_window', 'sliding_log', 'sliding_window_counter')
 LIMITER_ARRIVALS: tuple = ('steady', 'poisson', 'bursty', 'adversarial')
 LIMITER_SPREADS: tuple = ('round_robin', 'random')

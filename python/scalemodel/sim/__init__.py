@@ -75,7 +75,7 @@ from scalemodel.sim.stations import (
     simulate_balancer,
     simulate_queue,
 )
-from scalemodel.sim.system import System, SystemResult, Tier
+from scalemodel.sim.system import JITTERS, Client, System, SystemResult, Tier
 
 __all__ = [
     "ALGORITHMS",
@@ -85,6 +85,7 @@ __all__ = [
     "CACHE_POLICIES",
     "DEFAULT_REBALANCE_S",
     "HISTOGRAM_RELATIVE_ERROR",
+    "JITTERS",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
     "MAX_BACKLOG",
@@ -94,6 +95,7 @@ __all__ = [
     "POLICIES",
     "SIZE_KINDS",
     "CacheResult",
+    "Client",
     "ConsumerGroupResult",
     "Deterministic",
     "DistributedLimiterResult",

@@ -50,9 +50,53 @@ from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import ReplicatedResult
 
-__all__ = ["System", "SystemResult", "Tier"]
+__all__ = ["JITTERS", "Client", "System", "SystemResult", "Tier"]
 
 _s = _core.sim
+
+#: Backoff jitter kinds of :class:`Client`.
+JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
+
+
+@dataclass(frozen=True)
+class Client:
+    """How clients at the entry treat a request: timeouts, retries, a retry budget, hedging.
+
+    timeout: seconds a client waits for an attempt before abandoning it (None: forever); the
+    system still works on an abandoned attempt (nothing cancels it), as with most real
+    clients. retries: more attempts after a failed or abandoned one, at most 30. The k-th
+    retry waits backoff x 2^(k-1) seconds, capped at backoff_max, randomized by jitter:
+    ``"full"`` (uniform on [0, d]), ``"equal"`` (d/2 plus uniform on [0, d/2]),
+    ``"decorrelated"`` (uniform on [backoff, 3 x the previous delay], capped) or ``"none"``.
+    budget: retries allowed per request on average, as a token bucket of ``budget_burst``
+    tokens (each request adds ``budget`` tokens, each retry takes one; gRPC's retry
+    throttling and Finagle's RetryBudget work this way); None: no budget. hedge_after: send
+    a second copy of a request still unanswered after that many seconds; the first answer
+    wins (None: no hedging).
+    """
+
+    timeout: float | None = None
+    retries: int = 0
+    backoff: float = 0.0
+    backoff_max: float | None = None
+    jitter: str = "full"
+    budget: float | None = None
+    budget_burst: float = 10.0
+    hedge_after: float | None = None
+
+    def _engine(self) -> Any:
+        c = _s.ClientConfig()
+        if not isinstance(self.jitter, str):
+            raise TypeError(f"jitter must be a string, got {type(self.jitter).__name__}")
+        c.timeout_s = math.inf if self.timeout is None else _number("timeout", self.timeout)
+        c.retries = _integer("retries", self.retries)
+        c.backoff_s = _number("backoff", self.backoff)
+        c.backoff_max_s = math.inf if self.backoff_max is None else _number("backoff_max", self.backoff_max)
+        c.jitter = self.jitter
+        c.budget = math.inf if self.budget is None else _number("budget", self.budget)
+        c.budget_burst = _number("budget_burst", self.budget_burst)
+        c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
+        return c
 
 
 @dataclass(frozen=True)
@@ -73,6 +117,7 @@ class Tier:
     placement: tuple[int, ...] | None = None
     hit_probability: float = 0.0
     cache_items: int | None = None
+    error_probability: float = 0.0
 
     @property
     def slots(self) -> int:
@@ -123,6 +168,8 @@ class System:
     #: sticky policy: the number of clients; client k sends a share proportional to k^-client_skew
     clients: int = 1000
     client_skew: float = 1.0
+    #: timeouts, retries, retry budget and hedging of the clients at the entry
+    client: Client = field(default_factory=Client)
     _tiers: list[Tier] = field(default_factory=list, repr=False)
     _routes: list[_Route] = field(default_factory=list, repr=False)
     _calls: list[_Call] = field(default_factory=list, repr=False)
@@ -134,6 +181,8 @@ class System:
         source = self.arrival_rate if self.arrivals is None else self.arrivals
         self.arrivals = as_arrivals("arrival_rate" if self.arrivals is None else "arrivals", source)
         self.arrival_rate = None
+        if not isinstance(self.client, Client):
+            raise TypeError(f"client must be a Client, got {type(self.client).__name__}")
         if self.entry is not None and not isinstance(self.entry, str):
             raise TypeError(f"entry must be a tier name, got {type(self.entry).__name__}")
 
@@ -168,6 +217,7 @@ class System:
         placement: Any = None,
         hit_probability: float = 0.0,
         cache_items: int | None = None,
+        error_probability: float = 0.0,
     ) -> System:
         """Declare a tier of ``servers`` servers (per shard), each serving up to ``concurrency``
         requests at once for a ``service`` time (a :class:`~scalemodel.distributions.Distribution`
@@ -184,6 +234,8 @@ class System:
         an LRU cache of that many keys instead: each visit draws one of ``keys`` keys (Zipf
         ``key_skew``, independent of other tiers' keys); a hit skips the calls, a miss makes
         them and caches the key (one shard; ``keys`` required, at most 10^7).
+        error_probability: a visit fails after its service (an error reply; no calls, no
+        hand-off), independently of other visits.
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
@@ -215,6 +267,7 @@ class System:
                 placement=_placement(placement, nshards, nkeys),
                 hit_probability=_number("hit_probability", hit_probability),
                 cache_items=None if cache_items is None else _whole("cache_items", cache_items, 1),
+                error_probability=_number("error_probability", error_probability),
             )
         )
         return self
@@ -304,6 +357,7 @@ class System:
             tc.placement = [] if t.placement is None else list(t.placement)
             tc.hit_probability = t.hit_probability
             tc.cache_items = t.cache_items or 0
+            tc.error_probability = t.error_probability
             tiers.append(tc)
         c.tiers = tiers
         index = {t.name: i for i, t in enumerate(self._tiers)}
@@ -333,6 +387,7 @@ class System:
         c.requests, c.warmup, c.window_s = requests, warmup, window_s
         c.clients = _integer("clients", self.clients)
         c.client_skew = _number("client_skew", self.client_skew)
+        c.client = self.client._engine()
         return c
 
     def simulate(
@@ -578,7 +633,13 @@ class SystemResult(ReplicatedResult):
 
     @property
     def fail_rate(self) -> float:
+        """Share of counted requests that failed (errors, drops, outages, timeouts)."""
         return self.estimate("fail_rate")
+
+    @property
+    def timeout_rate(self) -> float:
+        """Share of counted requests whose last attempt timed out."""
+        return self.estimate("timeout_rate")
 
     @property
     def events(self) -> int:

@@ -54,6 +54,7 @@ struct TierConfig {
     double key_skew = 0.0;             // Zipf exponent of key popularity (0: uniform)
     std::vector<std::int64_t> placement;  // shard of each key; empty: key mod shards
     double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
+    double error_probability = 0.0;    // a visit fails after its service (an error reply)
     std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
 
     static auto fields();
@@ -86,6 +87,31 @@ struct TierOutage {
     static auto fields();
 };
 
+enum class Jitter : int { none, full, equal, decorrelated };
+
+// The clients' behaviour at the entry: each request is one or more attempts. An attempt
+// not answered within timeout_s is abandoned by the client (the system still works on it);
+// a failed or abandoned attempt is retried up to `retries` times after a backoff of
+// backoff_s x 2^(k-1) for the k-th retry (capped at backoff_max_s), randomized by `jitter`
+// (full: uniform on [0, d]; equal: d/2 plus uniform on [0, d/2]; decorrelated: uniform on
+// [backoff_s, 3 x the previous delay], capped). A retry budget (gRPC and Finagle style)
+// keeps a token bucket of at most budget_burst tokens: each first attempt adds `budget`
+// tokens, each retry takes one, and a retry without a token is not made (inf: no budget).
+// hedge_after_s sends a second copy of a request unanswered after that long; the first
+// answer wins.
+struct ClientConfig {
+    double timeout_s = std::numeric_limits<double>::infinity();
+    std::int64_t retries = 0;
+    double backoff_s = 0.0;
+    double backoff_max_s = std::numeric_limits<double>::infinity();
+    Jitter jitter = Jitter::full;
+    double budget = std::numeric_limits<double>::infinity();
+    double budget_burst = 10.0;
+    double hedge_after_s = std::numeric_limits<double>::infinity();
+
+    static auto fields();
+};
+
 struct SystemConfig {
     std::vector<TierConfig> tiers;
     std::vector<RouteConfig> routes;
@@ -98,9 +124,32 @@ struct SystemConfig {
     std::int64_t clients = 1000;       // sticky policy: clients, client k sends a share ~ k^-client_skew
     double client_skew = 1.0;
     double window_s = 0.0;             // time-series window, seconds (0: no time series)
+    ClientConfig client;
 
     static auto fields();
 };
+
+}  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::Jitter> {
+    static const char* what() { return "jitter"; }
+    static const std::vector<std::string>& names() {
+        static const std::vector<std::string> n = {"none", "full", "equal", "decorrelated"};
+        return n;
+    }
+    static std::vector<std::pair<std::string, scalemodel::sim::Jitter>> aliases() { return {}; }
+};
+
+namespace scalemodel::sim {
+
+inline auto ClientConfig::fields() {
+    using C = ClientConfig;
+    return std::make_tuple(field("timeout_s", &C::timeout_s), field("retries", &C::retries),
+                           field("backoff_s", &C::backoff_s), field("backoff_max_s", &C::backoff_max_s),
+                           field("jitter", &C::jitter), field("budget", &C::budget),
+                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s));
+}
 
 inline auto TierConfig::fields() {
     using C = TierConfig;
@@ -109,7 +158,8 @@ inline auto TierConfig::fields() {
                            field("policy", &C::policy), field("d", &C::d), field("weights", &C::weights),
                            field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
                            field("key_skew", &C::key_skew), field("placement", &C::placement),
-                           field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items));
+                           field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items),
+                           field("error_probability", &C::error_probability));
 }
 inline auto RouteConfig::fields() {
     using C = RouteConfig;
@@ -133,7 +183,7 @@ inline auto SystemConfig::fields() {
                            field("outages", &C::outages), field("arrivals", &C::arrivals), field("entry", &C::entry),
                            field("requests", &C::requests), field("warmup", &C::warmup),
                            field("clients", &C::clients), field("client_skew", &C::client_skew),
-                           field("window_s", &C::window_s));
+                           field("window_s", &C::window_s), field("client", &C::client));
 }
 
 // End-to-end metrics of one replication, in this order.
@@ -141,7 +191,7 @@ inline const std::vector<std::string>& system_metric_names() {
     static const std::vector<std::string> names = {
         "mean_response", "p50_response", "p90_response", "p95_response", "p99_response", "p999_response",
         "throughput",    "fail_rate",    "arrivals",     "completed",    "failed",       "duration",
-        "events",        "overflow",
+        "events",        "overflow",     "timeout_rate", "attempts",
     };
     return names;
 }
