@@ -22,8 +22,23 @@ import numpy as np
 import pytest
 from intervals import LEVEL, assert_in_ci
 from scipy import integrate, stats
+from verdicts import CONDITIONAL, Verdict, across, flips_at
 
 import scalemodel as sm
+
+C13_2 = Verdict(
+    "C13.2",
+    CONDITIONAL,
+    conditions="the pre-computed timeline wins on latency at every fan-out width (a 1.2 ms p99 "
+    "against 18-35 ms over 1-64 shards) and on work while followers per tweet stay below about "
+    "640,000 (CPU time: a Redis insert costs 1/50 of a shard query), or 12,600 counting "
+    "operations; the guide's 1,000 is far inside, a celebrity's tweet is past both, which is "
+    "why such accounts are merged at read time instead",
+    figures="1,000 follows touch all 64 shards; at 70% CPU the scatter-gather p99 is 35 ms "
+    "(no-wait max of 64 queries: 35.1 ms) against 1.2 ms from Redis, 30x; fan-out on write: "
+    "7M Redis inserts/s (5x the 1.4M reads) against 89.6M shard queries/s; serving 1.4M "
+    "scatter-gathers/s at 70% takes 724 16-vCPU replicas per shard",
+)
 
 D = sm.distributions
 HIST = sm.sim.HISTOGRAM_RELATIVE_ERROR
@@ -57,7 +72,13 @@ def test_c13_2_scatter_gather_is_the_max_of_its_shards() -> None:
     scatter-gather over k shards answers in the largest of k iid query times: exponential
     queries give H_k x mean (H_8 = 2.718); lognormal ones the integral of 1 - F^k (11.4 ms
     mean for k = 8; 18.3 ms for k = 64, 3.2x one query) and a p99 of F^-1(0.99^(1/k)):
-    25.6 ms for k = 8, 35.1 ms for k = 64, against 17.6 ms for one query."""
+    25.6 ms for k = 8, 35.1 ms for k = 64, against 17.6 ms for one query.
+
+    Assumes: a shard query lognormal with a 5 ms median and 10 ms at p90 (mean 5.8 ms); 64
+    shards of 16 vCPUs (M/G/16); a Redis timeline read lognormal with a 0.1 ms median and
+    0.2 ms at p90 on single-threaded servers; Poisson reads; a zero-time app tier, tweet
+    bodies not hydrated; followers per tweet = follows per user (tweeting independent of
+    popularity)."""
     lognormal = stats.lognorm(s=QUERY.sigma, scale=QUERY.median)
     for k, requests in ((8, 10_000), (64, 2_500)):
         r = _scatter_gather(k, 20.0, concurrency=1000, requests=requests, seed=k)
@@ -86,7 +107,13 @@ def test_c13_2_scatter_gather_p99_against_redis() -> None:
     a few percent of the no-wait oracle, so the width, not queueing, makes the tail on
     16-vCPU shards. What sinks scatter-gather is load: every read visits every shard, so
     each shard serves all 1.4M reads/s, 11.6K vCPUs at 70%, about 724 16-vCPU replicas per
-    shard (46K nodes) where a read from Redis is one 0.12 ms operation."""
+    shard (46K nodes) where a read from Redis is one 0.12 ms operation.
+
+    Assumes: a shard query lognormal with a 5 ms median and 10 ms at p90 (mean 5.8 ms); 64
+    shards of 16 vCPUs (M/G/16); a Redis timeline read lognormal with a 0.1 ms median and
+    0.2 ms at p90 on single-threaded servers; Poisson reads; a zero-time app tier, tweet
+    bodies not hydrated; followers per tweet = follows per user (tweeting independent of
+    popularity)."""
     assert round(sm.cost.expected_shards_touched(SHARDS, FOLLOWS)) == SHARDS
     lognormal = stats.lognorm(s=QUERY.sigma, scale=QUERY.median)
     p99 = {}
@@ -125,10 +152,17 @@ def test_c13_2_fan_out_on_write_amplification() -> None:
     themselves (Redis then spends 83% of its work on writes), yet 13x fewer operations
     than the 89.6M shard queries/s of scatter-gather, each of which costs 50x a Redis
     operation. The mean hides celebrities: one tweet to 100M followers is 100M inserts,
-    which is why such accounts are merged at read time instead. Simulated at 1/1,000 of the
-    traffic (1,400 reads/s, 7 tweets/s, each tweet 1,000 fire-and-forget inserts) on 2
-    Redis servers: Redis visits per request and utilization match (R + 1000 W) / (R + W)
-    and (R + 1000 W) x 0.116 ms / 2."""
+    which is why such accounts are merged at read time instead: fan-out on write spends
+    less CPU than scatter-gather only below about 640,000 followers per tweet (12,600
+    counting operations). Simulated at 1/1,000 of the traffic (1,400 reads/s, 7 tweets/s,
+    each tweet 1,000 fire-and-forget inserts) on 2 Redis servers: Redis visits per request
+    and utilization match (R + 1000 W) / (R + W) and (R + 1000 W) x 0.116 ms / 2.
+
+    Assumes: a shard query lognormal with a 5 ms median and 10 ms at p90 (mean 5.8 ms); 64
+    shards of 16 vCPUs (M/G/16); a Redis timeline read lognormal with a 0.1 ms median and
+    0.2 ms at p90 on single-threaded servers; Poisson reads; a zero-time app tier, tweet
+    bodies not hydrated; followers per tweet = follows per user (tweeting independent of
+    popularity)."""
     reads, tweets = 1.4e6, 7e3
     inserts = tweets * FOLLOWS
     assert inserts == pytest.approx(7e6)
@@ -153,3 +187,15 @@ def test_c13_2_fan_out_on_write_amplification() -> None:
     assert low <= (r_rate + FOLLOWS * w_rate) * REDIS.mean / 2 <= high
     writes_share = FOLLOWS * w_rate / (r_rate + FOLLOWS * w_rate)
     assert writes_share == pytest.approx(0.833, abs=1e-3)
+
+    # Does fan-out on write cost less than the scatter-gather it replaces? CPU time per
+    # second of Redis (every read plus every insert) against the shards' (every read, 64 queries).
+    def cheaper(followers_per_tweet: float) -> bool:
+        redis_cpu = (reads + tweets * followers_per_tweet) * REDIS.mean
+        return redis_cpu < shard_queries * QUERY.mean
+
+    flip = flips_at(lambda f: not cheaper(f), 100, 1e8, xtol=1e-4, log=True)
+    assert flip == pytest.approx(reads / tweets * (SHARDS * QUERY.mean / REDIS.mean - 1), rel=1e-3)
+    assert flip == pytest.approx(640_000, rel=0.01)
+    assert reads * (SHARDS - 1) / tweets == pytest.approx(12_600)  # counting operations instead
+    C13_2.check(across("followers per tweet", (100, FOLLOWS, 100_000, 1_000_000, 100_000_000), cheaper))
