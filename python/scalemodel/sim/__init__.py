@@ -17,7 +17,7 @@ Student-t confidence intervals. Service times and arrivals come from
 import warnings as _warnings
 
 from scalemodel import caching as _caching
-from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Replay
+from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Profile, Replay
 from scalemodel.distributions import (
     Deterministic,
     Distribution,
@@ -112,6 +112,7 @@ __all__ = [
     "Pareto",
     "Periodic",
     "Poisson",
+    "Profile",
     "RacyBucketResult",
     "Replay",
     "ReplicatedResult",
