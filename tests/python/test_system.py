@@ -288,7 +288,17 @@ def test_time_series_counts_every_request():
     ts = r.timeseries()
     assert ts["arrivals"].sum() == pytest.approx(5_500)
     assert ts["completed"].sum() + ts["failed"].sum() == pytest.approx(5_500)
-    assert list(ts.columns) == ["arrivals", "completed", "failed", "mean_response", "throughput"]
+    assert list(ts.columns) == [
+        "arrivals",
+        "completed",
+        "failed",
+        "mean_response",
+        "slow",
+        "throughput",
+        "servers[lb]",
+        "servers[app]",
+        "servers[db]",
+    ]
 
 
 def test_results_and_plots():
@@ -443,3 +453,99 @@ def test_a_hedge_takes_the_first_answer():
 def test_bad_clients_name_the_parameter(client, match):
     with pytest.raises(ValueError, match=match):
         sm.sim.System(arrival_rate=1, client=client).tier("a", 1, 0.1).simulate(requests=10, replications=2)
+
+
+# --- autoscaling and time-varying load ---------------------------------------------------------
+def _scaled(arrivals, autoscale, service=None, servers=2):
+    return sm.sim.System(arrivals=arrivals).tier("app", servers, service or Exp(0.05), autoscale=autoscale)
+
+
+FAST = {
+    "interval_s": 10,
+    "window_s": 30,
+    "scale_out_cooldown_s": 30,
+    "scale_in_cooldown_s": 60,
+    "warmup_s": 20,
+}
+
+
+def test_target_tracking_settles_where_utilization_meets_the_target():
+    # 100/s x 50 ms = 5 busy servers; a 0.5 target wants 10 (utilization noise moves it by one).
+    auto = sm.sim.Autoscale(min_servers=1, max_servers=50, target=0.5, **FAST)
+    r = _scaled(sm.arrivals.Poisson(100), auto).simulate(
+        requests=200_000, warmup=50_000, replications=4, seed=1, window_s=50
+    )
+    servers = r.timeseries()["servers[app]"]
+    late = servers[(servers.index > 600) & (servers.index < 1800)]
+    assert 9.5 <= late.mean() <= 11.5
+    assert 0.43 <= r.tiers().loc["app", "utilization"] <= 0.53
+    assert r.fail_rate == 0
+
+
+def test_new_servers_take_traffic_after_their_warm_up():
+    # A step from 10/s to 200/s at 300 s: the first scale-out is decided within one interval
+    # and its servers join warmup_s later, so capacity is flat until then.
+    auto = sm.sim.Autoscale(
+        min_servers=2,
+        max_servers=40,
+        target=0.6,
+        interval_s=10,
+        window_s=10,
+        scale_out_cooldown_s=0,
+        scale_in_cooldown_s=1e9,
+        warmup_s=60,
+    )
+    step = sm.arrivals.Profile.step(10, 200, at_s=300)
+    r = _scaled(step, auto).simulate(requests=60_000, warmup=0, replications=4, seed=2, window_s=10)
+    servers = r.timeseries()["servers[app]"]
+    assert servers.loc[300:360].max() <= 2.0 + 1e-9  # nothing warm before 300 + 60 s
+    assert servers.loc[380:].max() > 10
+
+
+def test_a_failed_server_is_replaced():
+    auto = sm.sim.Autoscale(min_servers=4, max_servers=4, target=0.6, **FAST)
+    r = (
+        _scaled(sm.arrivals.Poisson(20), auto, servers=4)
+        .outage("app", at_s=200, servers=1)
+        .simulate(requests=20_000, warmup=0, replications=2, seed=3, window_s=10)
+    )
+    servers = r.timeseries()["servers[app]"]
+    assert servers.loc[200:210].max() == pytest.approx(3.0)  # down at 200, back after 20 s of warm-up
+    assert servers.loc[300:900].min() == pytest.approx(4.0)
+
+
+def test_fixed_tiers_bill_their_servers_for_the_whole_window():
+    r = (
+        sm.sim.System(arrival_rate=10)
+        .tier("app", 3, Exp(0.05))
+        .simulate(requests=5_000, replications=2, seed=4)
+    )
+    hours = r.tier_values("app", "server_hours")
+    np.testing.assert_allclose(hours, 3 * r.replication_values("duration") / 3600, rtol=1e-9)
+    cost = r.server_cost({"app": next(iter(sm.cost.Catalogue.load().instances))})
+    assert cost.loc["app", "usd"] == pytest.approx(
+        cost.loc["app", "server_hours"] * cost.loc["app", "usd_per_server_hour"]
+    )
+
+
+def test_slo_violation_counts_windows_whose_p99_misses():
+    fast = sm.sim.System(arrival_rate=5).tier("a", 1, Exp(0.01))
+    r = fast.simulate(requests=5_000, replications=2, seed=5, window_s=10, slo_s=1.0)
+    assert r.estimate("slo_violation_s") == 0
+    r = fast.simulate(requests=5_000, replications=2, seed=5, window_s=10, slo_s=0.001)
+    assert r.estimate("slo_violation_s") == pytest.approx(r.timeseries().index.size * 10, rel=0.02)
+    assert math.isnan(fast.simulate(requests=100, replications=2).estimate("slo_violation_s"))
+
+
+@pytest.mark.parametrize(
+    ("auto", "match"),
+    [
+        (sm.sim.Autoscale(min_servers=5, max_servers=4), "min_servers"),
+        (sm.sim.Autoscale(metric="cpu"), "metric"),
+        (sm.sim.Autoscale(target=0), "target"),
+        (sm.sim.Autoscale(max_servers=10, min_servers=3), "servers of tier 'app' must be within"),
+    ],
+)
+def test_bad_autoscaling_names_the_parameter(auto, match):
+    with pytest.raises(ValueError, match=match):
+        _scaled(sm.arrivals.Poisson(1), auto).simulate(requests=10, replications=2)

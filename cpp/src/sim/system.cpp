@@ -51,8 +51,16 @@ struct Server {
     RingQueue<std::uint32_t> queue;
     std::int32_t held = 0, serving = 0, in = 0;  // slots held, of them in service; jobs here
     std::uint32_t epoch = 0, mark = 0;
-    bool up = true;
+    bool up = true;  // takes new work
+    std::uint8_t state = 0;  // kOn, kOff, kWarming, kDown (autoscaled tiers)
     double queued_work = 0, end_sum = 0, credit = 0;
+};
+
+enum ServerState : std::uint8_t { kOn = 0, kOff = 1, kWarming = 2, kDown = 3 };
+
+// Integrals of a tier's counters at one moment (the autoscaler's history).
+struct Snapshot {
+    double t, serving, held, queued, active;
 };
 
 // A tier's runtime state and its statistics over the measurement window.
@@ -68,15 +76,24 @@ struct Tier {
     std::vector<char> cached;
     // counters of jobs at the tier, and their time integrals
     std::int64_t queued = 0, held = 0, serving = 0, in = 0;
-    double last = 0, a_queued = 0, a_held = 0, a_serving = 0, a_in = 0;
-    double w_queued = 0, w_held = 0, w_serving = 0, w_in = 0;  // integrals at the window start
-    double e_queued = 0, e_held = 0, e_serving = 0, e_in = 0;  // at the window end
+    std::int64_t active = 0, billed = 0;  // servers taking traffic; running (active or warming)
+    double last = 0, a_queued = 0, a_held = 0, a_serving = 0, a_in = 0, a_active = 0, a_billed = 0;
+    double w_queued = 0, w_held = 0, w_serving = 0, w_in = 0, w_active = 0, w_billed = 0;  // at the window start
+    double e_queued = 0, e_held = 0, e_serving = 0, e_in = 0, e_active = 0, e_billed = 0;  // at the window end
+    // autoscaling
+    bool scaled = false;
+    std::vector<Snapshot> history;
+    double last_out = -kInf, last_change = -kInf;
+    // time series of active servers: server-seconds per window, credited up to `credited`
+    std::vector<double> window_servers;
+    double credited = 0;
     std::uint64_t visits = 0, dropped = 0, failed = 0, done = 0, n_wait = 0, n_resp = 0;
     double wait_sum = 0, resp_sum = 0;
 };
 
 enum Kind : std::uint32_t {
-    kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5, kTimeout = 6, kRetry = 7, kHedge = 8
+    kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5, kTimeout = 6, kRetry = 7, kHedge = 8,
+    kScale = 9, kWarm = 10
 };
 struct Payload {
     std::uint32_t kind, index, gen, aux = 0;  // aux: the attempt a timeout is for
@@ -85,6 +102,7 @@ struct Payload {
 struct RepOutput {
     std::vector<double> metrics, tiers;  // tiers: [metric * ntiers + tier]
     std::vector<double> windows;         // [column * nwindows + window], sums
+    std::vector<std::vector<double>> window_servers;  // [tier][window], server-seconds
     LogHistogram response;
 };
 
@@ -111,8 +129,16 @@ public:
             T.per = static_cast<std::uint32_t>(tc.servers);
             T.shards = static_cast<std::uint32_t>(tc.shards);
             T.conc = static_cast<std::uint32_t>(tc.concurrency);
+            T.scaled = tc.autoscale.max_servers > 0;
+            if (T.scaled) {  // a pool of max_servers, plus room to replace servers that fail for good
+                std::int64_t spare = 0;
+                for (const auto& o : cfg.outages)
+                    if (o.tier == static_cast<std::int64_t>(t)) spare += o.servers > 0 ? o.servers : tc.autoscale.max_servers;
+                T.per = static_cast<std::uint32_t>(tc.autoscale.max_servers + spare);
+            }
             T.rr.assign(T.shards, 0);
             T.up.assign(T.shards, T.per);
+            T.active = T.billed = static_cast<std::int64_t>(T.per) * T.shards;
             T.perm.resize(T.shards);
             for (std::uint32_t s = 0; s < T.shards; ++s) T.perm[s] = s;
             std::uint64_t salt = t + 0x5157;
@@ -120,6 +146,14 @@ public:
             first += T.per * T.shards;
         }
         servers_.resize(first);
+        for (std::size_t t = 0; t < nt; ++t) {  // an autoscaled tier starts with `servers` of its pool on
+            Tier& T = tiers_[t];
+            if (!T.scaled) continue;
+            const auto on = static_cast<std::uint32_t>(cfg.tiers[t].servers);
+            for (std::uint32_t i = on; i < T.per; ++i) servers_[T.first + i].up = false, servers_[T.first + i].state = kOff;
+            T.up[0] = on;
+            T.active = T.billed = on;
+        }
         for (std::size_t c = 0; c < cfg.calls.size(); ++c)
             tiers_[static_cast<std::size_t>(cfg.calls[c].caller)].calls.push_back(static_cast<std::uint32_t>(c));
         for (const auto& r : cfg.routes) {
@@ -145,6 +179,11 @@ public:
             if (std::isfinite(cfg_.outages[o].until_s))
                 events_.schedule(cfg_.outages[o].until_s, Payload{kOutageEnd, static_cast<std::uint32_t>(o), 0});
         }
+        for (std::size_t t = 0; t < tiers_.size(); ++t)
+            if (tiers_[t].scaled) {
+                tiers_[t].history.push_back(Snapshot{0, 0, 0, 0, 0});
+                events_.schedule(cfg_.tiers[t].autoscale.interval_s, Payload{kScale, static_cast<std::uint32_t>(t), 0});
+            }
         next_arrival_ = arrivals_.next(rng_);
         std::uint64_t steps = 0;
         while (!overflow_) {
@@ -173,6 +212,12 @@ public:
                         break;
                     case kRetry:
                         if (requests_[e.payload.index].gen == e.payload.gen) start_attempt(e.payload.index);
+                        break;
+                    case kScale:
+                        on_scale(e.payload.index);
+                        break;
+                    case kWarm:
+                        on_warm(e.payload.index, e.payload.gen);
                         break;
                     case kHedge: {
                         Request& q = requests_[e.payload.index];
@@ -375,19 +420,46 @@ private:
             T.a_held += dt * static_cast<double>(T.held);
             T.a_serving += dt * static_cast<double>(T.serving);
             T.a_in += dt * static_cast<double>(T.in);
+            T.a_active += dt * static_cast<double>(T.active);
+            T.a_billed += dt * static_cast<double>(T.billed);
         }
         T.last = now_;
+    }
+    // Credits the tier's active servers since the last change to the time-series windows.
+    void credit_servers(Tier& T) {
+        if (!(cfg_.window_s > 0)) return;
+        const double w = cfg_.window_s;
+        double from = T.credited;
+        while (from < now_) {
+            const double index = std::floor(from / w);
+            if (!(index < static_cast<double>(kMaxWindows))) break;
+            const double to = std::min(now_, (index + 1) * w);
+            const auto i = static_cast<std::size_t>(index);
+            if (i >= T.window_servers.size()) T.window_servers.resize(i + 1, 0.0);
+            T.window_servers[i] += static_cast<double>(T.active) * (to - from);
+            from = to;
+        }
+        T.credited = now_;
+    }
+    // Changes the tier's active and billed server counts (the integrals and series first).
+    void resize(Tier& T, std::int64_t active, std::int64_t billed) {
+        touch(T);
+        credit_servers(T);
+        T.active += active;
+        T.billed += billed;
     }
     void snapshot_window_start() {
         for (auto& T : tiers_) {
             touch(T);
             T.w_queued = T.a_queued, T.w_held = T.a_held, T.w_serving = T.a_serving, T.w_in = T.a_in;
+            T.w_active = T.a_active, T.w_billed = T.a_billed;
         }
     }
     void snapshot_window_end() {
         for (auto& T : tiers_) {
             touch(T);
             T.e_queued = T.a_queued, T.e_held = T.a_held, T.e_serving = T.a_serving, T.e_in = T.a_in;
+            T.e_active = T.a_active, T.e_billed = T.a_billed;
         }
         ended_ = true;
     }
@@ -397,7 +469,7 @@ private:
         const double w = std::floor(now_ / cfg_.window_s);
         if (!(w < static_cast<double>(kMaxWindows))) return;
         const auto i = static_cast<std::size_t>(w);
-        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0});
+        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0, 0});
         windows_[i][column] += value;
     }
 
@@ -747,6 +819,7 @@ private:
         const double response = now_ - q.start;
         add_window(ok ? 1 : 2, 1.0);
         if (ok) add_window(3, response);
+        if (ok && response > cfg_.slo_s) add_window(4, 1.0);
         if (q.counted) {
             attempts_ += q.attempts;
             if (ok) {
@@ -814,6 +887,10 @@ private:
                 ++sv.epoch;  // jobs holding its slots fail when they next look at it
                 down_[o].push_back(s);
                 --T.up[shard];
+                if (T.scaled) {  // a failed instance is gone: the autoscaler will replace it
+                    sv.state = kDown;
+                    resize(T, -1, -1);
+                }
                 T.held -= sv.held, T.serving -= sv.serving, T.in -= sv.in;
                 T.queued -= static_cast<std::int64_t>(sv.queue.size());
                 queued_ -= static_cast<std::int64_t>(sv.queue.size());
@@ -831,10 +908,102 @@ private:
     void on_outage_end(std::uint32_t o) {
         Tier& T = tiers_[static_cast<std::size_t>(cfg_.outages[o].tier)];
         for (std::uint32_t s : down_[o]) {
+            if (T.scaled) {  // back in the pool, off until the autoscaler launches it
+                servers_[s].state = kOff;
+                continue;
+            }
             servers_[s].up = true;
             ++T.up[(s - T.first) / T.per];
         }
         down_[o].clear();
+    }
+
+    // Seconds of windows whose slo_quantile response missed slo_s (failures count as slow).
+    double slo_violation() const {
+        if (!(cfg_.window_s > 0) || !std::isfinite(cfg_.slo_s)) return kNaN;
+        double seconds = 0;
+        for (const auto& w : windows_) {
+            const double answered = w[1] + w[2];
+            if (answered > 0 && (w[4] + w[2]) > (1.0 - cfg_.slo_quantile) * answered) seconds += cfg_.window_s;
+        }
+        return seconds;
+    }
+
+    // --- autoscaling -----------------------------------------------------------------------
+    void on_scale(std::uint32_t t) {
+        Tier& T = tiers_[t];
+        const Autoscale& a = cfg_.tiers[t].autoscale;
+        touch(T);
+        T.history.push_back(Snapshot{now_, T.a_serving, T.a_held, T.a_queued, T.a_active});
+        while (T.history.size() > 2 && now_ - T.history[1].t >= a.window_s) T.history.erase(T.history.begin());
+        const Snapshot &old = T.history.front(), &cur = T.history.back();
+        const double server_s = cur.active - old.active;
+        const double conc = static_cast<double>(T.conc);
+        double metric = 0;
+        switch (a.metric) {
+            case ScaleMetric::utilization:
+                metric = server_s > 0 ? (cur.serving - old.serving) / (server_s * conc) : 1.0;
+                break;
+            case ScaleMetric::occupancy:
+                metric = server_s > 0 ? (cur.held - old.held) / (server_s * conc) : 1.0;
+                break;
+            case ScaleMetric::queue:
+                metric = server_s > 0 ? (cur.queued - old.queued) / server_s : a.target + 1;
+                break;
+        }
+        const auto lo = a.min_servers, hi = a.max_servers;
+        const double wanted = std::ceil(static_cast<double>(std::max<std::int64_t>(T.active, 1)) * metric / a.target - 1e-9);
+        const std::int64_t desired = std::clamp(static_cast<std::int64_t>(std::min(wanted, 1e9)), lo, hi);
+        const std::int64_t running = T.billed;  // active and warming
+        if (desired > running && now_ - T.last_out >= a.scale_out_cooldown_s) {
+            std::int64_t launch = desired - running;
+            for (std::uint32_t i = 0; i < T.per && launch > 0; ++i) {
+                Server& sv = servers_[T.first + i];
+                if (sv.state != kOff) continue;
+                sv.state = kWarming;
+                --launch;
+                resize(T, 0, +1);
+                events_.schedule(now_ + a.warmup_s, Payload{kWarm, T.first + i, sv.epoch});
+            }
+            T.last_out = T.last_change = now_;
+        } else if (desired < running && now_ - T.last_change >= a.scale_in_cooldown_s) {
+            std::int64_t remove = running - desired;
+            for (std::uint32_t i = T.per; i-- > 0 && remove > 0;) {  // the newest first
+                Server& sv = servers_[T.first + i];
+                if (sv.state == kWarming) {
+                    sv.state = kOff;
+                    ++sv.epoch;  // its warm-up event is void
+                    resize(T, 0, -1);
+                    --remove;
+                } else if (sv.state == kOn && sv.up) {
+                    sv.state = kOff;  // it finishes what it holds but takes nothing new
+                    sv.up = false;
+                    --T.up[0];
+                    resize(T, -1, -1);
+                    --remove;
+                }
+            }
+            T.last_change = now_;
+        }
+        // Keep evaluating while anything can still happen.
+        const bool busy = std::isfinite(next_arrival_) || free_.size() < jobs_.size() ||
+                          free_requests_.size() < requests_.size();
+        if (busy) events_.schedule(now_ + a.interval_s, Payload{kScale, t, 0});
+    }
+
+    void on_warm(std::uint32_t s, std::uint32_t epoch) {
+        Server& sv = servers_[s];
+        if (sv.state != kWarming || sv.epoch != epoch) return;
+        Tier& T = tiers_[tier_of(s)];
+        sv.state = kOn;
+        sv.up = true;
+        ++T.up[0];
+        resize(T, +1, 0);
+    }
+    std::size_t tier_of(std::uint32_t s) const {
+        std::size_t t = 0;
+        while (t + 1 < tiers_.size() && tiers_[t + 1].first <= s) ++t;
+        return t;
     }
 
     RepOutput finish() {
@@ -865,30 +1034,38 @@ private:
             overflow_ ? 1.0 : 0.0,
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
+            slo_violation(),
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
         for (std::size_t t = 0; t < nt; ++t) {
             const Tier& T = tiers_[t];
-            const double slots = static_cast<double>(T.per) * T.shards * T.conc;
+            const double slot_s = (T.e_active - T.w_active) * static_cast<double>(T.conc);
             const double values[] = {
                 ratio(static_cast<double>(T.visits), arrivals),
                 ratio(static_cast<double>(T.done), window),
-                ratio(T.e_serving - T.w_serving, slots * window),
-                ratio(T.e_held - T.w_held, slots * window),
+                ratio(T.e_serving - T.w_serving, slot_s),
+                ratio(T.e_held - T.w_held, slot_s),
                 delay * ratio(T.e_queued - T.w_queued, window),
                 delay * ratio(T.e_in - T.w_in, window),
                 delay * ratio(T.wait_sum, static_cast<double>(T.n_wait)),
                 delay * ratio(T.resp_sum, static_cast<double>(T.n_resp)),
                 static_cast<double>(T.dropped),
                 static_cast<double>(T.failed),
+                ratio(T.e_active - T.w_active, window),
+                (T.e_billed - T.w_billed) / 3600.0,
             };
             for (std::size_t m = 0; m < std::size(values); ++m) r.tiers[m * nt + t] = values[m];
         }
         const std::size_t nw = windows_.size();
         r.windows.assign(window_metric_names().size() * nw, 0.0);
         for (std::size_t w = 0; w < nw; ++w)
-            for (std::size_t c = 0; c < 4; ++c) r.windows[c * nw + w] = windows_[w][c];
+            for (std::size_t c = 0; c < 5; ++c) r.windows[c * nw + w] = windows_[w][c];
+        r.window_servers.resize(nt);
+        for (std::size_t t = 0; t < nt; ++t) {
+            credit_servers(tiers_[t]);
+            r.window_servers[t] = std::move(tiers_[t].window_servers);
+        }
         return std::move(out_);
     }
 
@@ -905,7 +1082,7 @@ private:
     std::vector<std::uint32_t> free_, free_requests_, picked_;
     std::vector<double> scratch_;
     std::vector<std::vector<std::uint32_t>> down_;
-    std::vector<std::array<double, 4>> windows_;
+    std::vector<std::array<double, 5>> windows_;
     RepOutput out_;
     std::uint32_t stamp_ = 1;  // servers start unmarked (mark 0)
     std::int64_t generated_ = 0, queued_ = 0;
@@ -981,7 +1158,23 @@ void validate(const SystemConfig& c) {
                                             std::to_string(nkeys) + " keys");
             for (auto s : tc.placement) check_count(name("placement").c_str(), s, 0, tc.shards - 1);
         }
-        total += tc.servers * tc.shards;
+        const Autoscale& a = tc.autoscale;
+        if (a.max_servers > 0) {
+            if (tc.shards > 1)
+                throw std::invalid_argument("tier '" + tc.name + "': an autoscaled tier has one shard");
+            check_count(name("autoscale max_servers").c_str(), a.max_servers, 1, 100000);
+            check_count(name("autoscale min_servers").c_str(), a.min_servers, 0, a.max_servers);
+            if (tc.servers < a.min_servers || tc.servers > a.max_servers)
+                detail::fail_range(name("servers").c_str(), "within the autoscaler's [min_servers, max_servers]",
+                                   tc.servers);
+            check_positive(name("autoscale target").c_str(), a.target);
+            check_positive(name("autoscale interval_s").c_str(), a.interval_s);
+            check_positive(name("autoscale window_s").c_str(), a.window_s);
+            check_nonnegative(name("autoscale scale_out_cooldown_s").c_str(), a.scale_out_cooldown_s);
+            check_nonnegative(name("autoscale scale_in_cooldown_s").c_str(), a.scale_in_cooldown_s);
+            check_nonnegative(name("autoscale warmup_s").c_str(), a.warmup_s);
+        }
+        total += (a.max_servers > 0 ? a.max_servers : tc.servers) * tc.shards;
         check_count("servers in all tiers", total, 1, 1000000);
     }
     std::vector<double> routed(static_cast<std::size_t>(nt), 0.0);
@@ -1048,6 +1241,8 @@ void validate(const SystemConfig& c) {
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
     check_nonnegative("window_s", c.window_s);
+    if (!(c.slo_s > 0)) detail::fail_range("slo_s", "> 0 seconds (inf: none)", c.slo_s);
+    if (!(c.slo_quantile > 0 && c.slo_quantile < 1)) detail::fail_range("slo_quantile", "in (0, 1)", c.slo_quantile);
     for (const auto& tc : c.tiers)
         check_probability(("error_probability of tier '" + tc.name + "'").c_str(), tc.error_probability);
     const ClientConfig& k = c.client;
@@ -1115,6 +1310,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     std::size_t nw = 0;
     for (const auto& o : outs) nw = std::max(nw, o.windows.size() / window_metric_names().size());
     std::vector<std::vector<double>> sums(window_metric_names().size(), std::vector<double>(nw, 0.0));
+    result.window_servers.assign(nt, std::vector<double>(nw, 0.0));
     for (std::size_t r = 0; r < R; ++r) {
         RepOutput& o = outs[r];
         for (std::size_t m = 0; m < nm; ++m) result.metrics[m][r] = o.metrics[m];
@@ -1123,13 +1319,16 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
         const std::size_t n = o.windows.size() / window_metric_names().size();
         for (std::size_t c = 0; c < sums.size(); ++c)
             for (std::size_t w = 0; w < n; ++w) sums[c][w] += o.windows[c * n + w];
+        for (std::size_t t = 0; t < nt; ++t)  // time-average servers per window, over replications
+            for (std::size_t w = 0; w < std::min(nw, o.window_servers[t].size()); ++w)
+                result.window_servers[t][w] += o.window_servers[t][w] / (config.window_s * static_cast<double>(R));
         result.response.merge(o.response);
         o = RepOutput{};
     }
     // Counts are means per replication; the mean response is over all completions in the window.
     result.windows.assign(window_metric_names().size(), std::vector<double>(nw, kNaN));
     for (std::size_t w = 0; w < nw; ++w) {
-        for (std::size_t c = 0; c < 3; ++c) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
+        for (std::size_t c : {0, 1, 2, 4}) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
         result.windows[3][w] = sums[1][w] > 0 ? sums[3][w] / sums[1][w] : kNaN;
     }
     return result;

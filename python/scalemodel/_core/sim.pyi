@@ -124,8 +124,21 @@ class CacheConfig(metaclass=type):
     ttl_s: float | None
     warmup: int
     zipf_alpha: float
+class Autoscale(metaclass=type):
+    """Target tracking of a tier's size."""
+    metric: str
+    def __init__(self) -> None: ...
+    interval_s: float
+    max_servers: int
+    min_servers: int
+    scale_in_cooldown_s: float
+    scale_out_cooldown_s: float
+    target: float
+    warmup_s: float
+    window_s: float
 class TierConfig(metaclass=type):
     """A tier: pools of servers (one per shard) behind a balancer policy."""
+    autoscale: Autoscale
     name: str
     policy: str
     service: scalemodel._core.Distribution
@@ -188,6 +201,8 @@ class SystemConfig(metaclass=type):
     outages: list[TierOutage]
     requests: int
     routes: list[RouteConfig]
+    slo_quantile: float
+    slo_s: float
     tiers: list[TierConfig]
     warmup: int
     window_s: float
@@ -220,4 +235,5 @@ MAX_CATALOGUE: int = 2147483646
 MAX_QUEUED: int = 1048576
 MAX_WINDOWS: int = 100000
 POLICIES: tuple = ('random', 'round_robin', 'weighted_round_robin', 'least_connections', 'least_outstanding_work', 'power_of_d', 'sticky')
+SCALE_METRICS: tuple = ('utilization', 'occupancy', 'queue')
 SIZE_KINDS: tuple = ('fixed', 'uniform', 'lognormal', 'pareto')

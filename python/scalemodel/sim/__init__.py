@@ -75,7 +75,7 @@ from scalemodel.sim.stations import (
     simulate_balancer,
     simulate_queue,
 )
-from scalemodel.sim.system import JITTERS, Client, System, SystemResult, Tier
+from scalemodel.sim.system import JITTERS, SCALE_METRICS, Autoscale, Client, System, SystemResult, Tier
 
 __all__ = [
     "ALGORITHMS",
@@ -93,7 +93,9 @@ __all__ = [
     "MAX_QUEUED",
     "MMPP",
     "POLICIES",
+    "SCALE_METRICS",
     "SIZE_KINDS",
+    "Autoscale",
     "CacheResult",
     "Client",
     "ConsumerGroupResult",

@@ -50,12 +50,59 @@ from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import ReplicatedResult
 
-__all__ = ["JITTERS", "Client", "System", "SystemResult", "Tier"]
+__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Client", "System", "SystemResult", "Tier"]
 
 _s = _core.sim
 
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
+#: What an :class:`Autoscale` tracks.
+SCALE_METRICS: tuple[str, ...] = tuple(_s.SCALE_METRICS)
+
+
+@dataclass(frozen=True)
+class Autoscale:
+    """Target tracking of a tier's size, as cloud autoscaling groups do.
+
+    Every ``interval_s`` the autoscaler averages ``metric`` over the last ``window_s``
+    seconds (``"utilization"``: share of the active servers' slots serving, i.e. CPU;
+    ``"occupancy"``: share of slots held, calls included; ``"queue"``: requests waiting per
+    active server) and sets the desired size to ceil(active x metric / target), within
+    [min_servers, max_servers]. A new server takes traffic after ``warmup_s``; a scale-out
+    waits ``scale_out_cooldown_s`` after the previous one, a scale-in ``scale_in_cooldown_s``
+    after any change; a removed server finishes the work it holds. A failed server (an
+    outage) is replaced like a missing one. The tier's ``servers`` is the starting size.
+    Defaults follow a typical cloud setup: one-minute evaluations over three minutes,
+    five-minute cooldowns and warm-up.
+    """
+
+    min_servers: int = 1
+    max_servers: int = 100
+    metric: str = "utilization"
+    target: float = 0.6
+    interval_s: float = 60.0
+    window_s: float = 180.0
+    scale_out_cooldown_s: float = 300.0
+    scale_in_cooldown_s: float = 300.0
+    warmup_s: float = 300.0
+
+    def _engine(self) -> Any:
+        a = _s.Autoscale()
+        if not isinstance(self.metric, str):
+            raise TypeError(f"metric must be a string, got {type(self.metric).__name__}")
+        a.min_servers = _whole("min_servers", self.min_servers, 0)
+        a.max_servers = _whole("max_servers", self.max_servers, 1)
+        a.metric = self.metric
+        for name in (
+            "target",
+            "interval_s",
+            "window_s",
+            "scale_out_cooldown_s",
+            "scale_in_cooldown_s",
+            "warmup_s",
+        ):
+            setattr(a, name, _number(name, getattr(self, name)))
+        return a
 
 
 @dataclass(frozen=True)
@@ -118,6 +165,7 @@ class Tier:
     hit_probability: float = 0.0
     cache_items: int | None = None
     error_probability: float = 0.0
+    autoscale: Autoscale | None = None
 
     @property
     def slots(self) -> int:
@@ -218,6 +266,7 @@ class System:
         hit_probability: float = 0.0,
         cache_items: int | None = None,
         error_probability: float = 0.0,
+        autoscale: Autoscale | None = None,
     ) -> System:
         """Declare a tier of ``servers`` servers (per shard), each serving up to ``concurrency``
         requests at once for a ``service`` time (a :class:`~scalemodel.distributions.Distribution`
@@ -235,8 +284,11 @@ class System:
         ``key_skew``, independent of other tiers' keys); a hit skips the calls, a miss makes
         them and caches the key (one shard; ``keys`` required, at most 10^7).
         error_probability: a visit fails after its service (an error reply; no calls, no
-        hand-off), independently of other visits.
+        hand-off), independently of other visits. autoscale: an :class:`Autoscale` policy that
+        resizes the tier during the run (``servers`` is then the starting size).
         """
+        if autoscale is not None and not isinstance(autoscale, Autoscale):
+            raise TypeError(f"autoscale must be an Autoscale, got {type(autoscale).__name__}")
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         if any(t.name == name for t in self._tiers):
@@ -268,6 +320,7 @@ class System:
                 hit_probability=_number("hit_probability", hit_probability),
                 cache_items=None if cache_items is None else _whole("cache_items", cache_items, 1),
                 error_probability=_number("error_probability", error_probability),
+                autoscale=autoscale,
             )
         )
         return self
@@ -340,7 +393,7 @@ class System:
         return self
 
     # --- running ----------------------------------------------------------------------------
-    def _config(self, requests: int, warmup: int, window_s: float) -> Any:
+    def _config(self, requests: int, warmup: int, window_s: float, slo_s: float, slo_quantile: float) -> Any:
         if not self._tiers:
             raise ValueError("the system has no tiers: declare them with System.tier")
         c = _s.SystemConfig()
@@ -358,6 +411,10 @@ class System:
             tc.hit_probability = t.hit_probability
             tc.cache_items = t.cache_items or 0
             tc.error_probability = t.error_probability
+            if t.autoscale is not None:
+                tc.autoscale = t.autoscale._engine()
+            else:
+                tc.autoscale.max_servers = 0
             tiers.append(tc)
         c.tiers = tiers
         index = {t.name: i for i, t in enumerate(self._tiers)}
@@ -385,6 +442,7 @@ class System:
         c.arrivals = self.arrivals._engine
         c.entry = 0 if self.entry is None else self._index("entry", self.entry)
         c.requests, c.warmup, c.window_s = requests, warmup, window_s
+        c.slo_s, c.slo_quantile = slo_s, slo_quantile
         c.clients = _integer("clients", self.clients)
         c.client_skew = _number("client_skew", self.client_skew)
         c.client = self.client._engine()
@@ -399,12 +457,16 @@ class System:
         seed: int = 0,
         threads: int = 0,
         window_s: float | None = None,
+        slo_s: float | None = None,
+        slo_quantile: float = 0.99,
         level: float = 0.95,
     ) -> SystemResult:
         """Simulate the system: ``replications`` independent runs of ``requests`` counted
         requests (default 100,000; for a replay, every timestamp after the warm-up) after
         ``warmup`` discarded ones (default 10% of requests). window_s: also record a time
-        series in windows of that many seconds (:meth:`SystemResult.timeseries`). threads: 0
+        series in windows of that many seconds (:meth:`SystemResult.timeseries`); with
+        ``slo_s``, a window misses the SLO when its ``slo_quantile`` response (failures count
+        as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds. threads: 0
         uses every core; the result does not depend on it. level: confidence level."""
         if isinstance(self.arrivals, Replay):
             available = int(self.arrivals.timestamps.size)
@@ -423,7 +485,8 @@ class System:
             raise ValueError(f"window_s must be > 0 seconds (or None for no time series), got {window_s}")
         run = _run_spec(seed=seed, replications=replications, threads=threads)
         _level(level)
-        config = self._config(requests, warmup, window)
+        slo = math.inf if slo_s is None else _number("slo_s", slo_s)
+        config = self._config(requests, warmup, window, slo, _number("slo_quantile", slo_quantile))
         raw = _progress.run(lambda: _s.simulate_system(config, run), "system simulation")
         params = {"requests": requests, "warmup": warmup, "replications": run.replications, "seed": run.seed}
         return SystemResult(raw, tuple(t.name for t in self._tiers), window, params, level)
@@ -594,7 +657,9 @@ _TIER_DOCS = {
     "mean_wait": "mean wait for a slot per visit, s",
     "mean_response": "mean time at the tier per visit (wait, service, calls), s",
     "dropped": "visits refused by a full server, per replication",
-    "failed": "visits lost to failed servers, per replication",
+    "failed": "visits lost to failed servers or errors, per replication",
+    "servers": "time-average servers taking traffic",
+    "server_hours": "servers running (taking traffic or warming up) x hours, in the window",
 }
 
 
@@ -615,6 +680,7 @@ class SystemResult(ReplicatedResult):
         self._names = names
         self._tier_values: dict[str, np.ndarray] = dict(raw["tiers"])
         self._windows: dict[str, np.ndarray] = dict(raw["windows"])
+        self._window_servers: list[np.ndarray] = list(raw["window_servers"])
         self._window_s = window_s
         self._hist: np.ndarray = raw["response"]
 
@@ -674,9 +740,9 @@ class SystemResult(ReplicatedResult):
 
     def tiers(self) -> pd.DataFrame:
         """One row per tier, one column per metric (means over replications): visits per
-        request, throughput (visits/s), utilization (serving) and occupancy (slots held),
-        mean queue and mean requests at the tier, mean wait and time per visit (s), drops and
-        failures per replication."""
+        request, throughput (visits/s), utilization (serving) and occupancy (slots held) of the
+        active servers, mean queue and mean requests at the tier, mean wait and time per visit
+        (s), drops and failures per replication, time-average servers and server-hours."""
         with warnings.catch_warnings():  # a tier nobody visited has NaN in every replication
             warnings.simplefilter("ignore", RuntimeWarning)
             means = {m: np.nanmean(v, axis=1) for m, v in self._tier_values.items()}
@@ -691,6 +757,35 @@ class SystemResult(ReplicatedResult):
         n = self._windows["arrivals"].size
         frame = pd.DataFrame(self._windows, index=pd.Index(np.arange(n) * self._window_s, name="time_s"))
         frame["throughput"] = frame["completed"] / self._window_s
+        for name, servers in zip(self._names, self._window_servers):
+            frame[f"servers[{name}]"] = servers
+        return frame
+
+    def server_cost(self, instances: dict[str, Any], catalogue: Any = None) -> pd.DataFrame:
+        """Price the servers each tier ran during the measurement window: ``instances`` maps
+        a tier to an instance name of the :class:`~scalemodel.cost.Catalogue` (default: the
+        bundled one) or an :class:`~scalemodel.cost.Instance`. One row per tier: server-hours
+        (means over replications), USD per server-hour, USD for the window, and the same
+        spend as USD per month."""
+        from scalemodel import cost
+
+        cat = cost.Catalogue.load() if catalogue is None else catalogue
+        hours_per_month = float(_core.SECONDS_PER_MONTH) / 3600
+        window_h = self.estimate("duration") / 3600
+        rows = {}
+        for tier, inst in instances.items():
+            spec = inst if isinstance(inst, cost.Instance) else cat.instance(inst)
+            hours = float(np.nanmean(self.tier_values(tier, "server_hours")))
+            rate = spec.usd_per_month / hours_per_month
+            rows[tier] = {
+                "instance": spec.name,
+                "server_hours": hours,
+                "usd_per_server_hour": rate,
+                "usd": hours * rate,
+                "usd_per_month": hours * rate / window_h * hours_per_month if window_h > 0 else math.nan,
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "tier"
         return frame
 
     def plot_latency(self, ax: Any = None, *, quantiles: Sequence[float] = (0.5, 0.99, 0.999)) -> Any:

@@ -40,6 +40,27 @@
 
 namespace scalemodel::sim {
 
+enum class ScaleMetric : int { utilization, occupancy, queue };
+
+// Target tracking of a tier's size (one shard): every interval_s the autoscaler averages
+// `metric` over the last window_s seconds (utilization: share of the active servers' slots
+// serving; occupancy: share held; queue: requests waiting per active server) and sets the
+// desired count to ceil(active x metric / target), within [min_servers, max_servers]. New
+// servers take traffic after warmup_s; a scale-out waits scale_out_cooldown_s after the
+// last one, a scale-in scale_in_cooldown_s after any change. A removed server takes no new
+// work and finishes what it holds. A failed server (an outage) is not counted, so the
+// autoscaler replaces it; it returns to the pool when the outage ends. max_servers 0: fixed.
+struct Autoscale {
+    std::int64_t min_servers = 1, max_servers = 0;
+    ScaleMetric metric = ScaleMetric::utilization;
+    double target = 0.6;
+    double interval_s = 60.0, window_s = 180.0;
+    double scale_out_cooldown_s = 300.0, scale_in_cooldown_s = 300.0;
+    double warmup_s = 300.0;
+
+    static auto fields();
+};
+
 struct TierConfig {
     std::string name = "tier";
     std::int64_t servers = 1;          // per shard
@@ -55,6 +76,7 @@ struct TierConfig {
     std::vector<std::int64_t> placement;  // shard of each key; empty: key mod shards
     double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
     double error_probability = 0.0;    // a visit fails after its service (an error reply)
+    Autoscale autoscale;               // servers is then the initial count
     std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
 
     static auto fields();
@@ -125,11 +147,25 @@ struct SystemConfig {
     double client_skew = 1.0;
     double window_s = 0.0;             // time-series window, seconds (0: no time series)
     ClientConfig client;
+    // A window misses the SLO when more than 1 - slo_quantile of the requests answered in it
+    // took longer than slo_s (or failed): the p-quantile is above the target.
+    double slo_s = std::numeric_limits<double>::infinity();
+    double slo_quantile = 0.99;
 
     static auto fields();
 };
 
 }  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::ScaleMetric> {
+    static const char* what() { return "metric"; }
+    static const std::vector<std::string>& names() {
+        static const std::vector<std::string> n = {"utilization", "occupancy", "queue"};
+        return n;
+    }
+    static std::vector<std::pair<std::string, scalemodel::sim::ScaleMetric>> aliases() { return {}; }
+};
 
 template <>
 struct scalemodel::EnumNames<scalemodel::sim::Jitter> {
@@ -159,7 +195,15 @@ inline auto TierConfig::fields() {
                            field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
                            field("key_skew", &C::key_skew), field("placement", &C::placement),
                            field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items),
-                           field("error_probability", &C::error_probability));
+                           field("error_probability", &C::error_probability), field("autoscale", &C::autoscale));
+}
+inline auto Autoscale::fields() {
+    using C = Autoscale;
+    return std::make_tuple(field("min_servers", &C::min_servers), field("max_servers", &C::max_servers),
+                           field("metric", &C::metric), field("target", &C::target),
+                           field("interval_s", &C::interval_s), field("window_s", &C::window_s),
+                           field("scale_out_cooldown_s", &C::scale_out_cooldown_s),
+                           field("scale_in_cooldown_s", &C::scale_in_cooldown_s), field("warmup_s", &C::warmup_s));
 }
 inline auto RouteConfig::fields() {
     using C = RouteConfig;
@@ -183,7 +227,8 @@ inline auto SystemConfig::fields() {
                            field("outages", &C::outages), field("arrivals", &C::arrivals), field("entry", &C::entry),
                            field("requests", &C::requests), field("warmup", &C::warmup),
                            field("clients", &C::clients), field("client_skew", &C::client_skew),
-                           field("window_s", &C::window_s), field("client", &C::client));
+                           field("window_s", &C::window_s), field("client", &C::client),
+                           field("slo_s", &C::slo_s), field("slo_quantile", &C::slo_quantile));
 }
 
 // End-to-end metrics of one replication, in this order.
@@ -191,7 +236,7 @@ inline const std::vector<std::string>& system_metric_names() {
     static const std::vector<std::string> names = {
         "mean_response", "p50_response", "p90_response", "p95_response", "p99_response", "p999_response",
         "throughput",    "fail_rate",    "arrivals",     "completed",    "failed",       "duration",
-        "events",        "overflow",     "timeout_rate", "attempts",
+        "events",        "overflow",     "timeout_rate", "attempts",     "slo_violation_s",
     };
     return names;
 }
@@ -208,14 +253,16 @@ inline const std::vector<std::string>& tier_metric_names() {
         "mean_wait",    // mean wait for a slot per visit, s
         "mean_response",// mean time at the tier per visit (wait, service, calls), s
         "dropped",      // visits refused by a full server
-        "failed",       // visits lost to failed servers
+        "failed",       // visits lost to failed servers or errors
+        "servers",      // time-average servers taking traffic
+        "server_hours", // servers running (taking traffic or warming up) x hours
     };
     return names;
 }
 
 // Time-series columns, one value per window (means over replications).
 inline const std::vector<std::string>& window_metric_names() {
-    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response"};
+    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response", "slow"};
     return names;
 }
 
@@ -224,6 +271,7 @@ struct SystemResult {
     std::vector<std::vector<double>> metrics;             // [metric][replication]
     std::vector<std::vector<std::vector<double>>> tiers;  // [metric][tier][replication]
     std::vector<std::vector<double>> windows;             // [column][window]
+    std::vector<std::vector<double>> window_servers;      // [tier][window]: time-average servers
     LogHistogram response;                                // merged over replications
 };
 
