@@ -193,6 +193,26 @@ def test_cache_hits_skip_the_calls_behind_the_cache():
     assert_tier_in_ci(r, "db", "visits", 0.1)
 
 
+def test_cache_aside_calls_the_database_from_the_caller_on_a_miss():
+    # Cache-aside: the app reads Redis and, on a miss, the database; Redis is not held meanwhile.
+    lam, s_redis = 50.0, 0.0005
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("app", 1, Exp(0.001), concurrency=64)
+        .tier("redis", 1, Exp(s_redis), hit_probability=0.9)
+        .tier("db", 4, Deterministic(0.05))
+        .call("app", "redis")
+        .call("app", "db", after_miss=True)
+        .simulate(requests=40_000, replications=6, seed=13)
+    )
+    assert_tier_in_ci(r, "db", "visits", 0.1)
+    assert_tier_in_ci(r, "redis", "occupancy", lam * s_redis)
+    with pytest.raises(ValueError, match="after_miss"):
+        sm.sim.System(arrival_rate=1).tier("a", 1, 0.1).tier("b", 1, 0.1).call(
+            "a", "b", after_miss=True
+        ).simulate(requests=10, replications=2)
+
+
 def test_an_lru_cache_tier_hits_as_che_predicts():
     # Independent Zipf requests: Che's approximation is accurate to well under 1% here.
     alpha, keys, items = 0.9, 20_000, 2_000
@@ -308,6 +328,16 @@ def test_results_and_plots():
     assert r.response_quantile(0.5) <= r.response_quantile(0.99)
     assert "mean_response" in r._repr_html_()
     assert len(system.edges()) == 3
+    loop = (
+        sm.sim.System(arrival_rate=1)
+        .tier("a", 1, 0.1)
+        .tier("b", 1, 0.1)
+        .route("a", "a", 0.1)
+        .route("b", "a", 0.1)
+    )
+    loop.call("a", "b").call(
+        "a", "b", fanout=1, probability=0.5
+    ).plot()  # self-loop, back edge, parallel calls
     import matplotlib.pyplot as plt
 
     system.plot()

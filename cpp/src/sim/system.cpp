@@ -25,6 +25,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;   // no server; a top-level request's parent
 constexpr std::uint32_t kAsync = 0xFFFFFFFEu;  // parent of a fire-and-forget sub-request
 constexpr std::uint8_t kCounted = 1, kFailed = 2, kAttempt = 4;  // kAttempt: parent is a Request
+constexpr std::uint8_t kMiss = 8, kChildMiss = 16;  // this visit missed a cache; an answer of the last call did
 // Jobs alive at once (queued, in service or blocked on calls) before a replication is
 // declared overflowing: bounds memory whatever the load.
 constexpr std::size_t kMaxJobs = std::size_t{1} << 22;
@@ -500,6 +501,7 @@ private:
         job.tier = t;
         job.arrive = now_;
         job.call = 0;
+        job.flags &= static_cast<std::uint8_t>(~(kMiss | kChildMiss));
         job.server = kNone;
         const bool counted = job.flags & kCounted;
         if (counted) ++T.visits;
@@ -565,8 +567,10 @@ private:
             finish_visit(j);
             return;
         }
+        const bool cache = tc.cache_items > 0 || tc.hit_probability > 0;
         const bool hit = tc.cache_items > 0 ? lookup(job.tier, (job.server - T.first) / T.per, job.key)
                                             : tc.hit_probability > 0 && rng_.uniform() < tc.hit_probability;
+        if (cache && !hit) job.flags |= kMiss;
         if (hit) {
             finish_visit(j);
             return;
@@ -584,6 +588,11 @@ private:
                 return;
             }
             const CallConfig& c = cfg_.calls[T.calls[job.call]];
+            if (c.after_miss && !(job.flags & kChildMiss)) {  // the cache answered: nothing to fetch
+                ++job.call;
+                continue;
+            }
+            if (!c.after_miss) job.flags &= static_cast<std::uint8_t>(~kChildMiss);
             if (c.probability >= 1.0 || rng_.uniform() < c.probability) {
                 if (c.wait != 0) {
                     job.rounds_left = static_cast<std::uint32_t>(c.count);
@@ -650,10 +659,11 @@ private:
 
     // A sub-request's chain ended: count its answer at its caller (late answers of a
     // round already decided are dropped).
-    void answer(std::uint32_t parent, std::uint32_t gen, std::uint32_t round, bool failed) {
+    void answer(std::uint32_t parent, std::uint32_t gen, std::uint32_t round, bool failed, bool missed) {
         Job& p = jobs_[parent];
         if (p.gen != gen || p.round != round || p.needed <= 0) return;
         if (failed) p.flags |= kFailed;
+        if (missed) p.flags |= kChildMiss;
         if (--p.needed == 0) round_done(parent);
     }
 
@@ -725,7 +735,7 @@ private:
             attempt_over(job.parent, job.parent_gen, job.parent_round, failed);
             return;
         }
-        answer(job.parent, job.parent_gen, job.parent_round, failed);
+        answer(job.parent, job.parent_gen, job.parent_round, failed, job.flags & kMiss);
     }
 
     // --- clients: attempts, timeouts, retries, hedges ---------------------------------------
@@ -1221,6 +1231,14 @@ void validate(const SystemConfig& c) {
         if (k.wait < -1 || k.wait > k.fanout)
             detail::fail_range("call wait", "'all', 0 (do not wait) or a whole number up to fanout", k.wait);
         next[static_cast<std::size_t>(k.caller)].push_back(static_cast<std::size_t>(k.callee));
+    }
+    for (std::size_t i = 0; i < c.calls.size(); ++i) {
+        if (!c.calls[i].after_miss) continue;
+        bool earlier = false;
+        for (std::size_t j = 0; j < i; ++j) earlier = earlier || c.calls[j].caller == c.calls[i].caller;
+        if (!earlier)
+            throw std::invalid_argument("a call after_miss follows another call of its caller (to a cache tier): tier '" +
+                                        c.tiers[static_cast<std::size_t>(c.calls[i].caller)].name + "' has none before it");
     }
     for (const auto& k : c.calls)
         if (reaches(next, static_cast<std::size_t>(k.callee), static_cast<std::size_t>(k.caller)))

@@ -163,6 +163,7 @@ class RouteConfig(metaclass=type):
     target: int
 class CallConfig(metaclass=type):
     """A blocking (or asynchronous) call from one tier to another."""
+    after_miss: bool
     def __init__(self) -> None: ...
     callee: int
     caller: int

@@ -188,6 +188,7 @@ class _Call:
     probability: float
     fanout: int
     wait: int  # -1 all, 0 none, k first k
+    after_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,9 @@ class System:
         fails). shards: independent pools addressed by key; keys (default one per shard) are
         drawn with Zipf exponent ``key_skew`` and placed by ``placement`` (one shard per key,
         or a :mod:`scalemodel.hashing` scheme of ``shards`` nodes; default key mod shards).
-        hit_probability: the tier is a cache; a hit skips its calls. cache_items: the tier is
+        hit_probability: the tier is a cache; a hit skips its calls, a miss makes them (a
+        read-through cache, holding its slot) and tells the caller, whose ``after_miss`` calls
+        then run (cache-aside; see :meth:`call`). cache_items: the tier is
         an LRU cache of that many keys instead: each visit draws one of ``keys`` keys (Zipf
         ``key_skew``, independent of other tiers' keys); a hit skips the calls, a miss makes
         them and caches the key (one shard; ``keys`` required, at most 10^7).
@@ -342,13 +345,20 @@ class System:
         probability: float = 1.0,
         fanout: int = 1,
         wait: int | str = "all",
+        after_miss: bool = False,
     ) -> System:
         """After its service at ``caller``, a request calls ``callee`` while it holds its slot.
 
         With ``probability`` the visit makes the call: ``count`` sequential rounds, each of
         ``fanout`` parallel sub-requests to distinct servers (or, for a sharded callee, distinct
         shards), awaiting ``wait`` answers: ``"all"``, the first k, or 0 (fire and forget).
+        after_miss: the call is made only when the caller's previous call reached a cache tier
+        that missed: cache-aside, where the application reads the cache and, on a miss, the
+        database (the cache's own slot is not held meanwhile, unlike a read-through
+        ``call(cache, db)``).
         """
+        if not isinstance(after_miss, bool):
+            raise TypeError(f"after_miss must be True or False, got {type(after_miss).__name__}")
         self._index("caller", caller)
         self._index("callee", callee)
         if isinstance(wait, str):
@@ -365,6 +375,7 @@ class System:
                 _number("probability", probability),
                 _whole("fanout", fanout, 1),
                 k,
+                after_miss,
             )
         )
         return self
@@ -429,6 +440,7 @@ class System:
             cc = _s.CallConfig()
             cc.caller, cc.callee = index[k.caller], index[k.callee]
             cc.count, cc.probability, cc.fanout, cc.wait = k.count, k.probability, k.fanout, k.wait
+            cc.after_miss = k.after_miss
             calls.append(cc)
         c.calls = calls
         outages = []
@@ -508,10 +520,11 @@ class System:
                     "count": k.count,
                     "fanout": k.fanout,
                     "wait": "all" if k.wait < 0 else k.wait,
+                    "after_miss": k.after_miss,
                 }
             )
         return pd.DataFrame(
-            rows, columns=["source", "target", "kind", "probability", "count", "fanout", "wait"]
+            rows, columns=["source", "target", "kind", "probability", "count", "fanout", "wait", "after_miss"]
         )
 
     def plot(self, ax: Any = None) -> Any:
@@ -546,76 +559,105 @@ class System:
         if ax is None:
             width = 2.6 * (max(columns) + 1) + 1
             _, ax = plt.subplots(figsize=(min(width, 14), 1.6 * max(len(m) for m in columns.values()) + 1.8))
+        boxes = {}
         for t in self._tiers:
             x, y = pos[t.name]
-            label = f"{t.name}\n{t.servers}" + (f" x {t.shards} shards" if t.shards > 1 else " servers")
+            size = f"{t.servers} server" + ("s" if t.servers > 1 else "")
+            if t.shards > 1:
+                size += f" x {t.shards} shards"
+            label = f"{t.name}\n{size}"
             if t.concurrency > 1:
-                label += f" x {t.concurrency}"
+                label += f"\n{t.concurrency:,} slots each"
             if t.hit_probability > 0:
                 label += f"\nhit {t.hit_probability:.0%}"
             if t.cache_items:
                 label += f"\nLRU {t.cache_items:,} of {t.keys:,}"
-            ax.text(
+            if t.autoscale is not None:
+                label += f"\nautoscaled {t.autoscale.min_servers}-{t.autoscale.max_servers}"
+            boxes[t.name] = ax.text(
                 x,
                 y,
                 label,
                 ha="center",
                 va="center",
-                fontsize=9,
-                bbox={"boxstyle": "round", "facecolor": "#e8f0fa", "edgecolor": "#335"},
+                fontsize=8,
+                bbox={"boxstyle": "round,pad=0.4", "facecolor": "#e8f0fa", "edgecolor": "#335"},
             )
+        xs = [p[0] for p in pos.values()]
+        ys = [p[1] for p in pos.values()]
+        ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+        ax.set_ylim(min(ys) - 0.9, max(ys) + 1.0)
+        edges: list[tuple[str, str, str, str, str]] = []  # source, target, label, style, colour
         for k in self._calls:
             parts = [
                 f"x{k.count}" if k.count > 1 else "",
                 f"fan-out {k.fanout}" if k.fanout > 1 else "",
                 f"p={k.probability:g}" if k.probability < 1 else "",
+                "on miss" if k.after_miss else "",
                 "async" if k.wait == 0 else (f"first {k.wait}" if 0 < k.wait < k.fanout else ""),
             ]
-            _arrow(ax, pos[k.caller], pos[k.callee], " ".join(p for p in parts if p), "-", "#124")
+            edges.append((k.caller, k.callee, " ".join(p for p in parts if p) or "call", "-", "#124"))
         for r in self._routes:
-            _arrow(
-                ax,
-                pos[r.source],
-                pos[r.target],
-                f"p={r.probability:g}" if r.probability < 1 else "",
-                "--",
-                "#a40",
-            )
-        xs = [p[0] for p in pos.values()]
-        ys = [p[1] for p in pos.values()]
-        ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-        ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+            label = f"p={r.probability:g}" if r.probability < 1 else ""
+            edges.append((r.source, r.target, label, "--", "#a40"))
+        seen: dict[tuple[str, str], int] = {}
+        counts: dict[tuple[str, str], int] = {}
+        for a, b, *_ in edges:
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+        for a, b, label, style, color in edges:
+            i = seen.get((a, b), 0)
+            seen[(a, b)] = i + 1
+            spread = 0.25 * (i - (counts[(a, b)] - 1) / 2)  # parallel edges fan apart
+            _arrow(ax, boxes[a], boxes[b], label, style, color, spread)
         ax.set_axis_off()
         ax.set_title("calls (solid) and routes (dashed)", fontsize=9)
         return ax
 
 
-def _arrow(
-    ax: Any, a: tuple[float, float], b: tuple[float, float], label: str, style: str, color: str
-) -> None:
-    bend = 0.35 if a[0] >= b[0] else 0.0  # back edges curve around the boxes
+def _arrow(ax: Any, a: Any, b: Any, label: str, style: str, color: str, spread: float = 0.0) -> None:
+    """An arrow between two tier boxes (clipped at their edges), its label beside its middle;
+    an arrow from a box to itself is a loop above it."""
+    (xa, ya), (xb, yb) = a.get_position(), b.get_position()
+    props = {"arrowstyle": "-|>", "linestyle": style, "color": color, "shrinkA": 2, "shrinkB": 2}
+    text = {
+        "ha": "center",
+        "va": "bottom",
+        "fontsize": 7.5,
+        "color": color,
+        "textcoords": "offset points",
+        "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+    }
+    if a is b:  # a loop over the box, in the box's own coordinates (fractions of its extent)
+        ax.annotate(
+            "",
+            xy=(0.8, 1.0),
+            xycoords=a,
+            xytext=(0.2, 1.0),
+            textcoords=a,
+            arrowprops={**props, "connectionstyle": "arc3,rad=-1.3"},
+        )
+        if label:
+            ax.annotate(label, (0.5, 1.0), xycoords=a, xytext=(0, 16 + 20 * spread), **text)
+        return
+    bend = spread + (0.45 if xa >= xb else 0.0)  # back edges curve around the boxes
     ax.annotate(
         "",
-        xy=b,
-        xytext=a,
+        xy=(xb, yb),
+        xytext=(xa, ya),
         arrowprops={
-            "arrowstyle": "-|>",
-            "linestyle": style,
-            "color": color,
-            "shrinkA": 28,
-            "shrinkB": 28,
+            **props,
+            "patchA": a.get_bbox_patch(),
+            "patchB": b.get_bbox_patch(),
             "connectionstyle": f"arc3,rad={bend}",
         },
     )
     if label:
-        ax.text(
-            (a[0] + b[0]) / 2,
-            (a[1] + b[1]) / 2 + 0.12 + bend / 2,
-            label,
-            ha="center",
-            fontsize=8,
-            color=color,
-        )
+        # The middle of an arc3 curve lies bend x half the chord off its midpoint, in display space.
+        (pa, pb) = ax.transData.transform([(xa, ya), (xb, yb)])
+        dx, dy = pb - pa
+        mid = (pa + pb) / 2 + 0.5 * bend * np.array([dy, -dx])
+        mx, my = ax.transData.inverted().transform(mid)
+        ax.annotate(label, (mx, my), xytext=(0, 3), **text)
 
 
 POLICY_NAMES = frozenset(_s.POLICIES) | {"least_work", "power_of_two", "ip_hash"}

@@ -96,6 +96,7 @@ struct CallConfig {
     double probability = 1.0;      // a visit makes this call at all
     std::int64_t fanout = 1;       // parallel sub-requests per round, to distinct servers or shards
     std::int64_t wait = -1;        // answers awaited per round: -1 all, 0 none (asynchronous), k first k
+    bool after_miss = false;       // made only when the caller's previous call missed a cache (cache-aside)
 
     static auto fields();
 };
@@ -214,7 +215,7 @@ inline auto CallConfig::fields() {
     using C = CallConfig;
     return std::make_tuple(field("caller", &C::caller), field("callee", &C::callee), field("count", &C::count),
                            field("probability", &C::probability), field("fanout", &C::fanout),
-                           field("wait", &C::wait));
+                           field("wait", &C::wait), field("after_miss", &C::after_miss));
 }
 inline auto TierOutage::fields() {
     using C = TierOutage;
