@@ -36,6 +36,9 @@ void register_sim_system(py::module_& m) {
         for (const auto& w : r.window_servers) servers.append(to_array(w));
         out["window_servers"] = servers;
         out["response"] = to_array(r.response.counts());
+        py::list own;
+        for (const auto& h : r.own) own.append(to_array(h.counts()));
+        out["own"] = own;
         return out;
     });
 }

@@ -579,3 +579,17 @@ def test_slo_violation_counts_windows_whose_p99_misses():
 def test_bad_autoscaling_names_the_parameter(auto, match):
     with pytest.raises(ValueError, match=match):
         _scaled(sm.arrivals.Poisson(1), auto).simulate(requests=10, replications=2)
+
+
+def test_a_tiers_own_time_quantile_is_its_station_model():
+    # A leaf M/M/2 tier: wait + service per visit has the M/M/c response-time law.
+    r = (
+        sm.sim.System(arrival_rate=15)
+        .tier("front", 1, 0, concurrency=1000)
+        .tier("db", 1, Exp(0.1), concurrency=2)
+        .call("front", "db")
+        .simulate(requests=100_000, replications=6, seed=14)
+    )
+    exact = sm.queueing.MMc(15, 10, 2).response_quantile([0.5, 0.99])
+    np.testing.assert_allclose(r.tier_quantile("db", [0.5, 0.99]), exact, rtol=0.02)
+    assert r.tier_quantile("front", 0.5) == 0  # its own time: no wait, no service; the call is left out

@@ -104,6 +104,7 @@ struct RepOutput {
     std::vector<double> metrics, tiers;  // tiers: [metric * ntiers + tier]
     std::vector<double> windows;         // [column * nwindows + window], sums
     std::vector<std::vector<double>> window_servers;  // [tier][window], server-seconds
+    std::vector<LogHistogram> own;  // per tier: wait plus service of each counted visit
     LogHistogram response;
 };
 
@@ -171,6 +172,7 @@ public:
             T.head.assign(T.shards, -1), T.tail.assign(T.shards, -1), T.size.assign(T.shards, 0);
         }
         down_.resize(cfg.outages.size());
+        out_.own.resize(nt);
         jobs_.reserve(1024);
     }
 
@@ -558,6 +560,7 @@ private:
         Tier& T = tiers_[job.tier];
         touch(T);
         --sv.serving, --T.serving;
+        if (job.flags & kCounted) out_.own[job.tier].add(now_ - job.arrive);
         sv.end_sum -= job.end;
         if (sv.serving == 0) sv.end_sum = 0;  // no drift from rounding
         const TierConfig& tc = cfg_.tiers[job.tier];
@@ -1329,6 +1332,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     for (const auto& o : outs) nw = std::max(nw, o.windows.size() / window_metric_names().size());
     std::vector<std::vector<double>> sums(window_metric_names().size(), std::vector<double>(nw, 0.0));
     result.window_servers.assign(nt, std::vector<double>(nw, 0.0));
+    result.own.resize(nt);
     for (std::size_t r = 0; r < R; ++r) {
         RepOutput& o = outs[r];
         for (std::size_t m = 0; m < nm; ++m) result.metrics[m][r] = o.metrics[m];
@@ -1341,6 +1345,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
             for (std::size_t w = 0; w < std::min(nw, o.window_servers[t].size()); ++w)
                 result.window_servers[t][w] += o.window_servers[t][w] / (config.window_s * static_cast<double>(R));
         result.response.merge(o.response);
+        for (std::size_t t = 0; t < nt; ++t) result.own[t].merge(o.own[t]);
         o = RepOutput{};
     }
     // Counts are means per replication; the mean response is over all completions in the window.

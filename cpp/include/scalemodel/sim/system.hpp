@@ -274,6 +274,7 @@ struct SystemResult {
     std::vector<std::vector<double>> windows;             // [column][window]
     std::vector<std::vector<double>> window_servers;      // [tier][window]: time-average servers
     LogHistogram response;                                // merged over replications
+    std::vector<LogHistogram> own;                        // per tier: wait + service per visit, merged
 };
 
 // Most windows a time series keeps; later windows are not recorded.
