@@ -38,6 +38,7 @@ struct Job {
     std::uint32_t round = 0, call = 0, rounds_left = 0, client = 0;
     std::int32_t needed = 0;
     std::int64_t key = -1;  // the key drawn at a keyed tier (sharded or an LRU cache)
+    std::uint32_t root = kNone, root_gen = 0, root_attempt = 0;  // the attempt this work is for
     std::uint8_t flags = 0;
 };
 
@@ -88,7 +89,13 @@ struct Tier {
     // time series of active servers: server-seconds per window, credited up to `credited`
     std::vector<double> window_servers;
     double credited = 0;
-    std::uint64_t visits = 0, dropped = 0, failed = 0, done = 0, n_wait = 0, n_resp = 0;
+    std::uint64_t visits = 0, dropped = 0, failed = 0, done = 0, n_wait = 0, n_resp = 0, rejected = 0, shed = 0;
+    // circuit breaker: the last visits' outcomes (1 failed) in a ring, its state
+    std::vector<char> outcomes;
+    std::size_t next_outcome = 0, recorded = 0, failures = 0;
+    int breaker = 0;  // 0 closed, 1 open, 2 half-open
+    double open_until = 0;
+    std::int64_t probes_out = 0, probes_ok = 0;
     double wait_sum = 0, resp_sum = 0;
 };
 
@@ -472,7 +479,7 @@ private:
         const double w = std::floor(now_ / cfg_.window_s);
         if (!(w < static_cast<double>(kMaxWindows))) return;
         const auto i = static_cast<std::size_t>(w);
-        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0, 0});
+        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0, 0, 0});
         windows_[i][column] += value;
     }
 
@@ -507,16 +514,31 @@ private:
         job.server = kNone;
         const bool counted = job.flags & kCounted;
         if (counted) ++T.visits;
+        const TierConfig& tc = cfg_.tiers[t];
+        if (tc.breaker.failure_ratio > 0 && !breaker_admits(T, tc.breaker)) {
+            if (counted) ++T.rejected;
+            return false;
+        }
         if (shard == kNone) shard = draw_shard(t, job);
         if (server == kNone) server = choose(t, shard, job.client);
         if (server == kNone) {
             if (counted) ++T.failed;
+            outcome(t, false);
             return false;
         }
         Server& sv = servers_[server];
-        if (cfg_.tiers[t].capacity > 0 && sv.in >= cfg_.tiers[t].capacity) {
+        if (tc.capacity > 0 && sv.in >= tc.capacity) {
             if (counted) ++T.dropped;
+            outcome(t, false);
             return false;
+        }
+        if (std::isfinite(tc.shed_wait_s)) {  // the wait this visit would expect, at the mean service time
+            const double ahead = static_cast<double>(sv.queue.size()) + 1.0 - static_cast<double>(T.conc - sv.held);
+            if (ahead > 0 && ahead * tc.service.mean() / static_cast<double>(T.conc) > tc.shed_wait_s) {
+                if (counted) ++T.shed;
+                outcome(t, false);
+                return false;
+            }
         }
         job.server = server;
         job.work = cfg_.tiers[t].service.sample(rng_);
@@ -561,6 +583,10 @@ private:
         touch(T);
         --sv.serving, --T.serving;
         if (job.flags & kCounted) out_.own[job.tier].add(now_ - job.arrive);
+        if (in_window()) {
+            served_s_ += job.work;
+            if (abandoned(job)) wasted_s_ += job.work;
+        }
         sv.end_sum -= job.end;
         if (sv.serving == 0) sv.end_sum = 0;  // no drift from rounding
         const TierConfig& tc = cfg_.tiers[job.tier];
@@ -582,6 +608,13 @@ private:
     }
 
     // Makes the tier's calls from job.call on; when none is left the visit finishes.
+    // True when nobody waits for this work: its attempt was abandoned or its request is over.
+    bool abandoned(const Job& job) const {
+        if (job.root == kNone) return false;
+        const Request& q = requests_[job.root];
+        return q.gen != job.root_gen || !(q.waiting & (1u << job.root_attempt));
+    }
+
     void next_call(std::uint32_t j) {
         for (;;) {
             Job& job = jobs_[j];
@@ -637,6 +670,8 @@ private:
             child.client = parent.client;
             child.start = parent.start;
             child.parent = blocking ? j : kAsync;
+            child.root = blocking ? parent.root : kNone;
+            child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
             child.parent_gen = parent.gen;
             child.parent_round = parent.round;
             std::uint32_t shard = kNone, server = kNone;
@@ -680,6 +715,49 @@ private:
         next_call(j);
     }
 
+    // --- circuit breakers -------------------------------------------------------------------
+    bool breaker_admits(Tier& T, const Breaker& b) {
+        if (T.breaker == 1) {
+            if (now_ < T.open_until) return false;
+            T.breaker = 2;  // half-open: a few probes go through
+            T.probes_out = T.probes_ok = 0;
+        }
+        if (T.breaker == 2) {
+            if (T.probes_out >= b.probes) return false;
+            ++T.probes_out;
+        }
+        return true;
+    }
+    void outcome(std::uint32_t t, bool ok) {
+        const Breaker& b = cfg_.tiers[t].breaker;
+        if (!(b.failure_ratio > 0)) return;
+        Tier& T = tiers_[t];
+        if (T.breaker == 1) return;  // visits admitted before it opened
+        if (T.breaker == 2) {
+            if (!ok) {
+                trip(T, b);
+            } else if (++T.probes_ok >= b.probes) {
+                T.breaker = 0;  // closed, with a fresh window
+                T.recorded = T.failures = T.next_outcome = 0;
+            }
+            return;
+        }
+        const auto w = static_cast<std::size_t>(b.window);
+        if (T.outcomes.size() != w) T.outcomes.assign(w, 0);
+        if (T.recorded == w) T.failures -= static_cast<std::size_t>(T.outcomes[T.next_outcome]);
+        else ++T.recorded;
+        T.outcomes[T.next_outcome] = ok ? 0 : 1;
+        T.failures += ok ? 0 : 1;
+        T.next_outcome = (T.next_outcome + 1) % w;
+        if (static_cast<std::int64_t>(T.recorded) >= b.min_calls &&
+            static_cast<double>(T.failures) >= b.failure_ratio * static_cast<double>(T.recorded))
+            trip(T, b);
+    }
+    void trip(Tier& T, const Breaker& b) {
+        T.breaker = 1;
+        T.open_until = now_ + b.open_s;
+    }
+
     // The visit ends: the slot is released and the job is routed on or leaves.
     void finish_visit(std::uint32_t j) {
         Job& job = jobs_[j];
@@ -692,9 +770,12 @@ private:
         }
         touch(T);
         --sv.held, --sv.in, --T.held, --T.in;
+        const std::int64_t lifo = cfg_.tiers[job.tier].lifo_above;
         if (!sv.queue.empty()) {
-            const std::uint32_t next = sv.queue.front();
-            sv.queue.pop();
+            const bool newest = lifo > 0 && static_cast<std::int64_t>(sv.queue.size()) > lifo;
+            const std::uint32_t next = newest ? sv.queue.back() : sv.queue.front();
+            if (newest) sv.queue.pop_back();
+            else sv.queue.pop();
             sv.queued_work -= jobs_[next].work;
             if (sv.queue.empty()) sv.queued_work = 0;
             --T.queued, --queued_;
@@ -705,6 +786,7 @@ private:
             ++T.n_resp;
         }
         if (in_window()) ++T.done;
+        outcome(job.tier, !(job.flags & kFailed));
         if (!(job.flags & kFailed) && !T.routes.empty()) {
             const double u = rng_.uniform();
             for (const auto& [cumulative, target] : T.routes) {
@@ -724,6 +806,7 @@ private:
     void fail_visit(std::uint32_t j) {
         Job& job = jobs_[j];
         if (job.flags & kCounted) ++tiers_[job.tier].failed;
+        outcome(job.tier, false);
         job.flags |= kFailed;
         complete(j);
     }
@@ -769,6 +852,7 @@ private:
         Job& job = jobs_[j];
         job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
+        job.root = r, job.root_gen = q.gen, job.root_attempt = a;
         job.start = now_;
         job.client = q.client;
         if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {
@@ -833,6 +917,9 @@ private:
         add_window(ok ? 1 : 2, 1.0);
         if (ok) add_window(3, response);
         if (ok && response > cfg_.slo_s) add_window(4, 1.0);
+        const bool good = ok && response <= deadline_;
+        if (good) add_window(5, 1.0);
+        if (good && q.counted) ++good_;
         if (q.counted) {
             attempts_ += q.attempts;
             if (ok) {
@@ -1048,6 +1135,8 @@ private:
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
             slo_violation(),
+            ratio(static_cast<double>(good_), window),
+            ratio(wasted_s_, served_s_),
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
@@ -1067,13 +1156,15 @@ private:
                 static_cast<double>(T.failed),
                 ratio(T.e_active - T.w_active, window),
                 (T.e_billed - T.w_billed) / 3600.0,
+                static_cast<double>(T.rejected),
+                static_cast<double>(T.shed),
             };
             for (std::size_t m = 0; m < std::size(values); ++m) r.tiers[m * nt + t] = values[m];
         }
         const std::size_t nw = windows_.size();
         r.windows.assign(window_metric_names().size() * nw, 0.0);
         for (std::size_t w = 0; w < nw; ++w)
-            for (std::size_t c = 0; c < 5; ++c) r.windows[c * nw + w] = windows_[w][c];
+            for (std::size_t c = 0; c < 6; ++c) r.windows[c * nw + w] = windows_[w][c];
         r.window_servers.resize(nt);
         for (std::size_t t = 0; t < nt; ++t) {
             credit_servers(tiers_[t]);
@@ -1095,13 +1186,17 @@ private:
     std::vector<std::uint32_t> free_, free_requests_, picked_;
     std::vector<double> scratch_;
     std::vector<std::vector<std::uint32_t>> down_;
-    std::vector<std::array<double, 5>> windows_;
+    std::vector<std::array<double, 6>> windows_;
     RepOutput out_;
     std::uint32_t stamp_ = 1;  // servers start unmarked (mark 0)
     std::int64_t generated_ = 0, queued_ = 0;
     std::uint64_t arrivals_counted_ = 0, completed_ = 0, failed_ = 0, timed_out_ = 0, attempts_ = 0;
     std::uint64_t arrival_events_ = 0;
     double tokens_ = cfg_.client.budget_burst;  // the retry budget's bucket
+    // Goodput counts answers within the deadline: the SLO, else the client's timeout.
+    const double deadline_ = std::isfinite(cfg_.slo_s) ? cfg_.slo_s : cfg_.client.timeout_s;
+    std::uint64_t good_ = 0;
+    double served_s_ = 0, wasted_s_ = 0;
     double t_w_ = kInf, t_end_ = kInf, now_ = 0.0, next_arrival_ = kInf, resp_sum_ = 0;
     bool overflow_ = false, ended_ = false;
 };
@@ -1264,8 +1359,20 @@ void validate(const SystemConfig& c) {
     check_nonnegative("window_s", c.window_s);
     if (!(c.slo_s > 0)) detail::fail_range("slo_s", "> 0 seconds (inf: none)", c.slo_s);
     if (!(c.slo_quantile > 0 && c.slo_quantile < 1)) detail::fail_range("slo_quantile", "in (0, 1)", c.slo_quantile);
-    for (const auto& tc : c.tiers)
-        check_probability(("error_probability of tier '" + tc.name + "'").c_str(), tc.error_probability);
+    for (const auto& tc : c.tiers) {
+        const auto name = [&](const char* what) { return std::string(what) + " of tier '" + tc.name + "'"; };
+        check_probability(name("error_probability").c_str(), tc.error_probability);
+        if (!(tc.shed_wait_s > 0)) detail::fail_range(name("shed_wait_s").c_str(), "> 0 (inf: no shedding)", tc.shed_wait_s);
+        check_count(name("lifo_above").c_str(), tc.lifo_above, 0);
+        const Breaker& b = tc.breaker;
+        check_probability(name("breaker failure_ratio").c_str(), b.failure_ratio);
+        if (b.failure_ratio > 0) {
+            check_count(name("breaker window").c_str(), b.window, 1, 100000);
+            check_count(name("breaker min_calls").c_str(), b.min_calls, 1, b.window);
+            check_positive(name("breaker open_s").c_str(), b.open_s);
+            check_count(name("breaker probes").c_str(), b.probes, 1, 100000);
+        }
+    }
     const ClientConfig& k = c.client;
     if (!(k.timeout_s > 0)) detail::fail_range("timeout", "> 0 seconds (None: no timeout)", k.timeout_s);
     check_count("retries", k.retries, 0, 30);
@@ -1351,7 +1458,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     // Counts are means per replication; the mean response is over all completions in the window.
     result.windows.assign(window_metric_names().size(), std::vector<double>(nw, kNaN));
     for (std::size_t w = 0; w < nw; ++w) {
-        for (std::size_t c : {0, 1, 2, 4}) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
+        for (std::size_t c : {0, 1, 2, 4, 5}) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
         result.windows[3][w] = sums[1][w] > 0 ? sums[3][w] / sums[1][w] : kNaN;
     }
     return result;
