@@ -674,3 +674,20 @@ def test_retries_without_a_budget_stay_down_after_a_spike():
     assert stormy.wasted_work > 0.5 and stormy.estimate("attempts") > 2.5
     assert budget.recovery_time(220, (0, 200)) <= 120
     assert budget.goodput > 2 * stormy.goodput  # over the whole run, the calm first 200 s included
+
+
+def test_a_propagated_deadline_makes_an_mm1_with_deterministic_patience():
+    # A queued visit past its deadline is dropped, not served: M/M/1+D, whose share of
+    # abandonments is (1 - rho) rho e^{-(mu - lam) D} / (1 - rho^2 e^{-(mu - lam) D}).
+    lam, mu, d = 9.0, 10.0, 0.3
+    rho, theta = lam / mu, mu - lam
+    expected = (1 - rho) * rho * math.exp(-theta * d) / (1 - rho**2 * math.exp(-theta * d))
+    client = sm.sim.Client(timeout=d, propagate_deadline=True)
+    r = (
+        sm.sim.System(arrival_rate=lam, client=client)
+        .tier("a", 1, Exp(1 / mu))
+        .simulate(requests=100_000, replications=8, seed=20)
+    )
+    shed = r.tier_values("a", "shed") / r.replication_values("arrivals")
+    half = stats.t.ppf(0.9995, shed.size - 1) * shed.std(ddof=1) / math.sqrt(shed.size)
+    assert abs(shed.mean() - expected) <= half

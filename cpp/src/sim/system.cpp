@@ -39,6 +39,7 @@ struct Job {
     std::int32_t needed = 0;
     std::int64_t key = -1;  // the key drawn at a keyed tier (sharded or an LRU cache)
     std::uint32_t root = kNone, root_gen = 0, root_attempt = 0;  // the attempt this work is for
+    double deadline = std::numeric_limits<double>::infinity();  // the client's, carried down calls
     std::uint8_t flags = 0;
 };
 
@@ -101,7 +102,7 @@ struct Tier {
 
 enum Kind : std::uint32_t {
     kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5, kTimeout = 6, kRetry = 7, kHedge = 8,
-    kScale = 9, kWarm = 10
+    kScale = 9, kWarm = 10, kExpire = 11
 };
 struct Payload {
     std::uint32_t kind, index, gen, aux = 0;  // aux: the attempt a timeout is for
@@ -222,6 +223,12 @@ public:
                         break;
                     case kRetry:
                         if (requests_[e.payload.index].gen == e.payload.gen) start_attempt(e.payload.index);
+                        break;
+                    case kExpire:  // dropped unserved: its client had given up
+                        if (jobs_[e.payload.index].gen == e.payload.gen) {
+                            jobs_[e.payload.index].flags |= kFailed;
+                            complete(e.payload.index);
+                        }
                         break;
                     case kScale:
                         on_scale(e.payload.index);
@@ -672,6 +679,7 @@ private:
             child.parent = blocking ? j : kAsync;
             child.root = blocking ? parent.root : kNone;
             child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
+            child.deadline = blocking ? parent.deadline : kInf;
             child.parent_gen = parent.gen;
             child.parent_round = parent.round;
             std::uint32_t shard = kNone, server = kNone;
@@ -771,7 +779,7 @@ private:
         touch(T);
         --sv.held, --sv.in, --T.held, --T.in;
         const std::int64_t lifo = cfg_.tiers[job.tier].lifo_above;
-        if (!sv.queue.empty()) {
+        while (!sv.queue.empty()) {
             const bool newest = lifo > 0 && static_cast<std::int64_t>(sv.queue.size()) > lifo;
             const std::uint32_t next = newest ? sv.queue.back() : sv.queue.front();
             if (newest) sv.queue.pop_back();
@@ -779,7 +787,14 @@ private:
             sv.queued_work -= jobs_[next].work;
             if (sv.queue.empty()) sv.queued_work = 0;
             --T.queued, --queued_;
+            if (cfg_.client.propagate_deadline && now_ > jobs_[next].deadline) {  // nobody waits for it
+                --sv.in, --T.in;
+                if (jobs_[next].flags & kCounted) ++T.shed;
+                events_.schedule(now_, Payload{kExpire, next, jobs_[next].gen});
+                continue;
+            }
             start(next);
+            break;
         }
         if (counted) {
             T.resp_sum += now_ - job.arrive;
@@ -853,6 +868,7 @@ private:
         job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
         job.root = r, job.root_gen = q.gen, job.root_attempt = a;
+        job.deadline = now_ + client.timeout_s;
         job.start = now_;
         job.client = q.client;
         if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {

@@ -193,6 +193,7 @@ class TierOutage(metaclass=type):
 class ClientConfig(metaclass=type):
     """Clients' timeouts, retries with backoff, retry budget and hedging."""
     jitter: str
+    propagate_deadline: bool
     def __init__(self) -> None: ...
     backoff_max_s: float
     backoff_s: float

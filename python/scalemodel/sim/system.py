@@ -143,7 +143,9 @@ class Client:
     tokens (each request adds ``budget`` tokens, each retry takes one; gRPC's retry
     throttling and Finagle's RetryBudget work this way); None: no budget. hedge_after: send
     a second copy of a request still unanswered after that many seconds; the first answer
-    wins (None: no hedging).
+    wins (None: no hedging). propagate_deadline: the attempt's deadline (its start plus
+    timeout) travels down its calls, and a server drops a queued visit past its deadline
+    instead of serving it (counted as ``shed``).
     """
 
     timeout: float | None = None
@@ -154,6 +156,7 @@ class Client:
     budget: float | None = None
     budget_burst: float = 10.0
     hedge_after: float | None = None
+    propagate_deadline: bool = False
 
     def _engine(self) -> Any:
         c = _s.ClientConfig()
@@ -167,6 +170,11 @@ class Client:
         c.budget = math.inf if self.budget is None else _number("budget", self.budget)
         c.budget_burst = _number("budget_burst", self.budget_burst)
         c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
+        if not isinstance(self.propagate_deadline, bool):
+            raise TypeError(
+                f"propagate_deadline must be True or False, got {type(self.propagate_deadline).__name__}"
+            )
+        c.propagate_deadline = self.propagate_deadline
         return c
 
 
@@ -789,6 +797,11 @@ class SystemResult(ReplicatedResult):
     def fail_rate(self) -> float:
         """Share of counted requests that failed (errors, drops, outages, timeouts)."""
         return self.estimate("fail_rate")
+
+    @property
+    def timeout_rate(self) -> float:
+        """Share of counted requests whose last attempt timed out."""
+        return self.estimate("timeout_rate")
 
     @property
     def goodput(self) -> float:

@@ -150,6 +150,9 @@ struct ClientConfig {
     double budget = std::numeric_limits<double>::infinity();
     double budget_burst = 10.0;
     double hedge_after_s = std::numeric_limits<double>::infinity();
+    // The attempt's deadline (start + timeout_s) travels down its calls; a server drops a
+    // queued visit whose deadline has passed instead of serving it.
+    bool propagate_deadline = false;
 
     static auto fields();
 };
@@ -204,7 +207,8 @@ inline auto ClientConfig::fields() {
     return std::make_tuple(field("timeout_s", &C::timeout_s), field("retries", &C::retries),
                            field("backoff_s", &C::backoff_s), field("backoff_max_s", &C::backoff_max_s),
                            field("jitter", &C::jitter), field("budget", &C::budget),
-                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s));
+                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s),
+                           field("propagate_deadline", &C::propagate_deadline));
 }
 
 inline auto TierConfig::fields() {
