@@ -116,6 +116,9 @@ struct RepOutput {
     LogHistogram response;
 };
 
+// A replication reports progress every this many arrivals: about a hundred ticks.
+std::int64_t progress_step(const SystemConfig& c) { return std::max<std::int64_t>(1, (c.warmup + c.requests) / 100); }
+
 // What every replication shares: tables built once from the config.
 struct Shared {
     std::vector<std::unique_ptr<ZipfSampler>> keys;  // per keyed tier (sharded or LRU), or null
@@ -954,6 +957,8 @@ private:
 
     void on_arrival() {
         const std::int64_t idx = generated_++;
+        // A long replication reports its progress in hundredths, not only when it ends.
+        if (progress_ && (idx + 1) % progress_step_ == 0) progress_->advance();
         const bool counted = idx >= cfg_.warmup;
         if (idx == cfg_.warmup) {
             t_w_ = now_;
@@ -1211,6 +1216,7 @@ private:
     double tokens_ = cfg_.client.budget_burst;  // the retry budget's bucket
     // Goodput counts answers within the deadline: the SLO, else the client's timeout.
     const double deadline_ = std::isfinite(cfg_.slo_s) ? cfg_.slo_s : cfg_.client.timeout_s;
+    const std::int64_t progress_step_ = progress_step(cfg_);
     std::uint64_t good_ = 0;
     double served_s_ = 0, wasted_s_ = 0;
     double t_w_ = kInf, t_end_ = kInf, now_ = 0.0, next_arrival_ = kInf, resp_sum_ = 0;
@@ -1440,6 +1446,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     }
 
     Progress* progress = Progress::current();
+    if (progress) progress->add_total(run.replications * ((config.warmup + config.requests) / progress_step(config)));
     std::vector<RepOutput> outs(R);
     parallel_for(run.replications, run.threads, [&](std::int64_t r) {
         Replication rep(config, shared, progress, run.seed, static_cast<std::uint64_t>(r));
