@@ -142,11 +142,7 @@ class SimResult(ReplicatedResult):
         return int(self._metrics["events"].sum())
 
     def _quantile(self, hist: str, q: Any) -> Any:
-        qa = np.asarray(q, dtype=np.float64)
-        if not self.stable:
-            return np.full(qa.shape, np.inf)[()]
-        out = _s.histogram_quantile(self._hist[hist], np.ascontiguousarray(qa.ravel()))
-        return out.reshape(qa.shape)[()]
+        return _pooled_quantile(self._hist[hist], q, self.stable)
 
     def response_quantile(self, q: Any) -> Any:
         """q-quantile of the response time over all replications, seconds (within 0.39%)."""
@@ -192,6 +188,15 @@ class SimResult(ReplicatedResult):
             f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
             f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s)"
         )
+
+
+def _pooled_quantile(counts: np.ndarray, q: Any, stable: bool) -> Any:
+    """q-quantile(s) from a simulation's histogram counts, shaped like q; inf when a
+    replication overflowed (its delays have no finite quantile)."""
+    qa = np.asarray(q, dtype=np.float64)
+    if not stable:
+        return np.full(qa.shape, np.inf)[()]
+    return _s.histogram_quantile(counts, np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
 
 
 # --- entry points -------------------------------------------------------------------------
