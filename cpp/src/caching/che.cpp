@@ -132,7 +132,8 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, ChePo
     }
     const double hit = lru ? sums.hit_ratio(log_t, lru_occupancy, lru_occupancy_slope)
                            : sums.hit_ratio(log_t, fifo_occupancy, fifo_occupancy_slope);
-    return {std::exp(log_t), std::min(hit, 1.0)};  // round-off must not pass 1
+    // T = capacity exactly at the lower end (exp(log(c)) may differ from c in the last bit).
+    return {log_t == lo ? capacity : std::exp(log_t), std::min(hit, 1.0)};  // round-off must not pass 1
 }
 
 double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_rate) {

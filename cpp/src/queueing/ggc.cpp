@@ -44,6 +44,9 @@ GGc::GGc(double arrival_rate, double mean_service, std::int64_t servers, double 
     m.mean_response = m.mean_wait + mean_service_;
     m.mean_queue_length = arrival_rate_ * m.mean_wait;
     m.mean_in_system = arrival_rate_ * m.mean_response;
+    // An SCV below 1e-200 is a deterministic service time for every law below (its gamma
+    // shape 1 / scv would overflow, its scale mean x scv underflow).
+    if (service_scv_ < 1e-200) service_scv_ = 0.0;
     if (m.prob_wait > 0.0 && m.mean_wait > 0.0) {
         tail_prob_ = m.prob_wait;
         tail_mean_ = m.mean_wait / m.prob_wait;

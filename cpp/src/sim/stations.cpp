@@ -76,8 +76,9 @@ bool overloaded(const StationsConfig& c, const std::vector<std::int64_t>& perman
 class Replication {
 public:
     Replication(const StationsConfig& cfg, const Distribution& service, const AliasTable* clients, std::uint64_t seed,
-                std::uint64_t stream)
-        : cfg_(cfg),
+                std::uint64_t stream, const Progress* progress)
+        : cancel_(progress),
+          cfg_(cfg),
           service_(service),
           clients_(clients),
           rng_(seed, stream),
@@ -125,6 +126,7 @@ public:
         // heap push and pop per customer. At equal times the heap's events go first.
         next_arrival_ = arrivals_.next(rng_);
         while (!overflow_) {
+            cancel_.tick();  // Ctrl-C stops a long replication, not only the next one
             if (!events_.empty() && !(events_.top().time > next_arrival_)) {
                 const auto e = events_.pop();
                 now_ = e.time;
@@ -515,6 +517,7 @@ private:
         return std::move(out_);
     }
 
+    CancelCheck cancel_;
     const StationsConfig& cfg_;
     const Distribution& service_;
     const AliasTable* clients_;
@@ -607,8 +610,9 @@ StationsResult simulate_stations(const StationsConfig& config, const RunSpec& ru
     const auto R = static_cast<std::size_t>(replications);
     std::vector<std::vector<double>> rep_metrics(R), rep_backends(R), rep_servers(R);
     std::mutex merge;
+    const Progress* progress = Progress::current();  // thread-local: read on the calling thread
     parallel_for(replications, threads, [&](std::int64_t r) {
-        Replication rep(config, service, clients.get(), seed, static_cast<std::uint64_t>(r));
+        Replication rep(config, service, clients.get(), seed, static_cast<std::uint64_t>(r), progress);
         RepOutput out = rep.run();
         const auto i = static_cast<std::size_t>(r);
         rep_metrics[i] = std::move(out.metrics);
