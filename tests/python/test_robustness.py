@@ -216,3 +216,68 @@ def test_overloaded_consumer_group_is_unstable_with_inf_latency() -> None:
         assert not r.stable, args
         assert r.estimate("mean_latency") == math.inf, args
     assert S.simulate_consumer_group(4, 4, 1000.0, 500.0, 10.0, replications=2).stable
+
+
+# --- NaN from finite valid input: a limit, or an error naming the parameter ------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: queueing.MMcK(1e20, 10, 4, 10).response_quantile(0.99),
+        lambda: queueing.MMcK(36, 1e-308, 4, 10).utilization,
+        lambda: queueing.MMcK(1.0, 1e-308, 4, 14).response_quantile(0.5),
+        lambda: queueing.MMcK(1.7e308, 1.7e308, 3, 16).response_quantile(0.5),
+        lambda: queueing.MG1(5e-324, 5e-324, 5e-324).response_quantile(0.5),
+        lambda: queueing.jackson([1e308, 1e308], [[0, 0], [0, 0]], [1, 1], [1, 1]).mean_response,
+        lambda: sm.reliability.ctmc_availability(2, 3, 1e-308, 3600, 1).availability,
+        lambda: queueing.USL(1.0, 1.0, 0.0).throughput(0.0),
+        lambda: queueing.USL(1e300, 0.1, 0.01).throughput(1e300),
+    ],
+)
+def test_finite_input_gives_no_nan(call) -> None:
+    assert not np.isnan(call())
+
+
+def test_limits_of_extreme_closed_forms() -> None:
+    assert float(queueing.MMcK(36, 1e-308, 4, 10).utilization) == pytest.approx(1.0)
+    assert float(queueing.MMcK(1e20, 10, 4, 10).response_quantile(0.99)) > 0
+    assert float(queueing.MMcK(1.0, 1e-308, 4, 14).response_quantile(0.5)) == math.inf  # past 1e308 s
+    assert queueing.jackson([1e308, 1e308], [[0, 0], [0, 0]], [1, 1], [1, 1]).mean_response == math.inf
+    assert sm.reliability.ctmc_availability(2, 3, 1e-308, 3600, 1).availability == pytest.approx(0.0, abs=1e-300)
+    with pytest.raises(ValueError, match="daily_active_users"):
+        sm.cost.estimate_traffic(1e308, 50, 0.1, 3)
+
+
+def test_nan_targets_raise() -> None:
+    for fn in (queueing.max_arrival_rate, queueing.min_servers):
+        with pytest.raises(ValueError, match="prob_wait"):
+            fn(10, 16, prob_wait=math.nan, utilization=0.8)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: queueing.USL(math.nan, 0.1, 0.01), "lambda_"),
+        (lambda: queueing.USL(-1000, -1, -1), "lambda_"),
+        (lambda: queueing.USL(10, -1, 0.01), "sigma"),
+        (lambda: queueing.USL(10, 0.1, 0.01).throughput(-1), "concurrency"),
+        (lambda: queueing.mva([0.1, 0.2], 10, delay=[-1, 0]), "delay"),
+        (lambda: queueing.mva([0.1, 0.2], 10, delay=math.nan), "delay"),
+        (lambda: queueing.mva([0.1, 0.2], 10, delay=[0.5, 0.5]), "delay"),
+        (lambda: S.assign_partitions(7, 0), "consumers"),
+        (lambda: S.OnOff(16, -1, 1), "mean_on_s"),
+        (lambda: S.OnOff(16, 0, 1), "mean_on_s"),
+        (lambda: S.Outage(at_s=math.nan), "at_s"),
+        (lambda: sm.distributions.Exponential(10**400), "mean"),
+        (lambda: S.simulate_queue(10**400, 1.0), "arrival_rate"),
+        (lambda: queueing.MMc(10**400, 1.0, 2), "arrival_rate"),
+        (lambda: sm.reliability.t_visibility(3, consistency="x"), "consistency"),
+        (lambda: sm.hashing.redis_slot(["ok", "\ud800"]), "UTF-8"),
+    ],
+)
+def test_bad_input_is_a_value_error_naming_the_parameter(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_second_moment_overflows_to_inf() -> None:
+    assert sm.distributions.Exponential(1e308).second_moment == math.inf
