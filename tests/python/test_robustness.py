@@ -242,7 +242,9 @@ def test_limits_of_extreme_closed_forms() -> None:
     assert float(queueing.MMcK(1e20, 10, 4, 10).response_quantile(0.99)) > 0
     assert float(queueing.MMcK(1.0, 1e-308, 4, 14).response_quantile(0.5)) == math.inf  # past 1e308 s
     assert queueing.jackson([1e308, 1e308], [[0, 0], [0, 0]], [1, 1], [1, 1]).mean_response == math.inf
-    assert sm.reliability.ctmc_availability(2, 3, 1e-308, 3600, 1).availability == pytest.approx(0.0, abs=1e-300)
+    assert sm.reliability.ctmc_availability(2, 3, 1e-308, 3600, 1).availability == pytest.approx(
+        0.0, abs=1e-300
+    )
     with pytest.raises(ValueError, match="daily_active_users"):
         sm.cost.estimate_traffic(1e308, 50, 0.1, 3)
 
@@ -281,3 +283,58 @@ def test_bad_input_is_a_value_error_naming_the_parameter(call, match: str) -> No
 
 def test_second_moment_overflows_to_inf() -> None:
     assert sm.distributions.Exponential(1e308).second_moment == math.inf
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: S.ItemSizes("fixed", math.nan), "size_bytes"),
+        (lambda: S.ItemSizes.fixed(-1), "size_bytes"),
+        (lambda: S.ItemSizes.lognormal(100, math.inf), "sigma"),
+        (lambda: S.ItemSizes.pareto(10, -1), "shape"),
+    ],
+)
+def test_item_sizes_check_their_fields_at_construction(make, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bursty_limiter_simulations_are_sized_by_their_in_burst_rate() -> None:
+    out = run_bounded(
+        """
+        bursty = dict(rate=100, duration_s=10, on_s=1, off_s=1e9)
+        for call in (
+            lambda: sm.sim.simulate_limiter("token_bucket", 10, 1.0, "bursty", **bursty),
+            lambda: sm.sim.simulate_racy_token_bucket(10, 10, 0.001, "bursty", replications=2, **bursty),
+        ):
+            try:
+                call()
+            except ValueError as e:
+                assert "on_s" in str(e), e
+                print("refused")
+        """
+    )
+    assert out.split() == ["refused", "refused"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # One replication of 1e10 customers (minutes): Ctrl-C must stop it inside the replication.
+        lambda: S.simulate_queue(0.5, 1.0, customers=10**10, replications=1, threads=1),
+        lambda: S.simulate_cache("lru", 1000, 10_000, 0.9, 10**11, replications=1, threads=1),
+    ],
+    ids=["station", "cache"],
+)
+def test_ctrl_c_stops_a_single_long_replication(call) -> None:
+    import _thread
+    import threading
+    import time
+
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        call()
+    assert time.monotonic() - start < 5.0
+    timer.join()
