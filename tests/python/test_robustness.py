@@ -338,3 +338,15 @@ def test_ctrl_c_stops_a_single_long_replication(call) -> None:
         call()
     assert time.monotonic() - start < 5.0
     timer.join()
+
+
+def test_overload_after_a_permanent_outage_keeps_the_delays_before_it() -> None:
+    # 8 req/s on 2 x 5 servers of 1 s is fine; after backend 0 dies for good 5 servers get 8.
+    r = S.simulate_balancer(
+        "random", 2, 8.0, 1.0, servers_per_backend=5, customers=4_000, warmup=0,
+        outages=[S.Outage(at_s=200.0, backend=0)], replications=2,
+    )  # fmt: skip
+    assert not r.stable
+    assert r.estimate("mean_response_after") == math.inf and r.mean_response == math.inf
+    assert math.isfinite(r.estimate("mean_response_before"))
+    assert math.isfinite(r.response_quantile_before(0.99)) and r.response_quantile_after(0.99) == math.inf

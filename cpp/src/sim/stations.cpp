@@ -466,6 +466,14 @@ private:
         const bool unstable = overflow_ || overloaded(cfg_, permanently_down());
         const auto delay = [&](double x) { return unstable ? kInf : x; };
         const auto q = [&](const LogHistogram& h, double p) { return unstable ? kInf : h.quantile(p); };
+        // Requests that arrived before the first outage met every server: finite delays
+        // unless the load was too much for all of them (or the queue overflowed).
+        const bool unstable_before =
+            overflow_ || overloaded(cfg_, std::vector<std::int64_t>(backends_.size(), 0));
+        const auto delay_before = [&](double x) { return unstable_before ? kInf : x; };
+        const auto q_before = [&](const LogHistogram& h, double p) {
+            return unstable_before ? kInf : h.quantile(p);
+        };
         const double arrivals = static_cast<double>(arrivals_counted_);
         RepOutput& r = out_;
         r.metrics = {
@@ -479,9 +487,9 @@ private:
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(failed_), arrivals),
             ratio(max_routed, sum_routed / static_cast<double>(backends_.size())),
-            delay(ratio(resp_before_, static_cast<double>(n_before_))),
+            delay_before(ratio(resp_before_, static_cast<double>(n_before_))),
             delay(ratio(resp_after_, static_cast<double>(n_after_))),
-            q(has_split_ ? r.before : r.response, 0.99), has_split_ ? q(r.after, 0.99) : kNaN,
+            has_split_ ? q_before(r.before, 0.99) : q(r.response, 0.99), has_split_ ? q(r.after, 0.99) : kNaN,
             ratio(busy_before, up_before_),
             ratio(busy_after, up_after_),
             arrivals,
