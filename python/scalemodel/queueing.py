@@ -356,18 +356,21 @@ class MD1(MG1):
         super().__init__(arrival_rate, mean_service, 0.0)
 
 
+def _target(name: str, value: Any) -> Any:
+    """A target as a float array; None (no target) is NaN for the engine, which reads NaN as
+    "no such target", so a NaN the caller passed must not vanish: it raises."""
+    if value is None:
+        return as_float(name, np.nan)
+    out = as_float(name, value)
+    if np.any(np.isnan(out)):
+        raise ValueError(f"{name} must be a number, got NaN (leave it out, or None, for no target)")
+    return out
+
+
 def _targets(
     response_time: Any, quantile: Any, mean_response: Any, prob_wait: Any, utilization: Any
 ) -> dict[str, np.ndarray]:
-    # The engine reads NaN as "no such target": a NaN the caller passed must not vanish.
-    def target(name: str, value: Any) -> Any:
-        if value is None:
-            return as_float(name, np.nan)
-        out = as_float(name, value)
-        if np.any(np.isnan(out)):
-            raise ValueError(f"{name} must be a number, got NaN (leave it out, or None, for no target)")
-        return out
-
+    target = _target
     return dict(
         response_time=target("response_time", response_time),
         quantile=as_float("quantile", quantile),
@@ -386,10 +389,8 @@ def _variability(arrival_scv: Any, service_scv: Any, wait_time: Any = None) -> b
 def _service_level(wait_time: Any, service_level: Any) -> dict[str, np.ndarray]:
     if (wait_time is None) != (service_level is None):
         raise ValueError("wait_time and service_level go together: P(wait <= wait_time) >= service_level")
-    nan = np.nan
     return dict(
-        wait_time=as_float("wait_time", nan if wait_time is None else wait_time),
-        service_level=as_float("service_level", nan if service_level is None else service_level),
+        wait_time=_target("wait_time", wait_time), service_level=_target("service_level", service_level)
     )
 
 

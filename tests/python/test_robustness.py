@@ -230,6 +230,8 @@ def test_overloaded_consumer_group_is_unstable_with_inf_latency() -> None:
         lambda: queueing.jackson([1e308, 1e308], [[0, 0], [0, 0]], [1, 1], [1, 1]).mean_response,
         lambda: sm.reliability.ctmc_availability(2, 3, 1e-308, 3600, 1).availability,
         lambda: queueing.USL(1.0, 1.0, 0.0).throughput(0.0),
+        lambda: queueing.MMc(0.0, 5e-324, 1).mean_in_system,
+        lambda: queueing.jackson([0.0, 1.7e143], [[0, 0.5], [0, 0]], [5e-324, 5e-324], [1, 1]).mean_response,
         lambda: queueing.USL(1e300, 0.1, 0.01).throughput(1e300),
     ],
 )

@@ -583,7 +583,9 @@ void validate(const StationsConfig& c) {
     check_count("customers", c.customers, 2, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
     // The run's clock must stay finite: a mean gap beyond ~1e300 s / arrivals would overflow it.
-    if (c.arrivals.kind() != Arrivals::Kind::replay &&
+    // (Replays and rate profiles are finite or may end at rate 0: their streams just stop.)
+    const auto kind = c.arrivals.kind();
+    if ((kind == Arrivals::Kind::poisson || kind == Arrivals::Kind::periodic || kind == Arrivals::Kind::mmpp) &&
         !(static_cast<double>(c.customers + c.warmup) / c.arrivals.mean_rate() < 1e300))
         detail::fail_range("arrival_rate", "a mean rate of at least (customers + warmup) / 1e300 per second",
                            c.arrivals.mean_rate());
