@@ -564,7 +564,11 @@ def test_slo_violation_counts_windows_whose_p99_misses():
     r = fast.simulate(requests=5_000, replications=2, seed=5, window_s=10, slo_s=1.0)
     assert r.estimate("slo_violation_s") == 0
     r = fast.simulate(requests=5_000, replications=2, seed=5, window_s=10, slo_s=0.001)
-    assert r.estimate("slo_violation_s") == pytest.approx(r.timeseries().index.size * 10, rel=0.02)
+    # Every window from the end of the warm-up to the last arrival misses: the measured span, rounded to windows.
+    assert r.estimate("slo_violation_s") == pytest.approx(r.estimate("duration"), abs=20)
+    assert (
+        r.estimate("slo_violation_s") < r.timeseries().index.size * 10 - 50
+    )  # the warm-up's windows left out
     assert math.isnan(fast.simulate(requests=100, replications=2).estimate("slo_violation_s"))
 
 

@@ -1048,10 +1048,14 @@ private:
     }
 
     // Seconds of windows whose slo_quantile response missed slo_s (failures count as slow).
+    // Only windows that start in the measurement window count: not the warm-up.
     double slo_violation() const {
         if (!(cfg_.window_s > 0) || !std::isfinite(cfg_.slo_s)) return kNaN;
         double seconds = 0;
-        for (const auto& w : windows_) {
+        const double first = std::floor(t_w_ / cfg_.window_s), last = std::floor(t_end_ / cfg_.window_s);
+        for (std::size_t i = 0; i < windows_.size(); ++i) {
+            if (static_cast<double>(i) < first || static_cast<double>(i) > last) continue;
+            const auto& w = windows_[i];
             const double answered = w[1] + w[2];
             if (answered > 0 && (w[4] + w[2]) > (1.0 - cfg_.slo_quantile) * answered) seconds += cfg_.window_s;
         }

@@ -530,7 +530,8 @@ class System:
         ``warmup`` discarded ones (default 10% of requests). window_s: also record a time
         series in windows of that many seconds (:meth:`SystemResult.timeseries`); with
         ``slo_s``, a window misses the SLO when its ``slo_quantile`` response (failures count
-        as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds. threads: 0
+        as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds
+        (windows from the end of the warm-up to the last arrival). threads: 0
         uses every core; the result does not depend on it. level: confidence level."""
         if isinstance(self.arrivals, Replay):
             available = int(self.arrivals.timestamps.size)
