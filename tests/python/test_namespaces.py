@@ -28,6 +28,7 @@ PUBLIC = [
     "scalemodel.sim.limiters",
     "scalemodel.sim.stations",
     "scalemodel.sweeps",
+    "scalemodel.testing",
 ]
 # Modules owned by other changes in flight: their ``__dir__ = _api_dir(globals())`` is
 # applied when those changes merge (then this set empties and the strict xfail goes).
