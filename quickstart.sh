@@ -54,11 +54,20 @@ fi
 stamp="$venv/.scalemodel-installed"
 digest=$(cat pyproject.toml CMakeLists.txt $(find cpp python -type f -not -name '*.pyc' | sort) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
-  echo "== installing scalemodel with its extras"
+  echo "== installing scalemodel with its extras (the first build compiles for a few minutes)"
   python -m pip install -q --upgrade pip
   # Build tools in the venv, then an in-place build (incremental under build/).
-  python -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja
-  python -m pip install -q --no-build-isolation ".[test,notebooks]"
+  python -m pip install -q "scikit-build-core>=0.11" "pybind11>=2.12" cmake ninja
+  # pip hides a build's output unless -v: keep the whole log, show one line per step.
+  mkdir -p build
+  log=build/pip-install.log
+  # Shown: scikit-build-core's steps (***) and ninja's [n/N] lines.
+  if ! python -m pip install -v --no-build-isolation ".[test,notebooks]" 2>&1 | tee "$log" |
+    { grep --line-buffered -E '^ *(\*\*\*|\[[0-9]+/[0-9]+\])' || true; }; then
+    tail -n 60 "$log" >&2
+    echo "the install failed; the whole log is $log" >&2
+    exit 1
+  fi
   echo "$digest" >"$stamp"
 fi
 

@@ -30,6 +30,8 @@ from scalemodel import (
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel.sweeps import sweep
 
+# The one source of the version: pyproject.toml reads it from here (scikit-build-core's
+# regex provider), `scalemodel --version` prints it.
 __version__ = "0.1.0"
 __all__ = [
     "__version__",

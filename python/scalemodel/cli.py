@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scalemodel import __version__ as _version
 from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = ["main"]
@@ -153,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version}")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
     w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")
