@@ -38,7 +38,9 @@ def _include_dirs() -> list[Path]:
         dirs += [Path(p) for p in os.environ.get(var, "").split(os.pathsep) if p]
     for var in ("CMAKE_PREFIX_PATH", "CONDA_PREFIX", "HOMEBREW_PREFIX", "VCPKG_INSTALLED_DIR"):
         dirs += [Path(p) / "include" for p in os.environ.get(var, "").split(os.pathsep) if p]
-    dirs += [Path(p) for p in ("/usr/local/include", "/usr/include", "/opt/homebrew/include", "/opt/local/include")]
+    dirs += [
+        Path(p) for p in ("/usr/local/include", "/usr/include", "/opt/homebrew/include", "/opt/local/include")
+    ]
     dirs.append(Path(sys.base_prefix) / "include")
     return dirs
 
