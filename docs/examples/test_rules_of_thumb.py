@@ -8,8 +8,6 @@ number with a 99.9% confidence interval over independent replications, so a rule
 because the model shows it, not by luck.
 """
 
-import pytest
-
 import scalemodel as sm
 from scalemodel.testing import (
     assert_above,
@@ -57,17 +55,20 @@ def test_p99_to_two_percent(sm_seed):
 
 
 def test_lru_cache_of_a_fifth_of_the_catalogue(sm_run):
-    """An LRU cache holding 2,000 of 10,000 items (Zipf 0.9 popularity) against Che's
-    approximation: about two requests in three are hits."""
+    """An LRU cache holding 2,000 of 10,000 items (Zipf 0.9 popularity): the simulator
+    agrees with Che's approximation, about two requests in three are hits."""
     r = sm.sim.simulate_cache("lru", 2_000, 10_000, 0.9, 100_000, **sm_run)
     che = sm.caching.che_hit_ratio(0.9, 10_000, 2_000)
     assert_ci_contains(r, "hit_ratio", che, rel=0.01)  # Che's approximation is within ~1% here
     assert_between(r, "hit_ratio", 0.6, 0.75)
 
 
-@pytest.mark.xfail(strict=True, reason="the 80/20 rule overstates an LRU cache's hit ratio")
-def test_a_fifth_of_the_catalogue_serves_80_percent(sm_run):
-    """A rule that does not hold is recorded as a strict xfail: if a model change ever
-    makes it pass, the suite says so."""
+def test_a_fifth_of_the_catalogue_does_not_serve_80_percent(sm_run):
+    """Refuted: "cache the hottest 20% and serve 80% of reads". The top 20% of a Zipf 0.9
+    catalogue of 10,000 items draw about 76% of the requests, and an LRU cache of that
+    size keeps only some of them: it serves about 67%. A refuted rule is a result: assert
+    what is true."""
+    assert sm.caching.top_share(0.9, 10_000, 0.2) < 0.8
     r = sm.sim.simulate_cache("lru", 2_000, 10_000, 0.9, 100_000, **sm_run)
-    assert_above(r, "hit_ratio", 0.8)
+    assert_below(r, "hit_ratio", 0.8)
+    assert_above(r, "hit_ratio", 0.6)

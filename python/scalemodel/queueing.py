@@ -597,9 +597,9 @@ def mva(
 
 @dataclass(frozen=True)
 class USL:
-    """Universal Scalability Law: X(N) = lambda_ N / (1 + sigma (N-1) + kappa N (N-1)).
+    """Universal Scalability Law: X(N) = ``lambda_`` N / (1 + sigma (N-1) + kappa N (N-1)).
 
-    lambda_: throughput at concurrency 1 (requests/s); sigma: contention (the serial
+    ``lambda_``: throughput at concurrency 1 (requests/s); sigma: contention (the serial
     fraction); kappa: coherency (crosstalk) cost. Build one from known coefficients, or
     fit one to measurements with :meth:`USL.fit`, which also fills ``r_squared`` and
     ``rmse`` (requests/s) to say how well the law describes the data.
@@ -647,7 +647,7 @@ class USL:
 
     @property
     def peak_throughput(self) -> float:
-        """Highest throughput the law allows, requests/s (lambda_ / sigma when kappa = 0)."""
+        """Highest throughput the law allows, requests/s (``lambda_`` / sigma when kappa = 0)."""
         peak = self.peak_concurrency
         if np.isinf(peak):
             return self.lambda_ / self.sigma if self.sigma > 0 else float("inf")

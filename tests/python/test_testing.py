@@ -196,7 +196,7 @@ def run_pytester(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 def test_example_rules_file_passes(pytester: pytest.Pytester) -> None:
     shutil.copy(EXAMPLE, pytester.path / EXAMPLE.name)
     out = run_pytester(pytester)
-    out.assert_outcomes(passed=4, xfailed=1)
+    out.assert_outcomes(passed=5)
     out.stdout.fnmatch_lines(["scalemodel: --sm-seed=0"])
 
 
