@@ -55,6 +55,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
+# A compiler cache, when there is one, makes rebuilds of unchanged files free (paths are
+# taken relative to this folder, so clones in other folders share it).
+if command -v ccache >/dev/null; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR="$root"
+fi
 stamp="$venv/.scalemodel-installed"
 digest=$(cat pyproject.toml CMakeLists.txt $(find cpp python -type f -not -name '*.pyc' | sort) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
