@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from verdicts import HOLDS, Verdict, across
 
 import scalemodel as sm
+
+C11_1 = Verdict(
+    "C11.1",
+    HOLDS,
+    figures="unprotected: 105,000 QPS on 10,000 of capacity (utilisation 10.5, no steady state); "
+    "behind a 1,000/hour per-client bucket the attacker gets 1,017 requests in a minute and "
+    "the service stays at 50%; the limiter still rejects 6M requests a minute, and 36,000 "
+    "client ids overload it again",
+)
 
 SERVERS, PER_SERVER_QPS, LEGIT_QPS, ATTACK_QPS = 10, 1_000.0, 5_000.0, 100_000.0
 LIMIT, WINDOW_S = 1_000, 3_600.0
@@ -28,7 +38,11 @@ def test_c11_1_attacker_overloads_service_without_limiter() -> None:
     same mean response as without the attacker, to within 0.4%. What the guide omits: the
     limiter itself still answers all 100,000 requests/s (6 million rejections a minute),
     and the protection is per client id: an attacker with more than 10,000 / (1,000 /
-    3,600) = 36,000 ids is again above capacity."""
+    3,600) = 36,000 ids is again above capacity.
+
+    Assumes: the service as M/M/10 at 1,000 req/s per server with 5,000 QPS of legitimate
+    Poisson traffic from 100,000 users; one attacker id at a steady 100,000 req/s; a per-id
+    token bucket of 1,000 refilled at 1,000 per hour."""
     unprotected = sm.queueing.MMc(LEGIT_QPS + ATTACK_QPS, PER_SERVER_QPS, SERVERS)
     assert unprotected.utilization == pytest.approx(10.5)
     assert not unprotected.stable
@@ -65,3 +79,11 @@ def test_c11_1_attacker_overloads_service_without_limiter() -> None:
     ids_to_overload = (SERVERS * PER_SERVER_QPS - LEGIT_QPS) / (LIMIT / WINDOW_S)
     assert ids_to_overload == pytest.approx(18_000)
     assert SERVERS * PER_SERVER_QPS / (LIMIT / WINDOW_S) == pytest.approx(36_000)
+    attacks = (20_000.0, 100_000.0, 1_000_000.0)
+    C11_1.check(
+        across(
+            "attack QPS",
+            attacks,
+            lambda a: not sm.queueing.MMc(LEGIT_QPS + a, PER_SERVER_QPS, SERVERS).stable,
+        )
+    )

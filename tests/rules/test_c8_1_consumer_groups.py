@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import pytest
+from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
 from scalemodel.testing import assert_ci_contains
+
+C8_1 = Verdict(
+    "C8.1",
+    CONDITIONAL,
+    conditions="the arithmetic holds, but consumers sized to exactly the offered rate "
+    "(utilisation 1) never catch up, and consumers beyond the partition count sit idle: "
+    "partitions and consumers both need headroom",
+    figures="100 consumers of 10K msg/s for 1M msg/s: lag grows like sqrt(t) without bound; "
+    "125 partitions and 125 consumers (utilisation 0.8): 4 messages of lag per partition; "
+    "5 consumers on 10 partitions: 500K msg/s",
+)
 
 
 def test_c8_1_consumer_group_sizing() -> None:
     """C8.1 Holds as arithmetic: 1M msg/s at 10K msg/s per consumer needs 100 consumers
     (and so at least 100 partitions); 10 partitions shared by 5 consumers give 2 each, and
     at 100K msg/s per consumer that group sustains 500K msg/s; with 12 consumers on 10
-    partitions 2 sit idle and throughput stops at the partitions' limit."""
+    partitions 2 sit idle and throughput stops at the partitions' limit.
+
+    Assumes: fixed per-consumer and per-partition rates (the guide's), partitions shared
+    evenly by the group."""
     s = sm.cost.topic_sizing(1e6, consumer_rate=1e4, partition_rate=1e5, partitions=10, consumers=5)
     assert s.consumers_needed == 100
     assert s.partitions_needed == 100
@@ -34,7 +49,10 @@ def test_c8_1_simulated_group_throughput() -> None:
     group never catches up (its lag grows like the square root of time, without bound).
     Adding consumers alone does not help (125 consumers on 100 partitions leave 25 idle);
     125 partitions with 125 consumers (utilisation 0.8) hold the lag at the M/M/1 figure of
-    4 per partition. A practitioner needs headroom in both counts."""
+    4 per partition. A practitioner needs headroom in both counts.
+
+    Assumes: Poisson messages spread evenly over the partitions, exponential processing
+    times (each partition an M/M/1 queue at its consumer), consumers at 10K or 100K msg/s."""
     offered = 1e6
     five = sm.sim.simulate_consumer_group(10, 5, offered, 1e5, 0.2, replications=4, seed=1)
     # Saturated consumers: start-up idling is ~1e-5 s, no slack needed.
@@ -65,3 +83,7 @@ def test_c8_1_simulated_group_throughput() -> None:
     per_partition = sm.queueing.MM1(offered / 125, 1e4).mean_in_system
     assert_ci_contains(more, "mean_lag", 125 * per_partition)
     assert more.estimate("mean_lag") < lag[1.0] / 10
+    headrooms = (1.0, 1.1, 1.25)
+    C8_1.check(
+        across("consumers / needed", headrooms, lambda k: sm.queueing.MM1(offered / (100 * k), 1e4).stable)
+    )
