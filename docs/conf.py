@@ -32,6 +32,10 @@ extensions = [
     "sphinx.ext.viewcode",
 ]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+# "$150 for 4, $600 for 16" is money, not math: $...$ needs no inner spaces and no digits
+# outside.
+myst_dmath_allow_space = False
+myst_dmath_allow_digits = False
 myst_heading_anchors = 3
 nb_execution_mode = os.environ.get("SCALEMODEL_DOCS_EXECUTE", "off")
 nb_execution_timeout = 900
@@ -55,11 +59,12 @@ def _rules_catalog() -> str:
     """The rules-of-thumb catalog from tests/rules: each file's summary and each test's
     docstring (its claim id first, then what the models show)."""
     lines = [
-        "# The rules-of-thumb catalog",
+        "# The rules' tests and what they show",
         "",
         "Generated from `tests/rules/` at build time: one entry per test, whose docstring",
-        "starts with the claim's id and says what the models show. The test suite runs",
-        "every one of them, so this page cannot claim what the code does not.",
+        "starts with the claim's id and says what the models show (the verdicts are in",
+        "{doc}`../rules_catalog`). The test suite runs every one of them, so this page",
+        "cannot claim what the code does not.",
         "",
     ]
     files = sorted((ROOT / "tests" / "rules").glob("test_*.py"), key=_claim_order)

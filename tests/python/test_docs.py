@@ -61,3 +61,5 @@ def test_site_builds_without_warnings(tmp_path: Path) -> None:
     assert (tmp_path / "html" / "api.html").read_text().count('class="sig-name descname"') > 100
     rules = (tmp_path / "html" / "_generated" / "rules.html").read_text()
     assert "test_c1_1_vertical_upgrade_response_time" in rules
+    verdicts = (tmp_path / "html" / "rules_catalog.html").read_text()
+    assert "holds under conditions" in verdicts and "$150 for 4" in verdicts
