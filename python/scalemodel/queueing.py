@@ -18,6 +18,7 @@ import pandas as pd
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
     "MD1",
@@ -91,7 +92,7 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
         return (values["mean_number"] / values["mean_time"])[()]
 
 
-class _Station:
+class _Station(_TableDisplay):
     """Shared face of the single-station models: metrics, quantiles, repr, frames."""
 
     # The engine's quantile function for this model: (*parameters, q, "wait"|"response").
@@ -439,7 +440,7 @@ def _vector(name: str, value: Any, count: int | None = None) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False)
-class JacksonResult:
+class JacksonResult(_TableDisplay):
     """An open Jackson network's solution; see :func:`jackson`."""
 
     names: tuple[str, ...]
@@ -519,7 +520,7 @@ def jackson(
 
 
 @dataclass(frozen=True, repr=False)
-class MVAResult:
+class MVAResult(_TableDisplay):
     """A closed network solved for every population 1..N; see :func:`mva`."""
 
     names: tuple[str, ...]

@@ -15,6 +15,7 @@ PUBLIC = [
     "scalemodel.cli",
     "scalemodel.cost",
     "scalemodel.distributions",
+    "scalemodel.explorer",
     "scalemodel.hashing",
     "scalemodel.plan",
     "scalemodel.plot",
