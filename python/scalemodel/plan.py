@@ -1575,7 +1575,9 @@ def _write_report(
     if simulation is not None:
         sections.append(("Simulated end to end (--simulate)", _simulation_words(simulation)))
         sections.append(("Simulated against the plan, per tier", _simulation_display(simulation)))
-        sections.append(("How the simulation differs from the plan", "\n".join(f"- {n}" for n in simulation.notes)))
+        sections.append(
+            ("How the simulation differs from the plan", "\n".join(f"- {n}" for n in simulation.notes))
+        )
     sections.append(("Inputs and assumptions", _inputs_table(plan)))
     md_parts = [f"# {title}"]
     html_parts = [f"<h1>{html.escape(title)}</h1>"]

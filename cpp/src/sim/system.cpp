@@ -43,6 +43,35 @@ struct Job {
     std::uint8_t flags = 0;
 };
 
+// Records reused through a free list, at most kMaxJobs in use. An index stays valid until
+// it is given back; `gen`, bumped then, tells a stale reference from a live one.
+template <class T>
+class Pool {
+public:
+    // A free record's index, or kNone when kMaxJobs are in use.
+    std::uint32_t take() {
+        if (!free_.empty()) {
+            const std::uint32_t i = free_.back();
+            free_.pop_back();
+            return i;
+        }
+        if (items_.size() >= kMaxJobs) return kNone;
+        items_.emplace_back();
+        return static_cast<std::uint32_t>(items_.size() - 1);
+    }
+    void give_back(std::uint32_t i) {
+        ++items_[i].gen;
+        free_.push_back(i);
+    }
+    std::size_t in_use() const { return items_.size() - free_.size(); }
+    T& operator[](std::uint32_t i) { return items_[i]; }
+    const T& operator[](std::uint32_t i) const { return items_[i]; }
+
+private:
+    std::vector<T> items_;
+    std::vector<std::uint32_t> free_;
+};
+
 // A client's request: one or more attempts (retries, a hedge), each a top-level job.
 struct Request {
     double start = 0, backoff = 0;
@@ -184,7 +213,6 @@ public:
         }
         down_.resize(cfg.outages.size());
         out_.own.resize(nt);
-        jobs_.reserve(1024);
     }
 
     RepOutput run() {
@@ -495,22 +523,11 @@ private:
 
     // --- jobs ------------------------------------------------------------------------
     std::uint32_t alloc() {
-        if (!free_.empty()) {
-            const std::uint32_t j = free_.back();
-            free_.pop_back();
-            return j;
-        }
-        if (jobs_.size() >= kMaxJobs) {
-            overflow_ = true;
-            return kNone;
-        }
-        jobs_.emplace_back();
-        return static_cast<std::uint32_t>(jobs_.size() - 1);
+        const std::uint32_t j = jobs_.take();
+        if (j == kNone) overflow_ = true;
+        return j;
     }
-    void release(std::uint32_t j) {
-        ++jobs_[j].gen;
-        free_.push_back(j);
-    }
+    void release(std::uint32_t j) { jobs_.give_back(j); }
 
     // Puts job j at tier t (on `shard`, or a drawn one; on `server` if given). False when
     // it cannot be placed (no server up, or the server is full): the visit fails.
@@ -844,17 +861,9 @@ private:
 
     // --- clients: attempts, timeouts, retries, hedges ---------------------------------------
     std::uint32_t new_request() {
-        if (!free_requests_.empty()) {
-            const std::uint32_t r = free_requests_.back();
-            free_requests_.pop_back();
-            return r;
-        }
-        if (requests_.size() >= kMaxJobs) {
-            overflow_ = true;
-            return kNone;
-        }
-        requests_.emplace_back();
-        return static_cast<std::uint32_t>(requests_.size() - 1);
+        const std::uint32_t r = requests_.take();
+        if (r == kNone) overflow_ = true;
+        return r;
     }
 
     void start_attempt(std::uint32_t r) {
@@ -950,9 +959,8 @@ private:
                 if (timed_out) ++timed_out_;
             }
         }
-        ++q.gen;
         q.waiting = 0;
-        free_requests_.push_back(r);
+        requests_.give_back(r);
     }
 
     void on_arrival() {
@@ -1107,8 +1115,7 @@ private:
             T.last_change = now_;
         }
         // Keep evaluating while anything can still happen.
-        const bool busy = std::isfinite(next_arrival_) || free_.size() < jobs_.size() ||
-                          free_requests_.size() < requests_.size();
+        const bool busy = std::isfinite(next_arrival_) || jobs_.in_use() > 0 || requests_.in_use() > 0;
         if (busy) events_.schedule(now_ + a.interval_s, Payload{kScale, t, 0});
     }
 
@@ -1202,9 +1209,9 @@ private:
     EventQueue<Payload> events_;
     std::vector<Tier> tiers_;
     std::vector<Server> servers_;
-    std::vector<Job> jobs_;
-    std::vector<Request> requests_;
-    std::vector<std::uint32_t> free_, free_requests_, picked_;
+    Pool<Job> jobs_;
+    Pool<Request> requests_;
+    std::vector<std::uint32_t> picked_;
     std::vector<double> scratch_;
     std::vector<std::vector<std::uint32_t>> down_;
     std::vector<std::array<double, 6>> windows_;

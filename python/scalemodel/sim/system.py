@@ -49,6 +49,7 @@ from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import ReplicatedResult
+from scalemodel.sim.stations import _pooled_quantile
 
 __all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
@@ -841,10 +842,7 @@ class SystemResult(ReplicatedResult):
 
     def response_quantile(self, q: Any) -> Any:
         """q-quantile of the end-to-end response time over all replications, s (within 0.39%)."""
-        qa = np.asarray(q, dtype=np.float64)
-        if not self.stable:
-            return np.full(qa.shape, np.inf)[()]
-        return _s.histogram_quantile(self._hist, np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
+        return _pooled_quantile(self._hist, q, self.stable)
 
     def tier_quantile(self, tier: str, q: Any) -> Any:
         """q-quantile of a tier's own time per visit over all replications: the wait for a
@@ -852,11 +850,7 @@ class SystemResult(ReplicatedResult):
         seconds, within 0.39%."""
         if tier not in self._names:
             raise ValueError(f"tier must be one of {', '.join(self._names)}; got {tier!r}")
-        qa = np.asarray(q, dtype=np.float64)
-        if not self.stable:
-            return np.full(qa.shape, np.inf)[()]
-        counts = self._own[self._names.index(tier)]
-        return _s.histogram_quantile(counts, np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
+        return _pooled_quantile(self._own[self._names.index(tier)], q, self.stable)
 
     def response_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bucket values in seconds, counts) of the pooled response times, empty buckets dropped."""
