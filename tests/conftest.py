@@ -1,11 +1,5 @@
-"""Makes the shared test helpers in this directory (``intervals``) importable from
-tests/python and tests/rules alike."""
+"""Shared by tests/python and tests/rules: pytester runs the pytest plugin's own tests
+(tests/python/test_testing.py). Interval assertions come from the public
+:mod:`scalemodel.testing`, the helpers users get for their own rules of thumb."""
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+pytest_plugins = ["pytester"]

@@ -9,7 +9,7 @@ and key-distribution analysis, ``sm.reliability`` for availability, quorums, fai
 durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for whole-system capacity
 plans, and ``sm.plot`` for the plotting helpers (matplotlib is imported on first use);
 ``sm.sweep`` runs any of them over a parameter grid, on threads, processes or a Dask
-cluster.
+cluster, and ``sm.explore`` puts sliders over any of them in a notebook.
 """
 
 from scalemodel import (
@@ -17,6 +17,7 @@ from scalemodel import (
     caching,
     cost,
     distributions,
+    explorer,
     hashing,
     plan,
     plot,
@@ -28,8 +29,11 @@ from scalemodel import (
     sweeps,
 )
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel.explorer import explore
 from scalemodel.sweeps import sweep
 
+# The one source of the version: pyproject.toml reads it from here (scikit-build-core's
+# regex provider), `scalemodel --version` prints it.
 __version__ = "0.1.0"
 __all__ = [
     "__version__",
@@ -37,6 +41,8 @@ __all__ = [
     "caching",
     "cost",
     "distributions",
+    "explore",
+    "explorer",
     "hashing",
     "plan",
     "plot",

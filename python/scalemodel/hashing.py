@@ -28,6 +28,7 @@ from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import threads as _threads
 from scalemodel._arrays import whole as _whole
+from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
     "REDIS_SLOTS",
@@ -472,7 +473,7 @@ def _check_scheme(name: str, s: Any) -> Scheme:
 
 
 @dataclass(frozen=True)
-class Balance:
+class Balance(_TableDisplay):
     """How evenly keys (or popularity) spread over nodes.
 
     loads: keys per node (popularity weight for Zipf streams); shares: loads / total;
@@ -604,7 +605,7 @@ def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> M
 
 
 @dataclass(frozen=True)
-class Sweep:
+class Sweep(_TableDisplay):
     """A sweep result: ``to_frame()`` for the table, ``plot()`` for a figure."""
 
     frame: pd.DataFrame = field(repr=False)

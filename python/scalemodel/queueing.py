@@ -18,6 +18,7 @@ import pandas as pd
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, number, shaped
+from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
     "MD1",
@@ -92,7 +93,7 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
         return (values["mean_number"] / values["mean_time"])[()]
 
 
-class _Station:
+class _Station(_TableDisplay):
     """Shared face of the single-station models: metrics, quantiles, repr, frames."""
 
     # The engine's quantile function for this model: (*parameters, q, "wait"|"response").
@@ -551,7 +552,7 @@ def _vector(name: str, value: Any, count: int | None = None) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False)
-class JacksonResult:
+class JacksonResult(_TableDisplay):
     """An open Jackson network's solution; see :func:`jackson`."""
 
     names: tuple[str, ...]
@@ -631,7 +632,7 @@ def jackson(
 
 
 @dataclass(frozen=True, repr=False)
-class MVAResult:
+class MVAResult(_TableDisplay):
     """A closed network solved for every population 1..N; see :func:`mva`."""
 
     names: tuple[str, ...]
@@ -709,9 +710,9 @@ def mva(
 
 @dataclass(frozen=True)
 class USL:
-    """Universal Scalability Law: X(N) = lambda_ N / (1 + sigma (N-1) + kappa N (N-1)).
+    """Universal Scalability Law: X(N) = ``lambda_`` N / (1 + sigma (N-1) + kappa N (N-1)).
 
-    lambda_: throughput at concurrency 1 (requests/s); sigma: contention (the serial
+    ``lambda_``: throughput at concurrency 1 (requests/s); sigma: contention (the serial
     fraction); kappa: coherency (crosstalk) cost. Build one from known coefficients, or
     fit one to measurements with :meth:`USL.fit`, which also fills ``r_squared`` and
     ``rmse`` (requests/s) to say how well the law describes the data.
@@ -764,7 +765,7 @@ class USL:
 
     @property
     def peak_throughput(self) -> float:
-        """Highest throughput the law allows, requests/s (lambda_ / sigma when kappa = 0)."""
+        """Highest throughput the law allows, requests/s (``lambda_`` / sigma when kappa = 0)."""
         peak = self.peak_concurrency
         if np.isinf(peak):
             return self.lambda_ / self.sigma if self.sigma > 0 else float("inf")

@@ -40,6 +40,7 @@ from scalemodel.distributions import (
     as_distribution,
 )
 from scalemodel.results import ReplicatedResult
+from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
     "CASSANDRA_LEVELS",
@@ -253,7 +254,7 @@ def k_of_n_unavailability(k: Any, n: Any, availability: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class CtmcResult:
+class CtmcResult(_TableDisplay):
     """Steady state of the k-of-n repairable Markov chain; see :func:`ctmc_availability`."""
 
     availability: float

@@ -22,6 +22,22 @@ from scalemodel._arrays import level as _level
 __all__ = ["ReplicatedResult"]
 
 
+def frame_html(title: str, frame: pd.DataFrame, note: str = "") -> str:
+    """Notebook HTML of a result: its repr as a title, an optional note, then the table
+    (numbers to 6 significant digits, at most 60 rows shown)."""
+    table = frame.to_html(float_format=lambda v: f"{v:.6g}", na_rep="", max_rows=60)
+    caption = f"<p>{html.escape(note)}</p>" if note else ""
+    return f"<div><p><code>{html.escape(title)}</code></p>{caption}{table}</div>"
+
+
+class TableDisplay:
+    """Rich display in notebooks for any result with ``to_frame()``: its repr over its
+    table (Jupyter calls ``_repr_html_``)."""
+
+    def _repr_html_(self) -> str:
+        return frame_html(repr(self), self.to_frame())  # type: ignore[attr-defined]
+
+
 class ReplicatedResult:
     """Per-replication metrics of one study.
 
@@ -114,9 +130,7 @@ class ReplicatedResult:
         return {name: self.estimate(name) for name in self._metrics}
 
     def _repr_html_(self) -> str:
-        title = html.escape(repr(self))
-        table = self.to_frame().to_html(float_format=lambda v: f"{v:.6g}", na_rep="")
-        return f"<div><p><code>{title}</code></p><p>{self._level:.0%} intervals</p>{table}</div>"
+        return frame_html(repr(self), self.to_frame(), f"{self._level:.0%} intervals")
 
 
 __dir__ = _api_dir(globals())

@@ -393,7 +393,7 @@ def _check_hit_ratio_source(
         raise fail_at("cache", given)(f"cache.{given} needs cache.{missing}")
 
 
-#: The service-time SCV when a tier gives neither *_p99 nor *_scv: exponential.
+#: The service-time SCV when a tier gives neither ``*_p99`` nor ``*_scv``: exponential.
 DEFAULT_SERVICE_SCV = 1.0
 # Section -> its mean service-time key (with *_p99 and *_scv beside it).
 _SERVICE_KEYS = {"app": "cpu_time", "database": "query_time"}

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from intervals import LEVEL, assert_in_ci
+from scalemodel.testing import LEVEL, assert_ci_contains
 from scipy import integrate, optimize, stats
 
 import scalemodel as sm
@@ -43,7 +43,7 @@ def test_timeouts_and_retries_without_a_budget_stay_down_after_a_spike():
     # Without the spike the same clients run at 70% for the whole horizon with no failure.
     calm = _after_spike(retrying, spike=False)
     assert calm.ci("fail_rate", LEVEL)[1] < 1e-3
-    assert_in_ci(calm, "throughput", RATE, rel=0.02)
+    assert_ci_contains(calm, "throughput", RATE, rel=0.02)
     # After it, at the same 70%, nothing succeeds in time: every attempt times out, 4 per request.
     down = _after_spike(retrying)
     assert down.stable
@@ -67,7 +67,7 @@ def test_a_retry_budget_or_no_retries_lets_the_system_recover():
     ):
         up = _after_spike(client)
         assert up.ci("fail_rate", LEVEL)[1] < 0.005, client
-        assert_in_ci(up, "throughput", RATE, rel=0.02)
+        assert_ci_contains(up, "throughput", RATE, rel=0.02)
         assert up.ci("attempts", LEVEL)[1] < 1.01
         # Goodput is back at the offered rate within 20 s of the spike's end.
         ts = up.timeseries()
@@ -106,8 +106,8 @@ def test_a_budget_above_the_retries_needed_does_not_bind():
         .tier("a", 1, 0, concurrency=100, error_probability=p)
         .simulate(requests=20_000, replications=4, seed=43)
     )
-    assert_in_ci(loose, "attempts", needed)
-    assert_in_ci(loose, "fail_rate", p ** (retries + 1))
+    assert_ci_contains(loose, "attempts", needed)
+    assert_ci_contains(loose, "fail_rate", p ** (retries + 1))
 
 
 # --- hedging ------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_hedging_costs_p_x_above_d_and_cuts_the_tail_of_a_lognormal():
     )
     extra = float(law.sf(d))
     assert extra == pytest.approx(0.05)
-    assert_in_ci(r, "attempts", 1 + extra)
+    assert_ci_contains(r, "attempts", 1 + extra)
     low, high = r.tier_ci("a", "visits", LEVEL)
     assert low <= 1 + extra <= high
 
@@ -133,9 +133,9 @@ def test_hedging_costs_p_x_above_d_and_cuts_the_tail_of_a_lognormal():
         return float(law.sf(t)) if t < d else float(law.sf(t) * law.sf(t - d))
 
     mean = integrate.quad(law.sf, 0, d)[0] + integrate.quad(lambda t: law.sf(t) * law.sf(t - d), d, np.inf)[0]
-    assert_in_ci(r, "mean_response", mean)
+    assert_ci_contains(r, "mean_response", mean)
     p99 = optimize.brentq(lambda t: tail(t) - 0.01, d, 10 * d)
-    assert_in_ci(r, "p99_response", p99, rel=sm.sim.HISTOGRAM_RELATIVE_ERROR)
+    assert_ci_contains(r, "p99_response", p99, rel=sm.sim.HISTOGRAM_RELATIVE_ERROR)
     # the tail cut (hedging at the p95, as in "The Tail at Scale"): 86 ms against the 106 ms
     # p99 of the service alone, for 5% more load
     assert p99 == pytest.approx(0.0857, abs=5e-4) and float(law.ppf(0.99)) == pytest.approx(0.1055, abs=5e-4)

@@ -16,13 +16,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from intervals import assert_in_ci
 from scipy import stats
 
 import scalemodel as sm
+from scalemodel.testing import assert_above, assert_below, assert_ci_contains
 
 R = sm.reliability
-LEVEL = 0.999
 
 
 def same_replications(a: R.MonteCarloResult, b: R.MonteCarloResult) -> bool:
@@ -91,9 +90,9 @@ def test_simulation_matches_ctmc_and_binomial() -> None:
         3, 2, mtbf_s=500.0, mttr_s=25.0, horizon_s=50_000.0, replications=64, seed=1
     )
     c = R.ctmc_availability(2, 3, 500.0, 25.0)
-    assert_in_ci(sim, "availability", c.availability)
-    assert_in_ci(sim, "availability", R.k_of_n(2, 3, 500 / 525))
-    assert_in_ci(sim, "outages_per_year", c.failure_frequency * sm.reliability.SECONDS_PER_YEAR)
+    assert_ci_contains(sim, "availability", c.availability)
+    assert_ci_contains(sim, "availability", R.k_of_n(2, 3, 500 / 525))
+    assert_ci_contains(sim, "outages_per_year", c.failure_frequency * sm.reliability.SECONDS_PER_YEAR)
     assert sim.nines == pytest.approx(-math.log10(sim.unavailability))
     lo, hi = sim.ci("nines")
     assert lo < sim.nines < hi
@@ -112,14 +111,14 @@ def test_zones_and_replacement() -> None:
     base = dict(mtbf_s=1000.0, mttr_s=100.0, horizon_s=100_000.0, replications=32, seed=3)
     indep = R.simulate_availability(3, 1, **base)
     zoned = R.simulate_availability(3, 1, zones=1, zone_failures_per_year=2000.0, zone_outage_s=100.0, **base)
-    assert zoned.ci("availability", LEVEL)[1] < indep.ci("availability", LEVEL)[0]
+    assert_below(zoned, "availability", indep)
     # 2 of 3, so that system outages are frequent enough for the interval to mean something.
     slow = R.simulate_availability(3, 2, **base)
     fast = R.simulate_availability(3, 2, replacement_s=10.0, **base)
-    assert fast.ci("availability", LEVEL)[0] > slow.ci("availability", LEVEL)[1]
+    assert_above(fast, "availability", slow)
     # Replacement after 10 s caps the repair: mean downtime 100 (1 - e^-0.1).
     a = 1000 / (1000 + 100 * -math.expm1(-0.1))
-    assert_in_ci(fast, "availability", R.k_of_n(2, 3, a))
+    assert_ci_contains(fast, "availability", R.k_of_n(2, 3, a))
 
 
 def test_simulate_availability_rejects_bad_input() -> None:
@@ -173,7 +172,7 @@ def test_t_visibility_matches_numpy_oracle() -> None:
     for i, t in enumerate((0.0, 0.002)):
         oracle = numpy_wars(3, 1, 1, t, 0.001, 400_000, seed=5)
         # Oracle's own sampling error (binomial, 400k draws) adds to the interval.
-        assert_in_ci(res, f"p_consistent_{i}", oracle, slack=4 * math.sqrt(0.25 / 400_000))
+        assert_ci_contains(res, f"p_consistent_{i}", oracle, slack=4 * math.sqrt(0.25 / 400_000))
     assert np.all(np.diff(res.p_consistent) >= 0)
     assert res.p_consistent_ci().shape == (2, 2)
 
@@ -209,7 +208,7 @@ def test_quorum_availability_and_presets() -> None:
     for level in R.CASSANDRA_LEVELS:
         _, w = R.quorum_sizes(level, 3)
         res = R.t_visibility(consistency=level, replica_down_prob=p, requests=1 << 17, seed=4)
-        assert_in_ci(res, "write_available", R.k_of_n(w, 3, 1 - p))
+        assert_ci_contains(res, "write_available", R.k_of_n(w, 3, 1 - p))
     assert R.quorum_sizes("QUORUM", 5) == (3, 3)
     fast = R.t_visibility(consistency="ONE", requests=1 << 16, seed=1)
     slow = R.t_visibility(consistency="ALL", requests=1 << 16, seed=1)
@@ -252,8 +251,8 @@ def test_failover_matches_closed_form() -> None:
         trials=1 << 15,
         seed=8,
     )
-    assert_in_ci(res, "downtime_s", 2.5 * 5 + 8 + 5)
-    assert_in_ci(res, "writes_lost", 300.0)
+    assert_ci_contains(res, "downtime_s", 2.5 * 5 + 8 + 5)
+    assert_ci_contains(res, "writes_lost", 300.0)
     assert res.downtime_p50_s < res.downtime_p99_s <= res.downtime_max_s * 1.005
     d = res.downtime_s
     assert res.availability == pytest.approx(1 / (1 + 12 / (sm.reliability.SECONDS_PER_YEAR) * d), rel=1e-9)
@@ -262,11 +261,11 @@ def test_failover_matches_closed_form() -> None:
 def test_stale_reads_and_remedies() -> None:
     """Stale probability P(lag > think) in closed form for an exponential lag; remedy costs."""
     res = R.simulate_stale_reads(R.Exponential(0.3), 0.5, requests=1 << 18, seed=1)
-    assert_in_ci(res, "stale", math.exp(-0.5 / 0.3))
+    assert_ci_contains(res, "stale", math.exp(-0.5 / 0.3))
     sticky = R.simulate_stale_reads(
         R.Exponential(0.3), R.Exponential(4.0), remedy="sticky", sticky_window_s=5.0, requests=1 << 18, seed=1
     )
-    assert_in_ci(sticky, "primary_reads", 1 - math.exp(-5 / 4))
+    assert_ci_contains(sticky, "primary_reads", 1 - math.exp(-5 / 4))
     vc = R.simulate_stale_reads(
         R.Deterministic(0.25), 0.0, remedy="version_check", attempts=3, retry_interval_s=0.1, requests=1 << 16
     )
@@ -289,8 +288,8 @@ def test_partition_matches_alternating_renewal() -> None:
         replications=32,
         seed=2,
     )
-    assert_in_ci(res, "partitioned_time", res.partitioned_time_expected)
-    assert_in_ci(res, "cp_rejected", res.partitioned_time_expected)
+    assert_ci_contains(res, "partitioned_time", res.partitioned_time_expected)
+    assert_ci_contains(res, "cp_rejected", res.partitioned_time_expected)
     assert res.ap_stale > 0.0
 
 
@@ -313,7 +312,7 @@ def test_rdb_renewal_reward() -> None:
     """At 1 write/s the (300 s, 10) rule fires every 300 s (10 writes come first almost
     surely), so a crash loses rate x 300 / 2 on average."""
     res = R.redis_rdb(1.0, cycles=1 << 13, seed=3, crashes_per_day=1.0)
-    assert_in_ci(res, "expected_per_crash", 150.0)
+    assert_ci_contains(res, "expected_per_crash", 150.0)
     assert res.fluid_cycle_s == 300.0
     assert R.durability("redis_rdb", write_rate=1.0, cycles=1024).fluid_worst_per_crash == 300.0
 
@@ -323,9 +322,9 @@ def test_kafka_acks() -> None:
     clean = R.kafka_durability(acks="all", **flaky)
     assert clean.lost_per_day == 0.0 and clean.write_unavailable > 0.0
     unclean = R.kafka_durability(acks="all", unclean_leader_election=True, **flaky)
-    assert unclean.ci("lost_per_day", LEVEL)[0] > 0.0
+    assert_above(unclean, "lost_per_day", 0.0)
     one = R.kafka_durability(acks=1, **flaky)
-    assert one.ci("lost_per_day", LEVEL)[0] > 0.0
+    assert_above(one, "lost_per_day", 0.0)
     with pytest.raises(ValueError, match="acks"):
         R.kafka_durability(acks=2)
     with pytest.raises(ValueError, match="min_insync_replicas"):
@@ -374,7 +373,7 @@ def test_weibull_lifetimes_keep_the_steady_state(shape: float) -> None:
     res = R.simulate_availability(
         3, 2, mtbf_s=100.0, mttr_s=10.0, weibull_shape=shape, horizon_s=100_000.0, replications=32, seed=5
     )
-    assert_in_ci(res, "availability", R.k_of_n(2, 3, 100 / 110))
+    assert_ci_contains(res, "availability", R.k_of_n(2, 3, 100 / 110))
 
 
 # --- one vocabulary: distributions, configs, results -----------------------------------------
@@ -405,7 +404,7 @@ def test_any_distribution_drives_a_study() -> None:
     """A Gamma think time (new to the reliability studies): P(lag > think) for a constant lag
     is the Gamma survival function."""
     res = R.simulate_stale_reads(0.5, R.Gamma(1.0, 0.5), requests=1 << 18, seed=12)
-    assert_in_ci(res, "stale", float(stats.gamma.cdf(0.5, a=2.0, scale=0.5)))
+    assert_ci_contains(res, "stale", float(stats.gamma.cdf(0.5, a=2.0, scale=0.5)))
 
 
 def test_engine_names_python_parameters() -> None:

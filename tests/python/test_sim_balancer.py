@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from intervals import assert_in_ci
 
 import scalemodel as sm
+from scalemodel.testing import assert_above, assert_below, assert_ci_contains
 
 S = sm.sim
 Q = sm.queueing
-LEVEL = 0.999
 
 
 def supermarket_mean_response(lam: float, d: int) -> float:
@@ -31,9 +30,11 @@ def test_random_routing_is_mm1_per_backend() -> None:
     n, lam = 4, 3.2
     model = Q.MM1(lam / n, 1.0)
     r = S.simulate_balancer("random", n, lam, S.Exponential(1.0), customers=80_000, replications=20, seed=1)
-    assert_in_ci(r, "mean_response", model.mean_response)
-    assert_in_ci(r, "p99_response", model.response_quantile(0.99), slack=S.HISTOGRAM_RELATIVE_ERROR * 10)
-    assert_in_ci(r, "utilization", 0.8)
+    assert_ci_contains(r, "mean_response", model.mean_response)
+    assert_ci_contains(
+        r, "p99_response", model.response_quantile(0.99), slack=S.HISTOGRAM_RELATIVE_ERROR * 10
+    )
+    assert_ci_contains(r, "utilization", 0.8)
     b = r.backends()
     assert np.allclose(b["arrival_share"], 1 / n, atol=0.01)
     assert np.allclose(b["utilization"], 0.8, atol=0.02)
@@ -49,11 +50,11 @@ def test_power_of_two_choices_approaches_the_supermarket_fixed_point() -> None:
     big = S.simulate_balancer(
         "power_of_two", 200, lam * 200, S.Exponential(1.0), customers=300_000, replications=10, seed=2
     )
-    assert_in_ci(big, "mean_response", fixed, slack=0.01 * fixed)
+    assert_ci_contains(big, "mean_response", fixed, slack=0.01 * fixed)
     small = S.simulate_balancer(
         "power_of_d", 10, lam * 10, S.Exponential(1.0), d=2, customers=100_000, replications=10, seed=3
     )
-    assert small.ci("mean_response", LEVEL)[0] > big.ci("mean_response", LEVEL)[1]
+    assert_above(small, "mean_response", big)
     # d = 1 is random routing: M/M/1 at 0.9, mean 10 s; two choices cut it almost 4x.
     assert Q.MM1(lam, 1.0).mean_response == pytest.approx(10.0)
     assert big.mean_response < Q.MM1(lam, 1.0).mean_response / 3.5
@@ -76,7 +77,7 @@ def test_round_robin_and_weighted_round_robin_shares_are_exact() -> None:
     # Round robin turns Poisson traffic into Erlang-4 arrivals per backend: less waiting than random.
     rnd = S.simulate_balancer("random", 4, 3.2, 1.0, customers=40_000, replications=10, seed=4)
     rr = S.simulate_balancer("round_robin", 4, 3.2, 1.0, customers=40_000, replications=10, seed=4)
-    assert rr.ci("mean_wait", LEVEL)[1] < rnd.ci("mean_wait", LEVEL)[0]
+    assert_below(rr, "mean_wait", rnd)
 
 
 def test_least_connections_and_least_work_beat_oblivious_policies() -> None:
@@ -85,7 +86,7 @@ def test_least_connections_and_least_work_beat_oblivious_policies() -> None:
     results = {p: S.simulate_balancer(p, 8, 6.4, service, **kw) for p in ("random", "least_connections")}
     results["least_outstanding_work"] = S.simulate_balancer("least_work", 8, 6.4, service, **kw)
     lc, lw, rnd = (results[k] for k in ("least_connections", "least_outstanding_work", "random"))
-    assert lc.ci("mean_response", LEVEL)[1] < rnd.ci("mean_response", LEVEL)[0]
+    assert_below(lc, "mean_response", rnd)
     # Sending each request to the backend with the least unfinished work (sizes known) is
     # a central FIFO queue in disguise: every request waits exactly as in M/G/8. With the
     # same random stream the two simulations agree request by request.
@@ -99,8 +100,8 @@ def test_sticky_clients_skew_the_load() -> None:
     kw = dict(customers=40_000, replications=10, seed=6)
     even = S.simulate_balancer("sticky", 4, 2.0, 1.0, clients=100_000, client_skew=0.0, **kw)
     skewed = S.simulate_balancer("ip_hash", 4, 2.0, 1.0, clients=1000, client_skew=1.0, **kw)
-    assert even.ci("imbalance", LEVEL)[1] < 1.05
-    assert skewed.ci("imbalance", LEVEL)[0] > 1.1
+    assert_below(even, "imbalance", 1.05)
+    assert_above(skewed, "imbalance", 1.1)
 
 
 def test_backend_failure_mid_run() -> None:
@@ -125,7 +126,7 @@ def test_backend_failure_mid_run() -> None:
     assert np.allclose(b.loc[1:, "utilization_after"], 0.8, atol=0.02)
     assert np.allclose(b.loc[1:, "utilization_before"], 0.6, atol=0.02)
     assert 0 < r.fail_rate < 0.001
-    assert_in_ci(r, "utilization_after", 0.8)
+    assert_ci_contains(r, "utilization_after", 0.8)
     # Round robin over the survivors is not Poisson per backend, so compare with the
     # M/M/1 bounds: better than random routing at the same load, worse than before.
     before = r.estimate("mean_response_before")

@@ -14,13 +14,12 @@ import pickle
 
 import numpy as np
 import pytest
-from intervals import assert_in_ci
 
 import scalemodel as sm
+from scalemodel.testing import assert_ci_contains
 
 S = sm.sim
 Q = sm.queueing
-LEVEL = 0.999
 REL = S.HISTOGRAM_RELATIVE_ERROR
 
 
@@ -28,10 +27,12 @@ def test_one_partition_one_consumer_is_mm1() -> None:
     model = Q.MM1(0.8, 1.0)
     r = S.simulate_consumer_group(1, 1, 0.8, 1.0, 40_000.0, warmup_s=500.0, replications=20, seed=1)
     assert r.stable
-    assert_in_ci(r, "mean_lag", model.mean_in_system)
-    assert_in_ci(r, "mean_latency", model.mean_response)
-    assert_in_ci(r, "throughput", 0.8)
-    assert_in_ci(r, "p99_latency", model.response_quantile(0.99), slack=REL * model.response_quantile(0.99))
+    assert_ci_contains(r, "mean_lag", model.mean_in_system)
+    assert_ci_contains(r, "mean_latency", model.mean_response)
+    assert_ci_contains(r, "throughput", 0.8)
+    assert_ci_contains(
+        r, "p99_latency", model.response_quantile(0.99), slack=REL * model.response_quantile(0.99)
+    )
     assert r.p99_latency_s == pytest.approx(model.response_quantile(0.99), rel=0.03)
 
 
@@ -42,7 +43,7 @@ def test_partitions_with_own_consumers_are_independent_mm1_queues() -> None:
         4, 4, total_rate, 1.0, 20_000.0, partition_weights=weights, warmup_s=500.0, replications=20, seed=2
     )
     per_partition = [Q.MM1(total_rate * w, 1.0).mean_in_system for w in weights]
-    assert_in_ci(r, "mean_lag", float(sum(per_partition)))
+    assert_ci_contains(r, "mean_lag", float(sum(per_partition)))
     # Per-partition lags: each within 5% of its own M/M/1 (interval not kept per partition).
     np.testing.assert_allclose(r.partition_lag, per_partition, rtol=0.05)
     np.testing.assert_allclose(r.busy_fraction, total_rate * weights, rtol=0.02)
@@ -65,8 +66,8 @@ def test_consumer_serving_several_partitions_is_one_mm1_in_total(assignment: str
         replications=20,
         seed=3,
     )
-    assert_in_ci(r, "mean_lag", model.mean_in_system)
-    assert_in_ci(r, "mean_latency", model.mean_response)
+    assert_ci_contains(r, "mean_lag", model.mean_in_system)
+    assert_ci_contains(r, "mean_latency", model.mean_response)
 
 
 def test_burst_backlog_grows_and_drains_at_fluid_rates() -> None:
@@ -91,7 +92,7 @@ def test_burst_backlog_grows_and_drains_at_fluid_rates() -> None:
     fluid_peak = (high - mu) * burst_s
     fluid_drain = fluid_peak / (mu - low)
     assert r.params["drain_from_s"] == burst_s
-    assert_in_ci(r, "drain_time", fluid_drain, slack=0.05)
+    assert_ci_contains(r, "drain_time", fluid_drain, slack=0.05)
     series = r.lag_series.set_index("time")
     assert series.loc[0.5, "lag"] == pytest.approx(fluid_peak / 2, rel=0.1)
     assert series.loc[1.0, "lag"] == pytest.approx(fluid_peak, rel=0.1)
@@ -125,7 +126,7 @@ def test_consumers_beyond_partition_count_sit_idle() -> None:
     assert list(frame["partitions"]) == [(0,), (1,), (2,), (), ()]
     assert (frame.loc[[3, 4], "busy_fraction"] == 0).all()
     np.testing.assert_allclose(frame.loc[[0, 1, 2], "busy_fraction"], 0.5, rtol=0.05)
-    assert_in_ci(r, "throughput", 150.0)
+    assert_ci_contains(r, "throughput", 150.0)
 
 
 def test_rebalance_pause_adds_produce_rate_times_pause_to_lag() -> None:
@@ -168,7 +169,7 @@ def test_rate_profile_sets_the_produced_volume() -> None:
         2, 2, 100.0, 1000.0, 10.0, rate_profile=([2.0, 4.0, 6.0], [300.0, 0.0, 50.0]), replications=20, seed=8
     )
     volume = 100.0 * 2 + 300.0 * 2 + 0.0 * 2 + 50.0 * 4
-    assert_in_ci(r, "produced", volume)
+    assert_ci_contains(r, "produced", volume)
 
 
 def test_keys_remapped_and_zipf_weights() -> None:

@@ -16,6 +16,7 @@ import pytest
 from verdicts import CONDITIONAL, HOLDS, Verdict, across, flips_at
 
 import scalemodel as sm
+from scalemodel.testing import assert_above, assert_ci_contains
 
 q = sm.queueing
 
@@ -215,16 +216,13 @@ def test_c1_2_simulated_failure_mid_run(calibrated: tuple[float, float]) -> None
         )
 
     today = run(load, 40_000)
-    low, high = today.ci("utilization_before", 0.999)
-    assert low <= 0.225 <= high
-    low, high = today.ci("utilization_after", 0.999)
-    assert low <= 0.3 <= high
+    assert_ci_contains(today, "utilization_before", 0.225)
+    assert_ci_contains(today, "utilization_after", 0.3)
     survivors = today.backends().loc[1:, "utilization_after"]
     assert np.allclose(survivors, 0.3, atol=0.01)
-    low, high = today.ci("mean_response_after", 0.999)
-    assert low <= q.MMc(load / 3, mu, TODAY_VCPU).mean_response <= high
+    assert_ci_contains(today, "mean_response_after", q.MMc(load / 3, mu, TODAY_VCPU).mean_response)
     assert 0 < today.fail_rate < 0.001
 
     grown = run(4 * load, 40_000)
-    assert grown.ci("utilization_after", 0.999)[0] > 0.95
+    assert_above(grown, "utilization_after", 0.95)
     assert grown.estimate("mean_response_after") > 10 * grown.estimate("mean_response_before")

@@ -13,9 +13,9 @@ import pytest
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
+from scalemodel.testing import LEVEL, assert_below, assert_between, assert_ci_contains
 
 S = sm.sim
-LEVEL = 0.999
 QPS = 10_000
 SERVERS = 4
 VCPU = 4
@@ -61,14 +61,11 @@ def test_c2_1_random_choice_versus_sticky_clients() -> None:
     # check: the same statistic of a multinomial(10,000, 1/4) drawn with NumPy.
     draws = np.random.default_rng(5).multinomial(QPS, [1 / SERVERS] * SERVERS, size=200_000)
     expected_max = draws.max(axis=1).mean() / (QPS / SERVERS)
-    low, high = per_request.ci("imbalance", LEVEL)
-    assert low - 1e-3 <= expected_max <= high + 1e-3
-    assert high < 1.05
+    assert_ci_contains(per_request, "imbalance", expected_max, slack=1e-3)
+    assert_below(per_request, "imbalance", 1.05)
     assert per_request.replication_values("imbalance").max() < 1.1  # 3,000 QPS: never
 
-    low, high = sticky.ci("imbalance", LEVEL)
-    assert low > 1.2  # the guide's 3,000 vs 2,500 is the typical sticky outcome
-    assert high < 1.5
+    assert_between(sticky, "imbalance", 1.2, 1.5)  # the guide's 3,000 vs 2,500 is the typical sticky outcome
     assert np.mean(sticky.replication_values("imbalance") >= 1.2) > 0.5
 
 

@@ -11,9 +11,9 @@ import pytest
 from verdicts import CONDITIONAL, Verdict, across
 
 import scalemodel as sm
+from scalemodel.testing import assert_below, assert_ci_contains
 
 R = sm.reliability
-LEVEL = 0.999
 RULES = R.REDIS_DEFAULT_SAVE_RULES
 
 C7_2 = Verdict(
@@ -60,8 +60,7 @@ def test_c7_2_rdb_versus_aof_everysec() -> None:
     for rate, cycle_s in ((1.0, 300.0), (50_000.0, 60.0)):
         rdb = R.redis_rdb(rate, cycles=1 << 12, seed=72)
         assert rdb.fluid_cycle_s == pytest.approx(cycle_s)
-        lo, hi = rdb.ci("expected_per_crash", LEVEL)
-        assert lo <= rate * cycle_s / 2 <= hi
+        assert_ci_contains(rdb, "expected_per_crash", rate * cycle_s / 2)
         assert rdb.fluid_worst_per_crash == pytest.approx(rate * cycle_s)
         aof = R.redis_aof(rate)
         assert aof.expected_per_crash == pytest.approx(rate / 2)
@@ -69,10 +68,9 @@ def test_c7_2_rdb_versus_aof_everysec() -> None:
         assert aof.expected_per_crash <= rdb.expected_per_crash / 60  # half a second vs half a cycle
     slow = R.redis_rdb(0.01, cycles=1 << 14, seed=73)
     oracle, se = numpy_rdb_oracle(0.01, 200_000, 60, seed=74)
-    lo, hi = slow.ci("expected_per_crash", LEVEL)
-    assert lo - 4 * se <= oracle <= hi + 4 * se
+    assert_ci_contains(slow, "expected_per_crash", oracle, slack=4 * se)
     assert 3.6 < slow.expected_per_crash < 4.1
-    assert slow.ci("cycle_s", LEVEL)[1] < 900.0
+    assert_below(slow, "cycle_s", 900.0)
 
 
 def rdb_loss_with_save_time(cycle_s: float, save_s: float) -> tuple[float, float]:
