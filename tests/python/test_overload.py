@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 import pytest
-from scalemodel.testing import LEVEL, assert_ci_contains
 from scipy import integrate, optimize, stats
 
 import scalemodel as sm
 from scalemodel.distributions import Exponential, Lognormal
+from scalemodel.testing import LEVEL, assert_ci_contains
 
 # --- the metastable failure ---------------------------------------------------------------------
 # One server of 8 workers, 50 ms exponential requests: 160 requests/s of capacity, run at 70%.
