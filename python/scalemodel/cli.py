@@ -221,7 +221,7 @@ def _plan(args: argparse.Namespace) -> int:
     for problem in plan.problems:
         print(f"INFEASIBLE: {problem}", file=sys.stderr)
     if check is not None and check.meets_end_to_end is False:
-        print("MISSED: the simulated whole-request p99 is above app.slo_p99_end_to_end", file=sys.stderr)
+        print("MISSED: the simulated whole-request p99 is above scenario.slo_p99", file=sys.stderr)
         return 1
     return 0 if plan.feasible else 1
 
@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--simulate",
         action="store_true",
         help="also simulate year 1's tiers at peak end to end, beside the plan's figures, and check "
-        "app.slo_p99_end_to_end (exit 1 if missed)",
+        "scenario.slo_p99 (exit 1 if missed)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of --simulate (default 0)")
     p.add_argument(

@@ -367,7 +367,7 @@ def simulate(
     """Simulate year 1's tiers at peak end to end (:func:`simulated_system`) and set the
     simulated per-node utilization and p99 of each queue tier beside the plan's (at the
     mean node: the plan's busiest-node figures add the key imbalance, which the simulation
-    does not draw), and the whole request's p99 beside ``app.slo_p99_end_to_end``.
+    does not draw), and the whole request's p99 beside ``scenario.slo_p99``.
     requests: per replication (default: enough for 300 mean service times of the slowest
     tier, at least 100,000)."""
     system, scale = simulated_system(plan)
@@ -395,11 +395,18 @@ def simulate(
             "slots held sim": simulated.loc[name, "occupancy"],
             "p99 plan (ms)": float(t.service.p99(t.load_per_node, t.vcpus)) * 1e3,
             "p99 sim (ms)": float(result.tier_quantile(name, _Q)) * 1e3,
+            "p99 sim 95% CI (ms)": "{:.1f}-{:.1f}".format(
+                *(1e3 * x for x in result.tier_ci(name, "p99_own"))
+            ),
         }
-    rows["whole request"] = {"p99 sim (ms)": float(result.response_quantile(_Q)) * 1e3, "util sim 95% CI": ""}
+    rows["whole request"] = {
+        "p99 sim (ms)": float(result.response_quantile(_Q)) * 1e3,
+        "p99 sim 95% CI (ms)": "{:.1f}-{:.1f}".format(*(1e3 * x for x in result.ci("p99_response"))),
+        "util sim 95% CI": "",
+    }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "tier"
-    slo = float(plan.scenario["app"].get("slo_p99_end_to_end") or math.nan)
+    slo = float(plan.scenario["scenario"].get("slo_p99") or math.nan)
     notes = (
         f"Simulated at {scale:.3g} x the peak ({rate:,.0f} requests/s) with node counts scaled alike; "
         f"{result.replications} replications of {requests:,} requests.",
@@ -1531,7 +1538,7 @@ _CSS = (
 def _simulation_words(check: SimulatedCheck) -> str:
     p99 = check.table.loc["whole request", "p99 sim (ms)"]
     verdict = {
-        None: "no end-to-end target set (app.slo_p99_end_to_end)",
+        None: "no end-to-end target set (scenario.slo_p99)",
         True: f"meets the end-to-end target of {check.slo_end_to_end_s * 1e3:g} ms",
         False: f"MISSES the end-to-end target of {check.slo_end_to_end_s * 1e3:g} ms",
     }[check.meets_end_to_end]

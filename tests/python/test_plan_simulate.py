@@ -52,7 +52,7 @@ def test_end_to_end_target_in_the_report_and_exit_code(tmp_path):
     scenario = str(sm.plan.example_path("startup"))
     base = [sys.executable, "-m", "scalemodel.cli", "plan", scenario, "--simulate", "--sensitivity", "0"]
     met = subprocess.run(
-        [*base, "--out", str(tmp_path / "a"), "--set", "app.slo_p99_end_to_end=2 s"],
+        [*base, "--out", str(tmp_path / "a"), "--set", "scenario.slo_p99=2 s"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -62,7 +62,7 @@ def test_end_to_end_target_in_the_report_and_exit_code(tmp_path):
     report = (tmp_path / "a" / "report.md").read_text()
     assert "## Simulated against the plan, per tier" in report and "## How the simulation differs" in report
     missed = subprocess.run(
-        [*base, "--out", str(tmp_path / "b"), "--set", "app.slo_p99_end_to_end=50 ms"],
+        [*base, "--out", str(tmp_path / "b"), "--set", "scenario.slo_p99=50 ms"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -72,10 +72,10 @@ def test_end_to_end_target_in_the_report_and_exit_code(tmp_path):
 
 
 def test_end_to_end_target_must_be_a_duration():
-    with pytest.raises(sm.scenario.ScenarioError, match="slo_p99_end_to_end"):
+    with pytest.raises(sm.scenario.ScenarioError, match="scenario.slo_p99"):
         sm.plan.plan_text(
-            '[scenario]\nname="x"\n[users]\ndaily_active=1000\nrequests_per_day=10\n'
+            '[scenario]\nname="x"\nslo_p99=5\n[users]\ndaily_active=1000\nrequests_per_day=10\n'
             '[data]\nbytes_per_write="1 KB"\n[app]\ninstance="m5.xlarge"\ncpu_time="10 ms"\n'
-            'slo_p99="100 ms"\nslo_p99_end_to_end=5\n[cache]\ninstance="cache.r5.large"\n'
+            'slo_p99="100 ms"\n[cache]\ninstance="cache.r5.large"\n'
             '[database]\ninstance="db.r5.xlarge"\nquery_time="5 ms"\nslo_p99="50 ms"\n'
         )

@@ -1190,6 +1190,7 @@ private:
                 (T.e_billed - T.w_billed) / 3600.0,
                 static_cast<double>(T.rejected),
                 static_cast<double>(T.shed),
+                overflow_ ? kInf : out_.own[t].quantile(0.99),
             };
             for (std::size_t m = 0; m < std::size(values); ++m) r.tiers[m * nt + t] = values[m];
         }

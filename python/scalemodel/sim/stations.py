@@ -48,6 +48,7 @@ __all__ = [
     "POLICIES",
     "Outage",
     "SimResult",
+    "min_backends",
     "simulate_balancer",
     "simulate_queue",
 ]
@@ -407,6 +408,83 @@ def simulate_balancer(
         "service": service,
     }
     return _run(config, params, **_options(locals()))
+
+
+@dataclass(frozen=True)
+class BackendSearch:
+    """The answer of :func:`min_backends`: ``backends``, the fewest that met the target
+    (None if even ``max_backends`` did not), and ``tried``, one row per count simulated."""
+
+    backends: int | None
+    tried: pd.DataFrame
+
+
+def min_backends(
+    policy: str,
+    arrival_rate: float,
+    service: Distribution | float,
+    p99: float,
+    *,
+    down: int = 0,
+    servers_per_backend: int = 1,
+    max_backends: int = 10_000,
+    customers: int = 50_000,
+    replications: int = 8,
+    seed: int = 0,
+    threads: int = 0,
+) -> BackendSearch:
+    """The fewest backends behind a ``policy`` balancer whose p99 response stays within
+    ``p99`` seconds with ``down`` of them failed for the whole run, found by simulation.
+
+    A count meets the target when the upper end of the 95% interval of the per-replication
+    p99 is within it (so the answer errs high). The search doubles from the fewest backends
+    that could carry the load (with ``down`` removed) and then bisects; it assumes that more
+    backends never make the p99 worse. Other arguments as in :func:`simulate_balancer`."""
+    p99 = _number("p99", p99)
+    if not p99 > 0:
+        raise ValueError(f"p99 must be > 0 seconds, got {p99}")
+    k = _whole("down", down, 0)
+    c = _whole("servers_per_backend", servers_per_backend, 1)
+    top = _whole("max_backends", max_backends, 1, 100_000)
+    dist = as_distribution("service", service, number="exponential")
+    rate = _number("arrival_rate", arrival_rate)
+    rows: list[dict[str, Any]] = []
+
+    def meets(n: int) -> bool:
+        outages = [Outage(at_s=0.0, backend=i) for i in range(k)]
+        r = simulate_balancer(
+            policy,
+            n,
+            rate,
+            dist,
+            servers_per_backend=c,
+            outages=outages,
+            customers=customers,
+            replications=replications,
+            seed=seed,
+            threads=threads,
+            level=0.95,
+        )
+        high = r.ci("p99_response")[1] if r.stable else math.inf
+        rows.append(
+            {"backends": n, "p99": r.estimate("p99_response") if r.stable else math.inf, "p99_ci_high": high}
+        )
+        return bool(high <= p99)
+
+    n = max(k + 1, k + math.ceil(rate * dist.mean / c))  # the fewest that could carry the load
+    low = n - 1
+    while n <= top and not meets(n):
+        low, n = n, min(top + 1, 2 * n)
+    if n > top:
+        found = None
+    else:
+        high = n
+        while high - low > 1:  # low fails, high meets
+            mid = (low + high) // 2
+            low, high = (low, mid) if meets(mid) else (mid, high)
+        found = high
+    tried = pd.DataFrame(rows).drop_duplicates("backends").sort_values("backends").set_index("backends")
+    return BackendSearch(found, tried)
 
 
 __dir__ = _api_dir(globals())

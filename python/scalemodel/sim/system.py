@@ -757,6 +757,7 @@ _TIER_DOCS = {
     "server_hours": "servers running (taking traffic or warming up) x hours, in the window",
     "rejected": "visits turned away by an open circuit breaker, per replication",
     "shed": "visits turned away by load shedding, per replication",
+    "p99_own": "99th percentile of a visit's own time (wait + service) in each replication, s",
 }
 
 

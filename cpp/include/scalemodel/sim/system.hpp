@@ -291,6 +291,7 @@ inline const std::vector<std::string>& tier_metric_names() {
         "server_hours", // servers running (taking traffic or warming up) x hours
         "rejected",     // visits turned away by an open circuit breaker
         "shed",         // visits turned away by load shedding
+        "p99_own",      // 99th percentile of a visit's own time (wait + service), s
     };
     return names;
 }
