@@ -241,7 +241,9 @@ private:
                 return best;
             }
             case Policy::power_of_d: {
-                // d independent uniform picks (with replacement, as in the supermarket model).
+                if (!cfg_.replacement) return best_of_distinct(now);
+                // d independent uniform picks (with replacement, as in the supermarket model
+                // and haproxy's random(2)).
                 std::uint32_t best = alive_[route_.below(na)];
                 std::int64_t best_n = in_system(backends_[best], now);
                 for (int i = 1; i < cfg_.d; ++i) {
@@ -258,6 +260,26 @@ private:
             }
         }
         return alive_[0];
+    }
+
+    // The least loaded of min(d, alive) distinct backends (Floyd's sampling without
+    // replacement); ties go to the first drawn.
+    std::uint32_t best_of_distinct(double now) {
+        const std::size_t na = alive_.size();
+        const std::size_t d = std::min(na, static_cast<std::size_t>(cfg_.d));
+        picked_.clear();
+        for (std::size_t j = na - d; j < na; ++j) {
+            const std::size_t t = static_cast<std::size_t>(route_.below(j + 1));
+            picked_.push_back(std::find(picked_.begin(), picked_.end(), t) == picked_.end() ? t : j);
+        }
+        std::uint32_t best = alive_[picked_[0]];
+        std::int64_t best_n = in_system(backends_[best], now);
+        for (std::size_t i = 1; i < picked_.size(); ++i) {
+            const std::uint32_t b = alive_[picked_[i]];
+            const std::int64_t k = in_system(backends_[b], now);
+            if (k < best_n) best_n = k, best = b;
+        }
+        return best;
     }
 
     // --- events ----------------------------------------------------------------------
@@ -302,7 +324,9 @@ private:
             t_end_ = now;
             if (!counted) t_w_ = now;  // nothing counted: an empty window
         }
-        const Job proto{now, service_.sample(rng_), (counted ? kCounted : 0u) | (now >= split_ ? kAfter : 0u)};
+        const double size =
+            cfg_.service_times.empty() ? service_.sample(rng_) : cfg_.service_times[static_cast<std::size_t>(idx)];
+        const Job proto{now, size, (counted ? kCounted : 0u) | (now >= split_ ? kAfter : 0u)};
         if (counted) ++arrivals_counted_;
         if (alive_.empty()) {
             if (counted) ++failed_;
@@ -502,6 +526,7 @@ private:
     std::vector<Server> servers_;
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
+    std::vector<std::size_t> picked_;
     std::vector<std::vector<std::uint32_t>> down_;
     RepOutput out_;
     const bool has_timeout_ = std::isfinite(cfg_.timeout);
@@ -542,6 +567,15 @@ void validate(const StationsConfig& c) {
         check_count("outage servers", o.servers, 0, c.servers[static_cast<std::size_t>(o.backend)]);
         check_nonnegative("outage at_s", o.at_s);
         if (!(o.until_s > o.at_s)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.until_s);
+    }
+    if (!c.service_times.empty()) {
+        if (c.arrivals.kind() != Arrivals::Kind::replay)
+            throw std::invalid_argument("service_times needs replayed arrivals (an array of timestamps)");
+        if (c.service_times.size() != c.arrivals.timestamps().size())
+            throw std::invalid_argument("service_times must have one entry per replayed timestamp (" +
+                                        std::to_string(c.arrivals.timestamps().size()) + "), got " +
+                                        std::to_string(c.service_times.size()));
+        for (double x : c.service_times) check_nonnegative("service_times", x);
     }
     check_count("customers", c.customers, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
