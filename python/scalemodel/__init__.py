@@ -15,8 +15,8 @@ cluster.
 
 from scalemodel import (
     arrivals,
-    calibrate,
     caching,
+    calibrate,
     cost,
     distributions,
     hashing,

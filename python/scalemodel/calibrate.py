@@ -165,7 +165,9 @@ class Fit:
         return f"Fit({self.family}: {ps}; loglik={self.loglik:.6g}, KS D={self.ks_statistic:.3g})"
 
 
-def _fit(family: str, x: np.ndarray, dist: Distribution, params: dict[str, float], loglik: float, k: int) -> Fit:
+def _fit(
+    family: str, x: np.ndarray, dist: Distribution, params: dict[str, float], loglik: float, k: int
+) -> Fit:
     d, p = ks_test(x, dist)
     return Fit(family, dist, {k_: float(v) for k_, v in params.items()}, float(loglik), k, int(x.size), d, p)
 
@@ -336,7 +338,7 @@ def fit_mixture(
     best: _EmState | None = None
     for tail in (0.5, 0.1, 0.02, 0.005):
         # the top `tail` goes to the last component, the rest is cut into equal parts
-        cut = max(1, min(x.size - (c - 1), int(round(tail * x.size))))
+        cut = max(1, min(x.size - (c - 1), round(tail * x.size)))
         start = np.empty(x.size, dtype=np.int64)
         bulk = x.size - cut if c > 1 else x.size
         start[order[:bulk]] = np.minimum(np.arange(bulk) * max(c - 1, 1) // bulk, c - 1)
@@ -356,7 +358,9 @@ def fit_mixture(
     w, loc, scale, loglik, _ = best
     if family == "exponential":
         means = loc
-        parts: list[tuple[float, Distribution]] = [(float(wi), Exponential(float(m))) for wi, m in zip(w, means)]
+        parts: list[tuple[float, Distribution]] = [
+            (float(wi), Exponential(float(m))) for wi, m in zip(w, means)
+        ]
         k = 2 * c - 1
         name = "hyperexponential"
     else:
@@ -527,7 +531,7 @@ def fit_mmpp(timestamps: Any, window_s: float, *, max_iter: int = 300) -> MMPP:
 
 
 def _counts(t: np.ndarray, w: float) -> np.ndarray:
-    k = int(math.floor((t[-1] - t[0]) / w))
+    k = math.floor((t[-1] - t[0]) / w)
     if k < 1:
         return np.array([t.size])
     edges = t[0] + w * np.arange(k + 1)
@@ -706,7 +710,9 @@ def read_nginx(source: Any, *, strict: bool = False) -> pd.DataFrame:
         tail = m.group("tail").replace(", ", ",").split() if m else []
         if not m or not tail:
             if strict:
-                raise ValueError(f"line {no} is not an nginx combined log line with $request_time: {line[:120]!r}")
+                raise ValueError(
+                    f"line {no} is not an nginx combined log line with $request_time: {line[:120]!r}"
+                )
             continue
         try:
             duration = float(tail[0])
@@ -735,7 +741,17 @@ def read_nginx(source: Any, *, strict: bool = False) -> pd.DataFrame:
                 m.group("user_agent") or "",
             )
         )
-    cols = ["timestamp", "duration_s", "upstream_s", "status", "bytes", "method", "path", "remote_addr", "user_agent"]
+    cols = [
+        "timestamp",
+        "duration_s",
+        "upstream_s",
+        "status",
+        "bytes",
+        "method",
+        "path",
+        "remote_addr",
+        "user_agent",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -900,7 +916,9 @@ def from_log(
         raise TypeError(f"log must be a DataFrame from a read_* function, got {type(log).__name__}")
     for col in ("timestamp", "duration_s"):
         if col not in log.columns:
-            raise ValueError(f"log must have a {col!r} column (read it with read_nginx, read_haproxy or read_csv)")
+            raise ValueError(
+                f"log must have a {col!r} column (read it with read_nginx, read_haproxy or read_csv)"
+            )
     frame = log.dropna(subset=["timestamp", "duration_s"])
     svc_col = "service_s" if "service_s" in frame.columns else "duration_s"
     frame = frame.dropna(subset=[svc_col]).sort_values("timestamp", kind="stable")

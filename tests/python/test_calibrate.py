@@ -59,7 +59,7 @@ def test_weibull_matches_scipy(shape: float) -> None:
 
 def test_exponential_and_ks_match_scipy(gamma_sample: np.ndarray) -> None:
     fit = C.fit_exponential(gamma_sample)
-    loc, scale = st.expon.fit(gamma_sample, floc=0)
+    _, scale = st.expon.fit(gamma_sample, floc=0)
     assert fit.params["mean"] == pytest.approx(scale)
     assert fit.loglik == pytest.approx(st.expon.logpdf(gamma_sample, 0, scale).sum())
     g = C.fit_gamma(gamma_sample)
@@ -115,7 +115,7 @@ def test_model_choice_by_information_criteria(gamma_sample: np.ndarray) -> None:
     report = C.fit_service(gamma_sample, families=("exponential", "gamma", "lognormal", "weibull"))
     assert report.best.family == "gamma"
     frame = report.to_frame()
-    assert list(frame.index)[0] == "gamma" and list(frame.index)[-1] == "empirical"
+    assert frame.index[0] == "gamma" and frame.index[-1] == "empirical"
     assert frame["bic"].iloc[:-1].is_monotonic_increasing
     g = report.fits["gamma"]
     assert g.aic == pytest.approx(2 * 2 - 2 * g.loglik)

@@ -262,22 +262,23 @@ private:
         return alive_[0];
     }
 
-    // The least loaded of min(d, alive) distinct backends (Floyd's sampling without
-    // replacement); ties go to the first drawn.
+    // The least loaded of min(d, alive) distinct backends, drawn in a uniformly random
+    // order (a partial Fisher-Yates shuffle of positions in alive_), so a tie goes to a
+    // uniformly random one of the tied backends.
     std::uint32_t best_of_distinct(double now) {
         const std::size_t na = alive_.size();
         const std::size_t d = std::min(na, static_cast<std::size_t>(cfg_.d));
-        picked_.clear();
-        for (std::size_t j = na - d; j < na; ++j) {
-            const std::size_t t = static_cast<std::size_t>(route_.below(j + 1));
-            picked_.push_back(std::find(picked_.begin(), picked_.end(), t) == picked_.end() ? t : j);
+        if (order_.size() != na) {
+            order_.resize(na);
+            for (std::size_t i = 0; i < na; ++i) order_[i] = i;
         }
-        std::uint32_t best = alive_[picked_[0]];
-        std::int64_t best_n = in_system(backends_[best], now);
-        for (std::size_t i = 1; i < picked_.size(); ++i) {
-            const std::uint32_t b = alive_[picked_[i]];
+        std::uint32_t best = 0;
+        std::int64_t best_n = 0;
+        for (std::size_t i = 0; i < d; ++i) {
+            std::swap(order_[i], order_[i + static_cast<std::size_t>(route_.below(na - i))]);
+            const std::uint32_t b = alive_[order_[i]];
             const std::int64_t k = in_system(backends_[b], now);
-            if (k < best_n) best_n = k, best = b;
+            if (i == 0 || k < best_n) best_n = k, best = b;
         }
         return best;
     }
@@ -526,7 +527,7 @@ private:
     std::vector<Server> servers_;
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
-    std::vector<std::size_t> picked_;
+    std::vector<std::size_t> order_;  // power of d without replacement: positions in alive_
     std::vector<std::vector<std::uint32_t>> down_;
     RepOutput out_;
     const bool has_timeout_ = std::isfinite(cfg_.timeout);

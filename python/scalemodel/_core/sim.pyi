@@ -20,6 +20,7 @@ class StationsConfig(metaclass=type):
     """A station or a balancer in front of backends."""
     arrivals: scalemodel._core.Arrivals
     policy: str
+    replacement: bool
     service: scalemodel._core.Distribution
     def __init__(self) -> None: ...
     capacity: int
@@ -30,6 +31,7 @@ class StationsConfig(metaclass=type):
     outages: list[Outage]
     overhead_s: float
     servers: list[int]
+    service_times: list[float]
     speeds: list[float]
     timeout: float
     warmup: int
