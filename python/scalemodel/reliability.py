@@ -683,7 +683,11 @@ def redis_rdb(
 
     A snapshot starts as soon as any rule has seen both its seconds and its changes since
     the last one; a crash loses the writes since that start, whether the process or the
-    machine crashes (the snapshot is fsynced before it replaces the old file). Simulates ``cycles`` save
+    machine crashes (the snapshot is fsynced before it replaces the old file). Redis checks
+    a rule's seconds on a whole-second clock and fires once *more* than that many seconds
+    have passed since the last save completed, so its real cycle is about one second
+    longer than the rule says (measured: ``save 2 100`` cycles every ~3 s); give
+    ``(seconds + 1, changes)`` where that second matters. Simulates ``cycles`` save
     cycles (intervals over chunks of 256).
 
     Estimates: expected_per_crash, expected_per_day (x ``crashes_per_day``), cycle_s,
