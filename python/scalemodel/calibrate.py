@@ -261,8 +261,8 @@ def fit_empirical(samples: Any) -> Fit:
     x = _samples(samples, positive=False, minimum=1)
     if not np.all(x >= 0):
         raise ValueError("samples must be >= 0")
-    dist = Empirical(x)
-    return _fit("empirical", x, dist, {"n": float(x.size)}, math.nan, 0)
+    # KS against itself is 0 (the general formula would count ties as gaps)
+    return Fit("empirical", Empirical(x), {"n": float(x.size)}, math.nan, 0, int(x.size), 0.0, 1.0)
 
 
 # --- mixtures by EM -----------------------------------------------------------------------
