@@ -51,7 +51,7 @@ void register_core(py::module_& m) {
             py::arg("size"), py::arg("seed"), py::arg("stream") = 0,
             "size draws from Rng(seed, stream), the stream a simulator's replication `stream` would use.");
 
-    py::class_<Arrivals>(m, "Arrivals", "An arrival process: Poisson, periodic, MMPP or a replay.")
+    py::class_<Arrivals>(m, "Arrivals", "An arrival process: Poisson, periodic, MMPP, a replay or a time-varying rate profile.")
         .def_static("poisson", &Arrivals::poisson, py::arg("rate"), py::arg("name") = "rate")
         .def_static("periodic", &Arrivals::periodic, py::arg("rate"), py::arg("name") = "rate")
         .def_static("mmpp", &Arrivals::mmpp, py::arg("rate_high"), py::arg("rate_low"), py::arg("mean_high_s"),
@@ -60,6 +60,13 @@ void register_core(py::module_& m) {
             "replay",
             [](const f64_array& t) { return Arrivals::replay(std::vector<double>(t.data(), t.data() + t.size())); },
             py::arg("timestamps"))
+        .def_static(
+            "profile",
+            [](const f64_array& times, const f64_array& rates, double period_s) {
+                return Arrivals::profile(std::vector<double>(times.data(), times.data() + times.size()),
+                                         std::vector<double>(rates.data(), rates.data() + rates.size()), period_s);
+            },
+            py::arg("times"), py::arg("rates"), py::arg("period_s") = 0.0)
         .def_property_readonly("mean_rate", &Arrivals::mean_rate)
         .def_property_readonly("count", [](const Arrivals& a) { return a.timestamps().size(); },
                                "Replayed timestamps (0 for a generated process).");

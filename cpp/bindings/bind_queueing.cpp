@@ -43,6 +43,8 @@ py::array_t<double> quantile_array(py::ssize_t n, Make make, const f64_array& q,
 // Targets for element i; NaN marks an absent target.
 struct TargetArrays {
     const double *response_time, *quantile, *mean_response, *prob_wait, *utilization;
+    const double* wait_time = nullptr;  // with service_level; absent in the M/M/c entry points
+    const double* service_level = nullptr;
     q::Targets at(py::ssize_t i) const {
         q::Targets t;
         t.response_time = response_time[i];
@@ -50,9 +52,24 @@ struct TargetArrays {
         t.mean_response = mean_response[i];
         t.prob_wait = prob_wait[i];
         t.utilization = utilization[i];
+        if (wait_time != nullptr) {
+            t.wait_time = wait_time[i];
+            t.service_level = service_level[i];
+        }
         return t;
     }
 };
+
+// The seven target arrays stacked as rows of one (7, n) array, in TargetArrays' order:
+// keeps the G/G/c inverses within eight parameters.
+TargetArrays target_rows(const f64_array& targets, py::ssize_t n) {
+    if (targets.ndim() != 2 || targets.shape(0) != 7 || targets.shape(1) != n) {
+        throw std::invalid_argument("targets must be a (7, n) array: response_time, quantile, mean_response, "
+                                    "prob_wait, utilization, wait_time, service_level");
+    }
+    const double* t = targets.data();
+    return TargetArrays{t, t + n, t + 2 * n, t + 3 * n, t + 4 * n, t + 5 * n, t + 6 * n};
+}
 
 }  // namespace
 
@@ -126,6 +143,28 @@ void register_queueing(py::module_& m) {
         for_each_element(n, [&](py::ssize_t i) { o[i] = q::max_arrival_rate(s[i], k[i], t.at(i)); });
         return out;
     }, py::arg("service_rate"), py::arg("servers"), py::arg("response_time"), py::arg("quantile"), py::arg("mean_response"), py::arg("prob_wait"), py::arg("utilization"));
+
+    m.def("ggc_min_servers", [](const f64_array& lam, const f64_array& es, const f64_array& ca2, const f64_array& cs2,
+                                const f64_array& targets) {
+        const py::ssize_t n = common_size({lam.size(), es.size(), ca2.size(), cs2.size()});
+        const TargetArrays t = target_rows(targets, n);
+        py::array_t<std::int64_t> out(n);
+        std::int64_t* o = out.mutable_data();
+        const double *l = lam.data(), *s = es.data(), *va = ca2.data(), *vs = cs2.data();
+        for_each_element(n, [&](py::ssize_t i) { o[i] = q::min_servers(l[i], q::GGcShape{s[i], va[i], vs[i]}, t.at(i)); });
+        return out;
+    }, py::arg("arrival_rate"), py::arg("mean_service"), py::arg("arrival_scv"), py::arg("service_scv"), py::arg("targets"));
+    m.def("ggc_max_arrival_rate", [](const f64_array& es, const i64_array& c, const f64_array& ca2, const f64_array& cs2,
+                                     const f64_array& targets) {
+        const py::ssize_t n = common_size({es.size(), c.size(), ca2.size(), cs2.size()});
+        const TargetArrays t = target_rows(targets, n);
+        py::array_t<double> out(n);
+        double* o = out.mutable_data();
+        const double *s = es.data(), *va = ca2.data(), *vs = cs2.data();
+        const std::int64_t* k = c.data();
+        for_each_element(n, [&](py::ssize_t i) { o[i] = q::max_arrival_rate(q::GGcShape{s[i], va[i], vs[i]}, k[i], t.at(i)); });
+        return out;
+    }, py::arg("mean_service"), py::arg("servers"), py::arg("arrival_scv"), py::arg("service_scv"), py::arg("targets"));
 
     m.def(
         "jackson",

@@ -202,7 +202,7 @@ py::tuple enum_names() {
 // Each bind_<domain>.cpp fills its (sub)module.
 void register_core(py::module_&), register_progress(py::module_&), register_queueing(py::module_&),
     register_cost(py::module_&), register_stats(py::module_&), register_sim(py::module_&),
-    register_sim_broker(py::module_&), register_sim_cache(py::module_&), register_sim_limiter(py::module_&),
+    register_sim_broker(py::module_&), register_sim_cache(py::module_&), register_sim_system(py::module_&), register_sim_limiter(py::module_&),
     register_caching(py::module_&), register_hashing(py::module_&), register_reliability(py::module_&);
 
 }  // namespace scalemodel::bindings

@@ -16,7 +16,7 @@ from scalemodel import _core
 from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
 
-__all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Replay", "as_arrivals"]
+__all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Profile", "Replay", "as_arrivals"]
 
 _Engine = _core.Arrivals
 
@@ -90,7 +90,92 @@ class Replay(ArrivalProcess):
         return float(self._engine.mean_rate)
 
 
-Arrivals = Union[float, Poisson, Periodic, MMPP, Replay, np.ndarray]
+@dataclass(frozen=True, eq=False)
+class Profile(ArrivalProcess):
+    """Poisson arrivals whose rate varies in time: linear between knots ``(times[i],
+    rates[i])`` (seconds from the start, requests/s); a repeated time makes a step.
+    ``times`` start at 0. After the last knot the rate stays at the last one, or, with
+    ``period_s``, the profile repeats every ``period_s`` seconds (ramping from the last rate
+    back to the first). Drawn exactly by thinning. The constructors :meth:`step`,
+    :meth:`spike`, :meth:`daily` and :meth:`series` build the common shapes.
+    """
+
+    times: np.ndarray
+    rates: np.ndarray
+    period_s: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("times", "rates"):
+            a = np.asarray(getattr(self, name))
+            if a.dtype.kind not in "iuf" or a.ndim != 1:
+                raise TypeError(f"{name} must be a 1-d array of numbers")
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        super().__post_init__()
+
+    def _build(self) -> Any:
+        return _Engine.profile(self.times, self.rates, 0.0 if self.period_s is None else float(self.period_s))
+
+    @property
+    def rate(self) -> float:
+        """Long-run mean rate: over a period, or the last rate when the profile does not repeat."""
+        return float(self._engine.mean_rate)
+
+    def rate_at(self, t: Any) -> Any:
+        """The arrival rate at time(s) ``t`` in seconds."""
+        times, rates = self.times, self.rates
+        tt = np.asarray(t, dtype=np.float64)
+        if self.period_s:
+            times, rates = np.append(times, self.period_s), np.append(rates, rates[0])
+            tt = np.mod(tt, self.period_s)
+        # np.interp takes the right-hand value at a repeated time: the step has happened.
+        return np.interp(tt, times, rates)[()]
+
+    @classmethod
+    def step(cls, before: float, after: float, at_s: float) -> Profile:
+        """``before`` requests/s until ``at_s``, then ``after``."""
+        return cls(np.array([0.0, at_s, at_s]), np.array([before, before, after]))
+
+    @classmethod
+    def spike(cls, base: float, peak: float, at_s: float, duration_s: float, ramp_s: float = 0.0) -> Profile:
+        """``base`` requests/s with one spike to ``peak`` from ``at_s`` for ``duration_s``
+        seconds, reached and left over ``ramp_s`` seconds (0: a step)."""
+        t = [0.0, at_s, at_s + ramp_s, at_s + ramp_s + duration_s, at_s + 2 * ramp_s + duration_s]
+        return cls(np.array(t), np.array([base, base, peak, peak, base]))
+
+    @classmethod
+    def daily(
+        cls,
+        mean: float,
+        peak_to_mean: float = 2.0,
+        *,
+        peak_at_s: float = 20 * 3600,
+        period_s: float = 86_400,
+        knots: int = 96,
+    ) -> Profile:
+        """A daily cycle: a sinusoid of mean ``mean`` requests/s peaking at ``peak_to_mean`` x
+        mean at ``peak_at_s`` into each ``period_s`` (default 8 pm of a day), sampled at
+        ``knots`` points and linear between them. peak_to_mean is at most 2 (the trough at 0)."""
+        if not 1.0 <= peak_to_mean <= 2.0:
+            raise ValueError(f"peak_to_mean must be in [1, 2] for a sinusoid, got {peak_to_mean}")
+        t = np.linspace(0.0, period_s, int(knots), endpoint=False)
+        r = mean * (1 + (peak_to_mean - 1) * np.cos(2 * np.pi * (t - peak_at_s) / period_s))
+        return cls(t, np.maximum(r, 0.0), period_s)
+
+    @classmethod
+    def series(cls, rates: Any, window_s: float) -> Profile:
+        """A replayed rate series: ``rates[i]`` requests/s during the i-th window of
+        ``window_s`` seconds (e.g. per-minute counts / 60 from a log); the last rate holds after."""
+        r = np.asarray(rates, dtype=np.float64).ravel()
+        if r.size == 0:
+            raise ValueError("rates must not be empty")
+        edges = np.arange(r.size + 1) * float(window_s)
+        times = np.repeat(edges, 2)[1:-1]
+        return cls(times, np.repeat(r, 2))
+
+
+Arrivals = Union[float, Poisson, Periodic, MMPP, Replay, Profile, np.ndarray]
 
 
 def as_arrivals(name: str, value: Any) -> ArrivalProcess:

@@ -6,9 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from scalemodel import __version__ as _version
 from scalemodel._arrays import api_dir as _api_dir
 
 __all__ = ["main"]
@@ -79,80 +81,175 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity_args(value: str, change: float | None) -> tuple[list[str], float]:
+    """--sensitivity takes a percentage (traffic only, as before) or a list of inputs."""
+    try:
+        percent = float(value)
+    except ValueError:
+        inputs = [v.strip() for v in value.split(",") if v.strip()]
+        return inputs, 20.0 if change is None else change
+    return (["traffic"] if percent > 0 else []), percent if change is None else change
+
+
+def _plan_json(plan: Any, table: Any) -> str:
+    import json
+    import math
+
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        if hasattr(x, "item"):
+            return clean(x.item())
+        return x
+
+    tiers = []
+    for t in plan.tiers:
+        row = {k: v for k, v in vars(t).items() if k != "service"}
+        row["nodes"] = t.nodes
+        row["service"] = None if t.service is None else {"mean_s": t.service.mean_s, "scv": t.service.scv}
+        tiers.append(row)
+    out = {
+        "name": plan.name,
+        "feasible": plan.feasible,
+        "problems": list(plan.problems),
+        "peak_qps": float(plan.traffic.peak_qps),
+        "usd_per_month": plan.usd_per_month,
+        "horizon_usd_per_month": plan.horizon_usd_per_month,
+        "breaks_first": {"tier": plan.breaks_first.name, "headroom": plan.breaks_first.headroom},
+        "availability": plan.availability,
+        "tiers": tiers,
+        "costs": plan.costs,
+        "years": [
+            {"year": y.year, "peak_qps": y.peak_qps, "nodes": y.nodes, "usd_per_month": y.usd_per_month}
+            for y in plan.years
+        ],
+    }
+    if table is not None:
+        out["sensitivity"] = table.reset_index().to_dict(orient="records")
+    return json.dumps(clean(out), indent=2)
+
+
 def _plan(args: argparse.Namespace) -> int:
     """Validate a scenario, size every tier, print the summary and write the report."""
     from scalemodel import cost
-    from scalemodel.plan import plan_file
+    from scalemodel.plan import (
+        _cost_table,
+        _headline,
+        _performance_table,
+        _sizing_table,
+        _timeline_table,
+        plan_file,
+        sensitivity,
+    )
     from scalemodel.scenario import ScenarioError
 
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            print(f"error: --set {item!r}: write section.key=value, e.g. app.cpu_time=30ms", file=sys.stderr)
+            return 2
+        overrides[key.strip()] = value.strip()
+    inputs, change = _sensitivity_args(args.sensitivity, args.change)
+    if not (0 <= change < 100):
+        print("error: the sensitivity change must be a percentage in [0, 100)", file=sys.stderr)
+        return 2
     try:
         catalogue = cost.Catalogue.load(*args.prices)
     except ValueError as e:  # a bad price file
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        plan = plan_file(args.scenario, catalogue)
+        plan = plan_file(args.scenario, catalogue, overrides)
     except ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:  # a scenario the engines reject (sizes beyond their limits)
         print(f"error: {args.scenario}: {e}", file=sys.stderr)
         return 2
-    scenario = plan.scenario
-    t = plan.traffic
-    print(f"Capacity plan: {plan.name}")
-    print(
-        f"traffic: {float(t.average_qps):,.0f} req/s average, {float(t.peak_qps):,.0f} at peak "
-        f"({float(t.peak_read_qps):,.0f} reads, {float(t.peak_write_qps):,.0f} writes)"
-    )
-    cols = [
-        "instance",
-        "count",
-        "utilization",
-        "p99_s",
-        "slo_p99_s",
-        "imbalance",
-        "headroom",
-        "availability",
-        "spares",
-        "usd_per_month",
-        "limited_by",
-    ]
-    print()
-    print(plan.summary()[cols].to_string(float_format="{:,.4g}".format))
-    print()
-    print(plan.cost_frame().to_string(float_format="{:,.4g}".format))
-    print(f"\ntotal: ${plan.usd_per_month:,.0f} per month")
-    first = plan.breaks_first
-    print(f"breaks first as traffic grows: {first.name} at {first.headroom:.2f}x today's peak")
-    target = plan.scenario["reliability"]["target"]
-    print(
-        f"availability of the planned sizes at peak: {plan.availability:.6f}; "
-        f"spares for {target:g} per tier: "
-        + ", ".join(f"{t.name} " + (f"+{t.spares}" if t.spares >= 0 else "out of reach") for t in plan.tiers)
-    )
-    if args.sensitivity:
-        from scalemodel.plan import sensitivity
-
-        x = args.sensitivity / 100.0
+    table = None
+    if inputs and change > 0 and plan.feasible:
+        x = change / 100.0
         try:
-            table = sensitivity(scenario, (-x, 0.0, x), catalogue)
+            table = sensitivity(plan.scenario, (-x, 0.0, x), catalogue, inputs=inputs)
         except ValueError as e:
-            print(f"error: sensitivity at +/-{args.sensitivity:g}%: {e}", file=sys.stderr)
+            print(f"error: sensitivity: {e}", file=sys.stderr)
             return 2
-        print(f"\nsensitivity to traffic (+/-{args.sensitivity:g}%):")
-        print(table.to_string(float_format="{:,.4g}".format))
-    paths = plan.write_report(args.out)
-    print(f"wrote {paths[0]} and {paths[1]}")
+    paths = plan.write_report(args.out, table)
+    if args.format == "json":
+        print(_plan_json(plan, table))
+    else:
+        t = plan.traffic
+        print(f"Capacity plan: {plan.name}" + ("" if plan.feasible else " (INFEASIBLE)"))
+        print(
+            f"traffic: {float(t.average_qps):,.0f} req/s average, {float(t.peak_qps):,.0f} at peak "
+            f"({float(t.peak_read_qps):,.0f} reads, {float(t.peak_write_qps):,.0f} writes)"
+        )
+        print()
+        print(_headline(plan))
+        for title, frame in (
+            ("tiers in year 1", _sizing_table(plan)),
+            ("latency and headroom at peak", _performance_table(plan).drop(columns="service time")),
+            ("year by year", _timeline_table(plan)),
+            ("cost by item", _cost_table(plan)),
+        ):
+            print(f"\n{title}:")
+            print(frame.to_string())
+        if plan.feasible:
+            print(f"\ntotal: ${plan.usd_per_month:,.0f} per month in year 1")
+        if table is not None:
+            from scalemodel.plan import _sensitivity_display
+
+            print(f"\nsensitivity (+/-{change:g}%, one input at a time):")
+            print(_sensitivity_display(table).to_string())
+        print(f"\nwrote {paths[0]} and {paths[1]}")
     for problem in plan.problems:
-        print(f"SLO cannot be met: {problem}", file=sys.stderr)
+        print(f"INFEASIBLE: {problem}", file=sys.stderr)
     return 0 if plan.feasible else 1
+
+
+def _examples(args: argparse.Namespace) -> int:
+    """List the bundled scenarios, or copy them into a folder to edit."""
+    import shutil
+
+    from scalemodel.plan import examples
+
+    found = examples()
+    names = args.names or list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        print(f"error: no bundled example {unknown[0]!r}; bundled: {', '.join(found)}", file=sys.stderr)
+        return 2
+    if args.to is None:
+        for name in names:
+            first = found[name].read_text().splitlines()[0].lstrip("# ").strip()
+            print(f"{name:<10} {found[name]}\n           {first}")
+        print(
+            "\ncopy them with: scalemodel examples [NAME ...] --to DIR; plan one with: scalemodel plan FILE"
+        )
+        return 0
+    to = Path(args.to)
+    targets = [to / found[n].name for n in names]
+    existing = [t for t in targets if t.exists()]
+    if existing:
+        print(f"error: {existing[0]} exists; not overwriting", file=sys.stderr)
+        return 2
+    to.mkdir(parents=True, exist_ok=True)
+    for name, target in zip(names, targets):
+        shutil.copyfile(found[name], target)
+        print(f"wrote {target}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scalemodel", description="Put numbers behind system-design decisions."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version}")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("whatif", help="scale up versus scale out, with queueing models")
     w.add_argument("--vcpus", type=int, default=4, help="vCPUs of today's server (default 4)")
@@ -161,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.add_argument("--slo", type=float, default=0.5, help="p99 response-time target, seconds (default 0.5)")
     w.add_argument("--out", default="results", help="folder for the plot and table (default results)")
     p = sub.add_parser("plan", help="capacity plan and monthly cost for a scenario file")
-    p.add_argument("scenario", help="scenario TOML file (see examples/)")
+    p.add_argument("scenario", help="scenario TOML file (scalemodel examples lists the bundled ones)")
     p.add_argument("--out", default="plan", help="folder for report.md, report.html and plots (default plan)")
     p.add_argument(
         "--prices",
@@ -170,15 +267,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="TOML price file overriding the bundled catalogue (repeatable)",
     )
     p.add_argument(
-        "--sensitivity",
-        type=float,
-        default=20.0,
-        metavar="PERCENT",
-        help="also plan at -/+ this much traffic (default 20; 0 to skip)",
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help='override a scenario value, e.g. --set app.cpu_time="30 ms" (repeatable)',
     )
+    p.add_argument(
+        "--sensitivity",
+        default="traffic",
+        metavar="INPUTS|PERCENT",
+        help="inputs to vary one at a time, e.g. traffic,cpu_time,hit_ratio (default traffic); "
+        "a number is the change for traffic alone, 0 to skip",
+    )
+    p.add_argument(
+        "--change",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="how much each sensitivity input moves down and up (default 20)",
+    )
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="what to print: tables or JSON for scripts"
+    )
+    e = sub.add_parser("examples", help="list the bundled scenario files, or copy them to edit")
+    e.add_argument("names", nargs="*", metavar="NAME", help="examples to list or copy (default: all)")
+    e.add_argument("--to", default=None, metavar="DIR", help="copy them into DIR (existing files are kept)")
     args = parser.parse_args(argv)
-    if args.command == "plan" and not (0 <= args.sensitivity < 100):
-        parser.error("--sensitivity must be a percentage in [0, 100)")
+    if args.command == "examples":
+        return _examples(args)
     return _plan(args) if args.command == "plan" else _whatif(args)
 
 

@@ -140,6 +140,26 @@ class Lognormal(Distribution):
             raise ValueError(f"need p99 >= p50 > 0 (finite), got p50={p50!r}, p99={p99!r}")
         return cls.from_median(lo, math.log(hi / lo) / NormalDist().inv_cdf(qq))
 
+    @classmethod
+    def from_mean_quantile(cls, mean: float, p99: float, *, q: float = 0.99) -> Lognormal:
+        """The lognormal with the given ``mean`` whose ``q``-quantile is ``p99`` (seconds).
+
+        log(p99 / mean) = z sigma - sigma^2 / 2 with z the normal q-quantile; the smaller
+        root is taken (the larger one puts the median far below the mean). Needs
+        mean <= p99 <= mean exp(z^2 / 2) (14.96x the mean for q = 0.99)."""
+        m, hi, qq = _number("mean", mean), _number("p99", p99), _number("q", q)
+        if not (0.5 < qq < 1):
+            raise ValueError(f"q must be in (0.5, 1), got {q!r}")
+        if not (m > 0 and math.isfinite(m)):
+            raise ValueError(f"mean must be a finite number > 0, got {mean!r}")
+        z = NormalDist().inv_cdf(qq)
+        if not (m <= hi <= m * math.exp(0.5 * z * z)):
+            raise ValueError(
+                f"p99 must be between the mean and {math.exp(0.5 * z * z):.4g}x the mean for a lognormal, "
+                f"got mean={mean!r}, p99={p99!r}"
+            )
+        return cls(m, z - math.sqrt(max(0.0, z * z - 2.0 * math.log(hi / m))))
+
 
 @dataclass(frozen=True)
 class Gamma(Distribution):
@@ -149,6 +169,32 @@ class Gamma(Distribution):
     mean: float
     scv: float
     _factory = _Engine.gamma
+
+    @classmethod
+    def from_mean_quantile(cls, mean: float, p99: float, *, q: float = 0.99) -> Gamma:
+        """The gamma with the given ``mean`` whose ``q``-quantile is ``p99`` (seconds),
+        p99 between the mean and 28x it (the most a gamma's p99 reaches, at SCV 63). The SCV
+        is found by bisection on the engine's quantile, to 1e-12 relative."""
+        m, hi, qq = _number("mean", mean), _number("p99", p99), _number("q", q)
+        if not (0.5 < qq < 1):
+            raise ValueError(f"q must be in (0.5, 1), got {q!r}")
+        if not (m > 0 and math.isfinite(m)):
+            raise ValueError(f"mean must be a finite number > 0, got {mean!r}")
+        lo_scv, hi_scv = 0.0, 63.0
+
+        def ratio(scv: float) -> float:
+            return 1.0 if scv == 0.0 else float(cls(1.0, scv).quantile(qq))
+
+        if not (m <= hi <= m * ratio(hi_scv)):
+            raise ValueError(
+                f"p99 must be between the mean and {ratio(hi_scv):.4g}x the mean for a gamma, "
+                f"got mean={mean!r}, p99={p99!r}"
+            )
+        target = hi / m
+        while hi_scv - lo_scv > 1e-12 * max(hi_scv, 1e-3):
+            mid = 0.5 * (lo_scv + hi_scv)
+            lo_scv, hi_scv = (mid, hi_scv) if ratio(mid) < target else (lo_scv, mid)
+        return cls(m, 0.5 * (lo_scv + hi_scv))
 
 
 @dataclass(frozen=True)

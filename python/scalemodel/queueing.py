@@ -36,6 +36,7 @@ __all__ = [
     "max_arrival_rate",
     "min_servers",
     "mva",
+    "why_no_servers",
 ]
 
 _q = _core.queueing
@@ -368,6 +369,36 @@ def _targets(
     )
 
 
+def _variability(arrival_scv: Any, service_scv: Any, wait_time: Any = None) -> bool:
+    """True when the G/G/c entry points are needed: either SCV, or a service-level target
+    (which the M/M/c ones do not take; G/G/c with both SCVs 1 is M/M/c exactly)."""
+    return arrival_scv is not None or service_scv is not None or wait_time is not None
+
+
+def _service_level(wait_time: Any, service_level: Any) -> dict[str, np.ndarray]:
+    if (wait_time is None) != (service_level is None):
+        raise ValueError("wait_time and service_level go together: P(wait <= wait_time) >= service_level")
+    nan = np.nan
+    return dict(
+        wait_time=as_float("wait_time", nan if wait_time is None else wait_time),
+        service_level=as_float("service_level", nan if service_level is None else service_level),
+    )
+
+
+def _ggc_inputs(service_rate: Any, arrival_scv: Any, service_scv: Any) -> dict[str, np.ndarray]:
+    mu = as_float("service_rate", service_rate)
+    with np.errstate(divide="ignore"):
+        mean = np.where(mu > 0, 1.0 / np.where(mu > 0, mu, 1.0), np.nan)
+    bad = ~(mu > 0) | ~np.isfinite(mu)
+    if np.any(bad):
+        raise ValueError(f"service_rate must be a finite number > 0, got {mu[bad].ravel()[0]!r}")
+    return dict(
+        mean_service=mean,
+        arrival_scv=as_float("arrival_scv", 1.0 if arrival_scv is None else arrival_scv),
+        service_scv=as_float("service_scv", 1.0 if service_scv is None else service_scv),
+    )
+
+
 def min_servers(
     arrival_rate: Any,
     service_rate: Any,
@@ -377,24 +408,68 @@ def min_servers(
     mean_response: Any = None,
     prob_wait: Any = None,
     utilization: Any = None,
+    service_scv: Any = None,
+    arrival_scv: Any = None,
+    wait_time: Any = None,
+    service_level: Any = None,
 ) -> Any:
-    """Fewest M/M/c servers that meet every given target.
+    """Fewest servers that meet every given target: M/M/c, or with ``service_scv`` or
+    ``arrival_scv`` the G/G/c approximation of :class:`GGc` (M/G/c when only
+    ``service_scv`` is given).
 
     arrival_rate, service_rate in requests/s (service_rate per server). Targets, any
     combination, at least one: response_time (seconds) for the ``quantile`` of the
     response time (default p99); mean_response (seconds); prob_wait (P(wait) at most);
-    utilization (per-server busy fraction at most). Returns a float count, ``inf`` where
-    no number of servers can meet the targets (a latency target below the service time
-    itself), so that a sweep carries on.
+    utilization (per-server busy fraction at most); a call centre's service level,
+    P(wait <= wait_time) >= service_level (e.g. 80% answered within 20 s: wait_time=20,
+    service_level=0.8; exact for M/M/c). Returns a float count, ``inf`` where
+    no number of servers can meet the targets (a latency target below what the service
+    time alone takes), so that a sweep carries on; :func:`why_no_servers` says why.
     """
-    shape, f = broadcast(
-        arrival_rate=as_float("arrival_rate", arrival_rate),
-        service_rate=as_float("service_rate", service_rate),
-        **_targets(response_time, quantile, mean_response, prob_wait, utilization),
-    )
-    c = _q.min_servers(*f.values()).astype(np.float64)
+    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
+    if _variability(arrival_scv, service_scv, wait_time):
+        targets.update(_service_level(wait_time, service_level))
+        shape, f = broadcast(
+            arrival_rate=as_float("arrival_rate", arrival_rate),
+            **_ggc_inputs(service_rate, arrival_scv, service_scv),
+            **targets,
+        )
+        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
+        c = _q.ggc_min_servers(
+            f["arrival_rate"], f["mean_service"], f["arrival_scv"], f["service_scv"], rows
+        ).astype(np.float64)
+    else:
+        shape, f = broadcast(
+            arrival_rate=as_float("arrival_rate", arrival_rate),
+            service_rate=as_float("service_rate", service_rate),
+            **targets,
+        )
+        c = _q.min_servers(*f.values()).astype(np.float64)
     c[c < 0] = np.inf
     return shaped(c, shape)
+
+
+def why_no_servers(
+    service_rate: float,
+    *,
+    response_time: float,
+    quantile: float = 0.99,
+    service_scv: float | None = None,
+) -> str:
+    """Why :func:`min_servers` returned inf for a response-time target: the service time
+    alone (no queue, any number of servers) has its ``quantile`` above ``response_time``.
+    Returns that sentence with the figures, or "" when the target is reachable."""
+    mean = 1.0 / float(service_rate)
+    scv = 1.0 if service_scv is None else float(service_scv)
+    alone = float(GGc(0.0, mean, 1, 1.0, scv).response_quantile(quantile))
+    if alone <= response_time * (1 + 1e-12):
+        return ""
+    shape = "exponential" if scv == 1.0 else ("constant" if scv == 0.0 else f"SCV {scv:g}")
+    return (
+        f"a request alone takes {alone * 1e3:.3g} ms at the {quantile:g} quantile ({mean * 1e3:.3g} ms mean, "
+        f"{shape} service), above the {response_time * 1e3:.3g} ms target; more or bigger servers do not make "
+        f"one request faster: lower the service time or its variability, or relax the target"
+    )
 
 
 def max_arrival_rate(
@@ -406,16 +481,34 @@ def max_arrival_rate(
     mean_response: Any = None,
     prob_wait: Any = None,
     utilization: Any = None,
+    service_scv: Any = None,
+    arrival_scv: Any = None,
+    wait_time: Any = None,
+    service_level: Any = None,
 ) -> Any:
-    """Highest arrival rate (requests/s) at which M/M/c meets every given target.
+    """Highest arrival rate (requests/s) at which M/M/c, or the G/G/c approximation when
+    ``service_scv`` or ``arrival_scv`` is given, meets every given target.
 
     Targets as in :func:`min_servers`. Found with Boost.Math's TOMS 748 root finder to
     about 1e-12 relative. Returns 0 where even an idle system misses a target.
     """
+    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
+    if _variability(arrival_scv, service_scv, wait_time):
+        targets.update(_service_level(wait_time, service_level))
+        shape, f = broadcast(
+            **_ggc_inputs(service_rate, arrival_scv, service_scv),
+            servers=as_count("servers", servers),
+            **targets,
+        )
+        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
+        out = _q.ggc_max_arrival_rate(
+            f["mean_service"], f["servers"], f["arrival_scv"], f["service_scv"], rows
+        )
+        return shaped(out, shape)
     shape, f = broadcast(
         service_rate=as_float("service_rate", service_rate),
         servers=as_count("servers", servers),
-        **_targets(response_time, quantile, mean_response, prob_wait, utilization),
+        **targets,
     )
     return shaped(_q.max_arrival_rate(*f.values()), shape)
 

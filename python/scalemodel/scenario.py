@@ -1,8 +1,17 @@
 """Scenario files for ``scalemodel plan``: the schema, unit parsing and validation.
 
-A scenario is a TOML file. Quantities take a number in the unit the schema names, or a
-string with a unit ("200 ms", "2 KB", "16 TB"). Every problem is reported with the key's
-dotted path, and its line where it can be found, as a :class:`ScenarioError`.
+A scenario is a TOML file. Durations must carry their unit ("40 ms", "2 s", "250 us"):
+a bare number is rejected, since ``cpu_time = 40`` would otherwise be 40 seconds. Byte
+sizes take a string with a unit ("2 KB", "16 TB", "1 GiB") or a plain number of bytes.
+Every problem is reported with the key's dotted path, and its line where it can be
+found, as a :class:`ScenarioError`.
+
+Service-time variability: ``app.cpu_time`` and ``database.query_time`` are means; give
+at most one of ``*_p99`` (the service time's own 99th percentile: a lognormal through the
+mean and that p99 for the simulators, a gamma with the same mean and p99 for the queue
+model) or ``*_scv`` (squared coefficient of variation, variance / mean^2: 0 constant, 1
+exponential). With neither, service times are exponential (scv 1, a p99 of
+4.6x the mean), the conservative default of earlier versions.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Callable
 
 from scalemodel._arrays import api_dir as _api_dir
@@ -25,8 +35,10 @@ else:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_HIT_RATIO",
+    "DEFAULT_SERVICE_SCV",
     "SCHEMA",
     "Field",
+    "Scenario",
     "ScenarioError",
     "load_scenario",
     "parse_scenario",
@@ -67,6 +79,11 @@ class Field:
     exclusive_minimum: bool = False
     optional: bool = False  # may be absent with no default
 
+    @property
+    def unit(self) -> str:
+        """The unit of the key's value once parsed (what reports print beside it)."""
+        return {"seconds": "s", "bytes": "B", "fraction": "0-1", "count": "", "string": ""}.get(self.kind, "")
+
 
 def _f(kind: str, doc: str, default: Any = None, **kw: Any) -> Field:
     return Field(kind, doc, default, **kw)
@@ -89,7 +106,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "media_bytes_per_write": _f("bytes", "bytes kept in object storage per write (photos, video)", 0.0),
         "replication": _f("number", "copies of each stored byte", 3.0, minimum=1.0),
         "yearly_growth": _f(
-            "number", "growth of the daily write volume per year (0.5 = +50%)", 0.0, minimum=-0.99
+            "number",
+            "growth per year of the traffic and so of the daily write volume (0.5 = +50%)",
+            0.0,
+            minimum=-0.99,
         ),
         "response_bytes": _f("bytes", "bytes sent per request by the app tier", 10_000.0),
         "media_bytes_per_user_per_day": _f("bytes", "media served per user per day (through the CDN)", 0.0),
@@ -98,7 +118,22 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "app": {
         "instance": _f("string", "catalogue instance of an app server"),
         "cpu_time": _f(
-            "seconds", "CPU time per request (one vCPU serves one request at a time)", exclusive_minimum=True
+            "seconds",
+            "mean CPU time per request (one vCPU serves one request at a time)",
+            exclusive_minimum=True,
+        ),
+        "cpu_time_p99": _f(
+            "seconds",
+            "p99 of the CPU time alone (a lognormal through the mean and this; between the mean and "
+            "15x the mean)",
+            optional=True,
+            exclusive_minimum=True,
+        ),
+        "cpu_time_scv": _f(
+            "number",
+            "squared coefficient of variation of the CPU time (0 constant, 1 exponential)",
+            optional=True,
+            maximum=100.0,
         ),
         "slo_p99": _f("seconds", "p99 response-time target of the app tier", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per server", 0.8, exclusive_minimum=True),
@@ -129,7 +164,19 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "database": {
         "instance": _f("string", "catalogue instance of a database node"),
-        "query_time": _f("seconds", "time per query on one vCPU", exclusive_minimum=True),
+        "query_time": _f("seconds", "mean time per query on one vCPU", exclusive_minimum=True),
+        "query_time_p99": _f(
+            "seconds",
+            "p99 of the query time alone (a lognormal through the mean and this)",
+            optional=True,
+            exclusive_minimum=True,
+        ),
+        "query_time_scv": _f(
+            "number",
+            "squared coefficient of variation of the query time (0 constant, 1 exponential)",
+            optional=True,
+            maximum=100.0,
+        ),
         "slo_p99": _f("seconds", "p99 query-time target", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per node", 0.7, exclusive_minimum=True),
         "min_replicas": _f("count", "read replicas per shard at least", 1, maximum=1000),
@@ -153,6 +200,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
             "availability each tier should reach (sets its spares)",
             0.9999,
             exclusive_minimum=True,
+        ),
+        "zones": _f(
+            "count",
+            "availability zones the nodes spread over; with 2 or more, each tier keeps the nodes "
+            "its peak needs through the loss of one whole zone (1: no zone requirement)",
+            1,
+            minimum=1.0,
+            maximum=64,
         ),
     },
 }
@@ -189,6 +244,11 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
         return value
     if isinstance(value, bool):
         raise fail(f"{path} must be a number, got {value!r}")
+    if spec.kind == "seconds" and isinstance(value, (int, float)):
+        raise fail(
+            f'{path} needs a unit: write a string such as "{value:g} ms" or "{value:g} s" '
+            f"(one of {', '.join(_TIME)}); a bare number is ambiguous"
+        )
     if isinstance(value, str):
         units = _UNITS.get(spec.kind)
         m = _QUANTITY.match(unicodedata.normalize("NFKC", value).replace("μ", "µ"))
@@ -218,14 +278,36 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
     return number
 
 
+class Scenario(dict):  # type: ignore[type-arg]
+    """A validated scenario: section -> key -> value in base units (a plain dict), plus
+    ``given``, the "section.key" names the file (or an override) set; the rest are defaults."""
+
+    given: frozenset[str] = frozenset()
+
+
+def _override_value(value: Any) -> Any:
+    """A --set value: a TOML scalar when it reads as one (0.9, 2_000, true, "x"), else the
+    text itself ("30ms")."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
 def parse_scenario(
-    text: str, source: str = "<scenario>", instances: Mapping[str, str] | None = None
-) -> dict[str, dict[str, Any]]:
+    text: str,
+    source: str = "<scenario>",
+    instances: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
     """Validate a scenario's TOML text; return section -> key -> value in base units.
 
     Base units: seconds, bytes, plain numbers. Defaults fill keys left out. With
     ``instances`` (catalogue name -> kind), each ``instance`` key must name one of the
-    right kind.
+    right kind. ``overrides`` ("section.key" -> value, as ``--set`` gives them) replace
+    the file's values before validation.
     """
 
     def fail_at(section: str, key: str | None) -> Callable[[str], ScenarioError]:
@@ -240,10 +322,19 @@ def parse_scenario(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{source}: not valid TOML: {e}") from None
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        if not key or section not in SCHEMA or key not in SCHEMA[section]:
+            raise ScenarioError(f"{source}: --set {dotted}: unknown key; keys look like app.cpu_time")
+        table = data.setdefault(section, {})
+        if isinstance(table, dict):
+            table[key] = _override_value(value)
+    given = frozenset(f"{sec}.{key}" for sec, keys in data.items() if isinstance(keys, dict) for key in keys)
     for section in data:
         if section not in SCHEMA:
             raise fail_at(section, None)(f"unknown section [{section}]; known sections: {', '.join(SCHEMA)}")
-    out: dict[str, dict[str, Any]] = {}
+    out = Scenario()
+    out.given = given
     for section, fields in SCHEMA.items():
         if section not in data:
             if section not in _OPTIONAL_SECTIONS:
@@ -273,6 +364,8 @@ def parse_scenario(
                 raise fail_at(section, None)(f"{path} is missing ({spec.doc})")
         if section == "cache":
             _check_hit_ratio_source(values, fail_at)
+        if section in _SERVICE_KEYS:
+            _check_variability(section, _SERVICE_KEYS[section], values, fail_at)
         out[section] = values
     return out
 
@@ -294,6 +387,35 @@ def _check_hit_ratio_source(
         raise fail_at("cache", given)(f"cache.{given} needs cache.{missing}")
 
 
+#: The service-time SCV when a tier gives neither *_p99 nor *_scv: exponential.
+DEFAULT_SERVICE_SCV = 1.0
+# Section -> its mean service-time key (with *_p99 and *_scv beside it).
+_SERVICE_KEYS = {"app": "cpu_time", "database": "query_time"}
+# exp(z^2 / 2) for z = the standard normal 0.99-quantile: the largest p99 / mean a
+# lognormal reaches.
+_LOGNORMAL_MAX_P99_RATIO = math.exp(0.5 * NormalDist().inv_cdf(0.99) ** 2)
+
+
+def _check_variability(
+    section: str,
+    key: str,
+    values: dict[str, Any],
+    fail_at: Callable[[str, str | None], Callable[[str], ScenarioError]],
+) -> None:
+    """At most one of *_p99 and *_scv; a p99 a lognormal with that mean can have."""
+    p99, scv = values[f"{key}_p99"], values[f"{key}_scv"]
+    if p99 is not None and scv is not None:
+        raise fail_at(section, f"{key}_scv")(f"give {section}.{key}_p99 or {section}.{key}_scv, not both")
+    if p99 is not None:
+        ratio = p99 / values[key]
+        if not (1.0 <= ratio <= _LOGNORMAL_MAX_P99_RATIO):
+            raise fail_at(section, f"{key}_p99")(
+                f"{section}.{key}_p99 must be between the mean {section}.{key} ({values[key] * 1e3:g} ms) and "
+                f"{_LOGNORMAL_MAX_P99_RATIO:.4g}x it (what a lognormal can have), got {p99 * 1e3:g} ms; "
+                f"for heavier tails give {section}.{key}_scv"
+            )
+
+
 def section_defaults(section: str) -> dict[str, Any]:
     """The default values of one section's keys (for sections that may be left out)."""
     return {key: spec.default for key, spec in SCHEMA[section].items()}
@@ -309,14 +431,16 @@ def _check_instance(
         raise fail(f"{path}: {name!r} is a {instances[name]} instance, but this tier needs a {kind} instance")
 
 
-def load_scenario(path: str | Path, instances: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+def load_scenario(
+    path: str | Path, instances: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
     """Read and validate a scenario file; see :func:`parse_scenario`."""
     p = Path(path)
     try:
         text = p.read_text()
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read: {e.strerror}") from None
-    return parse_scenario(text, str(p), instances)
+    return parse_scenario(text, str(p), instances, overrides)
 
 
 __dir__ = _api_dir(globals())

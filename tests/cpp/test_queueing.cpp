@@ -6,6 +6,7 @@
 
 #include "scalemodel/queueing/erlang.hpp"
 #include "scalemodel/queueing/ggc.hpp"
+#include "scalemodel/queueing/inverse.hpp"
 #include "scalemodel/queueing/mmc.hpp"
 #include "scalemodel/queueing/mmck.hpp"
 
@@ -173,3 +174,47 @@ TEST(GGc, ExtremeScalesStayFinite) {
 }
 
 TEST(MMcK, RejectsHugeCapacity) { EXPECT_THROW(q::MMcK(1.0, 1.0, 1, 1'000'000'000'000LL), std::invalid_argument); }
+
+TEST(GGcInverse, UnitScvGivesTheMMcCounts) {
+    // With both SCVs 1 the G/G/c model is M/M/c (exact wait, exponential service): the
+    // fewest servers for a p99 and a utilization cap agree with the M/M/c search.
+    q::Targets t;
+    t.response_time = 0.5;
+    t.utilization = 0.8;
+    for (double lam : {10.0, 400.0, 2000.0}) {
+        EXPECT_EQ(q::min_servers(lam, q::GGcShape{0.05, 1.0, 1.0}, t), q::min_servers(lam, 20.0, t)) << lam;
+    }
+}
+
+TEST(GGcInverse, CountsAndRatesMeetTheTargetAtTheEdge) {
+    // Lognormal-like service (SCV 0.2): c meets the p99, c - 1 does not; at the highest
+    // arrival rate the survival at the target equals 1 - q.
+    q::Targets t;
+    t.response_time = 0.1;
+    const q::GGcShape s{0.04, 1.0, 0.2};
+    const std::int64_t c = q::min_servers(400.0, s, t);
+    ASSERT_GT(c, 1);
+    EXPECT_LE(q::GGc(400.0, 0.04, c, 1.0, 0.2).response_survival(0.1), 0.01);
+    EXPECT_GT(q::GGc(400.0, 0.04, c - 1, 1.0, 0.2).response_survival(0.1), 0.01);
+    const double lam = q::max_arrival_rate(s, 20, t);
+    EXPECT_NEAR(q::GGc(lam, 0.04, 20, 1.0, 0.2).response_survival(0.1), 0.01, 1e-9);
+    // Exponential 40 ms service alone has a p99 of 184 ms: a 100 ms target is out of reach.
+    EXPECT_EQ(q::min_servers(400.0, q::GGcShape{0.04, 1.0, 1.0}, t), -1);
+    EXPECT_EQ(q::max_arrival_rate(q::GGcShape{0.04, 1.0, 1.0}, 20, t), 0.0);
+    EXPECT_THROW(q::min_servers(1.0, q::GGcShape{0.0, 1.0, 1.0}, t), std::invalid_argument);
+}
+
+TEST(Inverse, CallCentreServiceLevelMatchesErlangC) {
+    // P(wait <= t) = 1 - C(c, a) exp(-(c mu - lambda) t): 360 erlangs, 80% within 20 s.
+    q::Targets t;
+    t.wait_time = 20.0;
+    t.service_level = 0.8;
+    const double lam = 2.0, mu = 1.0 / 180.0;
+    auto level = [&](std::int64_t c) { return 1.0 - q::erlang_c(c, lam / mu) * std::exp(-(c * mu - lam) * 20.0); };
+    const std::int64_t c = q::min_servers(lam, mu, t);
+    EXPECT_GE(level(c), 0.8);
+    EXPECT_LT(level(c - 1), 0.8);
+    EXPECT_EQ(q::min_servers(lam, q::GGcShape{180.0, 1.0, 1.0}, t), c);
+    t.service_level = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW(q::min_servers(lam, mu, t), std::invalid_argument);
+}

@@ -3,10 +3,12 @@
 Oracles, per test: the definition of a queue-sized count (the smallest node count whose
 M/M/c per node meets the p99 target and the utilization cap at peak), checked with
 scalemodel.queueing.MMc directly - at the planned count the targets hold and with one node
-fewer they do not; the definition of headroom (the traffic multiple at which a target
-breaks), checked with MMc just below and just above it; counts, bytes and bills derived by
-hand from the scenario and the catalogue's prices; the CLI's documented exit codes (0 ok,
-1 an SLO cannot be met at any size, 2 invalid scenario or catalogue, nothing written on 2).
+fewer they do not; the definition of headroom (the traffic multiple at which the busiest
+node first misses its p99 target or a hard limit, the utilization cap not counted), checked
+with MMc just below and just above it; counts, bytes and bills derived by hand from the
+scenario and the catalogue's prices, for year 1 (traffic of today, data written in one
+year, spares included); the CLI's documented exit codes (0 ok, 1 an SLO cannot be met at
+any size, 2 invalid scenario or catalogue, nothing written on 2).
 
 Tolerances: the sizes come from max_arrival_rate (about 1e-12 relative), so "meets" allows
 1e-9 relative slack and headroom is probed at 1e-7 either side.
@@ -103,13 +105,14 @@ def tier(plan: Plan, name: str) -> Tier:
     return next(t for t in plan.tiers if t.name == name)
 
 
-def raw_database_bytes(s: dict) -> float:
-    """Unreplicated database bytes at the horizon, by hand (the examples have no growth):
-    users x requests x write fraction x bytes per write x 365 x years."""
+def raw_database_bytes(s: dict, years: float = 1.0) -> float:
+    """Unreplicated database bytes after ``years`` (year 1: what the plan's tiers are sized
+    for), by hand (the examples have no growth): users x requests x write fraction x bytes
+    per write x 365 x years."""
     u, d = s["users"], s["data"]
     assert d["yearly_growth"] == 0.0
     per_day = u["daily_active"] * u["requests_per_day"] * u["write_fraction"] * d["bytes_per_write"]
-    return per_day * 365 * s["scenario"]["years"]
+    return per_day * 365 * years
 
 
 # ---------------------------------------------------------------------------- examples
@@ -134,7 +137,8 @@ def test_startup_traffic_and_data_by_hand(plans: dict[str, Plan]) -> None:
     assert p.traffic.average_qps == pytest.approx(average, rel=1e-13)
     assert p.traffic.peak_qps == pytest.approx(4 * average, rel=1e-13)
     assert p.traffic.peak_write_qps == pytest.approx(0.4 * average, rel=1e-13)
-    assert p.database_bytes == pytest.approx(50_000 * 60 * 0.1 * 2000 * 365 * 3 * 3, rel=1e-13)
+    assert p.database_bytes == pytest.approx(50_000 * 60 * 0.1 * 2000 * 365 * 3 * 3, rel=1e-13)  # horizon
+    assert p.years[0].database_bytes == pytest.approx(50_000 * 60 * 0.1 * 2000 * 365 * 3, rel=1e-13)
     assert p.object_bytes == 0.0
 
 
@@ -213,7 +217,9 @@ def test_primaries_sized_by_writes_are_the_fewest_meeting_the_slo(catalogue: cos
     args = (db["query_time"], catalogue.instance(db["instance"]).vcpus, db["slo_p99"], db["max_utilization"])
     writes = float(p.traffic.peak_write_qps)
     prim = tier(p, "database primaries")
-    assert "writes" in prim.limited_by
+    # what binds one primary: the utilization cap (4 x 200 x 0.7 = 560/s) or the p99 target
+    p99_rate = float(queueing.max_arrival_rate(200.0, 4, response_time=0.050))
+    assert prim.limited_by == ("utilization cap 0.7" if 560.0 <= p99_rate else "p99 target 50 ms")
     assert prim.count > 1
     # Keys hash onto a 150-virtual-node ring: the busiest shard takes `imbalance` x the mean.
     assert prim.imbalance == pytest.approx(ring_imbalance(prim.count), rel=1e-15)
@@ -225,7 +231,8 @@ def test_primaries_sized_by_writes_are_the_fewest_meeting_the_slo(catalogue: cos
 @pytest.mark.parametrize("name", ["twitter", "instagram"])
 def test_primaries_sized_by_storage(plans: dict[str, Plan], name: str) -> None:
     """The fewest shards from ceil(unreplicated bytes / 16 TB) up whose busiest shard (on a
-    150-virtual-node ring) holds at most 16 TB."""
+    150-virtual-node ring) holds at most 16 TB, for the data of year 1; and for the data of
+    the horizon in the last year's row (spares on top)."""
     prim = tier(plans[name], "database primaries")
     raw = raw_database_bytes(plans[name].scenario)
     first = math.ceil(raw / 16e12)
@@ -235,25 +242,32 @@ def test_primaries_sized_by_storage(plans: dict[str, Plan], name: str) -> None:
 
     assert fits(prim.count)
     assert not any(fits(n) for n in range(first, prim.count))
-    assert "storage" in prim.limited_by
+    assert prim.limited_by == "storage 16 TB per shard"
+    years = plans[name].scenario["scenario"]["years"]
+    raw_h = raw_database_bytes(plans[name].scenario, years)
+    last = plans[name].years[-1].nodes["database primaries"]
+    fitting = [n for n in range(math.ceil(raw_h / 16e12), last + 1) if raw_h / n * ring_imbalance(n) <= 16e12]
+    assert fitting and 1 <= last - fitting[0] <= 3  # the fewest that fit, plus their spares
 
 
 def test_startup_cache_nodes_by_hand(plans: dict[str, Plan]) -> None:
-    """Working set 2% of 6.57e11 unreplicated bytes = 1.314e10 on 13 GB nodes filled to 80%
-    (1.04e10): 2 nodes on average, but the busiest of 2 ring nodes holds more than half, so
-    the count grows until the busiest node fits; 80% of 125 peak reads/s is far below 80K/node."""
+    """Year 1: working set 2% of 2.19e11 unreplicated bytes = 4.38e9 fits one 13 GB node filled
+    to 80% (1.04e10): one node, set by the minimum. Year 3: 1.314e10 needs 2 nodes on
+    average, but the busiest of 2 ring nodes holds more than half, so the count grows until
+    the busiest node fits; 80% of 125 peak reads/s is far below 80K/node."""
     p = plans["startup"]
+    c = tier(p, "cache")
+    assert 50_000 * 60 * 0.1 * 2000 * 365 * 0.02 <= 13e9 * 0.8
+    assert (c.count, c.limited_by, c.imbalance) == (1, "minimum of 1 node", 1.0)
     raw = 50_000 * 60 * 0.1 * 2000 * 365 * 3
     by_memory = math.ceil(raw * 0.02 / (13e9 * 0.8))
     assert by_memory == 2
-    c = tier(p, "cache")
 
     def fits(n: int) -> bool:
         return raw * 0.02 / n * ring_imbalance(n) <= 13e9 * 0.8
 
-    assert fits(c.count) and not any(fits(n) for n in range(by_memory, c.count))
-    assert c.imbalance == pytest.approx(ring_imbalance(c.count), rel=1e-15)
-    assert c.limited_by == "memory"
+    year3 = next(n for n in range(by_memory, 10) if fits(n))
+    assert p.years[-1].nodes["cache"] == year3 + 1  # one spare lifts 2 nodes at 0.999 to 0.9999
 
 
 # ---------------------------------------------------------------------------- headroom
@@ -263,19 +277,25 @@ def test_startup_cache_nodes_by_hand(plans: dict[str, Plan]) -> None:
 def test_queue_tier_headroom_is_where_the_target_breaks(
     plans: dict[str, Plan], catalogue: cost.Catalogue, name: str
 ) -> None:
-    """Headroom h of the app and replica tiers: at h x today's peak per node the targets still
-    hold, a little beyond it they do not."""
+    """Headroom h of the app and replica tiers: at h x the peak per node the p99 target and the
+    per-node read limit still hold, a little beyond it they do not (the utilization cap is a
+    planning cap, not a target: it is reached at ``cap_multiple``, where the busiest node's
+    utilization equals the cap)."""
     p = plans[name]
     for tname, section in (("app", "app"), ("database replicas", "database")):
         t = tier(p, tname)
         sc = p.scenario[section]
         service = sc["cpu_time"] if section == "app" else sc["query_time"]
         limit = math.inf if section == "app" else catalogue.limits["database_max_read_qps"]
-        args = (service, t.vcpus, sc["slo_p99"], sc["max_utilization"])
+        args = (service, t.vcpus, sc["slo_p99"], 1.0)
         busiest = t.load_per_node * t.imbalance
         below, above = (busiest * t.headroom * (1 + d) for d in (-1e-7, 1e-7))
         assert meets(below, *args) and below <= limit, tname
         assert not (meets(above, *args) and above <= limit), tname
+        cap_util = busiest * t.cap_multiple * service / t.vcpus
+        if t.limited_by.startswith("utilization cap"):
+            assert cap_util == pytest.approx(sc["max_utilization"], rel=1e-12), tname
+        assert t.cap_multiple <= t.headroom * (1 + 1e-12)
 
 
 # Headroom is documented (Tier) as "the traffic multiple (of today's peak) the tier takes before
@@ -290,7 +310,7 @@ def test_queue_tier_headroom_is_where_the_target_breaks(
 def test_primaries_headroom_counts_the_storage_limit(
     plans: dict[str, Plan], catalogue: cost.Catalogue, name: str
 ) -> None:
-    """Primaries headroom <= shards x 16 TB / (unreplicated bytes at the horizon x imbalance)."""
+    """Primaries headroom <= shards x 16 TB / (unreplicated bytes of year 1 x imbalance)."""
     p = plans[name]
     prim = tier(p, "database primaries")
     storage_headroom = (
@@ -312,7 +332,7 @@ def test_cache_headroom_counts_the_memory_limit(
     node_bytes = catalogue.instance(cache.instance).memory_gb * 1e9
     working_set = raw_database_bytes(p.scenario) * p.scenario["cache"]["working_set_fraction"]
     memory_headroom = cache.count * node_bytes / (working_set * cache.imbalance)
-    assert cache.headroom <= memory_headroom * (1 + 1e-12), (
+    assert cache.headroom <= memory_headroom * (1 + 1e-12), (  # year 1's working set
         cache.limited_by,
         cache.headroom,
         memory_headroom,
@@ -332,12 +352,12 @@ def test_breaks_first_is_the_tier_with_least_headroom(plans: dict[str, Plan], na
 
 @pytest.mark.parametrize("name", NAMES)
 def test_cost_total_and_tier_prices(plans: dict[str, Plan], catalogue: cost.Catalogue, name: str) -> None:
-    """Total = sum of the items; each tier = count x its instance's catalogue price."""
+    """Total = sum of the items; each tier = (count + spares) x its instance's catalogue price."""
     p = plans[name]
     assert p.usd_per_month == pytest.approx(sum(p.costs.values()), rel=1e-13)
     for t in p.tiers:
         price = catalogue.instance(t.instance).usd_per_month
-        assert t.usd_per_month == t.count * price
+        assert t.usd_per_month == (t.count + t.spares) * price and t.nodes == t.count + t.spares
         assert p.costs[t.name] == t.usd_per_month
     frame = p.cost_frame()
     assert frame["usd_per_month"].sum() == pytest.approx(p.usd_per_month, rel=1e-13)
@@ -346,19 +366,27 @@ def test_cost_total_and_tier_prices(plans: dict[str, Plan], catalogue: cost.Cata
 
 
 def test_startup_bill_by_hand(plans: dict[str, Plan]) -> None:
-    """Database storage 1.971e12 B = 1,971 GB at $0.10 = $197.10. App egress: 34.72 req/s x 20 KB
-    x 2.592e6 s = 1,800 GB at $0.10 = $180. Media: 50,000 x 2 MB x 30 = 3,000 GB, all through the
-    CDN at $0.005 ($15) and 5% from the origin at $0.10 ($15) = $30. No object storage."""
-    c = plans["startup"].costs
-    assert c["database storage"] == pytest.approx(197.10, rel=1e-12)
+    """Year 1: database storage 6.57e11 B = 657 GB at $0.10 = $65.70 ($197.10 in year 3, the
+    horizon). App egress: 34.72 req/s x 20 KB x 2.592e6 s = 1,800 GB at $0.10 = $180. Media:
+    50,000 x 2 MB x 30 = 3,000 GB, all through the CDN at $0.005 ($15) and 5% from the
+    origin at $0.10 ($15) = $30. No object storage. App: 2 servers + 1 spare at $150."""
+    p = plans["startup"]
+    c = p.costs
+    assert c["database storage"] == pytest.approx(65.70, rel=1e-12)
+    assert p.years[-1].costs["database storage"] == pytest.approx(197.10, rel=1e-12)
     assert c["app egress"] == pytest.approx(180.0, rel=1e-12)
     assert c["media delivery (CDN)"] == pytest.approx(30.0, rel=1e-12)
     assert c["object storage"] == 0.0
-    assert c["app"] == 2 * 150.0
+    assert c["app"] == (2 + 1) * 150.0
+    # the bill of each year sums its items, in its own time frame
+    for y in p.years:
+        assert y.usd_per_month == pytest.approx(sum(y.costs.values()), rel=1e-13)
+    assert p.horizon_usd_per_month == p.years[-1].usd_per_month > p.usd_per_month
 
 
 def test_prices_override_changes_the_cost(tmp_path: Path, plans: dict[str, Plan]) -> None:
-    """m5.xlarge at $200 instead of $150: the startup's two app servers cost $100 more."""
+    """m5.xlarge at $200 instead of $150: the startup's two app servers and their spare cost
+    $150 more."""
     prices = tmp_path / "prices.toml"
     prices.write_text(
         '[instances."m5.xlarge"]\nkind = "compute"\nvcpus = 4\nmemory_gb = 16\nusd_per_month = 200\n'
@@ -366,8 +394,8 @@ def test_prices_override_changes_the_cost(tmp_path: Path, plans: dict[str, Plan]
     base = plans["startup"]
     p = plan_file(EXAMPLES / "startup.toml", cost.Catalogue.load(prices))
     assert tier(p, "app").count == tier(base, "app").count == 2
-    assert p.costs["app"] == 400.0
-    assert p.usd_per_month == pytest.approx(base.usd_per_month + 100.0, rel=1e-13)
+    assert p.costs["app"] == 600.0
+    assert p.usd_per_month == pytest.approx(base.usd_per_month + 150.0, rel=1e-13)
 
 
 def test_prices_override_through_the_cli(
@@ -381,8 +409,8 @@ def test_prices_override_through_the_cli(
     scenario = tmp_path / "s.toml"
     scenario.write_text(edit((EXAMPLES / "startup.toml").read_text(), '"m5.xlarge"', '"c7.custom"'))
     assert main(["plan", str(scenario), "--out", str(tmp_path / "out"), "--prices", str(prices)]) == 0
-    expected = plans["startup"].usd_per_month + 2 * (1000 - 150)
-    assert f"total: ${expected:,.0f} per month" in capsys.readouterr().out
+    expected = plans["startup"].usd_per_month + 3 * (1000 - 150)
+    assert f"total: ${expected:,.0f} per month in year 1" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------- latency
@@ -429,7 +457,7 @@ def test_unreachable_app_slo_is_a_problem() -> None:
 def test_slo_just_above_the_floor_is_feasible(catalogue: cost.Catalogue) -> None:
     """A target 5% above cpu_time x ln 100 is met by lightly loaded servers."""
     slo = 0.040 * math.log(100) * 1.05
-    p = plan_text(edit(BASE, 'slo_p99 = "400 ms"', f"slo_p99 = {slo!r}"))
+    p = plan_text(edit(BASE, 'slo_p99 = "400 ms"', f'slo_p99 = "{slo * 1e3!r} ms"'))
     assert p.feasible
     t = tier(p, "app")
     args = (0.040, catalogue.instance("m5.xlarge").vcpus, slo, 0.8)
@@ -450,8 +478,11 @@ def test_cli_exits_1_when_an_slo_cannot_be_met(tmp_path: Path, capsys: pytest.Ca
     out = tmp_path / "out"
     assert main(["plan", str(scenario), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "app" in err and "150 ms" in err
-    assert "Cannot be met" in (out / "report.md").read_text()
+    assert "INFEASIBLE" in err and "app" in err and "150 ms" in err
+    md = (out / "report.md").read_text()
+    assert md.startswith("# Capacity plan: base (INFEASIBLE)")
+    assert "184 ms" in md  # the reason: what one request alone takes
+    assert "no total" in md and "- (infeasible)" in md
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -464,7 +495,15 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], plan
     total = plans["startup"].usd_per_month
     assert f"${total:,.0f}" in printed
     assert "breaks first" in printed and "app" in printed
-    names = {"report.md", "report.html", "sizing.png", "cost.png", "latency.png", "headroom.png"}
+    names = {
+        "report.md",
+        "report.html",
+        "sizing.png",
+        "cost.png",
+        "latency.png",
+        "headroom.png",
+        "bill_by_year.png",
+    }
     assert {p.name for p in out.iterdir()} == names
     for png in ("sizing.png", "cost.png", "latency.png", "headroom.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -662,7 +701,6 @@ def test_defaults_fill_keys_left_out() -> None:
     [
         (("app", "cpu_time"), 'cpu_time = "40 ms"', 'cpu_time = "200 ms"', 0.2),
         (("app", "cpu_time"), 'cpu_time = "40 ms"', 'cpu_time = "200ms"', 0.2),
-        (("app", "cpu_time"), 'cpu_time = "40 ms"', "cpu_time = 0.2", 0.2),
         (("app", "cpu_time"), 'cpu_time = "40 ms"', 'cpu_time = "250 us"', 250e-6),
         (("app", "cpu_time"), 'cpu_time = "40 ms"', 'cpu_time = "250 µs"', 250e-6),
         (("app", "slo_p99"), 'slo_p99 = "400 ms"', 'slo_p99 = "1.5 s"', 1.5),
@@ -747,3 +785,24 @@ def test_cache_hit_ratio_sources_are_exclusive(new: str, key: str, message: str)
     text = edit(BASE, "hit_ratio = 0.8", new)
     with pytest.raises(ScenarioError, match=rf"^x\.toml:{line_of(text, key)}: .*{message}"):
         parse_scenario(text, "x.toml")
+
+
+def test_yearly_growth_phases_traffic_data_and_bill() -> None:
+    """yearly_growth 0.5 over 2 years: year y is sized for the end of year y, traffic x 1.5^y
+    and the data written by then, per_day x 365 x (1.5^y - 1) / ln 1.5 (the smooth curve of
+    sm.cost.stored_bytes), x3 copies; each year's bill sums its own items."""
+    text = edit(
+        edit(BASE, "years = 3", "years = 2"), "replication = 3", "replication = 3\nyearly_growth = 0.5"
+    )
+    p = plan_text(text)
+    per_day = 1_000_000 * 86.4 * 0.1 * 2000
+    assert [y.year for y in p.years] == [1.0, 2.0]
+    for y in p.years:
+        assert y.peak_qps == pytest.approx(3000 * 1.5**y.year, rel=1e-12)
+        stored = per_day * 365 * (1.5**y.year - 1) / math.log(1.5) * 3
+        assert y.database_bytes == pytest.approx(stored, rel=1e-9)
+        assert y.usd_per_month == pytest.approx(sum(y.costs.values()), rel=1e-13)
+    assert float(p.traffic.peak_qps) == pytest.approx(3000 * 1.5, rel=1e-12)
+    assert p.years[1].nodes["app"] > p.years[0].nodes["app"]
+    assert p.usd_per_month == pytest.approx(p.years[0].usd_per_month, rel=1e-13)
+    assert p.horizon_usd_per_month == p.years[1].usd_per_month

@@ -53,7 +53,35 @@ Arrivals Arrivals::replay(std::vector<double> timestamps) {
     return a;
 }
 
-const std::vector<double>& Arrivals::timestamps() const { return times_ ? *times_ : kNoTimes; }
+Arrivals Arrivals::profile(std::vector<double> times, std::vector<double> rates, double period_s) {
+    if (times.empty() || times.size() != rates.size())
+        throw std::invalid_argument("times and rates must be non-empty and of equal length");
+    check_count("knots", static_cast<std::int64_t>(times.size()), 1, 10000000);
+    if (times[0] != 0.0) detail::fail_range("times", "to start at 0", times[0]);
+    double total = 0.0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        check_nonnegative("times", times[i]);
+        total += check_nonnegative("rates", rates[i]);
+        if (i > 0 && times[i] < times[i - 1]) throw std::invalid_argument("times must not decrease");
+    }
+    if (!(total > 0.0)) throw std::invalid_argument("rates must not all be zero");
+    if (!(period_s == 0.0 || (std::isfinite(period_s) && period_s >= times.back() && period_s > 0.0)))
+        detail::fail_range("period_s", "0 (no repeat) or a finite number >= the last time", period_s);
+    Arrivals a;
+    a.kind_ = Kind::profile;
+    a.period_ = period_s;
+    if (period_s > times.back()) {  // close the cycle: back to the first rate at the period's end
+        times.push_back(period_s);
+        rates.push_back(rates.front());
+    }
+    a.times_ = std::make_shared<const std::vector<double>>(std::move(times));
+    a.rates_ = std::make_shared<const std::vector<double>>(std::move(rates));
+    return a;
+}
+
+const std::vector<double>& Arrivals::timestamps() const {
+    return times_ && kind_ == Kind::replay ? *times_ : kNoTimes;
+}
 
 double Arrivals::mean_rate() const {
     switch (kind_) {
@@ -62,6 +90,13 @@ double Arrivals::mean_rate() const {
         case Kind::replay: {
             const auto& t = *times_;
             return t.back() > t.front() ? static_cast<double>(t.size() - 1) / (t.back() - t.front()) : kInf;
+        }
+        case Kind::profile: {  // over a period, or the rate the profile ends at
+            const auto &t = *times_, &r = *rates_;
+            if (!(period_ > 0.0)) return r.back();
+            double area = 0.0;
+            for (std::size_t i = 1; i < t.size(); ++i) area += (t[i] - t[i - 1]) * (r[i] + r[i - 1]) / 2;
+            return area / period_;
         }
         default:
             return rate_;
@@ -100,6 +135,38 @@ double ArrivalStream::next(Rng& rng) {
         case Arrivals::Kind::replay:
             if (index_ >= spec_.times_->size()) return kInf;
             return (*spec_.times_)[index_++];
+        case Arrivals::Kind::profile: {
+            // Thinning segment by segment: candidates at the segment's largest rate, each
+            // kept with probability rate(t) / that rate; a candidate past the segment's end
+            // restarts there (memoryless).
+            const auto &times = *spec_.times_, &rates = *spec_.rates_;
+            const std::size_t n = times.size();
+            for (;;) {
+                if (index_ + 1 >= n) {  // past the last knot
+                    if (spec_.period_ > 0.0) {
+                        offset_ += spec_.period_;
+                        index_ = 0;
+                        continue;
+                    }
+                    if (!(rates.back() > 0.0)) return kInf;
+                    t_ += standard_exponential(rng) / rates.back();
+                    return t_;
+                }
+                const double t0 = offset_ + times[index_], t1 = offset_ + times[index_ + 1];
+                const double r0 = rates[index_], r1 = rates[index_ + 1];
+                const double top = std::max(r0, r1);
+                if (t_ < t0) t_ = t0;
+                const double candidate = top > 0.0 ? t_ + standard_exponential(rng) / top : kInf;
+                if (!(candidate < t1)) {
+                    t_ = t1;
+                    ++index_;
+                    continue;
+                }
+                t_ = candidate;
+                const double rate = r0 + (r1 - r0) * (candidate - t0) / (t1 - t0);
+                if (rng.uniform() * top < rate) return t_;
+            }
+        }
     }
     return kInf;
 }

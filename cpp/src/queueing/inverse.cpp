@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/queueing/ggc.hpp"
 #include "scalemodel/queueing/mmc.hpp"
 
 namespace scalemodel::queueing {
@@ -14,9 +15,20 @@ namespace {
 bool has(double target) { return !std::isnan(target); }
 
 void check_targets(const Targets& t) {
-    if (!has(t.response_time) && !has(t.mean_response) && !has(t.prob_wait) && !has(t.utilization)) {
+    if (!has(t.response_time) && !has(t.mean_response) && !has(t.prob_wait) && !has(t.utilization) &&
+        !has(t.wait_time)) {
         throw std::invalid_argument(
-            "give at least one target: response_time, mean_response, prob_wait or utilization");
+            "give at least one target: response_time, mean_response, prob_wait, utilization or wait_time with "
+            "service_level");
+    }
+    if (has(t.wait_time) != has(t.service_level)) {
+        throw std::invalid_argument("wait_time and service_level go together: P(wait <= wait_time) >= service_level");
+    }
+    if (has(t.wait_time)) {
+        check_nonnegative("wait_time", t.wait_time);
+        if (!(t.service_level > 0.0 && t.service_level < 1.0)) {
+            detail::fail_range("service_level", "in (0, 1)", t.service_level);
+        }
     }
     if (has(t.response_time)) {
         check_positive("response_time", t.response_time);
@@ -36,7 +48,61 @@ bool meets(const MMc& m, const Targets& t) {
     if (has(t.prob_wait) && x.prob_wait > t.prob_wait) return false;
     if (has(t.mean_response) && x.mean_response > t.mean_response) return false;
     if (has(t.response_time) && m.response_quantile(t.quantile) > t.response_time) return false;
+    if (has(t.wait_time) && m.wait_survival(t.wait_time) > 1.0 - t.service_level) return false;
     return true;
+}
+
+bool meets(const GGc& m, const Targets& t) {
+    const QueueMetrics& x = m.metrics();
+    if (!x.stable) return false;
+    if (has(t.utilization) && x.utilization > t.utilization) return false;
+    if (has(t.prob_wait) && x.prob_wait > t.prob_wait) return false;
+    if (has(t.mean_response) && x.mean_response > t.mean_response) return false;
+    if (has(t.response_time) && m.response_survival(t.response_time) > 1.0 - t.quantile) return false;
+    if (has(t.wait_time) && m.wait_survival(t.wait_time) > 1.0 - t.service_level) return false;
+    return true;
+}
+
+GGc ggc(double arrival_rate, const GGcShape& s, std::int64_t servers) {
+    return GGc(arrival_rate, s.mean_service, servers, s.arrival_scv, s.service_scv);
+}
+
+void check_shape(const GGcShape& s) {
+    check_positive("mean_service", s.mean_service);
+    check_nonnegative("arrival_scv", s.arrival_scv);
+    check_nonnegative("service_scv", s.service_scv);
+}
+
+// Fewest c >= lo with meets(make(c)), for a target monotone in c; -1 when none up to a
+// generous limit.
+template <class Make>
+std::int64_t fewest_meeting(Make make, const Targets& targets, std::int64_t lo, double offered_load) {
+    if (meets(make(lo), targets)) return lo;
+    // Every target is monotone in c: double the step until one meets, then bisect.
+    std::int64_t bad = lo, step = 1, good = -1;
+    const std::int64_t limit = lo + 100 * static_cast<std::int64_t>(std::sqrt(offered_load) + 100.0);
+    while (bad + step <= limit) {
+        if (meets(make(bad + step), targets)) {
+            good = bad + step;
+            break;
+        }
+        bad += step;
+        step *= 2;
+    }
+    if (good < 0) return -1;
+    while (good - bad > 1) {
+        const std::int64_t mid = bad + (good - bad) / 2;
+        (meets(make(mid), targets) ? good : bad) = mid;
+    }
+    return good;
+}
+
+std::int64_t fewest_stable(double offered_load, const Targets& targets) {
+    auto lo = static_cast<std::int64_t>(std::floor(offered_load)) + 1;  // fewest that is stable
+    if (has(targets.utilization)) {
+        lo = std::max(lo, static_cast<std::int64_t>(std::ceil(offered_load / targets.utilization * (1 - 1e-15))));
+    }
+    return std::max<std::int64_t>(lo, 1);
 }
 
 // Largest x in [0, hi) with excess(x) <= 0, for excess increasing in x and excess(0) <= 0.
@@ -62,29 +128,8 @@ std::int64_t min_servers(double arrival_rate, double service_rate, const Targets
         std::exp(-service_rate * targets.response_time) >= 1.0 - targets.quantile) {
         return -1;
     }
-    auto lo = static_cast<std::int64_t>(std::floor(a)) + 1;  // fewest that is stable
-    if (has(targets.utilization)) {
-        lo = std::max(lo, static_cast<std::int64_t>(std::ceil(a / targets.utilization * (1 - 1e-15))));
-    }
-    lo = std::max<std::int64_t>(lo, 1);
-    if (meets(MMc(arrival_rate, service_rate, lo), targets)) return lo;
-    // Every target is monotone in c: double the step until one meets, then bisect.
-    std::int64_t bad = lo, step = 1, good = -1;
-    const std::int64_t limit = lo + 100 * static_cast<std::int64_t>(std::sqrt(a) + 100.0);
-    while (bad + step <= limit) {
-        if (meets(MMc(arrival_rate, service_rate, bad + step), targets)) {
-            good = bad + step;
-            break;
-        }
-        bad += step;
-        step *= 2;
-    }
-    if (good < 0) return -1;
-    while (good - bad > 1) {
-        const std::int64_t mid = bad + (good - bad) / 2;
-        (meets(MMc(arrival_rate, service_rate, mid), targets) ? good : bad) = mid;
-    }
-    return good;
+    return fewest_meeting([&](std::int64_t c) { return MMc(arrival_rate, service_rate, c); }, targets,
+                          fewest_stable(a, targets), a);
 }
 
 double max_arrival_rate(double service_rate, std::int64_t servers, const Targets& targets) {
@@ -111,6 +156,60 @@ double max_arrival_rate(double service_rate, std::int64_t servers, const Targets
                 return MMc(lam, mu, servers).response_quantile(targets.quantile) - targets.response_time;
             },
             best);
+    }
+    if (has(targets.wait_time)) {
+        best = last_feasible(
+            [&](double lam) {
+                return MMc(lam, mu, servers).wait_survival(targets.wait_time) - (1.0 - targets.service_level);
+            },
+            best);
+    }
+    return best;
+}
+
+std::int64_t min_servers(double arrival_rate, const GGcShape& shape, const Targets& targets) {
+    check_nonnegative("arrival_rate", arrival_rate);
+    check_shape(shape);
+    check_targets(targets);
+    // With no queue at all a request still takes its service time: if that alone misses a
+    // target, no number of servers helps.
+    const GGc idle = ggc(0.0, shape, 1);
+    if (has(targets.mean_response) && targets.mean_response <= shape.mean_service) return -1;
+    if (has(targets.response_time) && idle.response_survival(targets.response_time) > 1.0 - targets.quantile) {
+        return -1;
+    }
+    const double a = arrival_rate * shape.mean_service;
+    return fewest_meeting([&](std::int64_t c) { return ggc(arrival_rate, shape, c); }, targets,
+                          fewest_stable(a, targets), a);
+}
+
+double max_arrival_rate(const GGcShape& shape, std::int64_t servers, const Targets& targets) {
+    check_shape(shape);
+    check_count("servers", servers, 1);
+    check_targets(targets);
+    if (!meets(ggc(0.0, shape, servers), targets)) return 0.0;
+    const double capacity = static_cast<double>(servers) / shape.mean_service;
+    double best = capacity * (1.0 - 1e-12);
+    if (has(targets.utilization)) best = std::min(best, targets.utilization * capacity);
+    auto excess = [&](auto metric, double target) {
+        return [&, metric, target](double lam) { return metric(ggc(lam, shape, servers)) - target; };
+    };
+    if (has(targets.prob_wait)) {
+        best = last_feasible(excess([](const GGc& m) { return m.metrics().prob_wait; }, targets.prob_wait), best);
+    }
+    if (has(targets.mean_response)) {
+        best = last_feasible(excess([](const GGc& m) { return m.metrics().mean_response; }, targets.mean_response),
+                             best);
+    }
+    if (has(targets.response_time)) {
+        const double rt = targets.response_time;
+        best = last_feasible(excess([rt](const GGc& m) { return m.response_survival(rt); }, 1.0 - targets.quantile),
+                             best);
+    }
+    if (has(targets.wait_time)) {
+        const double wt = targets.wait_time;
+        best = last_feasible(excess([wt](const GGc& m) { return m.wait_survival(wt); }, 1.0 - targets.service_level),
+                             best);
     }
     return best;
 }

@@ -6,7 +6,8 @@ message brokers.
 approximation, TTL caches and the 80-20 analysis, are in :mod:`scalemodel.caching`),
 :mod:`scalemodel.sim.limiters`
 rate limiters replayed on arrival traces, and :mod:`scalemodel.sim.brokers` partitioned
-topics read by consumer groups. Every simulator runs independent replications, each on
+topics read by consumer groups; :mod:`scalemodel.sim.system` composes tiers into a system
+(calls, fan-out, routes, caches, outages) simulated end to end. Every simulator runs independent replications, each on
 its own random stream, so the same seed gives the same result on any number of threads;
 results derive from :class:`~scalemodel.results.ReplicatedResult` and carry
 Student-t confidence intervals. Service times and arrivals come from
@@ -16,7 +17,7 @@ Student-t confidence intervals. Service times and arrivals come from
 import warnings as _warnings
 
 from scalemodel import caching as _caching
-from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Replay
+from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Profile, Replay
 from scalemodel.distributions import (
     Deterministic,
     Distribution,
@@ -74,6 +75,7 @@ from scalemodel.sim.stations import (
     simulate_balancer,
     simulate_queue,
 )
+from scalemodel.sim.system import JITTERS, SCALE_METRICS, Autoscale, Client, System, SystemResult, Tier
 
 __all__ = [
     "ALGORITHMS",
@@ -83,6 +85,7 @@ __all__ = [
     "CACHE_POLICIES",
     "DEFAULT_REBALANCE_S",
     "HISTOGRAM_RELATIVE_ERROR",
+    "JITTERS",
     "L4_OVERHEAD_S",
     "L7_OVERHEAD_S",
     "MAX_BACKLOG",
@@ -90,8 +93,11 @@ __all__ = [
     "MAX_QUEUED",
     "MMPP",
     "POLICIES",
+    "SCALE_METRICS",
     "SIZE_KINDS",
+    "Autoscale",
     "CacheResult",
+    "Client",
     "ConsumerGroupResult",
     "Deterministic",
     "DistributedLimiterResult",
@@ -108,10 +114,14 @@ __all__ = [
     "Pareto",
     "Periodic",
     "Poisson",
+    "Profile",
     "RacyBucketResult",
     "Replay",
     "ReplicatedResult",
     "SimResult",
+    "System",
+    "SystemResult",
+    "Tier",
     "Uniform",
     "Weibull",
     "assign_partitions",

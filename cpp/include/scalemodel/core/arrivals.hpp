@@ -14,7 +14,7 @@ namespace scalemodel {
 
 class Arrivals {
 public:
-    enum class Kind : int { poisson, periodic, mmpp, replay };
+    enum class Kind : int { poisson, periodic, mmpp, replay, profile };
 
     // Poisson at `rate` per second (`rate_name`: the rate's name for the caller).
     static Arrivals poisson(double rate, const std::string& rate_name = "rate");
@@ -25,6 +25,11 @@ public:
     static Arrivals mmpp(double rate_high, double rate_low, double mean_high_s, double mean_low_s);
     // The given timestamps (seconds, finite, >= 0, sorted), replayed as they are.
     static Arrivals replay(std::vector<double> timestamps);
+    // Poisson with a time-varying rate: linear between the knots (times[i], rates[i]); equal
+    // consecutive times make a step. times start at 0 and never decrease. After the last
+    // knot the rate stays at the last one, or with period_s > 0 (>= the last time) the
+    // profile repeats every period_s, ramping from the last rate back to the first.
+    static Arrivals profile(std::vector<double> times, std::vector<double> rates, double period_s = 0.0);
 
     Kind kind() const { return kind_; }
     double mean_rate() const;
@@ -36,7 +41,9 @@ private:
     Arrivals() = default;
     Kind kind_ = Kind::poisson;
     double rate_ = 1.0, rate_low_ = 0.0, mean_high_ = 1.0, mean_low_ = 1.0;
-    std::shared_ptr<const std::vector<double>> times_;  // replay; shared, so copies are cheap
+    std::shared_ptr<const std::vector<double>> times_;  // replay, profile knots; shared, so copies are cheap
+    std::shared_ptr<const std::vector<double>> rates_;  // profile
+    double period_ = 0.0;
 };
 
 class ArrivalStream {
@@ -51,6 +58,7 @@ private:
     int state_ = 0;  // mmpp: 0 high, 1 low
     double switch_at_ = 0.0;
     std::size_t index_ = 0;
+    double offset_ = 0.0;  // profile: start of the current period
 };
 
 }  // namespace scalemodel

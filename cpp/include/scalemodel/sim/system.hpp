@@ -1,0 +1,285 @@
+// Discrete-event simulation of a system: requests flowing through tiers.
+//
+// A tier is a pool of `servers` (times `shards`: a sharded tier is `shards` independent pools
+// addressed by key), each server holding up to `concurrency` requests at once and a FIFO queue
+// of its own; a balancer policy picks the server. A request enters at the entry tier. At a
+// tier it waits for a slot, is served (its `service` time), then makes the tier's calls in
+// the order they were declared, holding its slot throughout (a thread blocked on a
+// downstream call), then releases the slot and is handed off along a route or leaves.
+//
+// A call is `count` sequential rounds; a round sends `fanout` parallel sub-requests to
+// distinct servers (or shards) of the callee and waits for `wait` of them (wait = fanout:
+// all; fewer: the first ones; 0: fire and forget, the caller does not wait). A sub-request
+// is itself a request at the callee: it may call further tiers and be routed on, and its
+// answer returns when its chain leaves the system. A tier with `hit_probability` h is a
+// cache: with probability h a visit makes none of the tier's calls (a hit). A tier with
+// `cache_items` is an LRU cache of that many keys per shard: each visit draws a key (Zipf
+// over `keys`), a hit makes no calls, a miss makes them and inserts the key.
+//
+// Outages take servers (one shard's or every shard's) down for an interval: work in service
+// or waiting on a failed server fails, and the failure travels up to the request, which
+// counts as failed. Capacity limits requests per server (queued or holding a slot); a request
+// beyond it is dropped, which fails it too.
+//
+// Replication r draws from Rng(seed, r); statistics stream (a LogHistogram for quantiles),
+// and a replication whose queues pass kMaxQueued jobs stops and is flagged as overflowing.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "scalemodel/core/arrivals.hpp"
+#include "scalemodel/core/distribution.hpp"
+#include "scalemodel/core/fields.hpp"
+#include "scalemodel/core/histogram.hpp"
+#include "scalemodel/core/run_spec.hpp"
+#include "scalemodel/sim/stations.hpp"
+#include "scalemodel/sim/cache.hpp"
+
+namespace scalemodel::sim {
+
+enum class ScaleMetric : int { utilization, occupancy, queue };
+
+// Target tracking of a tier's size (one shard): every interval_s the autoscaler averages
+// `metric` over the last window_s seconds (utilization: share of the active servers' slots
+// serving; occupancy: share held; queue: requests waiting per active server) and sets the
+// desired count to ceil(active x metric / target), within [min_servers, max_servers]. New
+// servers take traffic after warmup_s; a scale-out waits scale_out_cooldown_s after the
+// last one, a scale-in scale_in_cooldown_s after any change. A removed server takes no new
+// work and finishes what it holds. A failed server (an outage) is not counted, so the
+// autoscaler replaces it; it returns to the pool when the outage ends. max_servers 0: fixed.
+struct Autoscale {
+    std::int64_t min_servers = 1, max_servers = 0;
+    ScaleMetric metric = ScaleMetric::utilization;
+    double target = 0.6;
+    double interval_s = 60.0, window_s = 180.0;
+    double scale_out_cooldown_s = 300.0, scale_in_cooldown_s = 300.0;
+    double warmup_s = 300.0;
+
+    static auto fields();
+};
+
+struct TierConfig {
+    std::string name = "tier";
+    std::int64_t servers = 1;          // per shard
+    std::int64_t concurrency = 1;      // requests one server holds at once (threads, vCPUs)
+    Distribution service = Distribution::exponential(1.0);
+    Policy policy = Policy::random;
+    std::int64_t d = 2;                // power_of_d candidates
+    std::vector<double> weights;       // weighted_round_robin, per server of a shard; empty: equal
+    std::int64_t capacity = 0;         // most requests per server (queued or holding a slot); 0: unlimited
+    std::int64_t shards = 1;
+    std::int64_t keys = 0;             // keys addressing the shards; 0: one per shard
+    double key_skew = 0.0;             // Zipf exponent of key popularity (0: uniform)
+    std::vector<std::int64_t> placement;  // shard of each key; empty: key mod shards
+    double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
+    double error_probability = 0.0;    // a visit fails after its service (an error reply)
+    Autoscale autoscale;               // servers is then the initial count
+    std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
+
+    static auto fields();
+};
+
+// After service at `source` a request moves on to `target` with `probability`.
+struct RouteConfig {
+    std::int64_t source = 0, target = 0;
+    double probability = 1.0;
+
+    static auto fields();
+};
+
+struct CallConfig {
+    std::int64_t caller = 0, callee = 0;
+    std::int64_t count = 1;        // sequential rounds
+    double probability = 1.0;      // a visit makes this call at all
+    std::int64_t fanout = 1;       // parallel sub-requests per round, to distinct servers or shards
+    std::int64_t wait = -1;        // answers awaited per round: -1 all, 0 none (asynchronous), k first k
+    bool after_miss = false;       // made only when the caller's previous call missed a cache (cache-aside)
+
+    static auto fields();
+};
+
+// `servers` servers (0: all) of `shard` (-1: every shard) of `tier` fail at at_s until until_s.
+struct TierOutage {
+    std::int64_t tier = 0, shard = -1, servers = 0;
+    double at_s = 0.0;
+    double until_s = std::numeric_limits<double>::infinity();
+
+    static auto fields();
+};
+
+enum class Jitter : int { none, full, equal, decorrelated };
+
+// The clients' behaviour at the entry: each request is one or more attempts. An attempt
+// not answered within timeout_s is abandoned by the client (the system still works on it);
+// a failed or abandoned attempt is retried up to `retries` times after a backoff of
+// backoff_s x 2^(k-1) for the k-th retry (capped at backoff_max_s), randomized by `jitter`
+// (full: uniform on [0, d]; equal: d/2 plus uniform on [0, d/2]; decorrelated: uniform on
+// [backoff_s, 3 x the previous delay], capped). A retry budget (gRPC and Finagle style)
+// keeps a token bucket of at most budget_burst tokens: each first attempt adds `budget`
+// tokens, each retry takes one, and a retry without a token is not made (inf: no budget).
+// hedge_after_s sends a second copy of a request unanswered after that long; the first
+// answer wins.
+struct ClientConfig {
+    double timeout_s = std::numeric_limits<double>::infinity();
+    std::int64_t retries = 0;
+    double backoff_s = 0.0;
+    double backoff_max_s = std::numeric_limits<double>::infinity();
+    Jitter jitter = Jitter::full;
+    double budget = std::numeric_limits<double>::infinity();
+    double budget_burst = 10.0;
+    double hedge_after_s = std::numeric_limits<double>::infinity();
+
+    static auto fields();
+};
+
+struct SystemConfig {
+    std::vector<TierConfig> tiers;
+    std::vector<RouteConfig> routes;
+    std::vector<CallConfig> calls;
+    std::vector<TierOutage> outages;
+    Arrivals arrivals = Arrivals::poisson(1.0);
+    std::int64_t entry = 0;
+    std::int64_t requests = 100000;    // counted requests per replication
+    std::int64_t warmup = 10000;       // requests discarded first
+    std::int64_t clients = 1000;       // sticky policy: clients, client k sends a share ~ k^-client_skew
+    double client_skew = 1.0;
+    double window_s = 0.0;             // time-series window, seconds (0: no time series)
+    ClientConfig client;
+    // A window misses the SLO when more than 1 - slo_quantile of the requests answered in it
+    // took longer than slo_s (or failed): the p-quantile is above the target.
+    double slo_s = std::numeric_limits<double>::infinity();
+    double slo_quantile = 0.99;
+
+    static auto fields();
+};
+
+}  // namespace scalemodel::sim
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::ScaleMetric> {
+    static const char* what() { return "metric"; }
+    static const std::vector<std::string>& names() {
+        static const std::vector<std::string> n = {"utilization", "occupancy", "queue"};
+        return n;
+    }
+    static std::vector<std::pair<std::string, scalemodel::sim::ScaleMetric>> aliases() { return {}; }
+};
+
+template <>
+struct scalemodel::EnumNames<scalemodel::sim::Jitter> {
+    static const char* what() { return "jitter"; }
+    static const std::vector<std::string>& names() {
+        static const std::vector<std::string> n = {"none", "full", "equal", "decorrelated"};
+        return n;
+    }
+    static std::vector<std::pair<std::string, scalemodel::sim::Jitter>> aliases() { return {}; }
+};
+
+namespace scalemodel::sim {
+
+inline auto ClientConfig::fields() {
+    using C = ClientConfig;
+    return std::make_tuple(field("timeout_s", &C::timeout_s), field("retries", &C::retries),
+                           field("backoff_s", &C::backoff_s), field("backoff_max_s", &C::backoff_max_s),
+                           field("jitter", &C::jitter), field("budget", &C::budget),
+                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s));
+}
+
+inline auto TierConfig::fields() {
+    using C = TierConfig;
+    return std::make_tuple(field("name", &C::name), field("servers", &C::servers),
+                           field("concurrency", &C::concurrency), field("service", &C::service),
+                           field("policy", &C::policy), field("d", &C::d), field("weights", &C::weights),
+                           field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
+                           field("key_skew", &C::key_skew), field("placement", &C::placement),
+                           field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items),
+                           field("error_probability", &C::error_probability), field("autoscale", &C::autoscale));
+}
+inline auto Autoscale::fields() {
+    using C = Autoscale;
+    return std::make_tuple(field("min_servers", &C::min_servers), field("max_servers", &C::max_servers),
+                           field("metric", &C::metric), field("target", &C::target),
+                           field("interval_s", &C::interval_s), field("window_s", &C::window_s),
+                           field("scale_out_cooldown_s", &C::scale_out_cooldown_s),
+                           field("scale_in_cooldown_s", &C::scale_in_cooldown_s), field("warmup_s", &C::warmup_s));
+}
+inline auto RouteConfig::fields() {
+    using C = RouteConfig;
+    return std::make_tuple(field("source", &C::source), field("target", &C::target),
+                           field("probability", &C::probability));
+}
+inline auto CallConfig::fields() {
+    using C = CallConfig;
+    return std::make_tuple(field("caller", &C::caller), field("callee", &C::callee), field("count", &C::count),
+                           field("probability", &C::probability), field("fanout", &C::fanout),
+                           field("wait", &C::wait), field("after_miss", &C::after_miss));
+}
+inline auto TierOutage::fields() {
+    using C = TierOutage;
+    return std::make_tuple(field("tier", &C::tier), field("shard", &C::shard), field("servers", &C::servers),
+                           field("at_s", &C::at_s), field("until_s", &C::until_s));
+}
+inline auto SystemConfig::fields() {
+    using C = SystemConfig;
+    return std::make_tuple(field("tiers", &C::tiers), field("routes", &C::routes), field("calls", &C::calls),
+                           field("outages", &C::outages), field("arrivals", &C::arrivals), field("entry", &C::entry),
+                           field("requests", &C::requests), field("warmup", &C::warmup),
+                           field("clients", &C::clients), field("client_skew", &C::client_skew),
+                           field("window_s", &C::window_s), field("client", &C::client),
+                           field("slo_s", &C::slo_s), field("slo_quantile", &C::slo_quantile));
+}
+
+// End-to-end metrics of one replication, in this order.
+inline const std::vector<std::string>& system_metric_names() {
+    static const std::vector<std::string> names = {
+        "mean_response", "p50_response", "p90_response", "p95_response", "p99_response", "p999_response",
+        "throughput",    "fail_rate",    "arrivals",     "completed",    "failed",       "duration",
+        "events",        "overflow",     "timeout_rate", "attempts",     "slo_violation_s",
+    };
+    return names;
+}
+
+// Per-tier metrics of one replication, in this order.
+inline const std::vector<std::string>& tier_metric_names() {
+    static const std::vector<std::string> names = {
+        "visits",       // visits per counted request
+        "throughput",   // visits finished per second
+        "utilization",  // share of slots serving (service time only)
+        "occupancy",    // share of slots held (serving or blocked on calls)
+        "mean_queue",   // time-average requests waiting for a slot
+        "mean_in_tier", // time-average requests at the tier (waiting or holding a slot)
+        "mean_wait",    // mean wait for a slot per visit, s
+        "mean_response",// mean time at the tier per visit (wait, service, calls), s
+        "dropped",      // visits refused by a full server
+        "failed",       // visits lost to failed servers or errors
+        "servers",      // time-average servers taking traffic
+        "server_hours", // servers running (taking traffic or warming up) x hours
+    };
+    return names;
+}
+
+// Time-series columns, one value per window (means over replications).
+inline const std::vector<std::string>& window_metric_names() {
+    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response", "slow"};
+    return names;
+}
+
+struct SystemResult {
+    std::int64_t replications = 0;
+    std::vector<std::vector<double>> metrics;             // [metric][replication]
+    std::vector<std::vector<std::vector<double>>> tiers;  // [metric][tier][replication]
+    std::vector<std::vector<double>> windows;             // [column][window]
+    std::vector<std::vector<double>> window_servers;      // [tier][window]: time-average servers
+    LogHistogram response;                                // merged over replications
+};
+
+// Most windows a time series keeps; later windows are not recorded.
+constexpr std::int64_t kMaxWindows = 100000;
+
+void validate(const SystemConfig& config);
+SystemResult simulate_system(const SystemConfig& config, const RunSpec& run);
+
+}  // namespace scalemodel::sim
