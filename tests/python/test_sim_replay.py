@@ -92,3 +92,29 @@ def test_power_of_d_without_replacement_balances_better() -> None:
     rnd = S.simulate_balancer("random", 4, rate, svc, **kw)
     assert one.ci("mean_response", 0.999)[0] <= rnd.ci("mean_response", 0.999)[1]
     assert rnd.ci("mean_response", 0.999)[0] <= one.ci("mean_response", 0.999)[1]
+
+
+def test_weighted_draws_of_random_and_power_of_d() -> None:
+    w = np.array([0.28, 0.17, 0.25, 0.30])  # haproxy's random(1) shares measured on 4 servers
+    kw = dict(customers=200_000, replications=4, seed=5)
+    for policy, d in (("random", 2), ("power_of_d", 1)):
+        res = S.simulate_balancer(policy, 4, 1.0, 0.01, weights=w, d=d, **kw)
+        share = res.backends()["arrival_share"].to_numpy()
+        # binomial standard error of a share over 800,000 requests: < 0.0006
+        np.testing.assert_allclose(share, w / w.sum(), atol=0.003)
+    uniform = S.simulate_balancer("random", 4, 1.0, 0.01, **kw).backends()["arrival_share"]
+    np.testing.assert_allclose(uniform, 0.25, atol=0.003)
+    # unequal draws balance worse: power of two with haproxy's arcs against uniform draws
+    svc = D.Mixture([(0.99, D.Deterministic(0.01)), (0.01, D.Deterministic(1.0))])
+    rate = 0.7 * 4 / svc.mean
+    kw = dict(customers=100_000, replications=10, seed=6)
+    even = S.simulate_balancer("power_of_d", 4, rate, svc, **kw)
+    skew = S.simulate_balancer("power_of_d", 4, rate, svc, weights=w, **kw)
+    diff = skew.replication_values("mean_response") - even.replication_values("mean_response")
+    assert diff.mean() - 4.8 * diff.std(ddof=1) / np.sqrt(diff.size) > 0
+    # without replacement, drawing all four by weight still looks at all four
+    allw = S.simulate_balancer("power_of_d", 4, rate, svc, d=4, replacement=False, weights=w, **kw)
+    lc = S.simulate_balancer("least_connections", 4, rate, svc, **kw)
+    assert abs(allw.mean_response / lc.mean_response - 1) < 0.05
+    with pytest.raises(ValueError, match="weights"):
+        S.simulate_balancer("random", 2, 1.0, 0.01, weights=[0.0, 0.0])

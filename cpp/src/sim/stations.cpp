@@ -92,6 +92,7 @@ public:
         for (const auto& o : cfg.outages) split_ = std::min(split_, o.at_s);
         has_split_ = std::isfinite(split_);
         down_.resize(cfg.outages.size());
+        if (!cfg.draw_weights.empty()) draws_ = std::make_unique<AliasTable>(cfg.draw_weights);
         if (cfg.policy == Policy::sticky) {
             const std::uint64_t salt = route_();
             client_backend_.resize(static_cast<std::size_t>(cfg.clients));
@@ -198,7 +199,7 @@ private:
         if (na == 1) return alive_[0];
         switch (cfg_.policy) {
             case Policy::random:
-                return alive_[route_.below(na)];
+                return draw_backend();
             case Policy::round_robin: {
                 while (!backends_[rr_].alive) rr_ = (rr_ + 1) % n;
                 const std::size_t pick = rr_;
@@ -244,10 +245,10 @@ private:
                 if (!cfg_.replacement) return best_of_distinct(now);
                 // d independent uniform picks (with replacement, as in the supermarket model
                 // and haproxy's random(2)).
-                std::uint32_t best = alive_[route_.below(na)];
+                std::uint32_t best = draw_backend();
                 std::int64_t best_n = in_system(backends_[best], now);
                 for (int i = 1; i < cfg_.d; ++i) {
-                    const std::uint32_t b = alive_[route_.below(na)];
+                    const std::uint32_t b = draw_backend();
                     const std::int64_t k = in_system(backends_[b], now);
                     if (k < best_n) best_n = k, best = b;
                 }
@@ -262,12 +263,25 @@ private:
         return alive_[0];
     }
 
+    // One live backend: uniformly, or by the draw weights (dead backends are drawn again;
+    // after 64 misses, uniformly among the live ones).
+    std::uint32_t draw_backend() {
+        if (draws_) {
+            for (int tries = 0; tries < 64; ++tries) {
+                const auto b = static_cast<std::uint32_t>(draws_->draw(route_));
+                if (backends_[b].alive) return b;
+            }
+        }
+        return alive_[route_.below(alive_.size())];
+    }
+
     // The least loaded of min(d, alive) distinct backends, drawn in a uniformly random
     // order (a partial Fisher-Yates shuffle of positions in alive_), so a tie goes to a
     // uniformly random one of the tied backends.
     std::uint32_t best_of_distinct(double now) {
         const std::size_t na = alive_.size();
         const std::size_t d = std::min(na, static_cast<std::size_t>(cfg_.d));
+        if (draws_) return best_of_distinct_weighted(now, d);
         if (order_.size() != na) {
             order_.resize(na);
             for (std::size_t i = 0; i < na; ++i) order_[i] = i;
@@ -279,6 +293,24 @@ private:
             const std::uint32_t b = alive_[order_[i]];
             const std::int64_t k = in_system(backends_[b], now);
             if (i == 0 || k < best_n) best_n = k, best = b;
+        }
+        return best;
+    }
+
+    // Successive sampling by the draw weights: each draw from the weights, repeats drawn
+    // again (a bounded number of times; zero-weight backends may never come up).
+    std::uint32_t best_of_distinct_weighted(double now, std::size_t d) {
+        std::uint32_t picked[64] = {};
+        std::size_t n = 0;
+        for (int tries = 0; n < d && tries < 64 * 64; ++tries) {
+            const std::uint32_t b = draw_backend();
+            if (std::find(picked, picked + n, b) == picked + n) picked[n++] = b;
+        }
+        std::uint32_t best = picked[0];
+        std::int64_t best_n = in_system(backends_[best], now);
+        for (std::size_t i = 1; i < n; ++i) {
+            const std::int64_t k = in_system(backends_[picked[i]], now);
+            if (k < best_n) best_n = k, best = picked[i];
         }
         return best;
     }
@@ -527,6 +559,7 @@ private:
     std::vector<Server> servers_;
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
+    std::unique_ptr<AliasTable> draws_;  // draw weights of random and power of d
     std::vector<std::size_t> order_;  // power of d without replacement: positions in alive_
     std::vector<std::vector<std::uint32_t>> down_;
     RepOutput out_;
@@ -557,6 +590,13 @@ void validate(const StationsConfig& c) {
     for (double w : c.weights) wsum += check_nonnegative("weights", w);
     if (c.policy == Policy::weighted_round_robin && !(wsum > 0))
         throw std::invalid_argument("weights must not all be zero");
+    if (!c.draw_weights.empty()) {
+        if (static_cast<std::int64_t>(c.draw_weights.size()) != nb)
+            throw std::invalid_argument("draw weights must have one entry per backend");
+        double dsum = 0;
+        for (double w : c.draw_weights) dsum += check_nonnegative("weights", w);
+        if (!(dsum > 0)) throw std::invalid_argument("weights must not all be zero");
+    }
     check_count("d", c.d, 1, 64);
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);

@@ -28,6 +28,7 @@ class StationsConfig(metaclass=type):
     clients: int
     customers: int
     d: int
+    draw_weights: list[float]
     outages: list[Outage]
     overhead_s: float
     servers: list[int]

@@ -373,7 +373,11 @@ def simulate_balancer(
     distinct backends (nginx's ``random two``), which balances better with few backends;
     ``sticky`` (``clients`` clients, each
     hashed to one backend; client k sends a share proportional to k^-client_skew, a Zipf
-    law). speeds: per-backend service-speed multipliers (default 1). overhead_s: balancer
+    law). speeds: per-backend service-speed multipliers (default 1). weights: for
+    ``weighted_round_robin`` its weights (default the speeds); for ``random`` and
+    ``power_of_d``, when given, each backend is drawn with probability proportional to its
+    weight (default: uniformly). haproxy's ``random`` draws from a consistent-hash ring
+    whose arcs are unequal (measured on 4 servers: 17% to 30%), so its draws are weighted. overhead_s: balancer
     latency added to each response (see :data:`L4_OVERHEAD_S`, :data:`L7_OVERHEAD_S`).
     outages: :class:`Outage` s, e.g. ``Outage(at_s=60, backend=0)`` kills backend 0 at 60 s;
     compare ``response_quantile_before``/``_after`` and :meth:`SimResult.backends`.
@@ -396,6 +400,8 @@ def simulate_balancer(
     if w.shape not in ((), (n,)):
         raise ValueError(f"weights must be a scalar or have one entry per backend ({n})")
     config.servers, config.speeds, config.weights = [c] * n, sp.tolist(), np.broadcast_to(w, (n,)).tolist()
+    if weights is not None and config.policy in ("random", "power_of_d"):
+        config.draw_weights = config.weights
     config.d = 2 if policy == "power_of_two" else _integer("d", d)
     if not isinstance(replacement, (bool, np.bool_)):
         raise TypeError(f"replacement must be True or False, got {type(replacement).__name__}")

@@ -52,6 +52,9 @@ struct StationsConfig {
     std::vector<std::int64_t> servers;  // per backend, >= 1
     std::vector<double> speeds;         // per backend service-rate multiplier (> 0), default 1
     std::vector<double> weights;        // weighted round robin weights, default = speed
+    // random and power of d: each backend's chance of being drawn is proportional to its
+    // draw weight (haproxy's random draws from a hash ring with unequal arcs); empty: uniform
+    std::vector<double> draw_weights;
     Policy policy = Policy::random;
     std::int64_t d = 2;                 // power of d choices: candidates per request
     bool replacement = true;            // power of d: candidates drawn with replacement (haproxy's random(2))
@@ -95,6 +98,7 @@ namespace scalemodel::sim {
 inline auto StationsConfig::fields() {
     using C = StationsConfig;
     return std::make_tuple(field("servers", &C::servers), field("speeds", &C::speeds), field("weights", &C::weights),
+                           field("draw_weights", &C::draw_weights),
                            field("policy", &C::policy), field("d", &C::d), field("replacement", &C::replacement),
                            field("clients", &C::clients),
                            field("client_skew", &C::client_skew), field("overhead_s", &C::overhead_s),
