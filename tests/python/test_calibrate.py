@@ -277,3 +277,18 @@ def test_from_log_predicts_the_logs_percentiles() -> None:
     assert np.all(np.abs(cmp["ratio"] - 1) < 0.1), cmp
     assert model.arrivals.poisson
     assert "LogModel" in repr(model)
+
+
+def test_read_csv_numeric(tmp_path) -> None:
+    frame = pd.DataFrame({"timestamp": [10.0, 10.5, 12.0], "duration": [0.1, 0.2, 0.3]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    f = C.read_csv(tmp_path / "t.csv")
+    assert f["timestamp"].tolist() == [10.0, 10.5, 12.0] and f["duration_s"].tolist() == [0.1, 0.2, 0.3]
+
+
+def test_read_parquet(tmp_path) -> None:
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"timestamp": [10.0, 10.5, 12.0], "duration": [0.1, 0.2, 0.3]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    f = pd.DataFrame({"timestamp": [10.0, 10.5, 12.0], "duration_s": [0.1, 0.2, 0.3]})
+    assert C.read_csv(tmp_path / "t.parquet").equals(f)
