@@ -185,7 +185,7 @@ def fit_exponential(samples: Any) -> Fit:
 
 def fit_lognormal(samples: Any) -> Fit:
     """Lognormal by maximum likelihood: mu and sigma are the mean and the (1/n) standard
-    deviation of log x."""
+    deviation of log x (the distribution's sigma is capped at the engine's 10)."""
     x = _samples(samples)
     y = np.log(x)
     mu, sigma = float(y.mean()), float(y.std())
@@ -217,7 +217,8 @@ def fit_gamma(samples: Any) -> Fit:
 def fit_weibull(samples: Any) -> Fit:
     """Weibull by maximum likelihood: the shape k solves sum x^k log x / sum x^k - 1/k =
     mean(log x) (a safeguarded Newton iteration; the left side increases with k); the scale
-    is (mean x^k)^(1/k)."""
+    is (mean x^k)^(1/k). ``params`` hold the fitted values; the distribution's shape is
+    clamped to the engine's range [0.05, 100] (a nearly constant sample)."""
     x = _samples(samples)
     y = np.log(x)
     ybar, ymax = float(y.mean()), float(y.max())
