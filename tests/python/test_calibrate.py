@@ -4,6 +4,7 @@ known mixtures recovered by EM, and sample lines of each log format."""
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -122,6 +123,8 @@ def test_model_choice_by_information_criteria(gamma_sample: np.ndarray) -> None:
     assert g.bic == pytest.approx(2 * math.log(gamma_sample.size) - 2 * g.loglik)
     assert "gamma" in repr(report) and "<table" in report._repr_html_()
     assert isinstance(report.empirical.distribution, D.Empirical)
+    again = pickle.loads(pickle.dumps(report))
+    assert again.best.family == "gamma" and again.best.distribution == report.best.distribution
 
 
 def test_qq_plot_draws(gamma_sample: np.ndarray) -> None:
