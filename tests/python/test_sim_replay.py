@@ -3,6 +3,8 @@ against independent oracles: Lindley's recursion per backend, and the order of p
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,36 @@ def test_weighted_draws_of_random_and_power_of_d() -> None:
     assert abs(allw.mean_response / lc.mean_response - 1) < 0.05
     with pytest.raises(ValueError, match="weights"):
         S.simulate_balancer("random", 2, 1.0, 0.01, weights=[0.0, 0.0])
+
+
+def test_sticky_replays_client_keys(recording: tuple[np.ndarray, np.ndarray]) -> None:
+    t, svc = recording
+    quarter = svc / 4
+    # one client: every request on one backend, a FIFO single server (Lindley)
+    one = S.simulate_balancer(
+        "sticky",
+        3,
+        t,
+        None,
+        service_times_s=quarter,
+        client_keys=["10.0.0.1"] * t.size,
+        warmup=0,
+        replications=2,
+    )
+    assert one.mean_response == pytest.approx(_lindley(t, quarter).mean(), rel=1e-12)
+    assert one.replication_values("imbalance").tolist() == [3.0, 3.0]  # all on one of three
+    # three clients of 50%, 30% and 20% of the requests: each keeps its backend, so every
+    # backend's share is a sum of whole clients' shares
+    n = t.size
+    keys = np.array(["a"] * (n // 2) + ["b"] * (3 * n // 10) + ["c"] * (n - n // 2 - 3 * n // 10))
+    keys = np.random.default_rng(3).permutation(keys)
+    shares = [np.mean(keys == k) for k in "abc"]
+    sums = {round(sum(sub), 9) for m in range(4) for sub in itertools.combinations(shares, m)}
+    for seed in range(4):
+        res = S.simulate_balancer(
+            "sticky", 3, t, 0.001, client_keys=keys, warmup=0, replications=1, seed=seed
+        )
+        for share in res.backends()["arrival_share"]:
+            assert round(share, 9) in sums
+    with pytest.raises(ValueError, match="one key per timestamp"):
+        S.simulate_balancer("sticky", 3, t, 0.001, client_keys=keys[:-1])

@@ -255,7 +255,10 @@ private:
                 return best;
             }
             case Policy::sticky: {
-                std::uint32_t b = client_backend_[clients_->draw(route_)];
+                const std::size_t client = cfg_.client_ids.empty()
+                                               ? clients_->draw(route_)
+                                               : static_cast<std::size_t>(cfg_.client_ids[current_]);
+                std::uint32_t b = client_backend_[client];
                 while (!backends_[b].alive) b = static_cast<std::uint32_t>((b + 1) % n);
                 return b;
             }
@@ -345,6 +348,7 @@ private:
 
     void on_arrival(double now) {
         const std::int64_t idx = generated_++;
+        current_ = static_cast<std::size_t>(idx);
         const bool counted = idx >= cfg_.warmup;
         if (idx == cfg_.warmup) t_w_ = now;
         bool last = idx == cfg_.warmup + cfg_.customers - 1;
@@ -559,6 +563,7 @@ private:
     std::vector<Server> servers_;
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
+    std::size_t current_ = 0;            // index of the arrival being routed
     std::unique_ptr<AliasTable> draws_;  // draw weights of random and power of d
     std::vector<std::size_t> order_;  // power of d without replacement: positions in alive_
     std::vector<std::vector<std::uint32_t>> down_;
@@ -617,6 +622,11 @@ void validate(const StationsConfig& c) {
                                         std::to_string(c.arrivals.timestamps().size()) + "), got " +
                                         std::to_string(c.service_times.size()));
         for (double x : c.service_times) check_nonnegative("service_times", x);
+    }
+    if (!c.client_ids.empty()) {
+        if (c.arrivals.kind() != Arrivals::Kind::replay || c.client_ids.size() != c.arrivals.timestamps().size())
+            throw std::invalid_argument("client keys need replayed arrivals, one key per timestamp");
+        for (auto k : c.client_ids) check_count("client key index", k, 0, c.clients - 1);
     }
     check_count("customers", c.customers, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);

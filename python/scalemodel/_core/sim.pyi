@@ -24,6 +24,7 @@ class StationsConfig(metaclass=type):
     service: scalemodel._core.Distribution
     def __init__(self) -> None: ...
     capacity: int
+    client_ids: list[int]
     client_skew: float
     clients: int
     customers: int

@@ -347,6 +347,7 @@ def simulate_balancer(
     d: int = 2,
     replacement: bool = True,
     clients: int = 1000,
+    client_keys: Any = None,
     client_skew: float = 1.0,
     overhead_s: float = 0.0,
     customers: int | None = None,
@@ -381,6 +382,9 @@ def simulate_balancer(
     latency added to each response (see :data:`L4_OVERHEAD_S`, :data:`L7_OVERHEAD_S`).
     outages: :class:`Outage` s, e.g. ``Outage(at_s=60, backend=0)`` kills backend 0 at 60 s;
     compare ``response_quantile_before``/``_after`` and :meth:`SimResult.backends`.
+    client_keys: with ``sticky``, each replayed request's client (an IP address, a user
+    id: any values), in order; each distinct key is one client hashed to a backend (then
+    ``clients`` and ``client_skew`` are not used).
     service_times_s: each replayed request's own service time (seconds, at speed 1), with
     ``arrival_rate`` its timestamps and ``service`` None: an exact replay of a recorded
     sequence (only the balancer's random choices differ between replications).
@@ -407,6 +411,13 @@ def simulate_balancer(
         raise TypeError(f"replacement must be True or False, got {type(replacement).__name__}")
     config.replacement = bool(replacement)
     config.clients = _integer("clients", clients)
+    if client_keys is not None:
+        keys = np.asarray(client_keys)
+        if keys.ndim != 1 or keys.size == 0:
+            raise ValueError("client_keys must be a non-empty 1-d array, one key per replayed timestamp")
+        unique, ids = np.unique(keys, return_inverse=True)
+        config.clients = int(unique.size)
+        config.client_ids = ids.astype(np.int64).tolist()
     config.client_skew = _number("client_skew", client_skew)
     config.overhead_s = _number("overhead_s", overhead_s)
     params = {

@@ -69,6 +69,9 @@ struct StationsConfig {
     // Recorded service times (seconds at speed 1), one per replayed arrival in order; empty:
     // drawn from `service`. Needs replayed arrivals, at least warmup + customers of each.
     std::vector<double> service_times;
+    // Sticky: each replayed arrival's client (0 .. clients - 1), in order; empty: drawn
+    // from the clients' Zipf rates. Needs replayed arrivals, one per timestamp.
+    std::vector<std::int64_t> client_ids;
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
 
@@ -105,6 +108,7 @@ inline auto StationsConfig::fields() {
                            field("capacity", &C::capacity), field("timeout", &C::timeout),
                            field("outages", &C::outages), field("arrivals", &C::arrivals),
                            field("service", &C::service), field("service_times", &C::service_times),
+                           field("client_ids", &C::client_ids),
                            field("customers", &C::customers),
                            field("warmup", &C::warmup));
 }
