@@ -895,6 +895,7 @@ def from_log(
     log: pd.DataFrame,
     *,
     servers: int | None = None,
+    policy: str | None = None,
     families: Iterable[str] = FAMILIES,
     criterion: str = "bic",
     quantiles: Sequence[float] = (0.5, 0.9, 0.95, 0.99),
@@ -907,11 +908,14 @@ def from_log(
     Service times are the ``service_s`` column when the log has one (haproxy's Tr), else
     ``duration_s``; the best fit of ``families`` by ``criterion`` is the model's service.
     The station has ``servers`` servers (default: the number of distinct ``server`` values
-    in the log, else 1) and replays the log's own arrival times, so the comparison tests
-    the service model and the station, not the arrival model. ``comparison`` holds the
-    log's response time (``duration_s``) quantiles and mean against the simulation's.
+    in the log, else 1) sharing one FIFO queue; with a balancer ``policy``
+    (``"least_connections"``, ``"round_robin"``, ... as in
+    :func:`~scalemodel.sim.simulate_balancer`) each server is a backend with its own
+    queue instead. It replays the log's own arrival times, so the comparison tests the
+    service model and the station, not the arrival model. ``comparison`` holds the log's
+    response time (``duration_s``) quantiles and mean against the simulation's.
     """
-    from scalemodel.sim import simulate_queue
+    from scalemodel.sim import simulate_balancer, simulate_queue
 
     if not isinstance(log, pd.DataFrame):
         raise TypeError(f"log must be a DataFrame from a read_* function, got {type(log).__name__}")
@@ -933,9 +937,11 @@ def from_log(
     t = t - t[0]
     window = max(1.0, float(t[-1]) / 100.0)
     arrivals = fit_arrivals(t, window)
-    sim = simulate_queue(
-        Replay(t), report.distribution, c, warmup=0, customers=t.size, replications=replications, seed=seed
-    )
+    run = dict(warmup=0, customers=t.size, replications=replications, seed=seed)
+    if policy is None:
+        sim = simulate_queue(Replay(t), report.distribution, c, **run)
+    else:
+        sim = simulate_balancer(policy, c, Replay(t), report.distribution, **run)
     qs = np.asarray(quantiles, dtype=np.float64)
     observed = frame["duration_s"].to_numpy(np.float64)
     log_vals = np.concatenate([np.quantile(observed, qs), [observed.mean()]])

@@ -295,3 +295,25 @@ def test_read_parquet(tmp_path) -> None:
     frame.to_parquet(tmp_path / "t.parquet")
     f = pd.DataFrame({"timestamp": [10.0, 10.5, 12.0], "duration_s": [0.1, 0.2, 0.3]})
     assert C.read_csv(tmp_path / "t.parquet").equals(f)
+
+
+def test_from_log_behind_a_balancer() -> None:
+    # round robin over two FIFO servers: request i on server i mod 2 (Lindley per server)
+    rng = np.random.default_rng(10)
+    n = 20_000
+    t = np.cumsum(rng.exponential(1 / 100.0, n))  # each server 56% busy
+    svc = D.Lognormal.from_median(0.01, 0.5).sample(n, seed=10)
+    resp = np.empty(n)
+    for b in range(2):
+        free = 0.0
+        for i in range(b, n, 2):
+            start = max(t[i], free)
+            free = start + svc[i]
+            resp[i] = free - t[i]
+    log = pd.DataFrame({"timestamp": t, "duration_s": resp, "service_s": svc, "server": np.arange(n) % 2})
+    model = C.from_log(log, policy="round_robin", replications=4, seed=1)
+    assert model.servers == 2 and model.service.best.family == "lognormal"
+    assert np.all(np.abs(model.comparison["ratio"] - 1) < 0.1), model.comparison
+    # the same log read as one shared queue underestimates the waits
+    shared = C.from_log(log, families=("lognormal",), replications=4, seed=1)
+    assert shared.comparison.loc["p99", "ratio"] < 0.9
