@@ -36,7 +36,12 @@ struct PackedKeys {
         Py_ssize_t len = 0;
         if (PyUnicode_Check(o)) {
             data = PyUnicode_AsUTF8AndSize(o, &len);
-            if (data == nullptr) throw py::error_already_set();
+            if (data == nullptr) {  // a lone surrogate has no UTF-8 form
+                PyErr_Clear();
+                throw py::value_error("keys must be valid Unicode (str without lone surrogates; pass bytes "
+                                      "for raw keys), got one that cannot be encoded as UTF-8 at index " +
+                                      std::to_string(i));
+            }
         } else if (PyBytes_Check(o)) {
             data = PyBytes_AS_STRING(o);
             len = PyBytes_GET_SIZE(o);

@@ -9,6 +9,7 @@ void register_sim_system(py::module_& m) {
     m.attr("MAX_WINDOWS") = s::kMaxWindows;
     m.attr("SCALE_METRICS") = enum_names<s::ScaleMetric>();
     bind_config<s::Autoscale>(m, "Autoscale", "Target tracking of a tier's size.");
+    bind_config<s::Breaker>(m, "Breaker", "A circuit breaker in front of a tier.");
     bind_config<s::TierConfig>(m, "TierConfig", "A tier: pools of servers (one per shard) behind a balancer policy.");
     bind_config<s::RouteConfig>(m, "RouteConfig", "A hand-off from one tier to another after service.");
     bind_config<s::CallConfig>(m, "CallConfig", "A blocking (or asynchronous) call from one tier to another.");
@@ -36,6 +37,9 @@ void register_sim_system(py::module_& m) {
         for (const auto& w : r.window_servers) servers.append(to_array(w));
         out["window_servers"] = servers;
         out["response"] = to_array(r.response.counts());
+        py::list own;
+        for (const auto& h : r.own) own.append(to_array(h.counts()));
+        out["own"] = own;
         return out;
     });
 }

@@ -15,9 +15,27 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+def _beyond_float(name: str, value: Any) -> ValueError:
+    """The error for an integer too large for a float (Python's own is an OverflowError)."""
+    return ValueError(
+        f"{name} must be a finite number (below 1.8e308), got an integer of {len(str(value))} digits"
+    )
+
+
 def as_float(name: str, value: Any) -> FloatArray:
     """`value` as a float64 array, or a TypeError naming the parameter."""
     arr = np.asarray(value)
+    if (
+        arr.dtype.kind == "O"
+        and arr.size
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in arr.flat)
+    ):
+        for v in arr.flat:
+            try:
+                float(v)
+            except OverflowError:
+                raise _beyond_float(name, v) from None
+        arr = arr.astype(np.float64)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}")
     return arr.astype(np.float64, copy=False)
@@ -85,7 +103,10 @@ def number(name: str, value: Any) -> float:
     """A scalar real number as a float (range checks are the caller's or the engine's)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise _beyond_float(name, value) from None
 
 
 def level(value: Any) -> float:

@@ -6,6 +6,7 @@ A plain number wherever a simulator takes arrivals means Poisson arrivals at tha
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, Union
@@ -15,6 +16,7 @@ import numpy as np
 from scalemodel import _core
 from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import number as _number
 
 __all__ = ["MMPP", "ArrivalProcess", "OnOff", "Periodic", "Poisson", "Profile", "Replay", "as_arrivals"]
 
@@ -63,6 +65,11 @@ class MMPP(ArrivalProcess):
 
 def OnOff(rate: float, mean_on_s: float, mean_off_s: float) -> MMPP:
     """Bursty on/off traffic: Poisson at ``rate`` while on, silent while off."""
+    # Checked under the names the caller used (MMPP's are rate_high, mean_high_s, mean_low_s).
+    for name, value in (("rate", rate), ("mean_on_s", mean_on_s), ("mean_off_s", mean_off_s)):
+        v = _number(name, value)
+        if not (v > 0 and math.isfinite(v)):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return MMPP(rate, 0.0, mean_on_s, mean_off_s)
 
 
@@ -190,7 +197,8 @@ def as_arrivals(name: str, value: Any) -> ArrivalProcess:
             f"{name} must be a rate (requests/s), an arrival process (Poisson, Periodic, "
             f"MMPP, OnOff, Replay) or an array of timestamps, got {type(value).__name__}"
         )
-    return Poisson._wrap(_Engine.poisson(float(value), name), rate=float(value))  # type: ignore[no-any-return]
+    rate = _number(name, value)
+    return Poisson._wrap(_Engine.poisson(rate, name), rate=rate)  # type: ignore[no-any-return]
 
 
 __dir__ = _api_dir(globals())

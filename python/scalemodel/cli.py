@@ -179,7 +179,12 @@ def _plan(args: argparse.Namespace) -> int:
         except ValueError as e:
             print(f"error: sensitivity: {e}", file=sys.stderr)
             return 2
-    paths = plan.write_report(args.out, table)
+    check = None
+    if args.simulate and plan.feasible:
+        from scalemodel.plan import simulate
+
+        check = simulate(plan, seed=args.seed)
+    paths = plan.write_report(args.out, table, check)
     if args.format == "json":
         print(_plan_json(plan, table))
     else:
@@ -206,9 +211,18 @@ def _plan(args: argparse.Namespace) -> int:
 
             print(f"\nsensitivity (+/-{change:g}%, one input at a time):")
             print(_sensitivity_display(table).to_string())
+        if check is not None:
+            from scalemodel.plan import _simulation_display, _simulation_words
+
+            print("\nsimulated end to end (--simulate):")
+            print(_simulation_display(check).to_string())
+            print(_simulation_words(check))
         print(f"\nwrote {paths[0]} and {paths[1]}")
     for problem in plan.problems:
         print(f"INFEASIBLE: {problem}", file=sys.stderr)
+    if check is not None and check.meets_end_to_end is False:
+        print("MISSED: the simulated whole-request p99 is above app.slo_p99_end_to_end", file=sys.stderr)
+        return 1
     return 0 if plan.feasible else 1
 
 
@@ -273,6 +287,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECTION.KEY=VALUE",
         help='override a scenario value, e.g. --set app.cpu_time="30 ms" (repeatable)',
     )
+    p.add_argument(
+        "--simulate",
+        action="store_true",
+        help="also simulate year 1's tiers at peak end to end, beside the plan's figures, and check "
+        "app.slo_p99_end_to_end (exit 1 if missed)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of --simulate (default 0)")
     p.add_argument(
         "--sensitivity",
         default="traffic",

@@ -66,7 +66,7 @@ class Distribution(EngineBacked):
 
     @property
     def second_moment(self) -> float:
-        return self.mean**2 * (1.0 + self.scv)
+        return self.mean * self.mean * (1.0 + self.scv)  # inf past double range (** raises OverflowError)
 
     def cdf(self, x: Any) -> Any:
         """P(X <= x), broadcasting over ``x``."""
@@ -297,7 +297,7 @@ def as_distribution(name: str, value: Any, *, number: str = "constant") -> Distr
             f"{name} must be a number of seconds or a distribution (Exponential, Deterministic, "
             f"Lognormal, Gamma, Weibull, Pareto, Uniform, Mixture, Empirical), got {type(value).__name__}"
         )
-    v = float(value)
+    v = _number(name, value)
     if number == "exponential":
         return Exponential._wrap(_Engine.exponential(v, name), mean=v)  # type: ignore[no-any-return]
     return Deterministic._wrap(_Engine.deterministic(v, name), value=v)  # type: ignore[no-any-return]

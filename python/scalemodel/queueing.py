@@ -17,7 +17,7 @@ import pandas as pd
 
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import as_count, as_float, broadcast, number, shaped
 
 __all__ = [
     "MD1",
@@ -356,16 +356,27 @@ class MD1(MG1):
         super().__init__(arrival_rate, mean_service, 0.0)
 
 
+def _target(name: str, value: Any) -> Any:
+    """A target as a float array; None (no target) is NaN for the engine, which reads NaN as
+    "no such target", so a NaN the caller passed must not vanish: it raises."""
+    if value is None:
+        return as_float(name, np.nan)
+    out = as_float(name, value)
+    if np.any(np.isnan(out)):
+        raise ValueError(f"{name} must be a number, got NaN (leave it out, or None, for no target)")
+    return out
+
+
 def _targets(
     response_time: Any, quantile: Any, mean_response: Any, prob_wait: Any, utilization: Any
 ) -> dict[str, np.ndarray]:
-    nan = np.nan
+    target = _target
     return dict(
-        response_time=as_float("response_time", nan if response_time is None else response_time),
+        response_time=target("response_time", response_time),
         quantile=as_float("quantile", quantile),
-        mean_response=as_float("mean_response", nan if mean_response is None else mean_response),
-        prob_wait=as_float("prob_wait", nan if prob_wait is None else prob_wait),
-        utilization=as_float("utilization", nan if utilization is None else utilization),
+        mean_response=target("mean_response", mean_response),
+        prob_wait=target("prob_wait", prob_wait),
+        utilization=target("utilization", utilization),
     )
 
 
@@ -378,10 +389,8 @@ def _variability(arrival_scv: Any, service_scv: Any, wait_time: Any = None) -> b
 def _service_level(wait_time: Any, service_level: Any) -> dict[str, np.ndarray]:
     if (wait_time is None) != (service_level is None):
         raise ValueError("wait_time and service_level go together: P(wait <= wait_time) >= service_level")
-    nan = np.nan
     return dict(
-        wait_time=as_float("wait_time", nan if wait_time is None else wait_time),
-        service_level=as_float("service_level", nan if service_level is None else service_level),
+        wait_time=_target("wait_time", wait_time), service_level=_target("service_level", service_level)
     )
 
 
@@ -511,6 +520,16 @@ def max_arrival_rate(
         **targets,
     )
     return shaped(_q.max_arrival_rate(*f.values()), shape)
+
+
+def _flags(name: str, value: Any) -> np.ndarray:
+    """Booleans (True/False, or 0/1), not numbers that merely convert to True (-1, NaN, 0.5)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind in "iuf" and np.all((arr == 0) | (arr == 1)):
+        return arr.astype(bool)
+    raise ValueError(f"{name} must be booleans (True for a delay station), got {value!r}")
 
 
 def _station_names(names: Sequence[str] | None, count: int) -> list[str]:
@@ -670,7 +689,7 @@ def mva(
     d = _vector("demands", demands)
     d = np.atleast_1d(d)
     k = d.shape[0]
-    dl = np.zeros(k, dtype=bool) if delay is None else np.broadcast_to(np.asarray(delay, dtype=bool), (k,))
+    dl = np.zeros(k, dtype=bool) if delay is None else np.broadcast_to(_flags("delay", delay), (k,))
     if isinstance(population, (bool, np.bool_)) or not isinstance(population, (int, np.integer)):
         raise TypeError(f"population must be a whole number, got {type(population).__name__}")
     out = _q.mva(d, [bool(x) for x in dl], int(population), float(think_time))
@@ -703,6 +722,11 @@ class USL:
     kappa: float
     r_squared: float = float("nan")
     rmse: float = float("nan")
+
+    def __post_init__(self) -> None:
+        for name in ("lambda_", "sigma", "kappa"):
+            object.__setattr__(self, name, float(number(name, getattr(self, name))))
+        _q.usl_throughput(self.lambda_, self.sigma, self.kappa, 1.0)  # the engine's range checks
 
     @classmethod
     def fit(cls, concurrency: Any, throughput: Any) -> USL:

@@ -416,6 +416,8 @@ def t_visibility(
     if consistency is not None:
         if r is not None or w is not None:
             raise TypeError("give either consistency or r and w, not both")
+        if consistency not in ("ONE", "QUORUM", "ALL"):
+            raise ValueError(f"consistency must be one of ['ONE', 'QUORUM', 'ALL'], got {consistency!r}")
         r, w = quorum_sizes(consistency, _integer("n", n))
     if r is None or w is None:
         raise TypeError("give r and w, or consistency")

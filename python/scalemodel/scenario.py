@@ -136,6 +136,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
             maximum=100.0,
         ),
         "slo_p99": _f("seconds", "p99 response-time target of the app tier", exclusive_minimum=True),
+        "slo_p99_end_to_end": _f(
+            "seconds",
+            "p99 target of a whole request (app, cache, database), checked by scalemodel plan --simulate",
+            optional=True,
+            exclusive_minimum=True,
+        ),
         "max_utilization": _f("fraction", "utilization cap per server", 0.8, exclusive_minimum=True),
     },
     "cache": {

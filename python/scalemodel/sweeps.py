@@ -42,6 +42,11 @@ def point_seed(seed: int, point: int, replication: int) -> int:
     return int(state[0]) << 31 | int(state[1]) >> 1
 
 
+#: Most (point, replication) runs one :func:`sweep` takes: their list is built before the
+#: first run, so a larger sweep would fill memory instead of starting.
+MAX_RUNS = 1_000_000
+
+
 def _points(grid: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     if isinstance(grid, Mapping):
         names = list(grid)
@@ -51,6 +56,8 @@ def _points(grid: Mapping[str, Iterable[Any]] | Sequence[Mapping[str, Any]]) -> 
             if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
                 v = [v]
             values.append(list(v))
+        if math.prod(len(v) for v in values) > MAX_RUNS:
+            raise ValueError(f"grid must hold at most {MAX_RUNS:,} points (the product of its value counts)")
         return [dict(zip(names, combo)) for combo in itertools.product(*values)]
     points = [dict(p) for p in grid]
     if not all(isinstance(p, dict) for p in points):
@@ -127,6 +134,11 @@ def sweep(
     points = _points(grid)
     if not points:
         raise ValueError("grid must hold at least one point")
+    if len(points) * int(replications) > MAX_RUNS:
+        raise ValueError(
+            f"replications x points must be at most {MAX_RUNS:,} runs (the run list is built up "
+            f"front), got {int(replications)} x {len(points)}"
+        )
     items = [
         (i, r, points[i], point_seed(seed, i, r))
         for i in range(len(points))

@@ -103,3 +103,16 @@ TEST(Popularity, EightyTwentyRoundTrips) {
     EXPECT_NEAR(items_for_share(alpha, 100000, 0.8), 0.2, 1e-4);
     EXPECT_THROW(top_share(1.0, 1000, 1.5), std::invalid_argument);
 }
+
+TEST(CheApproximation, SteepLawsAndTinyCapacitiesConvergeToLimits) {
+    // Issue #18: these ran for a minute or never returned (T ~ capacity^alpha overflows).
+    EXPECT_NEAR(che_approximation(10.0, 100000, 20000, ChePolicy::lru).hit_ratio, 1.0, 1e-12);
+    const CheResult steep = che_approximation(75.0, 100000, 20000, ChePolicy::fifo);
+    EXPECT_EQ(steep.characteristic_time, std::numeric_limits<double>::infinity());
+    EXPECT_LE(steep.hit_ratio, 1.0);
+    const CheResult tiny = che_approximation(0.9, 100000, 1e-308, ChePolicy::lru);
+    EXPECT_GT(tiny.hit_ratio, 0.0);
+    EXPECT_LT(tiny.hit_ratio, 1e-300);
+    EXPECT_FALSE(std::isnan(ttl_hit_ratio(1e308, 10000, 120, 1000)));
+    EXPECT_FALSE(std::isnan(zipf_partial_sum(1, 10000, 1e308)));
+}

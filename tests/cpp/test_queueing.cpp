@@ -175,6 +175,16 @@ TEST(GGc, ExtremeScalesStayFinite) {
 
 TEST(MMcK, RejectsHugeCapacity) { EXPECT_THROW(q::MMcK(1.0, 1.0, 1, 1'000'000'000'000LL), std::invalid_argument); }
 
+TEST(GGc, TailIsContinuousIntoMD1AndHugeScvQuantilesAreDirect) {
+    // Issue #18: scv 1e-5 gave a p99 wait 17% above M/D/1's; scv 1e-12 threw from Boost's
+    // incomplete gamma; scv 100 took 10-20 s for a median.
+    const double md1 = q::GGc(5.0, 0.1, 1, 1.0, 0.0).wait_quantile(0.99);
+    EXPECT_NEAR(q::GGc(5.0, 0.1, 1, 1.0, 1e-5).wait_quantile(0.99), md1, 1e-4 * md1);
+    EXPECT_NEAR(q::GGc(5.0, 0.1, 1, 1.0, 1e-12).response_quantile(0.99), 0.1 + md1, 1e-6);
+    EXPECT_NEAR(q::GGc(5.0, 0.1, 1, 1.0, 100.0).response_quantile(0.5), 1.1274801994014484e-11, 1e-20);
+    EXPECT_NEAR(q::GGc(5.0, 0.1, 2, 1.0, 100.0).response_quantile(0.5), 1.6812122877297837e-25, 1e-34);
+}
+
 TEST(GGcInverse, UnitScvGivesTheMMcCounts) {
     // With both SCVs 1 the G/G/c model is M/M/c (exact wait, exponential service): the
     // fewest servers for a p99 and a utilization cap agree with the M/M/c search.

@@ -194,3 +194,36 @@ TEST(Ziggurat, TablesCloseAndDrawsAreExponential) {
     EXPECT_NEAR(s.mean(), 1.0, 5 * std::sqrt(1.0 / n));
     EXPECT_NEAR(s.variance(), 1.0, 0.01);
 }
+
+TEST(Stations, OverloadAndPermanentOutagesAreUnstable) {
+    // Issue #18: rho = 1.2 on 10 servers reported finite delays; a permanent outage of every
+    // server gave NaN; rare on/off bursts never returned.
+    auto c = mm1(12.0, 1.0);
+    c.servers = {10};
+    c.customers = 5000;
+    auto r = sim::simulate_stations(c, RunSpec{1, 2, 1});
+    EXPECT_EQ(r.metrics[metric("overflow")][0], 1.0);
+    EXPECT_EQ(r.metrics[metric("mean_response")][0], std::numeric_limits<double>::infinity());
+    c.arrivals = Arrivals::poisson(8.0);
+    c.outages = {sim::Outage{0, 0, 10.0}};
+    r = sim::simulate_stations(c, RunSpec{1, 2, 1});
+    EXPECT_EQ(r.metrics[metric("mean_response")][1], std::numeric_limits<double>::infinity());
+    c.capacity = 20;  // a buffer sheds the load: stable again
+    c.outages.clear();
+    c.arrivals = Arrivals::poisson(12.0);
+    r = sim::simulate_stations(c, RunSpec{1, 2, 1});
+    EXPECT_EQ(r.metrics[metric("overflow")][0], 0.0);
+    EXPECT_TRUE(std::isfinite(r.metrics[metric("mean_response")][0]));
+
+    auto rare = mm1(1.0, 0.1);
+    rare.arrivals = Arrivals::mmpp(16.0, 0.0, 1e-9, 1.0);
+    rare.customers = 2000;
+    rare.warmup = 0;
+    r = sim::simulate_stations(rare, RunSpec{1, 1, 1});
+    EXPECT_NEAR(r.metrics[metric("throughput")][0], 1.6e-8, 0.2e-8);
+    rare.arrivals = Arrivals::mmpp(16.0, 0.0, 1.0, 1e308);
+    EXPECT_THROW(sim::simulate_stations(rare, RunSpec{1, 1, 1}), std::invalid_argument);
+    rare.arrivals = Arrivals::poisson(1.0);
+    rare.customers = 1;
+    EXPECT_THROW(sim::simulate_stations(rare, RunSpec{1, 1, 1}), std::invalid_argument);
+}

@@ -408,7 +408,8 @@ BAD_ARRIVALS = [
     (lambda: A.MMPP(1.0, 1.0, 1.0, math.nan), ValueError, "mean_low_s"),
     (lambda: A.MMPP(0.0, 0.0, 1.0, 1.0), ValueError, "rate_high"),
     (lambda: A.MMPP(1.0, None, 1.0, 1.0), TypeError, "rate_low"),
-    (lambda: A.OnOff(1.0, 0.0, 1.0), ValueError, "mean_high_s"),
+    (lambda: A.OnOff(1.0, 0.0, 1.0), ValueError, "mean_on_s"),  # the name OnOff's caller used
+    (lambda: A.OnOff(1.0, 1.0, -1.0), ValueError, "mean_off_s"),
     (lambda: A.Replay(np.array([])), ValueError, "timestamps"),
     (lambda: A.Replay(np.array([1.0, 0.5])), ValueError, "timestamps"),
     (lambda: A.Replay(np.array([-1.0, 0.5])), ValueError, "timestamps"),

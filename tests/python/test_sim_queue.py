@@ -250,7 +250,6 @@ def test_result_api_frame_and_pickle() -> None:
         (dict(level=1.0), ValueError, "level"),
         (dict(threads=-1), ValueError, "threads"),
         (dict(outages=[S.Outage(at_s=1.0, servers=5)]), ValueError, "outage servers"),
-        (dict(outages=[S.Outage(at_s=5.0, until_s=1.0)]), ValueError, "outage until_s"),
         (dict(arrival_rate=np.array([2.0, 1.0]), customers=None), ValueError, "sorted"),
     ],
 )
@@ -259,6 +258,27 @@ def test_bad_input_names_the_parameter(kwargs: dict, error: type, match: str) ->
     args.update(kwargs)
     with pytest.raises(error, match=match):
         S.simulate_queue(**args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(at_s=5.0, until_s=1.0), "until_s"),
+        (dict(at_s=math.nan), "at_s"),
+        (dict(at_s=-1.0), "at_s"),
+        (dict(at_s=math.inf), "at_s"),
+        (dict(at_s=1.0, backend=-1), "backend"),
+        (dict(at_s=1.0, servers=0), "servers"),
+    ],
+)
+def test_outage_checks_its_fields_at_construction(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        S.Outage(**kwargs)
+
+
+def test_outages_must_be_a_sequence() -> None:
+    with pytest.raises(TypeError, match="outages must be a sequence of Outage"):
+        S.simulate_queue(8.0, 1.0, outages=5)  # type: ignore[arg-type]
 
 
 def test_distribution_validation_and_moments() -> None:

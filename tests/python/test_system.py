@@ -314,6 +314,7 @@ def test_time_series_counts_every_request():
         "failed",
         "mean_response",
         "slow",
+        "good",
         "throughput",
         "servers[lb]",
         "servers[app]",
@@ -579,3 +580,114 @@ def test_slo_violation_counts_windows_whose_p99_misses():
 def test_bad_autoscaling_names_the_parameter(auto, match):
     with pytest.raises(ValueError, match=match):
         _scaled(sm.arrivals.Poisson(1), auto).simulate(requests=10, replications=2)
+
+
+def test_a_tiers_own_time_quantile_is_its_station_model():
+    # A leaf M/M/2 tier: wait + service per visit has the M/M/c response-time law.
+    r = (
+        sm.sim.System(arrival_rate=15)
+        .tier("front", 1, 0, concurrency=1000)
+        .tier("db", 1, Exp(0.1), concurrency=2)
+        .call("front", "db")
+        .simulate(requests=100_000, replications=6, seed=14)
+    )
+    exact = sm.queueing.MMc(15, 10, 2).response_quantile([0.5, 0.99])
+    np.testing.assert_allclose(r.tier_quantile("db", [0.5, 0.99]), exact, rtol=0.02)
+    assert r.tier_quantile("front", 0.5) == 0  # its own time: no wait, no service; the call is left out
+
+
+# --- overload: breakers, shedding, LIFO, wasted work, recovery ----------------------------------
+def test_an_open_breaker_turns_visits_away_between_probes():
+    # Every visit fails: 10 failures open it; then one probe per open_s (plus the wait for the
+    # next arrival, 1/100 s on average) gets through and fails again.
+    lam, duration = 100.0, 200.0
+    br = sm.sim.Breaker(failure_ratio=0.5, window=10, min_calls=10, open_s=1.0, probes=1)
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("a", 1, Exp(0.001), concurrency=100, error_probability=1.0, breaker=br)
+        .simulate(requests=int(lam * duration), warmup=0, replications=4, seed=15)
+    )
+    served = lam * duration - r.tier_values("a", "rejected")
+    expected = 10 + r.replication_values("duration") / (1.0 + 1 / lam)
+    np.testing.assert_allclose(served, expected, rtol=0.03)
+    assert r.fail_rate == 1.0
+
+
+def test_shedding_on_expected_wait_is_an_mm1k():
+    # M/M/1, 100 ms mean: a visit expecting more than 350 ms of wait (4 ahead) is shed, so at
+    # most 4 are in the system: M/M/1/4 blocking.
+    lam, mu, k = 9.0, 10.0, 4
+    rho = lam / mu
+    block = (1 - rho) * rho**k / (1 - rho ** (k + 1))
+    r = (
+        sm.sim.System(arrival_rate=lam)
+        .tier("a", 1, Exp(1 / mu), shed_wait_s=0.35)
+        .simulate(requests=60_000, replications=8, seed=16)
+    )
+    assert_in_ci(r, "fail_rate", block)
+
+
+def test_lifo_keeps_the_mean_and_stretches_the_tail():
+    # Work-conserving and blind to sizes: the mean response of M/M/1 is the same under LIFO.
+    lam, mu = 8.0, 10.0
+    fifo = sm.sim.System(arrival_rate=lam).tier("a", 1, Exp(1 / mu))
+    lifo = sm.sim.System(arrival_rate=lam).tier("a", 1, Exp(1 / mu), lifo_above=1)
+    r_lifo = lifo.simulate(requests=100_000, replications=8, seed=17)
+    r_fifo = fifo.simulate(requests=100_000, replications=8, seed=17)
+    assert_in_ci(r_lifo, "mean_response", 1 / (mu - lam))
+    assert r_lifo.response_quantile(0.99) > 1.3 * r_fifo.response_quantile(0.99)
+
+
+def test_a_hedges_losing_copy_is_wasted_work():
+    # Negligible load, nothing cancelled: the loser of min(S1, d + S2) serves in full.
+    mu, d = 10.0, 0.1
+    rng = np.random.default_rng(0)
+    s1, s2 = rng.exponential(1 / mu, 2_000_000), rng.exponential(1 / mu, 2_000_000)
+    hedged = s1 > d
+    loser = np.where(hedged, np.where(s1 < d + s2, s2, s1), 0.0)
+    served = s1 + np.where(hedged, s2, 0.0)
+    expected = loser.sum() / served.sum()
+    r = (
+        sm.sim.System(arrival_rate=0.01, client=sm.sim.Client(hedge_after=d))
+        .tier("a", 1, Exp(1 / mu), concurrency=100)
+        .simulate(requests=40_000, replications=8, seed=18)
+    )
+    assert_in_ci(r, "wasted_work", expected, rel=0.01)
+    plain = (
+        sm.sim.System(arrival_rate=0.01).tier("a", 1, Exp(1 / mu)).simulate(requests=1_000, replications=2)
+    )
+    assert plain.wasted_work == 0
+
+
+def test_retries_without_a_budget_stay_down_after_a_spike():
+    # 70% load, 0.5 s timeouts, 3 immediate retries, a 20 s spike to 2x: a metastable failure.
+    spike = sm.arrivals.Profile.spike(70, 140, at_s=200, duration_s=20)
+
+    def run(client):
+        system = sm.sim.System(arrivals=spike, client=client).tier("a", 1, Exp(0.01))
+        return system.simulate(requests=40_000, warmup=0, replications=4, seed=19, window_s=20)
+
+    stormy = run(sm.sim.Client(timeout=0.5, retries=3))
+    budget = run(sm.sim.Client(timeout=0.5, retries=3, budget=0.1))
+    assert math.isinf(stormy.recovery_time(220, (0, 200)))
+    assert stormy.timeseries()["good"].loc[300:500].max() < 0.05 * 70 * 20
+    assert stormy.wasted_work > 0.5 and stormy.estimate("attempts") > 2.5
+    assert budget.recovery_time(220, (0, 200)) <= 120
+    assert budget.goodput > 2 * stormy.goodput  # over the whole run, the calm first 200 s included
+
+
+def test_a_propagated_deadline_makes_an_mm1_with_deterministic_patience():
+    # A queued visit past its deadline is dropped, not served: M/M/1+D, whose share of
+    # abandonments is (1 - rho) rho e^{-(mu - lam) D} / (1 - rho^2 e^{-(mu - lam) D}).
+    lam, mu, d = 9.0, 10.0, 0.3
+    rho, theta = lam / mu, mu - lam
+    expected = (1 - rho) * rho * math.exp(-theta * d) / (1 - rho**2 * math.exp(-theta * d))
+    client = sm.sim.Client(timeout=d, propagate_deadline=True)
+    r = (
+        sm.sim.System(arrival_rate=lam, client=client)
+        .tier("a", 1, Exp(1 / mu))
+        .simulate(requests=100_000, replications=8, seed=20)
+    )
+    shed = r.tier_values("a", "shed") / r.replication_values("arrivals")
+    half = stats.t.ppf(0.9995, shed.size - 1) * shed.std(ddof=1) / math.sqrt(shed.size)
+    assert abs(shed.mean() - expected) <= half

@@ -1,5 +1,6 @@
 #include "scalemodel/caching/che.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -18,64 +19,76 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Sums over a Zipf catalogue of G(u_i) with u_i = scale * p_i (p_i the probability of
 // rank i; scale a time in requests, or a request rate times a TTL): sum_i G(u_i), the
-// occupancy, and sum_i p_i G(u_i), the hit ratio. Small catalogues are summed exactly; past
+// occupancy, and sum_i p_i G(u_i), the hit ratio. The scale arrives as its logarithm, so
+// a characteristic time beyond double range (a steep Zipf law and a large cache: T ~
+// capacity^alpha) is still a finite argument. Small catalogues are summed exactly; past
 // kHead ranks the smooth tail goes to Euler-Maclaurin, its integral by adaptive
-// Gauss-Kronrod quadrature in log x (the integrand changes on the scale x / alpha), so an
-// evaluation costs O(kHead) whatever the catalogue size.
+// Gauss-Kronrod quadrature in log x (the integrand changes on the scale x / alpha) with a
+// bounded depth, so an evaluation costs O(kHead) whatever the catalogue size or exponent.
 class ZipfTransformSum {
 public:
     static constexpr std::int64_t kHead = 8192;
+    // Quadrature depth and tolerance: enough for 1e-10 relative error on the tails met here;
+    // a bounded depth keeps an integrand the rule cannot resolve to the last digit (round-off
+    // at extreme scales) from splitting 2^30 times.
+    static constexpr unsigned kMaxDepth = 12;
+    static constexpr double kTolerance = 1e-13;
     ZipfTransformSum(double alpha, std::int64_t n)
-        : alpha_(alpha), n_(n), norm_(1.0 / zipf_partial_sum(1, n, alpha)) {
+        : alpha_(alpha), n_(n), log_norm_(-std::log(zipf_partial_sum(1, n, alpha))) {
         const std::int64_t direct = n - 1 < 2 * kHead ? n : kHead;
         head_.resize(static_cast<std::size_t>(direct));
         for (std::int64_t i = 1; i <= direct; ++i)
-            head_[static_cast<std::size_t>(i - 1)] = std::pow(static_cast<double>(i), -alpha) * norm_;
+            head_[static_cast<std::size_t>(i - 1)] = log_norm_ - alpha * std::log(static_cast<double>(i));
     }
+    // log p_n, the least popular item's probability.
+    double log_last() const { return log_norm_ - alpha_ * std::log(static_cast<double>(n_)); }
     // sum_i g(scale p_i) for g with derivative dg (used by the Euler-Maclaurin correction).
     template <class G, class DG>
-    double occupancy(double scale, G&& g, DG&& dg) const {
-        return sum(scale, [&](double u) { return g(u); }, [&](double u) { return dg(u); });
+    double occupancy(double log_scale, G&& g, DG&& dg) const {
+        return sum(log_scale, 0.0, [&](double, double u) { return g(u); },
+                   [&](double, double u) { return times_slope(u, dg(u)); });
     }
-    // sum_i p_i g(scale p_i) = sum_i u_i g(u_i) / scale.
+    // sum_i p_i g(scale p_i).
     template <class G, class DG>
-    double hit_ratio(double scale, G&& g, DG&& dg) const {
-        if (!(scale > 0.0)) return 0.0;
-        return sum(scale, [&](double u) { return u * g(u); }, [&](double u) { return g(u) + u * dg(u); }) / scale;
+    double hit_ratio(double log_scale, G&& g, DG&& dg) const {
+        return sum(log_scale, 1.0, [&](double p, double u) { return p * g(u); },
+                   [&](double p, double u) { return p * (g(u) + times_slope(u, dg(u))); });
     }
 
 private:
-    template <class G, class DG>
-    double sum(double scale, G&& g, DG&& dg) const {
-        const double c = scale * norm_;
-        auto u = [&](double x) { return c * std::exp(-alpha_ * std::log(x)); };
+    // u g'(u); the slope is 0 at u = inf, where the product would be NaN.
+    static double times_slope(double u, double slope) { return slope == 0.0 ? 0.0 : u * slope; }
+    // sum_i h(p_i, u_i) with p_i^weight factored in by h; dh(p, u) is -x/alpha times the
+    // derivative in x of h(p(x), u(x)) (both p and u go as x^-alpha).
+    template <class H, class DH>
+    double sum(double log_scale, double weight, H&& h, DH&& dh) const {
+        auto log_p = [&](double log_x) { return log_norm_ - alpha_ * log_x; };
+        auto term = [&](double lp) { return h(weight == 0.0 ? 1.0 : std::exp(lp), std::exp(log_scale + lp)); };
         auto f = [&](double x) {
-            return x <= static_cast<double>(head_.size()) ? g(scale * head_[static_cast<std::size_t>(x) - 1]) : g(u(x));
+            return x <= static_cast<double>(head_.size()) ? term(head_[static_cast<std::size_t>(x) - 1])
+                                                           : term(log_p(std::log(x)));
         };
-        // d/dx g(c x^-alpha) = -alpha u g'(u) / x; only the first correction is used.
+        // d/dx h(p(x), u(x)) = -alpha dh / x; only the first correction is used.
         auto derivative = [&](double x, int) {
-            const double ux = u(x);
-            return -alpha_ * ux * dg(ux) / x;
+            const double lp = log_p(std::log(x));
+            return -alpha_ * dh(weight == 0.0 ? 1.0 : std::exp(lp), std::exp(log_scale + lp)) / x;
         };
         auto integral = [&](double m, double b) {
-            auto integrand = [&](double t) {
-                const double x = std::exp(t);
-                return g(c * std::exp(-alpha_ * t)) * x;
-            };
-            return boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, std::log(m), std::log(b), 30,
-                                                                                 1e-14);
+            auto integrand = [&](double t) { return term(log_p(t)) * std::exp(t); };
+            return boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, std::log(m), std::log(b),
+                                                                                 kMaxDepth, kTolerance);
         };
         return euler_maclaurin_sum(1, n_, kHead, f, integral, derivative, 1);
     }
     double alpha_;
     std::int64_t n_;
-    double norm_;
-    std::vector<double> head_;  // p_i for the ranks summed one by one
+    double log_norm_;
+    std::vector<double> head_;  // log p_i for the ranks summed one by one
 };
 
 double lru_occupancy(double u) { return -std::expm1(-u); }
 double lru_occupancy_slope(double u) { return std::exp(-u); }
-double fifo_occupancy(double u) { return u / (1.0 + u); }
+double fifo_occupancy(double u) { return std::isinf(u) ? 1.0 : u / (1.0 + u); }
 double fifo_occupancy_slope(double u) { return 1.0 / ((1.0 + u) * (1.0 + u)); }
 
 }  // namespace
@@ -90,28 +103,37 @@ CheResult che_approximation(double alpha, std::int64_t n, double capacity, ChePo
     if (capacity == 0.0) return {0.0, 0.0};
     const bool lru = policy == ChePolicy::lru;
     const ZipfTransformSum sums(alpha, n);
-    auto occupancy = [&](double t) {
-        return lru ? sums.occupancy(t, lru_occupancy, lru_occupancy_slope)
-                   : sums.occupancy(t, fifo_occupancy, fifo_occupancy_slope);
+    auto occupancy = [&](double log_t) {
+        return lru ? sums.occupancy(log_t, lru_occupancy, lru_occupancy_slope)
+                   : sums.occupancy(log_t, fifo_occupancy, fifo_occupancy_slope);
     };
-    auto excess = [&](double t) { return occupancy(t) - capacity; };
-    // occupancy(x) <= x, so T >= capacity; double until the cache would overflow.
-    double lo = capacity, hi = 2.0 * capacity;
+    auto excess = [&](double log_t) { return occupancy(log_t) - capacity; };
+    // The root is found in s = log T, inside a bracket that cannot run away:
+    // occupancy(T) <= T, so T >= capacity; and occupancy(T) >= n occupancy(T p_n), so T is
+    // at most the time at which the least popular item alone is held with probability
+    // capacity / n. Both ends are finite logarithms for any valid input.
+    const double share = capacity / static_cast<double>(n);
+    const double u_last = lru ? -std::log1p(-share) : share / (1.0 - share);
+    // Past log T = kMaxLog every item of nonzero probability is held (an exponent so
+    // steep that p_n underflows to 0 caps the occupancy below the capacity: T = inf).
+    constexpr double kMaxLog = 2000.0;
+    double lo = std::log(capacity), hi = std::min(std::log(u_last) - sums.log_last(), kMaxLog);
     if (excess(lo) >= 0.0) hi = lo;  // a capacity so small that occupancy(T) = T to rounding
-    while (excess(hi) < 0.0) {
-        lo = hi;
-        hi *= 2.0;
-        if (!std::isfinite(hi)) return {kInf, 1.0};
-    }
+    for (int i = 0; i < 64 && hi > lo && hi < kMaxLog && excess(hi) < 0.0; ++i)  // round-off
+        hi = std::min(hi + 1.0 + 1e-3 * std::abs(hi), kMaxLog);
     std::uintmax_t iterations = 200;
-    const auto tol = boost::math::tools::eps_tolerance<double>(std::numeric_limits<double>::digits - 8);
-    double t = lo;
-    if (hi > lo) {
+    const auto tol = [](double a, double b) { return std::abs(a - b) <= 4e-15 * std::max({1.0, std::abs(a), std::abs(b)}); };
+    double log_t = lo;
+    if (hi > lo && excess(hi) < 0.0) {
+        log_t = kMaxLog;
+    } else if (hi > lo) {
         const auto root = boost::math::tools::toms748_solve(excess, lo, hi, tol, iterations);
-        t = 0.5 * (root.first + root.second);
+        log_t = 0.5 * (root.first + root.second);
     }
-    return {t, lru ? sums.hit_ratio(t, lru_occupancy, lru_occupancy_slope)
-                   : sums.hit_ratio(t, fifo_occupancy, fifo_occupancy_slope)};
+    const double hit = lru ? sums.hit_ratio(log_t, lru_occupancy, lru_occupancy_slope)
+                           : sums.hit_ratio(log_t, fifo_occupancy, fifo_occupancy_slope);
+    // T = capacity exactly at the lower end (exp(log(c)) may differ from c in the last bit).
+    return {log_t == lo ? capacity : std::exp(log_t), std::min(hit, 1.0)};  // round-off must not pass 1
 }
 
 double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_rate) {
@@ -120,8 +142,10 @@ double ttl_hit_ratio(double alpha, std::int64_t n, double ttl_s, double request_
     check_nonnegative("ttl_s", ttl_s);
     check_nonnegative("request_rate", request_rate);
     // Item i hits x / (1 + x) of its requests, x = p_i rate ttl: FIFO's Che term.
-    if (std::isinf(request_rate * ttl_s)) return 1.0;  // the product overflows: every item stays
-    return ZipfTransformSum(alpha, n).hit_ratio(request_rate * ttl_s, fifo_occupancy, fifo_occupancy_slope);
+    if (std::isinf(request_rate * ttl_s)) return 1.0;  // every item stays
+    if (request_rate == 0.0 || ttl_s == 0.0) return 0.0;
+    const double log_scale = std::log(request_rate) + std::log(ttl_s);  // the product may overflow
+    return ZipfTransformSum(alpha, n).hit_ratio(log_scale, fifo_occupancy, fifo_occupancy_slope);
 }
 
 }  // namespace scalemodel::caching

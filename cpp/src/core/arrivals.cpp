@@ -1,18 +1,58 @@
 #include "scalemodel/core/arrivals.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <utility>
 
 #include "scalemodel/core/check.hpp"
+#include "scalemodel/core/distribution.hpp"
 #include "scalemodel/core/exponential.hpp"
+#include "scalemodel/core/math_policy.hpp"
 
 namespace scalemodel {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const std::vector<double> kNoTimes;
+
+// On/off traffic whose on periods hold fewer than 1 / kFewPerBurst arrivals on average is
+// drawn an arrival at a time (see ArrivalStream::next_on_off), not a switch at a time.
+constexpr double kFewPerBurst = 1.0 / 16.0;
+
+// A Poisson count of mean `mean`: by counting exponential gaps below 30, by Hoermann's
+// transformed rejection (PTRS, as in NumPy) up to 1e12, by the normal law beyond (its
+// relative error there is below 1e-6).
+double poisson_count(double mean, Rng& rng) {
+    if (mean < 30.0) {
+        double n = 0.0;
+        for (double sum = standard_exponential(rng); sum < mean; sum += standard_exponential(rng)) n += 1.0;
+        return n;
+    }
+    if (mean > 1e12) return std::max(0.0, std::round(mean + std::sqrt(mean) * standard_normal(rng)));
+    const double slam = std::sqrt(mean), loglam = std::log(mean);
+    const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+    for (;;) {
+        const double u = rng.uniform() - 0.5, v = rng.uniform(), us = 0.5 - std::abs(u);
+        const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= vr) return k;
+        if (k < 0.0 || (us < 0.013 && v > us)) continue;
+        if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+            -mean + k * loglam - boost::math::lgamma(k + 1.0, math_policy()))
+            return k;
+    }
+}
+
+// The sum of n independent standard exponentials (a Gamma(n) draw); past 1e6 terms by the
+// Wilson-Hilferty transform of a normal draw.
+double exponential_sum(double n, Rng& rng) {
+    if (n == 0.0) return 0.0;
+    if (n <= 1e6) return detail::standard_gamma(n, rng);
+    const double v = 1.0 / (9.0 * n), c = 1.0 - v + std::sqrt(v) * standard_normal(rng);
+    return c > 0.0 ? n * c * c * c : 0.0;
+}
 }  // namespace
 
 Arrivals Arrivals::poisson(double rate, const std::string& rate_name) {
@@ -120,6 +160,7 @@ double ArrivalStream::next(Rng& rng) {
             t_ += 1.0 / spec_.rate_;
             return t_;
         case Arrivals::Kind::mmpp:
+            if (spec_.rate_low_ == 0.0 && spec_.rate_ * spec_.mean_high_ < kFewPerBurst) return next_on_off(rng);
             for (;;) {
                 const double r = state_ == 0 ? spec_.rate_ : spec_.rate_low_;
                 const double dt = r > 0.0 ? standard_exponential(rng) / r : kInf;
@@ -128,6 +169,7 @@ double ArrivalStream::next(Rng& rng) {
                     return t_;
                 }
                 // Memoryless: jump to the switch and draw afresh in the new state.
+                if (!std::isfinite(switch_at_)) return t_ = kInf;  // an off period past double range
                 t_ = switch_at_;
                 state_ = 1 - state_;
                 switch_at_ = t_ + standard_exponential(rng) * (state_ == 0 ? spec_.mean_high_ : spec_.mean_low_);
@@ -169,6 +211,28 @@ double ArrivalStream::next(Rng& rng) {
         }
     }
     return kInf;
+}
+
+double ArrivalStream::next_on_off(Rng& rng) {
+    // Rare arrivals, many on/off cycles between them: draw the on-time until the next
+    // arrival (exponential, rate `rate`), then how many on periods end within it (a
+    // Poisson count: on periods are exponential) and the off periods they insert (a gamma
+    // sum), in O(1) whatever the number of cycles a switch-by-switch walk would take.
+    const double rate = spec_.rate_, mean_on = spec_.mean_high_, mean_off = spec_.mean_low_;
+    double need = standard_exponential(rng) / rate, off = 0.0;
+    if (state_ == 0) {
+        if (t_ + need < switch_at_) return t_ += need;
+        need -= switch_at_ - t_;
+        t_ = switch_at_;
+        off = standard_exponential(rng) * mean_off;  // the off period starting now
+    } else {
+        off = switch_at_ - t_;  // the rest of the current off period
+    }
+    off += exponential_sum(poisson_count(need / mean_on, rng), rng) * mean_off;
+    t_ += off + need;
+    state_ = 0;
+    switch_at_ = t_ + standard_exponential(rng) * mean_on;  // the on period goes on (memoryless)
+    return t_;
 }
 
 }  // namespace scalemodel

@@ -154,7 +154,7 @@ double Distribution::cdf(double x) const {
             if (b_ == 0.0) return x >= std::exp(a_) ? 1.0 : 0.0;
             return boost::math::cdf(boost::math::normal_distribution<double, math_policy>(a_, b_), std::log(x));
         case Kind::gamma:
-            return boost::math::gamma_p(a_, x / b_, math_policy());
+            return gamma_p(a_, x / b_);
         case Kind::weibull:
             return -std::expm1(-std::pow(x / a_, b_));
         case Kind::pareto:
@@ -192,7 +192,7 @@ double Distribution::quantile(double q) const {
             return std::exp(boost::math::quantile(boost::math::normal_distribution<double, math_policy>(a_, b_), q));
         case Kind::gamma:
             if (q == 1.0) return kInf;
-            return b_ * boost::math::gamma_p_inv(a_, q, math_policy());
+            return b_ * gamma_p_inv(a_, q);
         case Kind::weibull:
             return a_ * std::pow(-std::log1p(-q), 1.0 / b_);
         case Kind::pareto:

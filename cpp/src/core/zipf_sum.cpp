@@ -20,9 +20,11 @@ double zipf_partial_sum(std::int64_t first, std::int64_t last, double alpha) {
         return std::pow(m, 1.0 - alpha) * log_ratio * expm1_over_x((1.0 - alpha) * log_ratio);
     };
     auto derivative = [alpha](double x, int order) {  // d^order/dx^order of x^-alpha
+        const double power = std::pow(x, -alpha - order);
+        if (power == 0.0) return 0.0;  // a huge alpha: the coefficient below would overflow to inf * 0
         double coef = -alpha;
         for (int k = 1; k < order; ++k) coef *= -(alpha + k);
-        return coef * std::pow(x, -alpha - order);
+        return coef * power;
     };
     return euler_maclaurin_sum(first, last, 1024, f, integral, derivative, 3);
 }

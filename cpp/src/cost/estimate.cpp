@@ -34,6 +34,10 @@ Traffic estimate_traffic(double daily_active_users, double requests_per_user_per
     }
     Traffic t;
     const double per_day = daily_active_users * requests_per_user_per_day;
+    if (!std::isfinite(per_day * peak_to_average))  // inf - inf reads would be NaN
+        detail::fail_range("daily_active_users",
+                           "small enough that daily_active_users x requests_per_user_per_day x peak_to_average is finite",
+                           daily_active_users);
     t.average_qps = per_day / kSecondsPerDay;
     t.peak_qps = t.average_qps * peak_to_average;
     t.average_write_qps = t.average_qps * write_fraction;

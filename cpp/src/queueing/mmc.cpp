@@ -34,7 +34,8 @@ MMc::MMc(double arrival_rate, double service_rate, std::int64_t servers)
     m.mean_wait = m.prob_wait / drain_rate_;
     m.mean_response = m.mean_wait + 1.0 / service_rate_;
     m.mean_queue_length = arrival_rate_ * m.mean_wait;
-    m.mean_in_system = arrival_rate_ * m.mean_response;
+    // No arrivals: nobody in the system, even when 1 / mu overflows (0 x inf would be NaN).
+    m.mean_in_system = arrival_rate_ == 0.0 ? 0.0 : arrival_rate_ * m.mean_response;
 }
 
 double MMc::wait_survival(double t) const {

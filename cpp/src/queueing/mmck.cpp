@@ -49,12 +49,15 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
         // Birth-death balance in logs, each term in closed form so rounding does not pile up:
         // w_n = a^n / n! up to c, then w_c (a / c)^(n - c). No factorial overflows.
         std::vector<double> logw(K + 1, 0.0);
-        const double log_a = std::log(a);
+        // a = lambda / mu may overflow (a rate of 1e-308): then its logarithm from the parts.
+        const bool finite = std::isfinite(a);
+        const double log_a = finite ? std::log(a) : std::log(arrival_rate_) - std::log(service_rate_);
+        const double log_a_c = finite ? std::log(a / c) : log_a - std::log(c);
         const auto cn = static_cast<std::size_t>(servers_);
         for (std::size_t n = 1; n <= K; ++n) {
             const double nn = static_cast<double>(n);
             logw[n] = n <= cn ? nn * log_a - std::lgamma(nn + 1.0)
-                              : logw[cn] + (nn - c) * std::log(a / c);
+                              : logw[cn] + (nn - c) * log_a_c;
         }
         const double top = *std::max_element(logw.begin(), logw.end());
         double total = 0.0;
@@ -64,8 +67,20 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
     QueueMetrics& m = metrics_;
     m.stable = true;
     m.prob_block = p_[K];
-    m.throughput = arrival_rate_ * (1.0 - m.prob_block);
-    m.utilization = m.throughput / (c * service_rate_);
+    if (m.prob_block < 0.5) {
+        admitted_ = 1.0 - m.prob_block;
+        m.throughput = arrival_rate_ * admitted_;
+        m.utilization = m.throughput / (c * service_rate_);
+    } else {
+        // Nearly every arrival blocked: 1 - P(block) would cancel to 0 (then NaN), so sum the
+        // admitting states, and take the utilization from the busy servers (throughput =
+        // mu x busy servers), which neither overflows nor cancels.
+        double busy = 0.0;
+        for (std::size_t n = 0; n < K; ++n) admitted_ += p_[n];
+        for (std::size_t n = 0; n <= K; ++n) busy += std::min(static_cast<double>(n), c) * p_[n];
+        m.utilization = busy / c;
+        m.throughput = service_rate_ * busy;
+    }
     double waiting = 0.0;
     for (std::size_t n = 0; n <= K; ++n) {
         const double nn = static_cast<double>(n);
@@ -73,7 +88,7 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
         if (nn > c) m.mean_queue_length += (nn - c) * p_[n];
         if (nn >= c && n < K) waiting += p_[n];
     }
-    m.prob_wait = m.throughput > 0.0 ? waiting / (1.0 - m.prob_block) : 0.0;
+    m.prob_wait = m.throughput > 0.0 && admitted_ > 0.0 ? std::min(1.0, waiting / admitted_) : 0.0;
     if (m.throughput > 0.0) {
         m.mean_response = m.mean_in_system / m.throughput;
         m.mean_wait = m.mean_queue_length / m.throughput;
@@ -83,17 +98,26 @@ MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::
     }
 }
 
+double MMcK::arrival_share(std::int64_t n) const {
+    // An arrival admitted finds n present with probability p_n / P(admitted). When that
+    // probability underflows to 0 (a load ~1e300 times the servers), it finds K - 1.
+    if (admitted_ > 0.0) return p_[static_cast<std::size_t>(n)] / admitted_;
+    return n == capacity_ - 1 ? 1.0 : 0.0;
+}
+
 double MMcK::wait_survival(double t) const {
     if (t < 0.0) return 1.0;
     // An admitted arrival that finds n >= c present waits for n - c + 1 departures at
     // rate c mu (arrivals see time averages: PASTA).
     const double theta = static_cast<double>(servers_) * service_rate_;
-    const double admitted = 1.0 - metrics_.prob_block;
+    // c mu may overflow (mu near 1e308) where c (mu t) does not.
+    const double theta_t =
+        std::isfinite(theta) ? theta * t : static_cast<double>(servers_) * (service_rate_ * t);
     double s = 0.0;
     for (std::int64_t n = servers_; n < capacity_; ++n) {
-        const double pi = p_[static_cast<std::size_t>(n)] / admitted;
+        const double pi = arrival_share(n);
         if (pi < kNegligible) continue;
-        s += pi * boost::math::gamma_q(static_cast<double>(n - servers_ + 1), theta * t, math_policy());
+        s += pi * boost::math::gamma_q(static_cast<double>(n - servers_ + 1), theta_t, math_policy());
     }
     return s;
 }
@@ -101,11 +125,11 @@ double MMcK::wait_survival(double t) const {
 double MMcK::response_survival(double t) const {
     if (t <= 0.0) return 1.0;
     const double mu = service_rate_;
-    const double theta = static_cast<double>(servers_) * mu;
-    const double admitted = 1.0 - metrics_.prob_block;
+    const double theta = static_cast<double>(servers_) * mu, c = static_cast<double>(servers_);
+    const bool finite = std::isfinite(theta);  // else c mu overflowed (mu near 1e308): use c (mu t)
     double s = 0.0;
     for (std::int64_t n = 0; n < capacity_; ++n) {
-        const double pi = p_[static_cast<std::size_t>(n)] / admitted;
+        const double pi = arrival_share(n);
         if (pi < kNegligible) continue;
         if (n < servers_) {
             s += pi * std::exp(-mu * t);
@@ -118,8 +142,10 @@ double MMcK::response_survival(double t) const {
             h = boost::math::gamma_q(k + 1.0, mu * t, math_policy());
         } else {
             const double b = theta - mu;
-            h = boost::math::gamma_q(k, theta * t, math_policy()) +
-                std::exp(-mu * t + k * std::log(theta / b) + log_gamma_p(k, b * t));
+            const double theta_t = finite ? theta * t : c * (mu * t), b_t = finite ? b * t : (c - 1.0) * (mu * t);
+            const double log_ratio = finite ? std::log(theta / b) : std::log(c / (c - 1.0));
+            h = boost::math::gamma_q(k, theta_t, math_policy()) +
+                std::exp(-mu * t + k * log_ratio + log_gamma_p(k, b_t));
         }
         s += pi * h;
     }

@@ -45,14 +45,19 @@ JacksonResult jackson(const Eigen::VectorXd& external_arrivals, const Eigen::Mat
         if (r.arrival_rate[i] < 0.0) r.arrival_rate[i] = 0.0;
     }
     r.throughput = total_in;
-    r.visits = r.arrival_rate / total_in;
+    // Ratios to the total input: through a scale when the total overflows (rates near
+    // 1e308 each), so visits and the mean response stay numbers, not inf / inf.
+    const double scale = std::isfinite(total_in) ? 1.0 : external_arrivals.maxCoeff();
+    const double scaled_in = std::isfinite(total_in) ? total_in : (external_arrivals / scale).sum();
+    r.visits = std::isfinite(total_in) ? Eigen::VectorXd(r.arrival_rate / total_in)
+                                       : Eigen::VectorXd((r.arrival_rate / scale) / scaled_in);
     for (Eigen::Index i = 0; i < n; ++i) {
         const MMc station(r.arrival_rate[i], service_rates[i], servers[static_cast<std::size_t>(i)]);
         r.stations.push_back(station.metrics());
         r.stable = r.stable && station.metrics().stable;
         r.mean_in_system += station.metrics().mean_in_system;
     }
-    r.mean_response = r.mean_in_system / total_in;
+    r.mean_response = r.mean_in_system / scale / scaled_in;
     return r;
 }
 

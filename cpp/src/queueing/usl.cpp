@@ -11,12 +11,32 @@
 
 namespace scalemodel::queueing {
 
-double usl_throughput(double lambda, double sigma, double kappa, double concurrency) {
-    const double n = concurrency;
+namespace {
+
+// X(N) for any coefficients (the fit's trial points may leave the valid range).
+double usl_value(double lambda, double sigma, double kappa, double n) {
     return lambda * n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0));
 }
 
+void check_coefficients(double sigma, double kappa) {
+    check_nonnegative("sigma", sigma);
+    check_nonnegative("kappa", kappa);
+}
+
+}  // namespace
+
+double usl_throughput(double lambda, double sigma, double kappa, double concurrency) {
+    check_nonnegative("lambda_", lambda);
+    check_coefficients(sigma, kappa);
+    check_nonnegative("concurrency", concurrency);
+    if (concurrency == 0.0) return 0.0;  // 0 / 0 when sigma = 1
+    const double x = usl_value(lambda, sigma, kappa, concurrency), n = concurrency;
+    // Huge N (or lambda_): inf / inf. Divided through by N the law has no overflow.
+    return std::isnan(x) ? lambda / (1.0 / n + sigma * (1.0 - 1.0 / n) + kappa * (n - 1.0)) : x;
+}
+
 double usl_peak_concurrency(double sigma, double kappa) {
+    check_coefficients(sigma, kappa);
     if (sigma >= 1.0) return 1.0;
     if (kappa <= 0.0) return std::numeric_limits<double>::infinity();
     return std::max(1.0, std::sqrt((1.0 - sigma) / kappa));
@@ -50,7 +70,7 @@ struct UslResiduals {
     }
     int operator()(const Eigen::VectorXd& p, Eigen::VectorXd& f) const {
         const UslFit u = unpack(p);
-        for (Eigen::Index i = 0; i < n.size(); ++i) f[i] = usl_throughput(u.lambda, u.sigma, u.kappa, n[i]) - x[i];
+        for (Eigen::Index i = 0; i < n.size(); ++i) f[i] = usl_value(u.lambda, u.sigma, u.kappa, n[i]) - x[i];
         return 0;
     }
     int df(const Eigen::VectorXd& p, Eigen::MatrixXd& jac) const {
@@ -71,7 +91,7 @@ struct UslResiduals {
 double sse(const Eigen::VectorXd& n, const Eigen::VectorXd& x, const UslFit& f) {
     double s = 0.0;
     for (Eigen::Index i = 0; i < n.size(); ++i) {
-        const double r = usl_throughput(f.lambda, f.sigma, f.kappa, n[i]) - x[i];
+        const double r = usl_value(f.lambda, f.sigma, f.kappa, n[i]) - x[i];
         s += r * r;
     }
     return s;

@@ -53,11 +53,17 @@ CtmcAvailability ctmc_availability(std::int64_t k, std::int64_t n, double failur
     check_positive("repair_rate", repair_rate);
     check_count("repair_crews", repair_crews, 1);
     const auto states = static_cast<Eigen::Index>(n + 1);  // state j = components failed
+    // pi depends on the rates' ratio only: rates near 1e308 are scaled down first, so the
+    // generator's entries do not overflow to inf (and pi to NaN).
+    const double nd = static_cast<double>(n), crews = std::min<double>(nd, static_cast<double>(repair_crews));
+    const double scale = std::isfinite(2.0 * nd * failure_rate) && std::isfinite(2.0 * crews * repair_rate)
+                             ? 1.0
+                             : std::max(failure_rate, repair_rate);
     Eigen::MatrixXd q = Eigen::MatrixXd::Zero(states, states);
     for (Eigen::Index j = 0; j < states; ++j) {
         const double jj = static_cast<double>(j);
-        if (j < states - 1) q(j, j + 1) = (static_cast<double>(n) - jj) * failure_rate;
-        if (j > 0) q(j, j - 1) = std::min<double>(jj, static_cast<double>(repair_crews)) * repair_rate;
+        if (j < states - 1) q(j, j + 1) = (static_cast<double>(n) - jj) * (failure_rate / scale);
+        if (j > 0) q(j, j - 1) = std::min<double>(jj, static_cast<double>(repair_crews)) * (repair_rate / scale);
         q(j, j) = -q.row(j).sum();
     }
     // pi Q = 0 with sum(pi) = 1: solve Q^T pi = 0 with the last equation replaced.
@@ -78,7 +84,8 @@ CtmcAvailability ctmc_availability(std::int64_t k, std::int64_t n, double failur
     r.availability = up / total;
     r.unavailability = down / total;
     r.mean_components_up = mean_up / total;
-    r.failure_frequency = last_up < states - 1 ? std::max(0.0, pi(last_up)) / total * q(last_up, last_up + 1) : 0.0;
+    r.failure_frequency =
+        last_up < states - 1 ? std::max(0.0, pi(last_up)) / total * q(last_up, last_up + 1) * scale : 0.0;
     r.mean_outage_s = r.failure_frequency > 0.0 ? r.unavailability / r.failure_frequency : 0.0;
     return r;
 }

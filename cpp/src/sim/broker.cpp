@@ -270,7 +270,34 @@ private:
         }
     }
 
+    // True when, in the group's final assignment and at the final produce rate, some member
+    // is offered at least consume_rate msg/s (or a loaded partition has no member): its
+    // backlog grows without bound however long the run, so the result is unstable (inf
+    // latencies), as a closed form would say, even when the run ends before the backlog cap.
+    bool overloaded(double stop_s) const {
+        std::size_t segment = 0;
+        while (segment < c_.profile_times.size() && c_.profile_times[segment] <= stop_s) ++segment;
+        const double rate = segment == 0 ? c_.produce_rate : c_.profile_rates[segment - 1];
+        if (!(rate > 0.0)) return false;
+        double total = 0.0;
+        for (double w : c_.partition_weights) total += w;
+        std::int64_t members = 0;
+        for (std::int64_t o : owner_) members = std::max(members, o + 1);
+        std::vector<double> load(static_cast<std::size_t>(members), 0.0);
+        for (std::size_t p = 0; p < owner_.size(); ++p) {
+            const double share = c_.partition_weights.empty() ? 1.0 / static_cast<double>(owner_.size())
+                                                              : c_.partition_weights[p] / total;
+            if (share <= 0.0) continue;
+            if (owner_[p] < 0) return true;  // produced to, consumed by nobody
+            load[static_cast<std::size_t>(owner_[p])] += rate * share;
+        }
+        for (double l : load)
+            if (!(l < c_.consume_rate)) return true;
+        return false;
+    }
+
     Replication finish(double stop_s, bool overflow) {
+        const bool unstable = overflow || overloaded(stop_s);
         const double window = stop_s - c_.warmup_s;
         for (std::size_t p = 0; p < queues_.size(); ++p) touch_partition(p, stop_s);
         out_.busy_fraction.resize(consumers_.size());
@@ -292,16 +319,16 @@ private:
             window > 0 ? lag_area_ / window : kNaN,
             static_cast<double>(max_lag_),
             static_cast<double>(lag_),
-            consumed_ > 0 ? latency_sum_ / consumed : kNaN,
-            out_.latency.quantile(0.5),
-            out_.latency.quantile(0.99),
+            unstable ? kInf : consumed_ > 0 ? latency_sum_ / consumed : kNaN,
+            unstable ? kInf : out_.latency.quantile(0.5),
+            unstable ? kInf : out_.latency.quantile(0.99),
             drain_s_,
             static_cast<double>(produced_),
             consumed,
             static_cast<double>(rebalances_),
             static_cast<double>(moved_),
             pause_s_ + (paused_ ? std::max(0.0, stop_s - window_start(pause_start_)) : 0.0),
-            overflow ? 1.0 : 0.0,
+            unstable ? 1.0 : 0.0,
             window,
             static_cast<double>(events_),
         };

@@ -333,7 +333,9 @@ std::vector<double> run_replication(const CacheConfig& c, std::uint64_t seed, st
     constexpr std::int64_t kBlock = 256, kAhead = 12, kLinksAhead = 4;
     std::int64_t block[kBlock];
     std::int64_t block_start = 0, block_size = 0;
+    CancelCheck cancel(Progress::current());  // the caller's, made current on this thread below
     for (std::int64_t j = 0; j < total; ++j) {
+        cancel.tick();  // Ctrl-C stops a long replication, not only the next one
         if (j == c.warmup) {
             warm = all;
             warm.start_time = now;
@@ -489,7 +491,9 @@ CacheResult simulate_cache(const CacheConfig& c, const RunSpec& run) {
     const std::size_t n_metrics = cache_metric_names().size();
     CacheResult result;
     result.metrics.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(replications)));
+    Progress* progress = Progress::current();  // thread-local: read on the calling thread
     parallel_for(replications, threads, [&](std::int64_t r) {
+        const Progress::Scope scope(progress);  // seen by the replication's CancelCheck
         const auto rep = static_cast<std::uint64_t>(r);
         const std::vector<double> m = c.policy == CachePolicy::lfu ? dispatch_time<LfuCache>(c, seed, rep)
                                                                     : dispatch_time<LinkedCache>(c, seed, rep);

@@ -347,13 +347,21 @@ void validate(const TraceSpec& spec) {
                                spec.on_s);
     }
     if (static_cast<double>(expected_trace_size(spec)) > kMaxTrace)
-        throw std::invalid_argument("the trace would hold more than 2.5e8 requests: lower rate or duration_s");
+        throw std::invalid_argument(
+            "the trace would hold more than 2.5e8 requests: lower rate or duration_s (bursty traffic arrives at "
+            "rate * (on_s + off_s) / on_s during its on_s bursts)");
 }
 
 std::int64_t expected_trace_size(const TraceSpec& spec) {
     double n = 0.0;
     if (spec.kind == TraceKind::adversarial) {
         n = 2.0 * static_cast<double>(spec.burst) * (std::floor(spec.duration_s / (2.0 * spec.window_s)) + 1.0);
+    } else if (spec.kind == TraceKind::bursty) {
+        // What the loop draws: the in-burst rate times the on-time inside [0, duration_s),
+        // not rate x duration_s (a first burst of a long period holds far more than that).
+        const double period = spec.on_s + spec.off_s, bursts = std::floor(spec.duration_s / period);
+        const double on_time = bursts * spec.on_s + std::min(spec.on_s, spec.duration_s - bursts * period);
+        n = spec.rate * period / spec.on_s * on_time;
     } else {
         n = spec.rate * spec.duration_s;
     }
@@ -370,7 +378,7 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
             const auto n = static_cast<std::int64_t>(std::ceil(end * spec.rate));
             out.reserve(static_cast<std::size_t>(n));
             for (std::int64_t i = 0; i < n; ++i) {
-                const double t = static_cast<double>(i) * gap;
+                const double t = i == 0 ? 0.0 : static_cast<double>(i) * gap;  // 0 * inf gap is NaN
                 if (t >= end) break;
                 out.push_back(t);
             }
@@ -384,7 +392,7 @@ std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
         case TraceKind::bursty: {
             const double period = spec.on_s + spec.off_s;
             const double on_rate = spec.rate * period / spec.on_s;
-            out.reserve(static_cast<std::size_t>(spec.rate * end * 1.01 + 16));
+            out.reserve(static_cast<std::size_t>(static_cast<double>(expected_trace_size(spec)) * 1.01 + 16));
             // The gaps accumulate in an offset from the burst's start, not in an absolute time:
             // late in a long trace a gap can be below half an ulp of the time, and `t += gap`
             // would then stop advancing (an endless loop filling memory).

@@ -60,11 +60,25 @@ struct RepOutput {
     LogHistogram wait, response, before, after;
 };
 
+// True when the offered load is at or above what the servers left after the run's
+// permanent outages can serve, with nothing to shed it (no buffer limit, no timeout): the
+// queue then grows without bound however long the run, so the result is unstable (inf
+// delays), as the closed forms say, even when a finite run ends before MAX_QUEUED.
+// Replayed arrivals are a finite trace, judged by the overflow alone.
+bool overloaded(const StationsConfig& c, const std::vector<std::int64_t>& permanently_down) {
+    if (c.capacity > 0 || std::isfinite(c.timeout) || c.arrivals.kind() == Arrivals::Kind::replay) return false;
+    double servers = 0.0;  // in units of a speed-1 server
+    for (std::size_t b = 0; b < c.servers.size(); ++b)
+        servers += static_cast<double>(c.servers[b] - permanently_down[b]) * c.speeds[b];
+    return !(c.arrivals.mean_rate() * c.service.mean() < servers);
+}
+
 class Replication {
 public:
     Replication(const StationsConfig& cfg, const Distribution& service, const AliasTable* clients, std::uint64_t seed,
-                std::uint64_t stream)
-        : cfg_(cfg),
+                std::uint64_t stream, const Progress* progress)
+        : cancel_(progress),
+          cfg_(cfg),
           service_(service),
           clients_(clients),
           rng_(seed, stream),
@@ -113,6 +127,7 @@ public:
         // heap push and pop per customer. At equal times the heap's events go first.
         next_arrival_ = arrivals_.next(rng_);
         while (!overflow_) {
+            cancel_.tick();  // Ctrl-C stops a long replication, not only the next one
             if (!events_.empty() && !(events_.top().time > next_arrival_)) {
                 const auto e = events_.pop();
                 now_ = e.time;
@@ -474,6 +489,15 @@ private:
         serve_queue(b, now);
     }
 
+    // Servers of each backend down for good at the end of the run (outages with no end).
+    std::vector<std::int64_t> permanently_down() const {
+        std::vector<std::int64_t> down(backends_.size(), 0);
+        for (std::size_t o = 0; o < cfg_.outages.size(); ++o)
+            if (!std::isfinite(cfg_.outages[o].until_s))
+                down[static_cast<std::size_t>(cfg_.outages[o].backend)] += static_cast<std::int64_t>(down_[o].size());
+        return down;
+    }
+
     RepOutput finish() {
         const double now = overflow_ ? stop_ : now_;
         if (overflow_) {
@@ -499,13 +523,23 @@ private:
             max_routed = std::max(max_routed, static_cast<double>(b.routed));
             sum_routed += static_cast<double>(b.routed);
         }
-        const double delay = overflow_ ? kInf : 1.0;  // an overflowing queue has no finite delays
-        const auto q = [&](const LogHistogram& h, double p) { return overflow_ ? kInf : h.quantile(p); };
+        // An overflowing queue, or a load the servers cannot carry, has no finite delays.
+        const bool unstable = overflow_ || overloaded(cfg_, permanently_down());
+        const auto delay = [&](double x) { return unstable ? kInf : x; };
+        const auto q = [&](const LogHistogram& h, double p) { return unstable ? kInf : h.quantile(p); };
+        // Requests that arrived before the first outage met every server: finite delays
+        // unless the load was too much for all of them (or the queue overflowed).
+        const bool unstable_before =
+            overflow_ || overloaded(cfg_, std::vector<std::int64_t>(backends_.size(), 0));
+        const auto delay_before = [&](double x) { return unstable_before ? kInf : x; };
+        const auto q_before = [&](const LogHistogram& h, double p) {
+            return unstable_before ? kInf : h.quantile(p);
+        };
         const double arrivals = static_cast<double>(arrivals_counted_);
         RepOutput& r = out_;
         r.metrics = {
-            delay * ratio(wait_sum_, static_cast<double>(completed_)),
-            delay * ratio(resp_sum_, static_cast<double>(completed_)),
+            delay(ratio(wait_sum_, static_cast<double>(completed_))),
+            delay(ratio(resp_sum_, static_cast<double>(completed_))),
             q(r.wait, 0.5), q(r.wait, 0.95), q(r.wait, 0.99), q(r.wait, 0.999),
             q(r.response, 0.5), q(r.response, 0.95), q(r.response, 0.99), q(r.response, 0.999),
             rate(done),
@@ -514,9 +548,9 @@ private:
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(failed_), arrivals),
             ratio(max_routed, sum_routed / static_cast<double>(backends_.size())),
-            delay * ratio(resp_before_, static_cast<double>(n_before_)),
-            delay * ratio(resp_after_, static_cast<double>(n_after_)),
-            q(has_split_ ? r.before : r.response, 0.99), has_split_ ? q(r.after, 0.99) : kNaN,
+            delay_before(ratio(resp_before_, static_cast<double>(n_before_))),
+            delay(ratio(resp_after_, static_cast<double>(n_after_))),
+            has_split_ ? q_before(r.before, 0.99) : q(r.response, 0.99), has_split_ ? q(r.after, 0.99) : kNaN,
             ratio(busy_before, up_before_),
             ratio(busy_after, up_after_),
             arrivals,
@@ -526,7 +560,7 @@ private:
             static_cast<double>(failed_),
             window,
             static_cast<double>(events_.processed() + arrival_events_),
-            overflow_ ? 1.0 : 0.0,
+            unstable ? 1.0 : 0.0,
         };
         if (!has_split_) r.before = r.response;  // no outage: the whole run is "before"
         const std::size_t nb = backends_.size();
@@ -539,7 +573,7 @@ private:
             r.backends[2 * nb + i] = ratio(b.busy_window, c * window);
             r.backends[3 * nb + i] = ratio(b.busy_before, c * len_before);
             r.backends[4 * nb + i] = ratio(b.busy_after, c * len_after);
-            r.backends[5 * nb + i] = delay * ratio(b.resp_sum, static_cast<double>(b.resp_n));
+            r.backends[5 * nb + i] = delay(ratio(b.resp_sum, static_cast<double>(b.resp_n)));
             r.backends[6 * nb + i] = static_cast<double>(b.dropped);
             r.backends[7 * nb + i] = static_cast<double>(b.failed);
         }
@@ -552,6 +586,7 @@ private:
         return std::move(out_);
     }
 
+    CancelCheck cancel_;
     const StationsConfig& cfg_;
     const Distribution& service_;
     const AliasTable* clients_;
@@ -628,9 +663,19 @@ void validate(const StationsConfig& c) {
             throw std::invalid_argument("client keys need replayed arrivals, one key per timestamp");
         for (auto k : c.client_ids) check_count("client key index", k, 0, c.clients - 1);
     }
-    check_count("customers", c.customers, 1, 10000000000LL);
+    // Two counted customers at least: one alone opens and closes the measurement window at
+    // the same instant (throughput 0 / 0).
+    check_count("customers", c.customers, 2, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
+    // The run's clock must stay finite: a mean gap beyond ~1e300 s / arrivals would overflow it.
+    // (Replays and rate profiles are finite or may end at rate 0: their streams just stop.)
+    const auto kind = c.arrivals.kind();
+    if ((kind == Arrivals::Kind::poisson || kind == Arrivals::Kind::periodic || kind == Arrivals::Kind::mmpp) &&
+        !(static_cast<double>(c.customers + c.warmup) / c.arrivals.mean_rate() < 1e300))
+        detail::fail_range("arrival_rate", "a mean rate of at least (customers + warmup) / 1e300 per second",
+                           c.arrivals.mean_rate());
 }
+
 
 StationsResult simulate_stations(const StationsConfig& config, const RunSpec& run) {
     validate(config);
@@ -660,8 +705,9 @@ StationsResult simulate_stations(const StationsConfig& config, const RunSpec& ru
     const auto R = static_cast<std::size_t>(replications);
     std::vector<std::vector<double>> rep_metrics(R), rep_backends(R), rep_servers(R);
     std::mutex merge;
+    const Progress* progress = Progress::current();  // thread-local: read on the calling thread
     parallel_for(replications, threads, [&](std::int64_t r) {
-        Replication rep(config, service, clients.get(), seed, static_cast<std::uint64_t>(r));
+        Replication rep(config, service, clients.get(), seed, static_cast<std::uint64_t>(r), progress);
         RepOutput out = rep.run();
         const auto i = static_cast<std::size_t>(r);
         rep_metrics[i] = std::move(out.metrics);

@@ -38,7 +38,38 @@ struct Job {
     std::uint32_t round = 0, call = 0, rounds_left = 0, client = 0;
     std::int32_t needed = 0;
     std::int64_t key = -1;  // the key drawn at a keyed tier (sharded or an LRU cache)
+    std::uint32_t root = kNone, root_gen = 0, root_attempt = 0;  // the attempt this work is for
+    double deadline = std::numeric_limits<double>::infinity();  // the client's, carried down calls
     std::uint8_t flags = 0;
+};
+
+// Records reused through a free list, at most kMaxJobs in use. An index stays valid until
+// it is given back; `gen`, bumped then, tells a stale reference from a live one.
+template <class T>
+class Pool {
+public:
+    // A free record's index, or kNone when kMaxJobs are in use.
+    std::uint32_t take() {
+        if (!free_.empty()) {
+            const std::uint32_t i = free_.back();
+            free_.pop_back();
+            return i;
+        }
+        if (items_.size() >= kMaxJobs) return kNone;
+        items_.emplace_back();
+        return static_cast<std::uint32_t>(items_.size() - 1);
+    }
+    void give_back(std::uint32_t i) {
+        ++items_[i].gen;
+        free_.push_back(i);
+    }
+    std::size_t in_use() const { return items_.size() - free_.size(); }
+    T& operator[](std::uint32_t i) { return items_[i]; }
+    const T& operator[](std::uint32_t i) const { return items_[i]; }
+
+private:
+    std::vector<T> items_;
+    std::vector<std::uint32_t> free_;
 };
 
 // A client's request: one or more attempts (retries, a hedge), each a top-level job.
@@ -88,13 +119,19 @@ struct Tier {
     // time series of active servers: server-seconds per window, credited up to `credited`
     std::vector<double> window_servers;
     double credited = 0;
-    std::uint64_t visits = 0, dropped = 0, failed = 0, done = 0, n_wait = 0, n_resp = 0;
+    std::uint64_t visits = 0, dropped = 0, failed = 0, done = 0, n_wait = 0, n_resp = 0, rejected = 0, shed = 0;
+    // circuit breaker: the last visits' outcomes (1 failed) in a ring, its state
+    std::vector<char> outcomes;
+    std::size_t next_outcome = 0, recorded = 0, failures = 0;
+    int breaker = 0;  // 0 closed, 1 open, 2 half-open
+    double open_until = 0;
+    std::int64_t probes_out = 0, probes_ok = 0;
     double wait_sum = 0, resp_sum = 0;
 };
 
 enum Kind : std::uint32_t {
     kServiceDone = 1, kResume = 2, kFail = 3, kOutageStart = 4, kOutageEnd = 5, kTimeout = 6, kRetry = 7, kHedge = 8,
-    kScale = 9, kWarm = 10
+    kScale = 9, kWarm = 10, kExpire = 11
 };
 struct Payload {
     std::uint32_t kind, index, gen, aux = 0;  // aux: the attempt a timeout is for
@@ -104,8 +141,12 @@ struct RepOutput {
     std::vector<double> metrics, tiers;  // tiers: [metric * ntiers + tier]
     std::vector<double> windows;         // [column * nwindows + window], sums
     std::vector<std::vector<double>> window_servers;  // [tier][window], server-seconds
+    std::vector<LogHistogram> own;  // per tier: wait plus service of each counted visit
     LogHistogram response;
 };
+
+// A replication reports progress every this many arrivals: about a hundred ticks.
+std::int64_t progress_step(const SystemConfig& c) { return std::max<std::int64_t>(1, (c.warmup + c.requests) / 100); }
 
 // What every replication shares: tables built once from the config.
 struct Shared {
@@ -171,7 +212,7 @@ public:
             T.head.assign(T.shards, -1), T.tail.assign(T.shards, -1), T.size.assign(T.shards, 0);
         }
         down_.resize(cfg.outages.size());
-        jobs_.reserve(1024);
+        out_.own.resize(nt);
     }
 
     RepOutput run() {
@@ -213,6 +254,12 @@ public:
                         break;
                     case kRetry:
                         if (requests_[e.payload.index].gen == e.payload.gen) start_attempt(e.payload.index);
+                        break;
+                    case kExpire:  // dropped unserved: its client had given up
+                        if (jobs_[e.payload.index].gen == e.payload.gen) {
+                            jobs_[e.payload.index].flags |= kFailed;
+                            complete(e.payload.index);
+                        }
                         break;
                     case kScale:
                         on_scale(e.payload.index);
@@ -470,28 +517,17 @@ private:
         const double w = std::floor(now_ / cfg_.window_s);
         if (!(w < static_cast<double>(kMaxWindows))) return;
         const auto i = static_cast<std::size_t>(w);
-        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0, 0});
+        if (i >= windows_.size()) windows_.resize(i + 1, {0, 0, 0, 0, 0, 0});
         windows_[i][column] += value;
     }
 
     // --- jobs ------------------------------------------------------------------------
     std::uint32_t alloc() {
-        if (!free_.empty()) {
-            const std::uint32_t j = free_.back();
-            free_.pop_back();
-            return j;
-        }
-        if (jobs_.size() >= kMaxJobs) {
-            overflow_ = true;
-            return kNone;
-        }
-        jobs_.emplace_back();
-        return static_cast<std::uint32_t>(jobs_.size() - 1);
+        const std::uint32_t j = jobs_.take();
+        if (j == kNone) overflow_ = true;
+        return j;
     }
-    void release(std::uint32_t j) {
-        ++jobs_[j].gen;
-        free_.push_back(j);
-    }
+    void release(std::uint32_t j) { jobs_.give_back(j); }
 
     // Puts job j at tier t (on `shard`, or a drawn one; on `server` if given). False when
     // it cannot be placed (no server up, or the server is full): the visit fails.
@@ -505,16 +541,31 @@ private:
         job.server = kNone;
         const bool counted = job.flags & kCounted;
         if (counted) ++T.visits;
+        const TierConfig& tc = cfg_.tiers[t];
+        if (tc.breaker.failure_ratio > 0 && !breaker_admits(T, tc.breaker)) {
+            if (counted) ++T.rejected;
+            return false;
+        }
         if (shard == kNone) shard = draw_shard(t, job);
         if (server == kNone) server = choose(t, shard, job.client);
         if (server == kNone) {
             if (counted) ++T.failed;
+            outcome(t, false);
             return false;
         }
         Server& sv = servers_[server];
-        if (cfg_.tiers[t].capacity > 0 && sv.in >= cfg_.tiers[t].capacity) {
+        if (tc.capacity > 0 && sv.in >= tc.capacity) {
             if (counted) ++T.dropped;
+            outcome(t, false);
             return false;
+        }
+        if (std::isfinite(tc.shed_wait_s)) {  // the wait this visit would expect, at the mean service time
+            const double ahead = static_cast<double>(sv.queue.size()) + 1.0 - static_cast<double>(T.conc - sv.held);
+            if (ahead > 0 && ahead * tc.service.mean() / static_cast<double>(T.conc) > tc.shed_wait_s) {
+                if (counted) ++T.shed;
+                outcome(t, false);
+                return false;
+            }
         }
         job.server = server;
         job.work = cfg_.tiers[t].service.sample(rng_);
@@ -558,6 +609,11 @@ private:
         Tier& T = tiers_[job.tier];
         touch(T);
         --sv.serving, --T.serving;
+        if (job.flags & kCounted) out_.own[job.tier].add(now_ - job.arrive);
+        if (in_window()) {
+            served_s_ += job.work;
+            if (abandoned(job)) wasted_s_ += job.work;
+        }
         sv.end_sum -= job.end;
         if (sv.serving == 0) sv.end_sum = 0;  // no drift from rounding
         const TierConfig& tc = cfg_.tiers[job.tier];
@@ -579,6 +635,13 @@ private:
     }
 
     // Makes the tier's calls from job.call on; when none is left the visit finishes.
+    // True when nobody waits for this work: its attempt was abandoned or its request is over.
+    bool abandoned(const Job& job) const {
+        if (job.root == kNone) return false;
+        const Request& q = requests_[job.root];
+        return q.gen != job.root_gen || !(q.waiting & (1u << job.root_attempt));
+    }
+
     void next_call(std::uint32_t j) {
         for (;;) {
             Job& job = jobs_[j];
@@ -634,6 +697,9 @@ private:
             child.client = parent.client;
             child.start = parent.start;
             child.parent = blocking ? j : kAsync;
+            child.root = blocking ? parent.root : kNone;
+            child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
+            child.deadline = blocking ? parent.deadline : kInf;
             child.parent_gen = parent.gen;
             child.parent_round = parent.round;
             std::uint32_t shard = kNone, server = kNone;
@@ -677,6 +743,49 @@ private:
         next_call(j);
     }
 
+    // --- circuit breakers -------------------------------------------------------------------
+    bool breaker_admits(Tier& T, const Breaker& b) {
+        if (T.breaker == 1) {
+            if (now_ < T.open_until) return false;
+            T.breaker = 2;  // half-open: a few probes go through
+            T.probes_out = T.probes_ok = 0;
+        }
+        if (T.breaker == 2) {
+            if (T.probes_out >= b.probes) return false;
+            ++T.probes_out;
+        }
+        return true;
+    }
+    void outcome(std::uint32_t t, bool ok) {
+        const Breaker& b = cfg_.tiers[t].breaker;
+        if (!(b.failure_ratio > 0)) return;
+        Tier& T = tiers_[t];
+        if (T.breaker == 1) return;  // visits admitted before it opened
+        if (T.breaker == 2) {
+            if (!ok) {
+                trip(T, b);
+            } else if (++T.probes_ok >= b.probes) {
+                T.breaker = 0;  // closed, with a fresh window
+                T.recorded = T.failures = T.next_outcome = 0;
+            }
+            return;
+        }
+        const auto w = static_cast<std::size_t>(b.window);
+        if (T.outcomes.size() != w) T.outcomes.assign(w, 0);
+        if (T.recorded == w) T.failures -= static_cast<std::size_t>(T.outcomes[T.next_outcome]);
+        else ++T.recorded;
+        T.outcomes[T.next_outcome] = ok ? 0 : 1;
+        T.failures += ok ? 0 : 1;
+        T.next_outcome = (T.next_outcome + 1) % w;
+        if (static_cast<std::int64_t>(T.recorded) >= b.min_calls &&
+            static_cast<double>(T.failures) >= b.failure_ratio * static_cast<double>(T.recorded))
+            trip(T, b);
+    }
+    void trip(Tier& T, const Breaker& b) {
+        T.breaker = 1;
+        T.open_until = now_ + b.open_s;
+    }
+
     // The visit ends: the slot is released and the job is routed on or leaves.
     void finish_visit(std::uint32_t j) {
         Job& job = jobs_[j];
@@ -689,19 +798,30 @@ private:
         }
         touch(T);
         --sv.held, --sv.in, --T.held, --T.in;
-        if (!sv.queue.empty()) {
-            const std::uint32_t next = sv.queue.front();
-            sv.queue.pop();
+        const std::int64_t lifo = cfg_.tiers[job.tier].lifo_above;
+        while (!sv.queue.empty()) {
+            const bool newest = lifo > 0 && static_cast<std::int64_t>(sv.queue.size()) > lifo;
+            const std::uint32_t next = newest ? sv.queue.back() : sv.queue.front();
+            if (newest) sv.queue.pop_back();
+            else sv.queue.pop();
             sv.queued_work -= jobs_[next].work;
             if (sv.queue.empty()) sv.queued_work = 0;
             --T.queued, --queued_;
+            if (cfg_.client.propagate_deadline && now_ > jobs_[next].deadline) {  // nobody waits for it
+                --sv.in, --T.in;
+                if (jobs_[next].flags & kCounted) ++T.shed;
+                events_.schedule(now_, Payload{kExpire, next, jobs_[next].gen});
+                continue;
+            }
             start(next);
+            break;
         }
         if (counted) {
             T.resp_sum += now_ - job.arrive;
             ++T.n_resp;
         }
         if (in_window()) ++T.done;
+        outcome(job.tier, !(job.flags & kFailed));
         if (!(job.flags & kFailed) && !T.routes.empty()) {
             const double u = rng_.uniform();
             for (const auto& [cumulative, target] : T.routes) {
@@ -721,6 +841,7 @@ private:
     void fail_visit(std::uint32_t j) {
         Job& job = jobs_[j];
         if (job.flags & kCounted) ++tiers_[job.tier].failed;
+        outcome(job.tier, false);
         job.flags |= kFailed;
         complete(j);
     }
@@ -740,17 +861,9 @@ private:
 
     // --- clients: attempts, timeouts, retries, hedges ---------------------------------------
     std::uint32_t new_request() {
-        if (!free_requests_.empty()) {
-            const std::uint32_t r = free_requests_.back();
-            free_requests_.pop_back();
-            return r;
-        }
-        if (requests_.size() >= kMaxJobs) {
-            overflow_ = true;
-            return kNone;
-        }
-        requests_.emplace_back();
-        return static_cast<std::uint32_t>(requests_.size() - 1);
+        const std::uint32_t r = requests_.take();
+        if (r == kNone) overflow_ = true;
+        return r;
     }
 
     void start_attempt(std::uint32_t r) {
@@ -766,6 +879,8 @@ private:
         Job& job = jobs_[j];
         job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
+        job.root = r, job.root_gen = q.gen, job.root_attempt = a;
+        job.deadline = now_ + client.timeout_s;
         job.start = now_;
         job.client = q.client;
         if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {
@@ -830,6 +945,9 @@ private:
         add_window(ok ? 1 : 2, 1.0);
         if (ok) add_window(3, response);
         if (ok && response > cfg_.slo_s) add_window(4, 1.0);
+        const bool good = ok && response <= deadline_;
+        if (good) add_window(5, 1.0);
+        if (good && q.counted) ++good_;
         if (q.counted) {
             attempts_ += q.attempts;
             if (ok) {
@@ -841,13 +959,14 @@ private:
                 if (timed_out) ++timed_out_;
             }
         }
-        ++q.gen;
         q.waiting = 0;
-        free_requests_.push_back(r);
+        requests_.give_back(r);
     }
 
     void on_arrival() {
         const std::int64_t idx = generated_++;
+        // A long replication reports its progress in hundredths, not only when it ends.
+        if (progress_ && (idx + 1) % progress_step_ == 0) progress_->advance();
         const bool counted = idx >= cfg_.warmup;
         if (idx == cfg_.warmup) {
             t_w_ = now_;
@@ -996,8 +1115,7 @@ private:
             T.last_change = now_;
         }
         // Keep evaluating while anything can still happen.
-        const bool busy = std::isfinite(next_arrival_) || free_.size() < jobs_.size() ||
-                          free_requests_.size() < requests_.size();
+        const bool busy = std::isfinite(next_arrival_) || jobs_.in_use() > 0 || requests_.in_use() > 0;
         if (busy) events_.schedule(now_ + a.interval_s, Payload{kScale, t, 0});
     }
 
@@ -1045,6 +1163,8 @@ private:
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
             slo_violation(),
+            ratio(static_cast<double>(good_), window),
+            ratio(wasted_s_, served_s_),
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
@@ -1064,13 +1184,15 @@ private:
                 static_cast<double>(T.failed),
                 ratio(T.e_active - T.w_active, window),
                 (T.e_billed - T.w_billed) / 3600.0,
+                static_cast<double>(T.rejected),
+                static_cast<double>(T.shed),
             };
             for (std::size_t m = 0; m < std::size(values); ++m) r.tiers[m * nt + t] = values[m];
         }
         const std::size_t nw = windows_.size();
         r.windows.assign(window_metric_names().size() * nw, 0.0);
         for (std::size_t w = 0; w < nw; ++w)
-            for (std::size_t c = 0; c < 5; ++c) r.windows[c * nw + w] = windows_[w][c];
+            for (std::size_t c = 0; c < 6; ++c) r.windows[c * nw + w] = windows_[w][c];
         r.window_servers.resize(nt);
         for (std::size_t t = 0; t < nt; ++t) {
             credit_servers(tiers_[t]);
@@ -1087,18 +1209,23 @@ private:
     EventQueue<Payload> events_;
     std::vector<Tier> tiers_;
     std::vector<Server> servers_;
-    std::vector<Job> jobs_;
-    std::vector<Request> requests_;
-    std::vector<std::uint32_t> free_, free_requests_, picked_;
+    Pool<Job> jobs_;
+    Pool<Request> requests_;
+    std::vector<std::uint32_t> picked_;
     std::vector<double> scratch_;
     std::vector<std::vector<std::uint32_t>> down_;
-    std::vector<std::array<double, 5>> windows_;
+    std::vector<std::array<double, 6>> windows_;
     RepOutput out_;
     std::uint32_t stamp_ = 1;  // servers start unmarked (mark 0)
     std::int64_t generated_ = 0, queued_ = 0;
     std::uint64_t arrivals_counted_ = 0, completed_ = 0, failed_ = 0, timed_out_ = 0, attempts_ = 0;
     std::uint64_t arrival_events_ = 0;
     double tokens_ = cfg_.client.budget_burst;  // the retry budget's bucket
+    // Goodput counts answers within the deadline: the SLO, else the client's timeout.
+    const double deadline_ = std::isfinite(cfg_.slo_s) ? cfg_.slo_s : cfg_.client.timeout_s;
+    const std::int64_t progress_step_ = progress_step(cfg_);
+    std::uint64_t good_ = 0;
+    double served_s_ = 0, wasted_s_ = 0;
     double t_w_ = kInf, t_end_ = kInf, now_ = 0.0, next_arrival_ = kInf, resp_sum_ = 0;
     bool overflow_ = false, ended_ = false;
 };
@@ -1261,8 +1388,20 @@ void validate(const SystemConfig& c) {
     check_nonnegative("window_s", c.window_s);
     if (!(c.slo_s > 0)) detail::fail_range("slo_s", "> 0 seconds (inf: none)", c.slo_s);
     if (!(c.slo_quantile > 0 && c.slo_quantile < 1)) detail::fail_range("slo_quantile", "in (0, 1)", c.slo_quantile);
-    for (const auto& tc : c.tiers)
-        check_probability(("error_probability of tier '" + tc.name + "'").c_str(), tc.error_probability);
+    for (const auto& tc : c.tiers) {
+        const auto name = [&](const char* what) { return std::string(what) + " of tier '" + tc.name + "'"; };
+        check_probability(name("error_probability").c_str(), tc.error_probability);
+        if (!(tc.shed_wait_s > 0)) detail::fail_range(name("shed_wait_s").c_str(), "> 0 (inf: no shedding)", tc.shed_wait_s);
+        check_count(name("lifo_above").c_str(), tc.lifo_above, 0);
+        const Breaker& b = tc.breaker;
+        check_probability(name("breaker failure_ratio").c_str(), b.failure_ratio);
+        if (b.failure_ratio > 0) {
+            check_count(name("breaker window").c_str(), b.window, 1, 100000);
+            check_count(name("breaker min_calls").c_str(), b.min_calls, 1, b.window);
+            check_positive(name("breaker open_s").c_str(), b.open_s);
+            check_count(name("breaker probes").c_str(), b.probes, 1, 100000);
+        }
+    }
     const ClientConfig& k = c.client;
     if (!(k.timeout_s > 0)) detail::fail_range("timeout", "> 0 seconds (None: no timeout)", k.timeout_s);
     check_count("retries", k.retries, 0, 30);
@@ -1314,6 +1453,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     }
 
     Progress* progress = Progress::current();
+    if (progress) progress->add_total(run.replications * ((config.warmup + config.requests) / progress_step(config)));
     std::vector<RepOutput> outs(R);
     parallel_for(run.replications, run.threads, [&](std::int64_t r) {
         Replication rep(config, shared, progress, run.seed, static_cast<std::uint64_t>(r));
@@ -1329,6 +1469,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
     for (const auto& o : outs) nw = std::max(nw, o.windows.size() / window_metric_names().size());
     std::vector<std::vector<double>> sums(window_metric_names().size(), std::vector<double>(nw, 0.0));
     result.window_servers.assign(nt, std::vector<double>(nw, 0.0));
+    result.own.resize(nt);
     for (std::size_t r = 0; r < R; ++r) {
         RepOutput& o = outs[r];
         for (std::size_t m = 0; m < nm; ++m) result.metrics[m][r] = o.metrics[m];
@@ -1341,12 +1482,13 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
             for (std::size_t w = 0; w < std::min(nw, o.window_servers[t].size()); ++w)
                 result.window_servers[t][w] += o.window_servers[t][w] / (config.window_s * static_cast<double>(R));
         result.response.merge(o.response);
+        for (std::size_t t = 0; t < nt; ++t) result.own[t].merge(o.own[t]);
         o = RepOutput{};
     }
     // Counts are means per replication; the mean response is over all completions in the window.
     result.windows.assign(window_metric_names().size(), std::vector<double>(nw, kNaN));
     for (std::size_t w = 0; w < nw; ++w) {
-        for (std::size_t c : {0, 1, 2, 4}) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
+        for (std::size_t c : {0, 1, 2, 4, 5}) result.windows[c][w] = sums[c][w] / static_cast<double>(R);
         result.windows[3][w] = sums[1][w] > 0 ? sums[3][w] / sums[1][w] : kNaN;
     }
     return result;

@@ -140,9 +140,18 @@ class Autoscale(metaclass=type):
     target: float
     warmup_s: float
     window_s: float
+class Breaker(metaclass=type):
+    """A circuit breaker in front of a tier."""
+    def __init__(self) -> None: ...
+    failure_ratio: float
+    min_calls: int
+    open_s: float
+    probes: int
+    window: int
 class TierConfig(metaclass=type):
     """A tier: pools of servers (one per shard) behind a balancer policy."""
     autoscale: Autoscale
+    breaker: Breaker
     name: str
     policy: str
     service: scalemodel._core.Distribution
@@ -155,9 +164,11 @@ class TierConfig(metaclass=type):
     hit_probability: float
     key_skew: float
     keys: int
+    lifo_above: int
     placement: list[int]
     servers: int
     shards: int
+    shed_wait_s: float
     weights: list[float]
 class RouteConfig(metaclass=type):
     """A hand-off from one tier to another after service."""
@@ -186,6 +197,7 @@ class TierOutage(metaclass=type):
 class ClientConfig(metaclass=type):
     """Clients' timeouts, retries with backoff, retry budget and hedging."""
     jitter: str
+    propagate_deadline: bool
     def __init__(self) -> None: ...
     backoff_max_s: float
     backoff_s: float

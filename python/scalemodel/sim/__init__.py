@@ -75,7 +75,16 @@ from scalemodel.sim.stations import (
     simulate_balancer,
     simulate_queue,
 )
-from scalemodel.sim.system import JITTERS, SCALE_METRICS, Autoscale, Client, System, SystemResult, Tier
+from scalemodel.sim.system import (
+    JITTERS,
+    SCALE_METRICS,
+    Autoscale,
+    Breaker,
+    Client,
+    System,
+    SystemResult,
+    Tier,
+)
 
 __all__ = [
     "ALGORITHMS",
@@ -96,6 +105,7 @@ __all__ = [
     "SCALE_METRICS",
     "SIZE_KINDS",
     "Autoscale",
+    "Breaker",
     "CacheResult",
     "Client",
     "ConsumerGroupResult",

@@ -90,7 +90,7 @@ def assign_partitions(
     :func:`simulate_consumer_group`, keeps partitions with their owners across rebalances.
     Consumers beyond the partition count get an empty tuple.
     """
-    c = _integer("consumers", consumers)
+    c = _whole("consumers", consumers, 1, 2**20)  # a group of none has nothing to assign
     owner = _s.assign_partitions(_integer("partitions", partitions), c, _text("strategy", strategy), [])
     return tuple(tuple(int(x) for x in np.flatnonzero(owner == k)) for k in range(c))
 
@@ -147,7 +147,10 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def stable(self) -> bool:
-        """False when some replication's backlog passed :data:`MAX_BACKLOG` and stopped early."""
+        """False when some replication's backlog passed :data:`MAX_BACKLOG` and stopped early,
+        or when the group cannot keep up: at the final produce rate some member of the final
+        assignment is offered at least ``consume_rate`` msg/s (or a loaded partition has no
+        member). Latencies are then inf, as for an unstable closed form."""
         return not bool(np.any(self._metrics["overflow"] > 0))
 
     @property

@@ -64,6 +64,14 @@ class ItemSizes:
     a: float
     b: float = 0.0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str):
+            raise TypeError(f"kind must be one of {list(SIZE_KINDS)}, got {type(self.kind).__name__}")
+        for name in ("a", "b"):
+            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        # The engine's range checks, at construction (not at the first simulation).
+        _s.item_sizes(self._spec(), 0, np.zeros(0, dtype=np.int64))
+
     @classmethod
     def fixed(cls, size_bytes: float) -> ItemSizes:
         return cls("fixed", _number("size_bytes", size_bytes))

@@ -13,13 +13,16 @@ replications with Student-t confidence intervals (:meth:`SimResult.ci`). Memory 
 grow with the run length: quantiles come from a log-bucketed histogram whose relative
 error is at most :data:`HISTOGRAM_RELATIVE_ERROR` (0.39%). A queue that grows past
 :data:`MAX_QUEUED` waiting requests (an overloaded system) stops its replication; the
-result then has ``stable`` False and infinite delays.
+result then has ``stable`` False and infinite delays. So does a load at or above capacity
+even when the run ends first: the mean arrival rate times the mean service time at or above
+the servers left after permanent outages (speed-weighted), with no ``capacity`` buffer or
+``timeout`` to shed it (replayed arrivals, a finite trace, are judged by the overflow only).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +78,16 @@ class Outage:
     backend: int = 0
     servers: int | None = None
 
+    def __post_init__(self) -> None:
+        at, until = _number("at_s", self.at_s), _number("until_s", self.until_s)
+        if not (at >= 0 and math.isfinite(at)):
+            raise ValueError(f"at_s must be a finite number >= 0, got {self.at_s!r}")
+        if not until > at:
+            raise ValueError(f"until_s must be > at_s (inf: never recovers), got {self.until_s!r}")
+        _whole("backend", self.backend, 0)
+        if self.servers is not None:
+            _whole("servers", self.servers, 1)
+
 
 # --- results ------------------------------------------------------------------------------
 _METRIC_DOCS = {
@@ -105,7 +118,8 @@ class SimResult(ReplicatedResult):
 
     @property
     def stable(self) -> bool:
-        """False when some replication's queue overflowed (load at or above capacity)."""
+        """False when some replication's queue overflowed, or the load is at or above capacity
+        (see the module's documentation)."""
         return not bool(np.any(self._metrics["overflow"] > 0))
 
     @property
@@ -142,11 +156,12 @@ class SimResult(ReplicatedResult):
         return int(self._metrics["events"].sum())
 
     def _quantile(self, hist: str, q: Any) -> Any:
-        qa = np.asarray(q, dtype=np.float64)
-        if not self.stable:
-            return np.full(qa.shape, np.inf)[()]
-        out = _s.histogram_quantile(self._hist[hist], np.ascontiguousarray(qa.ravel()))
-        return out.reshape(qa.shape)[()]
+        # Before the first outage every server was up: those requests' delays are finite
+        # unless the load was too much even then (the engine's per-replication p99 says).
+        stable = self.stable or (
+            hist == "response_before" and bool(np.all(np.isfinite(self._metrics["p99_response_before"])))
+        )
+        return _pooled_quantile(self._hist[hist], q, stable)
 
     def response_quantile(self, q: Any) -> Any:
         """q-quantile of the response time over all replications, seconds (within 0.39%)."""
@@ -192,6 +207,15 @@ class SimResult(ReplicatedResult):
             f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
             f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s)"
         )
+
+
+def _pooled_quantile(counts: np.ndarray, q: Any, stable: bool) -> Any:
+    """q-quantile(s) from a simulation's histogram counts, shaped like q; inf when a
+    replication overflowed (its delays have no finite quantile)."""
+    qa = np.asarray(q, dtype=np.float64)
+    if not stable:
+        return np.full(qa.shape, np.inf)[()]
+    return _s.histogram_quantile(counts, np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
 
 
 # --- entry points -------------------------------------------------------------------------
@@ -273,6 +297,8 @@ def _run(
     config.customers, config.warmup = customers, warmup
     config.capacity = 0 if capacity is None else _whole("capacity", capacity, 1)
     config.timeout = math.inf if timeout is None else _number("timeout", timeout)
+    if isinstance(outages, (Outage, str, bytes)) or not isinstance(outages, Iterable):
+        raise TypeError(f"outages must be a sequence of Outage objects, got {type(outages).__name__}")
     config.outages = [_outage(o) for o in outages]
     raw = _progress.run(lambda: _s.simulate_stations(config, run), "simulation")
     params = {

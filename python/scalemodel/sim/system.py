@@ -49,8 +49,9 @@ from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import ReplicatedResult
+from scalemodel.sim.stations import _pooled_quantile
 
-__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Client", "System", "SystemResult", "Tier"]
+__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
 _s = _core.sim
 
@@ -58,6 +59,30 @@ _s = _core.sim
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
 #: What an :class:`Autoscale` tracks.
 SCALE_METRICS: tuple[str, ...] = tuple(_s.SCALE_METRICS)
+
+
+@dataclass(frozen=True)
+class Breaker:
+    """A circuit breaker in front of a tier, shared by all its callers.
+
+    It opens when at least ``failure_ratio`` of the last ``window`` visits (with at least
+    ``min_calls`` of them) failed (errors, drops, shedding, failed servers), turns visits
+    away at once for ``open_s`` seconds (they fail fast, using no capacity), then lets
+    ``probes`` visits through: if they all succeed it closes, if one fails it opens again.
+    """
+
+    failure_ratio: float = 0.5
+    window: int = 20
+    min_calls: int = 10
+    open_s: float = 5.0
+    probes: int = 1
+
+    def _engine(self) -> Any:
+        b = _s.Breaker()
+        b.failure_ratio = _number("failure_ratio", self.failure_ratio)
+        b.window, b.min_calls = _integer("window", self.window), _integer("min_calls", self.min_calls)
+        b.open_s, b.probes = _number("open_s", self.open_s), _integer("probes", self.probes)
+        return b
 
 
 @dataclass(frozen=True)
@@ -119,7 +144,9 @@ class Client:
     tokens (each request adds ``budget`` tokens, each retry takes one; gRPC's retry
     throttling and Finagle's RetryBudget work this way); None: no budget. hedge_after: send
     a second copy of a request still unanswered after that many seconds; the first answer
-    wins (None: no hedging).
+    wins (None: no hedging). propagate_deadline: the attempt's deadline (its start plus
+    timeout) travels down its calls, and a server drops a queued visit past its deadline
+    instead of serving it (counted as ``shed``).
     """
 
     timeout: float | None = None
@@ -130,6 +157,7 @@ class Client:
     budget: float | None = None
     budget_burst: float = 10.0
     hedge_after: float | None = None
+    propagate_deadline: bool = False
 
     def _engine(self) -> Any:
         c = _s.ClientConfig()
@@ -143,6 +171,11 @@ class Client:
         c.budget = math.inf if self.budget is None else _number("budget", self.budget)
         c.budget_burst = _number("budget_burst", self.budget_burst)
         c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
+        if not isinstance(self.propagate_deadline, bool):
+            raise TypeError(
+                f"propagate_deadline must be True or False, got {type(self.propagate_deadline).__name__}"
+            )
+        c.propagate_deadline = self.propagate_deadline
         return c
 
 
@@ -166,6 +199,9 @@ class Tier:
     cache_items: int | None = None
     error_probability: float = 0.0
     autoscale: Autoscale | None = None
+    breaker: Breaker | None = None
+    shed_wait_s: float | None = None
+    lifo_above: int | None = None
 
     @property
     def slots(self) -> int:
@@ -268,6 +304,9 @@ class System:
         cache_items: int | None = None,
         error_probability: float = 0.0,
         autoscale: Autoscale | None = None,
+        breaker: Breaker | None = None,
+        shed_wait_s: float | None = None,
+        lifo_above: int | None = None,
     ) -> System:
         """Declare a tier of ``servers`` servers (per shard), each serving up to ``concurrency``
         requests at once for a ``service`` time (a :class:`~scalemodel.distributions.Distribution`
@@ -288,8 +327,14 @@ class System:
         them and caches the key (one shard; ``keys`` required, at most 10^7).
         error_probability: a visit fails after its service (an error reply; no calls, no
         hand-off), independently of other visits. autoscale: an :class:`Autoscale` policy that
-        resizes the tier during the run (``servers`` is then the starting size).
+        resizes the tier during the run (``servers`` is then the starting size). breaker: a
+        :class:`Breaker` in front of the tier. shed_wait_s: load shedding, a server turns away a
+        visit whose expected wait (visits ahead of it over its slots, at the mean service time)
+        exceeds this; lifo_above: with more than this many visits queued a server takes the
+        newest first (adaptive LIFO: under overload, fresh requests still meet their deadline).
         """
+        if breaker is not None and not isinstance(breaker, Breaker):
+            raise TypeError(f"breaker must be a Breaker, got {type(breaker).__name__}")
         if autoscale is not None and not isinstance(autoscale, Autoscale):
             raise TypeError(f"autoscale must be an Autoscale, got {type(autoscale).__name__}")
         if not isinstance(name, str) or not name:
@@ -324,6 +369,9 @@ class System:
                 cache_items=None if cache_items is None else _whole("cache_items", cache_items, 1),
                 error_probability=_number("error_probability", error_probability),
                 autoscale=autoscale,
+                breaker=breaker,
+                shed_wait_s=None if shed_wait_s is None else _number("shed_wait_s", shed_wait_s),
+                lifo_above=None if lifo_above is None else _whole("lifo_above", lifo_above, 1),
             )
         )
         return self
@@ -422,6 +470,10 @@ class System:
             tc.hit_probability = t.hit_probability
             tc.cache_items = t.cache_items or 0
             tc.error_probability = t.error_probability
+            if t.breaker is not None:
+                tc.breaker = t.breaker._engine()
+            tc.shed_wait_s = math.inf if t.shed_wait_s is None else t.shed_wait_s
+            tc.lifo_above = t.lifo_above or 0
             if t.autoscale is not None:
                 tc.autoscale = t.autoscale._engine()
             else:
@@ -702,6 +754,8 @@ _TIER_DOCS = {
     "failed": "visits lost to failed servers or errors, per replication",
     "servers": "time-average servers taking traffic",
     "server_hours": "servers running (taking traffic or warming up) x hours, in the window",
+    "rejected": "visits turned away by an open circuit breaker, per replication",
+    "shed": "visits turned away by load shedding, per replication",
 }
 
 
@@ -725,6 +779,7 @@ class SystemResult(ReplicatedResult):
         self._window_servers: list[np.ndarray] = list(raw["window_servers"])
         self._window_s = window_s
         self._hist: np.ndarray = raw["response"]
+        self._own: list[np.ndarray] = list(raw["own"])
 
     @property
     def stable(self) -> bool:
@@ -750,16 +805,52 @@ class SystemResult(ReplicatedResult):
         return self.estimate("timeout_rate")
 
     @property
+    def goodput(self) -> float:
+        """Successful requests answered within the deadline (``slo_s``, else the client's
+        timeout, else any) per second."""
+        return self.estimate("goodput")
+
+    @property
+    def wasted_work(self) -> float:
+        """Share of service time spent on work nobody waited for any more: attempts the client
+        had abandoned, losing hedges, late answers of a wait-for-first-k fan-out."""
+        return self.estimate("wasted_work")
+
+    def recovery_time(self, after_s: float, baseline: tuple[float, float], tolerance: float = 0.1) -> float:
+        """Seconds from ``after_s`` (say, the end of a spike) until a window's goodput is back
+        within ``tolerance`` of its mean over the ``baseline`` (start, end) interval, from the
+        time series (mean over replications); inf if it never is within the run: the system
+        stayed in a bad state (metastable) after its trigger passed."""
+        ts = self.timeseries()
+        t = ts.index.to_numpy()
+        base = ts["good"][(t >= baseline[0]) & (t + self._window_s <= baseline[1])]
+        if base.empty:
+            raise ValueError("baseline must cover at least one whole window of the time series")
+        target = (1 - tolerance) * float(base.mean())
+        later = ts["good"][t >= after_s]
+        back = later[later >= target]
+        # The last window is partial: a run that ends before recovering has not recovered.
+        return float(back.index[0] - after_s) if not back.empty else math.inf
+
+        """Share of counted requests whose last attempt timed out."""
+        return self.estimate("timeout_rate")
+
+    @property
     def events(self) -> int:
         """Events processed over all replications (arrivals and service completions)."""
         return int(self._metrics["events"].sum())
 
     def response_quantile(self, q: Any) -> Any:
         """q-quantile of the end-to-end response time over all replications, s (within 0.39%)."""
-        qa = np.asarray(q, dtype=np.float64)
-        if not self.stable:
-            return np.full(qa.shape, np.inf)[()]
-        return _s.histogram_quantile(self._hist, np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
+        return _pooled_quantile(self._hist, q, self.stable)
+
+    def tier_quantile(self, tier: str, q: Any) -> Any:
+        """q-quantile of a tier's own time per visit over all replications: the wait for a
+        slot plus the service, calls left out (what a queueing model of one station predicts),
+        seconds, within 0.39%."""
+        if tier not in self._names:
+            raise ValueError(f"tier must be one of {', '.join(self._names)}; got {tier!r}")
+        return _pooled_quantile(self._own[self._names.index(tier)], q, self.stable)
 
     def response_histogram(self) -> tuple[np.ndarray, np.ndarray]:
         """(bucket values in seconds, counts) of the pooled response times, empty buckets dropped."""

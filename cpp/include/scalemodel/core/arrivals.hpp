@@ -53,6 +53,7 @@ public:
     double next(Rng& rng);
 
 private:
+    double next_on_off(Rng& rng);
     const Arrivals& spec_;
     double t_ = 0.0;
     int state_ = 0;  // mmpp: 0 high, 1 low

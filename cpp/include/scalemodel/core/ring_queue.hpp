@@ -22,6 +22,9 @@ public:
         head_ = (head_ + 1) & (buf_.size() - 1);
         --size_;
     }
+    // The newest element, and its removal (a LIFO discipline on the same buffer).
+    const T& back() const { return buf_[(head_ + size_ - 1) & (buf_.size() - 1)]; }
+    void pop_back() { --size_; }
 
 private:
     void grow() {  // capacity stays a power of two, so indices wrap with a mask

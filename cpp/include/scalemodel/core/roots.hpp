@@ -27,9 +27,17 @@ double quantile_from_survival(Survival survival, double q, double guess) {
         if (i > 2000) return std::numeric_limits<double>::infinity();
         lo = hi;
         hi *= 2.0;
+        if (!std::isfinite(hi)) return std::numeric_limits<double>::infinity();  // past double range
     }
     std::uintmax_t max_iter = 200;
     auto tol = boost::math::tools::eps_tolerance<double>(std::numeric_limits<double>::digits - 3);
+    if (hi > 1e100 || hi < 1e-100) {
+        // TOMS 748's interpolation multiplies differences of the bracket: at scales near
+        // 1e300 they overflow (NaN). Solve for t / hi in [lo / hi, 1] instead.
+        auto scaled = [&](double x) { return f(x * hi); };
+        const std::pair<double, double> r = boost::math::tools::toms748_solve(scaled, lo / hi, 1.0, tol, max_iter);
+        return 0.5 * (r.first + r.second) * hi;
+    }
     std::pair<double, double> r = boost::math::tools::toms748_solve(f, lo, hi, tol, max_iter);
     return 0.5 * (r.first + r.second);
 }

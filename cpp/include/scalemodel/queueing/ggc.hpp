@@ -39,6 +39,9 @@ public:
 
 private:
     double service_survival(double t) const;
+    // E[exp(-(u - S) / m); S <= u] for the (gamma) service time S: P(E + S > u) - P(S > u)
+    // for E exponential with mean m.
+    double exp_smoothed_cdf(double u, double m) const;
     void mg1_tail();
 
     double arrival_rate_;

@@ -30,7 +30,9 @@ private:
     double service_rate_;
     std::int64_t servers_;
     std::int64_t capacity_;
+    double arrival_share(std::int64_t n) const;
     std::vector<double> p_;
+    double admitted_ = 0.0;  // P(not blocked), summed without cancellation
     QueueMetrics metrics_;
 };
 

@@ -61,6 +61,19 @@ struct Autoscale {
     static auto fields();
 };
 
+// A circuit breaker in front of a tier, shared by every caller: it opens when at least
+// failure_ratio of the last `window` visits (with at least min_calls of them) failed, turns
+// visits away at once for open_s seconds, then lets `probes` visits through (half-open): if
+// they all succeed it closes, if one fails it opens again. failure_ratio 0: no breaker.
+struct Breaker {
+    double failure_ratio = 0.0;
+    std::int64_t window = 20, min_calls = 10;
+    double open_s = 5.0;
+    std::int64_t probes = 1;
+
+    static auto fields();
+};
+
 struct TierConfig {
     std::string name = "tier";
     std::int64_t servers = 1;          // per shard
@@ -77,6 +90,12 @@ struct TierConfig {
     double hit_probability = 0.0;      // a hit skips the tier's calls (a cache)
     double error_probability = 0.0;    // a visit fails after its service (an error reply)
     Autoscale autoscale;               // servers is then the initial count
+    Breaker breaker;
+    // Load shedding: a server turns away a visit whose expected wait (queued work over its
+    // slots, at the mean service time) exceeds shed_wait_s; with more than lifo_above visits
+    // queued it serves the newest first (adaptive LIFO; 0: always FIFO).
+    double shed_wait_s = std::numeric_limits<double>::infinity();
+    std::int64_t lifo_above = 0;
     std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
 
     static auto fields();
@@ -131,6 +150,9 @@ struct ClientConfig {
     double budget = std::numeric_limits<double>::infinity();
     double budget_burst = 10.0;
     double hedge_after_s = std::numeric_limits<double>::infinity();
+    // The attempt's deadline (start + timeout_s) travels down its calls; a server drops a
+    // queued visit whose deadline has passed instead of serving it.
+    bool propagate_deadline = false;
 
     static auto fields();
 };
@@ -185,7 +207,8 @@ inline auto ClientConfig::fields() {
     return std::make_tuple(field("timeout_s", &C::timeout_s), field("retries", &C::retries),
                            field("backoff_s", &C::backoff_s), field("backoff_max_s", &C::backoff_max_s),
                            field("jitter", &C::jitter), field("budget", &C::budget),
-                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s));
+                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s),
+                           field("propagate_deadline", &C::propagate_deadline));
 }
 
 inline auto TierConfig::fields() {
@@ -196,7 +219,15 @@ inline auto TierConfig::fields() {
                            field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
                            field("key_skew", &C::key_skew), field("placement", &C::placement),
                            field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items),
-                           field("error_probability", &C::error_probability), field("autoscale", &C::autoscale));
+                           field("error_probability", &C::error_probability), field("autoscale", &C::autoscale),
+                           field("breaker", &C::breaker), field("shed_wait_s", &C::shed_wait_s),
+                           field("lifo_above", &C::lifo_above));
+}
+inline auto Breaker::fields() {
+    using C = Breaker;
+    return std::make_tuple(field("failure_ratio", &C::failure_ratio), field("window", &C::window),
+                           field("min_calls", &C::min_calls), field("open_s", &C::open_s),
+                           field("probes", &C::probes));
 }
 inline auto Autoscale::fields() {
     using C = Autoscale;
@@ -238,6 +269,7 @@ inline const std::vector<std::string>& system_metric_names() {
         "mean_response", "p50_response", "p90_response", "p95_response", "p99_response", "p999_response",
         "throughput",    "fail_rate",    "arrivals",     "completed",    "failed",       "duration",
         "events",        "overflow",     "timeout_rate", "attempts",     "slo_violation_s",
+        "goodput",       "wasted_work",
     };
     return names;
 }
@@ -257,13 +289,16 @@ inline const std::vector<std::string>& tier_metric_names() {
         "failed",       // visits lost to failed servers or errors
         "servers",      // time-average servers taking traffic
         "server_hours", // servers running (taking traffic or warming up) x hours
+        "rejected",     // visits turned away by an open circuit breaker
+        "shed",         // visits turned away by load shedding
     };
     return names;
 }
 
 // Time-series columns, one value per window (means over replications).
 inline const std::vector<std::string>& window_metric_names() {
-    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response", "slow"};
+    static const std::vector<std::string> names = {"arrivals", "completed", "failed", "mean_response", "slow",
+                                                   "good"};
     return names;
 }
 
@@ -274,6 +309,7 @@ struct SystemResult {
     std::vector<std::vector<double>> windows;             // [column][window]
     std::vector<std::vector<double>> window_servers;      // [tier][window]: time-average servers
     LogHistogram response;                                // merged over replications
+    std::vector<LogHistogram> own;                        // per tier: wait + service per visit, merged
 };
 
 // Most windows a time series keeps; later windows are not recorded.
