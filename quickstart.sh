@@ -23,7 +23,7 @@ python=${PYTHON:-python3}
 # --- 1. system packages (Debian names) ---------------------------------------------
 need=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libeigen3-dev libboost-dev libgtest-dev libxxhash-dev libssl-dev; do
+for pkg in libeigen3-dev libboost-dev libgtest-dev libxxhash-dev libssl-dev haproxy redis-server; do
   have_deb "$pkg" || need+=("$pkg")
 done
 command -v g++ >/dev/null || need+=(g++)
@@ -152,4 +152,4 @@ echo "== type stubs against the compiled module"
 python -m mypy.stubtest scalemodel._core
 
 echo "== Python tests, rules of thumb and notebooks"
-python -m pytest tests/python tests/rules --nbmake notebooks
+python -m pytest tests/python tests/rules tests/validation --nbmake notebooks

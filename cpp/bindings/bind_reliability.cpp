@@ -78,8 +78,10 @@ void register_reliability(py::module_& m) {
         py::arg("write_rate"), py::arg("flush_interval_s"), py::arg("flush_duration_s"), py::arg("batch_size"));
     m.def(
         "aof_loss",
-        [](double rate, const std::string& fsync) { return as_dict(r::aof_loss(rate, parse_enum<r::Fsync>(fsync))); },
-        py::arg("write_rate"), py::arg("fsync"));
+        [](double rate, const std::string& fsync, const std::string& crash) {
+            return as_dict(r::aof_loss(rate, parse_enum<r::Fsync>(fsync), parse_enum<r::Crash>(crash)));
+        },
+        py::arg("write_rate"), py::arg("fsync"), py::arg("crash") = "machine");
 
     def_study(m, "RdbConfig", "Redis RDB save rules under Poisson writes.", "simulate_rdb", &r::simulate_rdb);
     def_study(m, "KafkaConfig", "One Kafka partition under broker failures.", "simulate_kafka", &r::simulate_kafka);

@@ -1,4 +1,5 @@
 #include "binding.hpp"
+#include "scalemodel/core/fit.hpp"
 #include "scalemodel/core/stats.hpp"
 
 namespace scalemodel::bindings {
@@ -20,6 +21,12 @@ void register_stats(py::module_& m) {
         },
         py::arg("mean"), py::arg("sd"), py::arg("n"), py::arg("level"),
         "Two-sided Student-t interval (low, high) from a mean, sample standard deviation and count.");
+    def_vectorized(m, "gamma_shape_mle", &gamma_shape_mle, py::arg("s"),
+                   "Maximum-likelihood gamma shape: the root k of log k - digamma(k) = s (s > 0).");
+    def_vectorized(m, "chi_squared_sf", &chi_squared_sf, py::arg("x"), py::arg("dof"),
+                   "P(X > x) for a chi-squared variable with dof degrees of freedom.");
+    def_vectorized(m, "kolmogorov_sf", &kolmogorov_sf, py::arg("k"),
+                   "P(K > k) for Kolmogorov's limiting distribution (K = sqrt(n) D_n).");
 }
 
 }  // namespace scalemodel::bindings

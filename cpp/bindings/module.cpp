@@ -22,7 +22,7 @@ PYBIND11_MODULE(_core, m) {
     const Submodule submodules[] = {
         {"queueing", "Queueing-theory capacity models.", {b::register_queueing}},
         {"cost", "Back-of-envelope estimation and cost calculators.", {b::register_cost}},
-        {"stats", "Confidence intervals shared by the stochastic engines.", {b::register_stats}},
+        {"stats", "Confidence intervals shared by the stochastic engines, and the special functions of the calibration fits.", {b::register_stats}},
         {"sim", "Discrete-event simulation: stations, load balancers, rate limiters, message brokers, caches and systems.",
          {b::register_sim, b::register_sim_broker, b::register_sim_limiter, b::register_sim_cache,
           b::register_sim_system}},

@@ -6,7 +6,8 @@ arrival processes, ``sm.sim`` for simulation (stations, load balancers, caches, 
 limiters, brokers), ``sm.caching`` for closed-form cache models (Che's approximation, TTL
 caches, Zipf shares, write policies), ``sm.hashing`` for hash functions, placement schemes
 and key-distribution analysis, ``sm.reliability`` for availability, quorums, failover and
-durability, ``sm.cost`` for estimation and prices, ``sm.plan`` for whole-system capacity
+durability, ``sm.cost`` for estimation and prices, ``sm.calibrate`` for fitting models to measurements
+(service times, arrivals, access logs), ``sm.plan`` for whole-system capacity
 plans, and ``sm.plot`` for the plotting helpers (matplotlib is imported on first use);
 ``sm.sweep`` runs any of them over a parameter grid, on threads, processes or a Dask
 cluster, and ``sm.explore`` puts sliders over any of them in a notebook.
@@ -15,6 +16,7 @@ cluster, and ``sm.explore`` puts sliders over any of them in a notebook.
 from scalemodel import (
     arrivals,
     caching,
+    calibrate,
     cost,
     distributions,
     explorer,
@@ -39,6 +41,7 @@ __all__ = [
     "__version__",
     "arrivals",
     "caching",
+    "calibrate",
     "cost",
     "distributions",
     "explore",

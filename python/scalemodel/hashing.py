@@ -122,8 +122,9 @@ def pack(keys: Sequence[str | bytes]) -> PackedKeys:
         raise TypeError(f"keys must be a sequence of str or bytes: {e}") from None
 
 
-def _keys(keys: Any, *, integers_only: bool = False) -> Any:
-    """The engine's form of `keys`: a uint64 array or PackedKeys; TypeError/ValueError otherwise."""
+def _keys(keys: Any, *, integers_only: bool = False, signed: bool = False) -> Any:
+    """The engine's form of `keys`: a uint64 array or PackedKeys; TypeError/ValueError otherwise.
+    ``signed``: negative integers are taken as Java longs (two's complement bytes)."""
     if isinstance(keys, PackedKeys):
         if integers_only:
             raise TypeError("keys must be an integer array here, got PackedKeys")
@@ -152,6 +153,8 @@ def _keys(keys: Any, *, integers_only: bool = False) -> Any:
         raise ValueError("keys must not be empty")
     if arr.dtype.kind == "u":
         return np.ascontiguousarray(arr, dtype=np.uint64)
+    if arr.dtype.kind == "i" and signed:
+        return np.ascontiguousarray(arr, dtype=np.int64).view(np.uint64)
     if arr.dtype.kind == "i":
         if np.any(arr < 0):
             raise ValueError("keys must be non-negative integers (taken as uint64)")
@@ -172,16 +175,19 @@ def redis_slot(keys: Any, *, threads: int = 0) -> np.ndarray:
 
 def kafka_murmur2(keys: Any, *, threads: int = 0) -> np.ndarray:
     """Kafka's Java-client murmur2 of each key, as a signed 32-bit int (Utils.murmur2)."""
-    return _h.kafka_murmur2(_keys(keys), _threads(threads))
+    return _h.kafka_murmur2(_keys(keys, signed=True), _threads(threads))
 
 
 def kafka_partition(keys: Any, partitions: int, *, threads: int = 0) -> np.ndarray:
     """Partition of each keyed record under Kafka's default partitioner.
 
     toPositive(murmur2(key bytes)) % partitions, as the Java client computes it; partitions
-    is a whole number >= 1. Integer keys are taken as LongSerializer bytes (8, big-endian).
+    is a whole number >= 1. Integer keys are taken as LongSerializer bytes (8, big-endian;
+    negative ones as Java's signed longs, two's complement).
     """
-    return _h.kafka_partition(_keys(keys), _whole("partitions", partitions, 1, 2**31 - 1), _threads(threads))
+    return _h.kafka_partition(
+        _keys(keys, signed=True), _whole("partitions", partitions, 1, 2**31 - 1), _threads(threads)
+    )
 
 
 def cassandra_token(keys: Any, *, threads: int = 0) -> np.ndarray:
@@ -189,9 +195,9 @@ def cassandra_token(keys: Any, *, threads: int = 0) -> np.ndarray:
 
     The first 64 bits of Cassandra's MurmurHash3 x64-128 (seed 0), including its quirk of
     sign-extending tail bytes >= 0x80; the empty key gets the minimum token -2^63. Integer
-    keys are taken as CQL bigint bytes (8, big-endian).
+    keys are taken as CQL bigint bytes (8, big-endian, two's complement for negative ones).
     """
-    return _h.cassandra_token(_keys(keys), _threads(threads))
+    return _h.cassandra_token(_keys(keys, signed=True), _threads(threads))
 
 
 def jump(keys: Any, buckets: int, *, threads: int = 0) -> np.ndarray:

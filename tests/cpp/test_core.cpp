@@ -107,3 +107,28 @@ TEST(ParallelFor, StopsWhenCancelled) {
         EXPECT_EQ(progress.done(), ran.load());
     }
 }
+
+#include <boost/math/special_functions/digamma.hpp>
+
+#include "scalemodel/core/fit.hpp"
+
+using scalemodel::chi_squared_sf;
+using scalemodel::gamma_shape_mle;
+using scalemodel::kolmogorov_sf;
+
+TEST(Fit, GammaShapeSolvesTheScoreEquation) {
+    for (double s : {1e-5, 1e-3, 0.05, 0.5, 1.0, 5.0, 50.0}) {
+        const double k = gamma_shape_mle(s);
+        EXPECT_NEAR(std::log(k) - boost::math::digamma(k), s, 1e-12 * (s > 1.0 ? s : 1.0)) << s;
+    }
+    EXPECT_THROW(gamma_shape_mle(0.0), std::invalid_argument);
+}
+
+TEST(Fit, TailProbabilities) {
+    EXPECT_NEAR(chi_squared_sf(3.841458820694124, 1.0), 0.05, 1e-12);  // the 95% point of chi2(1)
+    EXPECT_NEAR(chi_squared_sf(2.0, 2.0), std::exp(-1.0), 1e-14);      // chi2(2) is exponential(2)
+    EXPECT_EQ(chi_squared_sf(0.0, 3.0), 1.0);
+    EXPECT_NEAR(kolmogorov_sf(1.3580986393225505), 0.05, 1e-9);  // the 95% point of Kolmogorov's K
+    EXPECT_EQ(kolmogorov_sf(0.0), 1.0);
+    EXPECT_LT(kolmogorov_sf(5.0), 1e-20);
+}

@@ -275,3 +275,17 @@ TEST(StandardNormal, OneBoxMullerForTheEngine) {
     EXPECT_NEAR(s.mean(), 0.0, 5.0 / std::sqrt(200000.0));
     EXPECT_NEAR(s.variance(), 1.0, 0.02);
 }
+
+TEST(Durability, AofProcessCrashLosesNoAcknowledgedWrite) {
+    using r::aof_loss, r::Crash, r::Fsync, r::LossBounds;
+    for (Fsync f : {Fsync::always, Fsync::everysec}) {
+        const LossBounds p = aof_loss(2000.0, f, Crash::process);
+        EXPECT_EQ(p.expected_per_crash, 0.0);
+        EXPECT_EQ(p.worst_per_crash, 0.0);
+    }
+    const LossBounds m = aof_loss(2000.0, Fsync::everysec, Crash::machine);
+    EXPECT_DOUBLE_EQ(m.expected_per_crash, 1000.0);
+    EXPECT_DOUBLE_EQ(m.worst_per_crash, 4000.0);
+    EXPECT_EQ(parse_enum<Crash>("process"), Crash::process);
+    EXPECT_THROW(parse_enum<Crash>("power"), std::invalid_argument);
+}

@@ -110,6 +110,44 @@ TEST(Stations, RejectsBadInput) {
     for (const auto& name : EnumNames<sim::Policy>::names()) EXPECT_EQ(enum_name(parse_enum<sim::Policy>(name)), name);
 }
 
+TEST(Stations, ReplayedServiceTimesGiveLindleysResponses) {
+    // Two requests at 0 and 0.5 s of 1 s each on one server: responses 1 and 1.5 s.
+    auto c = mm1(1.0, 1.0);
+    c.arrivals = Arrivals::replay({0.0, 0.5, 3.0});
+    c.service_times = {1.0, 1.0, 0.25};
+    c.warmup = 0;
+    c.customers = 3;
+    const auto r = sim::simulate_stations(c, RunSpec{1, 2, 1});
+    for (double v : r.metrics[metric("mean_response")]) EXPECT_DOUBLE_EQ(v, (1.0 + 1.5 + 0.25) / 3.0);
+    c.service_times = {1.0, 1.0};
+    EXPECT_THROW(sim::simulate_stations(c, RunSpec{1, 1, 1}), std::invalid_argument);
+    c = mm1(1.0, 1.0);
+    c.service_times = {1.0};
+    EXPECT_THROW(sim::simulate_stations(c, RunSpec{1, 1, 1}), std::invalid_argument);  // not a replay
+}
+
+TEST(Stations, PowerOfDWithoutReplacementLooksAtDistinctBackends) {
+    // d = backends without replacement sees every backend: no request joins a longer queue
+    // than the shortest, so with 2 backends it is join-the-shortest-queue and beats d = 2
+    // with replacement (which picks the same backend twice half the time).
+    auto c = mm1(1.6, 1.0);
+    c.servers = {1, 1};
+    c.speeds = {1.0, 1.0};
+    c.weights = {1.0, 1.0};
+    c.policy = sim::Policy::power_of_d;
+    const auto with = sim::simulate_stations(c, RunSpec{3, 10, 1});
+    c.replacement = false;
+    const auto without = sim::simulate_stations(c, RunSpec{3, 10, 1});
+    const Interval a = t_interval(with.metrics[metric("mean_response")], 0.999);
+    const Interval b = t_interval(without.metrics[metric("mean_response")], 0.999);
+    EXPECT_LT(b.high, a.low);
+    c.policy = sim::Policy::least_connections;
+    const auto jsq = sim::simulate_stations(c, RunSpec{3, 10, 1});
+    const Interval l = t_interval(jsq.metrics[metric("mean_response")], 0.999);
+    EXPECT_LE(l.low, b.high);
+    EXPECT_LE(b.low, l.high);
+}
+
 TEST(Arrivals, MmppLongRunRateAndReplayOrder) {
     const Arrivals spec = Arrivals::mmpp(3.0, 0.0, 2.0, 6.0);
     EXPECT_DOUBLE_EQ(spec.mean_rate(), 0.75);

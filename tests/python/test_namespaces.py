@@ -12,6 +12,7 @@ PUBLIC = [
     "scalemodel",
     "scalemodel.arrivals",
     "scalemodel.caching",
+    "scalemodel.calibrate",
     "scalemodel.cli",
     "scalemodel.cost",
     "scalemodel.distributions",

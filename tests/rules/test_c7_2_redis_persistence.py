@@ -14,7 +14,7 @@ import scalemodel as sm
 from scalemodel.testing import assert_below, assert_ci_contains
 
 R = sm.reliability
-RULES = R.REDIS_DEFAULT_SAVE_RULES
+RULES = R.REDIS6_SAVE_RULES  # the guide's rules, the defaults before Redis 7
 
 C7_2 = Verdict(
     "C7.2",
@@ -58,7 +58,7 @@ def test_c7_2_rdb_versus_aof_everysec() -> None:
     that captures everything up to its start and completes at once, a crash at a random
     moment."""
     for rate, cycle_s in ((1.0, 300.0), (50_000.0, 60.0)):
-        rdb = R.redis_rdb(rate, cycles=1 << 12, seed=72)
+        rdb = R.redis_rdb(rate, RULES, cycles=1 << 12, seed=72)
         assert rdb.fluid_cycle_s == pytest.approx(cycle_s)
         assert_ci_contains(rdb, "expected_per_crash", rate * cycle_s / 2)
         assert rdb.fluid_worst_per_crash == pytest.approx(rate * cycle_s)
@@ -66,7 +66,7 @@ def test_c7_2_rdb_versus_aof_everysec() -> None:
         assert aof.expected_per_crash == pytest.approx(rate / 2)
         assert aof.worst_per_crash == pytest.approx(2 * rate)
         assert aof.expected_per_crash <= rdb.expected_per_crash / 60  # half a second vs half a cycle
-    slow = R.redis_rdb(0.01, cycles=1 << 14, seed=73)
+    slow = R.redis_rdb(0.01, RULES, cycles=1 << 14, seed=73)
     oracle, se = numpy_rdb_oracle(0.01, 200_000, 60, seed=74)
     assert_ci_contains(slow, "expected_per_crash", oracle, slack=4 * se)
     assert 3.6 < slow.expected_per_crash < 4.1
@@ -94,7 +94,7 @@ def test_c7_2_rdb_loss_grows_with_the_background_save() -> None:
     Assumes: write rates high enough that the 60 s rule fires on time (fluid cycle), save
     times 0-60 s, rules counted from the last completed save, crash at a uniform time."""
     rate = 50_000.0
-    cycle = R.redis_rdb(rate, cycles=1 << 10, seed=75).fluid_cycle_s
+    cycle = R.redis_rdb(rate, RULES, cycles=1 << 10, seed=75).fluid_cycle_s
     assert cycle == pytest.approx(60.0)
     g = np.random.default_rng(76)
     for save in (0.0, 5.0, 30.0):
@@ -112,7 +112,7 @@ def test_c7_2_rdb_loss_grows_with_the_background_save() -> None:
         "save time s", saves, lambda d: rdb_loss_with_save_time(cycle, d)[0] <= 1.1 * cycle / 2
     )
     assert half_cycle.flips == [(2.0, 5.0)]
-    slow_cycle = R.redis_rdb(1.0, cycles=1 << 10, seed=77).fluid_cycle_s
+    slow_cycle = R.redis_rdb(1.0, RULES, cycles=1 << 10, seed=77).fluid_cycle_s
     assert rdb_loss_with_save_time(slow_cycle, 10.0)[0] == pytest.approx(1.1 * slow_cycle / 2)
     aof_within_1s = R.redis_aof(rate).worst_per_crash <= rate
     C7_2.check(half_cycle, aof_within_1s)

@@ -35,9 +35,10 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
     return b;
 }
 
-LossBounds aof_loss(double write_rate, Fsync fsync) {
+LossBounds aof_loss(double write_rate, Fsync fsync, Crash crash) {
     check_nonnegative("write_rate", write_rate);
     LossBounds b;
+    if (crash == Crash::process) return b;  // acknowledged writes are in the kernel's page cache
     switch (fsync) {
         case Fsync::always:
             b.expected_per_crash = write_rate > 0.0 ? 1.0 : 0.0;  // the command being executed

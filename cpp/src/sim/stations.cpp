@@ -106,6 +106,7 @@ public:
         for (const auto& o : cfg.outages) split_ = std::min(split_, o.at_s);
         has_split_ = std::isfinite(split_);
         down_.resize(cfg.outages.size());
+        if (!cfg.draw_weights.empty()) draws_ = std::make_unique<AliasTable>(cfg.draw_weights);
         if (cfg.policy == Policy::sticky) {
             const std::uint64_t salt = route_();
             client_backend_.resize(static_cast<std::size_t>(cfg.clients));
@@ -213,7 +214,7 @@ private:
         if (na == 1) return alive_[0];
         switch (cfg_.policy) {
             case Policy::random:
-                return alive_[route_.below(na)];
+                return draw_backend();
             case Policy::round_robin: {
                 while (!backends_[rr_].alive) rr_ = (rr_ + 1) % n;
                 const std::size_t pick = rr_;
@@ -256,23 +257,80 @@ private:
                 return best;
             }
             case Policy::power_of_d: {
-                // d independent uniform picks (with replacement, as in the supermarket model).
-                std::uint32_t best = alive_[route_.below(na)];
+                if (!cfg_.replacement) return best_of_distinct(now);
+                // d independent uniform picks (with replacement, as in the supermarket model
+                // and haproxy's random(2)).
+                std::uint32_t best = draw_backend();
                 std::int64_t best_n = in_system(backends_[best], now);
                 for (int i = 1; i < cfg_.d; ++i) {
-                    const std::uint32_t b = alive_[route_.below(na)];
+                    const std::uint32_t b = draw_backend();
                     const std::int64_t k = in_system(backends_[b], now);
                     if (k < best_n) best_n = k, best = b;
                 }
                 return best;
             }
             case Policy::sticky: {
-                std::uint32_t b = client_backend_[clients_->draw(route_)];
+                const std::size_t client = cfg_.client_ids.empty()
+                                               ? clients_->draw(route_)
+                                               : static_cast<std::size_t>(cfg_.client_ids[current_]);
+                std::uint32_t b = client_backend_[client];
                 while (!backends_[b].alive) b = static_cast<std::uint32_t>((b + 1) % n);
                 return b;
             }
         }
         return alive_[0];
+    }
+
+    // One live backend: uniformly, or by the draw weights (dead backends are drawn again;
+    // after 64 misses, uniformly among the live ones).
+    std::uint32_t draw_backend() {
+        if (draws_) {
+            for (int tries = 0; tries < 64; ++tries) {
+                const auto b = static_cast<std::uint32_t>(draws_->draw(route_));
+                if (backends_[b].alive) return b;
+            }
+        }
+        return alive_[route_.below(alive_.size())];
+    }
+
+    // The least loaded of min(d, alive) distinct backends, drawn in a uniformly random
+    // order (a partial Fisher-Yates shuffle of positions in alive_), so a tie goes to a
+    // uniformly random one of the tied backends.
+    std::uint32_t best_of_distinct(double now) {
+        const std::size_t na = alive_.size();
+        const std::size_t d = std::min(na, static_cast<std::size_t>(cfg_.d));
+        if (draws_) return best_of_distinct_weighted(now, d);
+        if (order_.size() != na) {
+            order_.resize(na);
+            for (std::size_t i = 0; i < na; ++i) order_[i] = i;
+        }
+        std::uint32_t best = 0;
+        std::int64_t best_n = 0;
+        for (std::size_t i = 0; i < d; ++i) {
+            std::swap(order_[i], order_[i + static_cast<std::size_t>(route_.below(na - i))]);
+            const std::uint32_t b = alive_[order_[i]];
+            const std::int64_t k = in_system(backends_[b], now);
+            if (i == 0 || k < best_n) best_n = k, best = b;
+        }
+        return best;
+    }
+
+    // Successive sampling by the draw weights: each draw from the weights, repeats drawn
+    // again (a bounded number of times; zero-weight backends may never come up).
+    std::uint32_t best_of_distinct_weighted(double now, std::size_t d) {
+        std::uint32_t picked[64] = {};
+        std::size_t n = 0;
+        for (int tries = 0; n < d && tries < 64 * 64; ++tries) {
+            const std::uint32_t b = draw_backend();
+            if (std::find(picked, picked + n, b) == picked + n) picked[n++] = b;
+        }
+        std::uint32_t best = picked[0];
+        std::int64_t best_n = in_system(backends_[best], now);
+        for (std::size_t i = 1; i < n; ++i) {
+            const std::int64_t k = in_system(backends_[picked[i]], now);
+            if (k < best_n) best_n = k, best = picked[i];
+        }
+        return best;
     }
 
     // --- events ----------------------------------------------------------------------
@@ -305,6 +363,7 @@ private:
 
     void on_arrival(double now) {
         const std::int64_t idx = generated_++;
+        current_ = static_cast<std::size_t>(idx);
         const bool counted = idx >= cfg_.warmup;
         if (idx == cfg_.warmup) t_w_ = now;
         bool last = idx == cfg_.warmup + cfg_.customers - 1;
@@ -317,7 +376,9 @@ private:
             t_end_ = now;
             if (!counted) t_w_ = now;  // nothing counted: an empty window
         }
-        const Job proto{now, service_.sample(rng_), (counted ? kCounted : 0u) | (now >= split_ ? kAfter : 0u)};
+        const double size =
+            cfg_.service_times.empty() ? service_.sample(rng_) : cfg_.service_times[static_cast<std::size_t>(idx)];
+        const Job proto{now, size, (counted ? kCounted : 0u) | (now >= split_ ? kAfter : 0u)};
         if (counted) ++arrivals_counted_;
         if (alive_.empty()) {
             if (counted) ++failed_;
@@ -537,6 +598,9 @@ private:
     std::vector<Server> servers_;
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
+    std::size_t current_ = 0;            // index of the arrival being routed
+    std::unique_ptr<AliasTable> draws_;  // draw weights of random and power of d
+    std::vector<std::size_t> order_;  // power of d without replacement: positions in alive_
     std::vector<std::vector<std::uint32_t>> down_;
     RepOutput out_;
     const bool has_timeout_ = std::isfinite(cfg_.timeout);
@@ -566,6 +630,13 @@ void validate(const StationsConfig& c) {
     for (double w : c.weights) wsum += check_nonnegative("weights", w);
     if (c.policy == Policy::weighted_round_robin && !(wsum > 0))
         throw std::invalid_argument("weights must not all be zero");
+    if (!c.draw_weights.empty()) {
+        if (static_cast<std::int64_t>(c.draw_weights.size()) != nb)
+            throw std::invalid_argument("draw weights must have one entry per backend");
+        double dsum = 0;
+        for (double w : c.draw_weights) dsum += check_nonnegative("weights", w);
+        if (!(dsum > 0)) throw std::invalid_argument("weights must not all be zero");
+    }
     check_count("d", c.d, 1, 64);
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
@@ -577,6 +648,20 @@ void validate(const StationsConfig& c) {
         check_count("outage servers", o.servers, 0, c.servers[static_cast<std::size_t>(o.backend)]);
         check_nonnegative("outage at_s", o.at_s);
         if (!(o.until_s > o.at_s)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.until_s);
+    }
+    if (!c.service_times.empty()) {
+        if (c.arrivals.kind() != Arrivals::Kind::replay)
+            throw std::invalid_argument("service_times needs replayed arrivals (an array of timestamps)");
+        if (c.service_times.size() != c.arrivals.timestamps().size())
+            throw std::invalid_argument("service_times must have one entry per replayed timestamp (" +
+                                        std::to_string(c.arrivals.timestamps().size()) + "), got " +
+                                        std::to_string(c.service_times.size()));
+        for (double x : c.service_times) check_nonnegative("service_times", x);
+    }
+    if (!c.client_ids.empty()) {
+        if (c.arrivals.kind() != Arrivals::Kind::replay || c.client_ids.size() != c.arrivals.timestamps().size())
+            throw std::invalid_argument("client keys need replayed arrivals, one key per timestamp");
+        for (auto k : c.client_ids) check_count("client key index", k, 0, c.clients - 1);
     }
     // Two counted customers at least: one alone opens and closes the measurement window at
     // the same instant (throughput 0 / 0).

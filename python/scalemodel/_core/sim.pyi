@@ -20,16 +20,20 @@ class StationsConfig(metaclass=type):
     """A station or a balancer in front of backends."""
     arrivals: scalemodel._core.Arrivals
     policy: str
+    replacement: bool
     service: scalemodel._core.Distribution
     def __init__(self) -> None: ...
     capacity: int
+    client_ids: list[int]
     client_skew: float
     clients: int
     customers: int
     d: int
+    draw_weights: list[float]
     outages: list[Outage]
     overhead_s: float
     servers: list[int]
+    service_times: list[float]
     speeds: list[float]
     timeout: float
     warmup: int

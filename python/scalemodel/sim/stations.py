@@ -228,6 +228,7 @@ POLICIES: tuple[str, ...] = tuple(_s.POLICIES)
 _OPTIONS = (
     "arrival_rate",
     "service",
+    "service_times_s",
     "customers",
     "replications",
     "seed",
@@ -250,6 +251,7 @@ def _run(
     *,
     arrival_rate: Any,
     service: Any,
+    service_times_s: Any,
     customers: int | None,
     replications: int,
     seed: int,
@@ -280,7 +282,19 @@ def _run(
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     _level(level)
     config.arrivals = arrivals._engine
-    config.service = as_distribution("service", service, number="exponential")._engine
+    if service_times_s is not None:
+        if not isinstance(arrivals, Replay):
+            raise ValueError("service_times_s needs arrival_rate to be timestamps to replay")
+        if service is not None:
+            raise ValueError("give service or service_times_s, not both")
+        sizes = np.asarray(service_times_s)
+        if sizes.dtype.kind not in "iuf" or sizes.ndim != 1:
+            raise TypeError("service_times_s must be a 1-d array of numbers (seconds)")
+        config.service_times = np.ascontiguousarray(sizes, dtype=np.float64).tolist()
+    elif service is None:
+        raise TypeError("service must be a distribution or a mean in seconds (or give service_times_s)")
+    else:
+        config.service = as_distribution("service", service, number="exponential")._engine
     config.customers, config.warmup = customers, warmup
     config.capacity = 0 if capacity is None else _whole("capacity", capacity, 1)
     config.timeout = math.inf if timeout is None else _number("timeout", timeout)
@@ -310,9 +324,10 @@ def _outage(o: Any) -> Any:
 
 def simulate_queue(
     arrival_rate: Arrivals,
-    service: Distribution | float,
+    service: Distribution | float | None,
     servers: int = 1,
     *,
+    service_times_s: Any = None,
     customers: int | None = None,
     replications: int = 10,
     seed: int = 0,
@@ -327,7 +342,10 @@ def simulate_queue(
 
     arrival_rate: Poisson rate (requests/s), an arrival process (:class:`Poisson`,
     :class:`Periodic`, :class:`MMPP`, :func:`OnOff`) or sorted timestamps to replay.
-    service: a :class:`Distribution` or a mean in seconds (exponential). customers:
+    service: a :class:`Distribution` or a mean in seconds (exponential).
+    service_times_s: instead of ``service``, the recorded service time (seconds) of each
+    replayed arrival, in order, so a log is replayed exactly (arrivals and sizes; one per
+    timestamp; ``service`` None). customers:
     counted customers per replication (default 100,000; for a replay, all timestamps
     after the warm-up); warmup: customers discarded first (default 10% of customers).
     capacity: most requests in the station (queue + service); arrivals beyond it are
@@ -347,13 +365,16 @@ def simulate_balancer(
     policy: str,
     backends: int,
     arrival_rate: Arrivals,
-    service: Distribution | float,
+    service: Distribution | float | None,
     *,
+    service_times_s: Any = None,
     servers_per_backend: int = 1,
     speeds: Any = None,
     weights: Any = None,
     d: int = 2,
+    replacement: bool = True,
     clients: int = 1000,
+    client_keys: Any = None,
     client_skew: float = 1.0,
     overhead_s: float = 0.0,
     customers: int | None = None,
@@ -373,13 +394,27 @@ def simulate_balancer(
     default the speeds); ``least_connections`` (fewest requests in the backend; the scan
     starts at a random backend, so ties do not always favour the same one);
     ``least_outstanding_work`` (least unfinished work, assuming the balancer knows each
-    request's size); ``power_of_d`` (the less loaded of ``d`` backends drawn at random
-    with replacement; ``power_of_two`` is d = 2); ``sticky`` (``clients`` clients, each
+    request's size); ``power_of_d`` (the least loaded, by requests in the backend, of ``d``
+    backends drawn at random; ``power_of_two`` is d = 2): with ``replacement=True``, the
+    default, the d draws are independent and may repeat a backend, as in the
+    supermarket model and haproxy's ``balance random(2)``; ``replacement=False`` draws d
+    distinct backends (nginx's ``random two``), which balances better with few backends;
+    ``sticky`` (``clients`` clients, each
     hashed to one backend; client k sends a share proportional to k^-client_skew, a Zipf
-    law). speeds: per-backend service-speed multipliers (default 1). overhead_s: balancer
+    law). speeds: per-backend service-speed multipliers (default 1). weights: for
+    ``weighted_round_robin`` its weights (default the speeds); for ``random`` and
+    ``power_of_d``, when given, each backend is drawn with probability proportional to its
+    weight (default: uniformly). haproxy's ``random`` draws from a consistent-hash ring
+    whose arcs are unequal (measured on 4 servers: 17% to 30%), so its draws are weighted. overhead_s: balancer
     latency added to each response (see :data:`L4_OVERHEAD_S`, :data:`L7_OVERHEAD_S`).
     outages: :class:`Outage` s, e.g. ``Outage(at_s=60, backend=0)`` kills backend 0 at 60 s;
     compare ``response_quantile_before``/``_after`` and :meth:`SimResult.backends`.
+    client_keys: with ``sticky``, each replayed request's client (an IP address, a user
+    id: any values), in order; each distinct key is one client hashed to a backend (then
+    ``clients`` and ``client_skew`` are not used).
+    service_times_s: each replayed request's own service time (seconds, at speed 1), with
+    ``arrival_rate`` its timestamps and ``service`` None: an exact replay of a recorded
+    sequence (only the balancer's random choices differ between replications).
     Other arguments as in :func:`simulate_queue`.
     """
     if not isinstance(policy, str):
@@ -396,8 +431,20 @@ def simulate_balancer(
     if w.shape not in ((), (n,)):
         raise ValueError(f"weights must be a scalar or have one entry per backend ({n})")
     config.servers, config.speeds, config.weights = [c] * n, sp.tolist(), np.broadcast_to(w, (n,)).tolist()
+    if weights is not None and config.policy in ("random", "power_of_d"):
+        config.draw_weights = config.weights
     config.d = 2 if policy == "power_of_two" else _integer("d", d)
+    if not isinstance(replacement, (bool, np.bool_)):
+        raise TypeError(f"replacement must be True or False, got {type(replacement).__name__}")
+    config.replacement = bool(replacement)
     config.clients = _integer("clients", clients)
+    if client_keys is not None:
+        keys = np.asarray(client_keys)
+        if keys.ndim != 1 or keys.size == 0:
+            raise ValueError("client_keys must be a non-empty 1-d array, one key per replayed timestamp")
+        unique, ids = np.unique(keys, return_inverse=True)
+        config.clients = int(unique.size)
+        config.client_ids = ids.astype(np.int64).tolist()
     config.client_skew = _number("client_skew", client_skew)
     config.overhead_s = _number("overhead_s", overhead_s)
     params = {
@@ -405,6 +452,7 @@ def simulate_balancer(
         "backends": n,
         "servers_per_backend": c,
         "d": config.d,
+        "replacement": config.replacement,
         "service": service,
     }
     return _run(config, params, **_options(locals()))

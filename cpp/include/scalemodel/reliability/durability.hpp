@@ -36,9 +36,13 @@ LossBounds write_behind_loss(double write_rate, double flush_interval_s, double 
 
 // Redis AOF: "always" fsyncs before replying (at most the one command in flight is lost);
 // "everysec" fsyncs once a second: expected rate / 2, worst 2 x rate (Redis postpones a
-// write for up to 2 s when a previous fsync is still running).
+// write for up to 2 s when a previous fsync is still running). Those are the losses of a
+// machine crash (power, kernel): the page cache is lost. A process crash (SIGKILL, OOM
+// kill) loses no acknowledged write under either policy: Redis write()s the AOF buffer to
+// the kernel before it replies, and the kernel keeps it.
 enum class Fsync { always, everysec };
-LossBounds aof_loss(double write_rate, Fsync fsync);
+enum class Crash { process, machine };
+LossBounds aof_loss(double write_rate, Fsync fsync, Crash crash = Crash::machine);
 
 struct RdbConfig {
     double write_rate = 0.0;                            // Poisson writes per second
@@ -70,6 +74,12 @@ template <>
 struct scalemodel::EnumNames<scalemodel::reliability::Fsync> {
     static const char* what() { return "fsync"; }
     static std::vector<std::string> names() { return {"always", "everysec"}; }
+};
+
+template <>
+struct scalemodel::EnumNames<scalemodel::reliability::Crash> {
+    static const char* what() { return "crash"; }
+    static std::vector<std::string> names() { return {"process", "machine"}; }
 };
 
 template <>

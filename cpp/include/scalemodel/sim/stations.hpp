@@ -52,8 +52,12 @@ struct StationsConfig {
     std::vector<std::int64_t> servers;  // per backend, >= 1
     std::vector<double> speeds;         // per backend service-rate multiplier (> 0), default 1
     std::vector<double> weights;        // weighted round robin weights, default = speed
+    // random and power of d: each backend's chance of being drawn is proportional to its
+    // draw weight (haproxy's random draws from a hash ring with unequal arcs); empty: uniform
+    std::vector<double> draw_weights;
     Policy policy = Policy::random;
     std::int64_t d = 2;                 // power of d choices: candidates per request
+    bool replacement = true;            // power of d: candidates drawn with replacement (haproxy's random(2))
     std::int64_t clients = 1000;        // sticky: number of clients
     double client_skew = 1.0;           // sticky: Zipf exponent of client request rates
     double overhead_s = 0.0;            // balancer latency added to each response, seconds
@@ -62,6 +66,12 @@ struct StationsConfig {
     std::vector<Outage> outages;
     Arrivals arrivals = Arrivals::poisson(1.0);
     Distribution service = Distribution::exponential(1.0);
+    // Recorded service times (seconds at speed 1), one per replayed arrival in order; empty:
+    // drawn from `service`. Needs replayed arrivals, at least warmup + customers of each.
+    std::vector<double> service_times;
+    // Sticky: each replayed arrival's client (0 .. clients - 1), in order; empty: drawn
+    // from the clients' Zipf rates. Needs replayed arrivals, one per timestamp.
+    std::vector<std::int64_t> client_ids;
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
 
@@ -91,11 +101,15 @@ namespace scalemodel::sim {
 inline auto StationsConfig::fields() {
     using C = StationsConfig;
     return std::make_tuple(field("servers", &C::servers), field("speeds", &C::speeds), field("weights", &C::weights),
-                           field("policy", &C::policy), field("d", &C::d), field("clients", &C::clients),
+                           field("draw_weights", &C::draw_weights),
+                           field("policy", &C::policy), field("d", &C::d), field("replacement", &C::replacement),
+                           field("clients", &C::clients),
                            field("client_skew", &C::client_skew), field("overhead_s", &C::overhead_s),
                            field("capacity", &C::capacity), field("timeout", &C::timeout),
                            field("outages", &C::outages), field("arrivals", &C::arrivals),
-                           field("service", &C::service), field("customers", &C::customers),
+                           field("service", &C::service), field("service_times", &C::service_times),
+                           field("client_ids", &C::client_ids),
+                           field("customers", &C::customers),
                            field("warmup", &C::warmup));
 }
 
