@@ -23,7 +23,10 @@ python=${PYTHON:-python3}
 # --- 1. system packages (Debian names) ---------------------------------------------
 need=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libeigen3-dev libboost-dev libgtest-dev libxxhash-dev libssl-dev haproxy redis-server; do
+packages=(libeigen3-dev libboost-dev libgtest-dev libxxhash-dev libssl-dev)
+# The test job also runs real servers (the validation lab) and a headless browser (the report check).
+[ "$job" = test ] && packages+=(haproxy redis-server chromium)
+for pkg in "${packages[@]}"; do
   have_deb "$pkg" || need+=("$pkg")
 done
 command -v g++ >/dev/null || need+=(g++)
