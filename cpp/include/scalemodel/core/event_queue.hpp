@@ -1,8 +1,9 @@
-// The discrete-event kernel: a simulated clock and a binary min-heap of pending events.
+// The discrete-event kernel: a simulated clock and a min-heap of pending events.
 // Events at equal times leave in the order they were scheduled (a sequence number breaks
 // ties), so a run is a deterministic function of its random stream.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -54,10 +55,13 @@ private:
     static bool before(const Event& a, const Event& b) {
         return a.time < b.time || (a.time == b.time && a.seq < b.seq);
     }
+    // A 4-ary heap: half the depth of a binary one, and a node's children share a cache
+    // line or two, so a pop touches less memory (the order is the same: time, then seq).
+    static constexpr std::size_t kArity = 4;
     void sift_up(std::size_t i) {
         const Event e = heap_[i];
         while (i > 0) {
-            const std::size_t parent = (i - 1) / 2;
+            const std::size_t parent = (i - 1) / kArity;
             if (!before(e, heap_[parent])) break;
             heap_[i] = heap_[parent];
             i = parent;
@@ -68,12 +72,15 @@ private:
         const std::size_t n = heap_.size();
         const Event e = heap_[i];
         for (;;) {
-            std::size_t child = 2 * i + 1;
-            if (child >= n) break;
-            if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-            if (!before(heap_[child], e)) break;
-            heap_[i] = heap_[child];
-            i = child;
+            const std::size_t first = kArity * i + 1;
+            if (first >= n) break;
+            std::size_t best = first;
+            const std::size_t last = std::min(first + kArity, n);
+            for (std::size_t c = first + 1; c < last; ++c)
+                if (before(heap_[c], heap_[best])) best = c;
+            if (!before(heap_[best], e)) break;
+            heap_[i] = heap_[best];
+            i = best;
         }
         heap_[i] = e;
     }
