@@ -72,7 +72,7 @@ def test_end_to_end_target_in_the_report_and_exit_code(tmp_path):
 
 
 def test_end_to_end_target_must_be_a_duration():
-    with pytest.raises(sm.scenario.ScenarioError, match="scenario.slo_p99"):
+    with pytest.raises(sm.scenario.ScenarioError, match=r"scenario\.slo_p99"):
         sm.plan.plan_text(
             '[scenario]\nname="x"\nslo_p99=5\n[users]\ndaily_active=1000\nrequests_per_day=10\n'
             '[data]\nbytes_per_write="1 KB"\n[app]\ninstance="m5.xlarge"\ncpu_time="10 ms"\n'
