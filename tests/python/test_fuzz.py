@@ -20,7 +20,10 @@ import textwrap
 
 import pytest
 
-PYTHON_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "python")
+import scalemodel as sm
+
+# The child imports the scalemodel this process imports (the installed one in CI, python/ in a dev tree).
+PYTHON_DIR = os.path.dirname(os.path.dirname(sm.__file__))
 EXAMPLES = int(os.environ.get("SCALEMODEL_FUZZ_EXAMPLES", "30"))
 CALL_LIMIT_S = 2.0
 

@@ -20,7 +20,8 @@ import scalemodel as sm
 from scalemodel import caching, queueing
 from scalemodel import sim as S
 
-PYTHON_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "python")
+# The child imports the scalemodel this process imports (the installed one in CI, python/ in a dev tree).
+PYTHON_DIR = os.path.dirname(os.path.dirname(sm.__file__))
 
 
 def _limit_memory() -> None:  # pragma: no cover - runs in the child
