@@ -32,7 +32,7 @@ constexpr std::size_t kMaxJobs = std::size_t{1} << 22;
 
 // One visit of a request (or sub-request) to a tier; the record moves along its routes.
 struct Job {
-    double arrive = 0, start = 0, end = 0, work = 0;  // at this tier; start: the request's entry
+    double arrive = 0, end = 0, work = 0;  // at this tier
     std::uint32_t tier = 0, server = kNone, epoch = 0, gen = 0;
     std::uint32_t parent = kNone, parent_gen = 0, parent_round = 0;
     std::uint32_t round = 0, call = 0, rounds_left = 0, client = 0;
@@ -687,7 +687,6 @@ private:
         const auto fanout = static_cast<std::uint32_t>(c.fanout);
         const bool by_shard = T.shards > 1;
         if (by_shard && fanout > 1) draw_shards(callee, fanout);
-        if (!by_shard && fanout > 1) ++stamp_;
         for (std::uint32_t i = 0; i < fanout; ++i) {
             const std::uint32_t k = alloc();
             if (k == kNone) return;
@@ -695,7 +694,6 @@ private:
             Job& child = jobs_[k];
             child.flags = parent.flags & kCounted;
             child.client = parent.client;
-            child.start = parent.start;
             child.parent = blocking ? j : kAsync;
             child.root = blocking ? parent.root : kNone;
             child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
@@ -881,7 +879,6 @@ private:
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
         job.root = r, job.root_gen = q.gen, job.root_attempt = a;
         job.deadline = now_ + client.timeout_s;
-        job.start = now_;
         job.client = q.client;
         if (!enter(j, static_cast<std::uint32_t>(cfg_.entry), kNone, kNone)) {
             jobs_[j].flags |= kFailed;

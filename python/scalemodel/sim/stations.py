@@ -91,18 +91,6 @@ class Outage:
 
 
 # --- results ------------------------------------------------------------------------------
-_METRIC_DOCS = {
-    "mean_wait": "mean time in queue, s",
-    "mean_response": "mean response time (wait + service + balancer overhead), s",
-    "throughput": "completions per second in the measurement window",
-    "utilization": "busy fraction of all servers",
-    "drop_rate": "fraction of arrivals refused by a full buffer",
-    "timeout_rate": "fraction of arrivals that gave up waiting",
-    "fail_rate": "fraction of arrivals lost to failed servers",
-    "imbalance": "requests sent to the busiest backend / mean per backend",
-}
-
-
 class SimResult(ReplicatedResult):
     """Results of :func:`simulate_queue` or :func:`simulate_balancer`.
 

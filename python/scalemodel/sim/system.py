@@ -742,25 +742,6 @@ def _placement(placement: Any, shards: int, keys: int | None) -> tuple[int, ...]
     return tuple(int(s) for s in arr)
 
 
-_TIER_DOCS = {
-    "visits": "visits per counted request",
-    "throughput": "visits finished per second",
-    "utilization": "share of slots serving (service time only)",
-    "occupancy": "share of slots held (serving or blocked on calls)",
-    "mean_queue": "time-average requests waiting for a slot",
-    "mean_in_tier": "time-average requests at the tier",
-    "mean_wait": "mean wait for a slot per visit, s",
-    "mean_response": "mean time at the tier per visit (wait, service, calls), s",
-    "dropped": "visits refused by a full server, per replication",
-    "failed": "visits lost to failed servers or errors, per replication",
-    "servers": "time-average servers taking traffic",
-    "server_hours": "servers running (taking traffic or warming up) x hours, in the window",
-    "rejected": "visits turned away by an open circuit breaker, per replication",
-    "shed": "visits turned away by load shedding, per replication",
-    "p99_own": "99th percentile of a visit's own time (wait + service) in each replication, s",
-}
-
-
 class SystemResult(ReplicatedResult):
     """Results of :meth:`System.simulate`: end-to-end metrics with intervals (``to_frame()``,
     ``ci(name)``), a table per tier (:meth:`tiers`), pooled response quantiles and a time
