@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,10 @@ def _whatif(args: argparse.Namespace) -> int:
         return 2
     if args.vcpus < 1 or args.service_time <= 0 or args.slo <= 0:
         print("error: --vcpus must be >= 1, --service-time and --slo > 0", file=sys.stderr)
+        return 2
+    problem = _out_problem(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     mu = 1.0 / args.service_time  # one vCPU serves one request at a time
     load = args.utilization * args.vcpus * mu
@@ -79,6 +84,24 @@ def _whatif(args: argparse.Namespace) -> int:
     table.to_csv(out / "scale_up_vs_out.csv")
     print(f"\nwrote {path} and {out / 'scale_up_vs_out.csv'}")
     return 0
+
+
+def _out_problem(out: str) -> str | None:
+    """Why the report folder ``out`` cannot be written (None: it can), checked before any
+    work: an existing file in its place, a file among its parents, no write permission."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out}: exists and is not a folder"
+    parent = path
+    while not parent.exists():
+        if parent.parent == parent:
+            return None
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out {out}: {parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"--out {out}: {parent} is not writable"
+    return None
 
 
 def _sensitivity_args(value: str, change: float | None) -> tuple[list[str], float]:
@@ -154,6 +177,10 @@ def _plan(args: argparse.Namespace) -> int:
             print(f"error: --set {item!r}: write section.key=value, e.g. app.cpu_time=30ms", file=sys.stderr)
             return 2
         overrides[key.strip()] = value.strip()
+    problem = _out_problem(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     inputs, change = _sensitivity_args(args.sensitivity, args.change)
     if not (0 <= change < 100):
         print("error: the sensitivity change must be a percentage in [0, 100)", file=sys.stderr)
@@ -184,7 +211,11 @@ def _plan(args: argparse.Namespace) -> int:
         from scalemodel.plan import simulate
 
         check = simulate(plan, seed=args.seed)
-    paths = plan.write_report(args.out, table, check)
+    try:
+        paths = plan.write_report(args.out, table, check)
+    except OSError as e:  # what _out_problem cannot foresee (a read-only mount, a full disk)
+        print(f"error: --out {args.out}: cannot write the report: {e.strerror or e}", file=sys.stderr)
+        return 2
     if args.format == "json":
         print(_plan_json(plan, table))
     else:

@@ -26,9 +26,11 @@ Definitions used throughout (and printed in the report):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -38,6 +40,7 @@ import pandas as pd
 
 from scalemodel import caching, cost, distributions, hashing, queueing, reliability
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import number
 from scalemodel.scenario import (
     DEFAULT_HIT_RATIO,
     DEFAULT_SERVICE_SCV,
@@ -424,6 +427,15 @@ def simulate(
     return SimulatedCheck(table, result, scale, slo, notes)
 
 
+@contextlib.contextmanager
+def _sizing(tier: str, keys: str) -> Iterator[None]:
+    """Name the tier, and the scenario keys its count follows from, in a count's error."""
+    try:
+        yield
+    except ValueError as e:
+        raise ValueError(f"{tier}: {e} (the count follows from {keys})") from None
+
+
 def _ceil(x: float) -> int:
     if not math.isfinite(x):
         raise ValueError(f"a node count came out as {x}: check the scenario's rates and limits")
@@ -600,12 +612,47 @@ class _Sized:
     problems: tuple[str, ...]
 
 
+def _growth(rate: float, year: float) -> float:
+    """(1 + rate)^year, inf past double range (Python's ``**`` raises OverflowError)."""
+    try:
+        return (1.0 + rate) ** year
+    except OverflowError:
+        return math.inf
+
+
+def _check_scale(s: dict[str, dict[str, Any]], year: float) -> None:
+    """Refuse, naming the scenario keys, a scenario whose figures leave double range (the
+    cost calculators would otherwise report their own parameter names, in their units)."""
+    users, data = s["users"], s["data"]
+    growth = _growth(data["yearly_growth"], year)
+    grown = "users.daily_active" + (" x (1 + data.yearly_growth)^years" if data["yearly_growth"] else "")
+    per_day = users["daily_active"] * growth * users["requests_per_day"]
+    figures = [
+        (per_day * users["peak_to_average"], "requests per day at peak",
+         f"{grown} x users.requests_per_day x users.peak_to_average"),
+        (per_day * users["write_fraction"] * data["bytes_per_write"] * 365.25 * year * data["replication"],
+         "database bytes", f"{grown} x users.requests_per_day x users.write_fraction x data.bytes_per_write "
+         "x data.replication over scenario.years"),
+        (per_day * users["write_fraction"] * data["media_bytes_per_write"] * 365.25 * year * data["replication"],
+         "object-storage bytes", f"{grown} x users.requests_per_day x users.write_fraction x "
+         "data.media_bytes_per_write x data.replication over scenario.years"),
+        (users["daily_active"] * growth * data["media_bytes_per_user_per_day"] * 30, "media bytes per month",
+         f"{grown} x data.media_bytes_per_user_per_day"),
+        (per_day * data["response_bytes"] * 30, "app egress bytes per month",
+         f"{grown} x users.requests_per_day x data.response_bytes"),
+    ]  # fmt: skip
+    for value, what, keys in figures:
+        if not value < 1e300:  # leaves room for the calculators' own products
+            raise ValueError(f"{keys} gives {what} beyond what can be computed ({value:.3g}); lower them")
+
+
 def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail: bool = True) -> _Sized:
     """Every tier and the bill at the end of ``year``: traffic grown (1 + g)^year, and the
     data written by then. Without ``detail`` the p99 at peak is left out (nan): the
     timeline's later years need only counts and costs."""
     users, data, app, db = s["users"], s["data"], s["app"], s["database"]
-    growth = (1.0 + data["yearly_growth"]) ** year
+    _check_scale(s, year)
+    growth = _growth(data["yearly_growth"], year)
     problems: list[str] = []
 
     today = cost.estimate_traffic(
@@ -639,7 +686,10 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
         problems.append(_unreachable("app", service, app["slo_p99"]))
         count, limited = 0, "p99 target unreachable"
     else:
-        count, limited = _count(peak, cap.rate, cap.binding)
+        with _sizing(
+            "app", "the peak requests/s (users.*), app.cpu_time, app.slo_p99 and app.max_utilization"
+        ):
+            count, limited = _count(peak, cap.rate, cap.binding)
     tiers.append(_queue_tier("app", inst, count, peak, service, app["slo_p99"], cap, limited, detail=detail))
 
     # Cache tier: memory for the working set and throughput for the hits.
@@ -652,13 +702,17 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
         working_set = db_bytes_raw * c["working_set_fraction"]
         node_qps = cat.limits.get("cache_max_qps", 100_000.0)
         node_bytes = min(cinst.memory_gb * 1e9, cat.limits.get("cache_max_bytes", math.inf))
-        nodes, cimb = _count_with_imbalance(
-            int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"])),
-            c["virtual_nodes"],
-            lambda imb: int(
-                cost.cache_nodes(working_set * imb, cache_qps * imb, node_bytes, node_qps, c["fill"])
-            ),
-        )
+        with _sizing(
+            "cache",
+            "the peak reads/s (users.*), the stored data (data.*), cache.hit_ratio, cache.working_set_fraction and cache.fill",
+        ):
+            nodes, cimb = _count_with_imbalance(
+                int(cost.cache_nodes(working_set, cache_qps, node_bytes, node_qps, c["fill"])),
+                c["virtual_nodes"],
+                lambda imb: int(
+                    cost.cache_nodes(working_set * imb, cache_qps * imb, node_bytes, node_qps, c["fill"])
+                ),
+            )
         by_memory = working_set / node_bytes >= cache_qps / node_qps
         need = max(working_set / node_bytes, cache_qps / node_qps) * cimb / c["fill"]
         limited = (
@@ -717,20 +771,28 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
         read_cap = _Capacity(min(dcap.rate, max_reads), dcap.p99_rate, dcap.binding)
         if max_reads < dcap.rate:
             read_cap = replace(read_cap, binding=f"read limit {max_reads:,.0f}/s per node")
-        shards, dimb = _count_with_imbalance(
-            int(cost.shard_count(peak_writes, db_bytes_raw, write_cap.rate, max_bytes, 1.0)),
-            db["virtual_nodes"],
-            lambda imb: int(
-                cost.shard_count(peak_writes * imb, db_bytes_raw * imb, write_cap.rate, max_bytes, 1.0)
-            ),
-        )
+        with _sizing(
+            "database primaries",
+            "the peak writes/s (users.*), the stored data (data.*), database.query_time, database.max_utilization, database.max_write_qps_per_shard and database.max_bytes_per_shard",
+        ):
+            shards, dimb = _count_with_imbalance(
+                int(cost.shard_count(peak_writes, db_bytes_raw, write_cap.rate, max_bytes, 1.0)),
+                db["virtual_nodes"],
+                lambda imb: int(
+                    cost.shard_count(peak_writes * imb, db_bytes_raw * imb, write_cap.rate, max_bytes, 1.0)
+                ),
+            )
         by_bytes, by_writes = db_bytes_raw * dimb / max_bytes, peak_writes * dimb / write_cap.rate
         shard_reason = (
             "minimum of 1 shard"
             if max(by_bytes, by_writes) <= 1 and shards == 1
             else (f"storage {max_bytes / 1e12:g} TB per shard" if by_bytes > by_writes else write_cap.binding)
         )
-        need = _ceil(db_reads * dimb / shards / read_cap.rate) if db_reads > 0 else 0
+        with _sizing(
+            "database replicas",
+            "the peak reads/s (users.*), database.query_time, database.slo_p99 and database.max_utilization",
+        ):
+            need = _ceil(db_reads * dimb / shards / read_cap.rate) if db_reads > 0 else 0
         replicas = max(db["min_replicas"], need)
         replica_reason = (
             f"minimum of {db['min_replicas']} replica{'s' if db['min_replicas'] != 1 else ''} per shard"
@@ -919,8 +981,9 @@ def scaling_options(
     ``cpu_time_scv`` its squared coefficient of variation, 1 exponential) with a p99
     response of at most ``slo_p99`` seconds and utilization at most ``max_utilization``,
     and what they cost a month. One row per instance, cheapest first; ``limited_by`` says
-    what set the count. When no count meets the target, ``machines`` is inf and
-    ``limited_by`` says why (what one request alone takes)."""
+    what set the count. When no count meets the target, ``machines`` is inf, ``limited_by``
+    says why, and ``utilization`` and ``p99_s`` are their limits as the count grows: 0 and
+    what one request alone takes."""
     for name, value in (("arrival_rate", arrival_rate), ("cpu_time", cpu_time), ("slo_p99", slo_p99)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
@@ -952,8 +1015,9 @@ def scaling_options(
                 "vcpus": inst.vcpus,
                 "machines": n,
                 "total_vcpus": n * inst.vcpus,
-                "utilization": load * cpu_time / inst.vcpus if finite else math.nan,
-                "p99_s": float(service.p99(load, inst.vcpus)) if finite else math.nan,
+                # Unreachable: the limits as the count grows, no load and a request alone.
+                "utilization": load * cpu_time / inst.vcpus,
+                "p99_s": float(service.p99(load, inst.vcpus)),
                 "usd_per_month": n * inst.usd_per_month,
                 "limited_by": limited,
             }
@@ -1001,10 +1065,14 @@ def sensitivity(
     :func:`sm.sweep`."""
     from scalemodel.sweeps import sweep
 
+    if not isinstance(scenario, dict):
+        raise TypeError(
+            f"scenario must be a dict of sections (a Plan's .scenario), got {type(scenario).__name__}"
+        )
     cat = catalogue or cost.Catalogue.load()
-    changes = [float(c) for c in np.atleast_1d(changes)]
-    if any(not (c > -1.0) for c in changes):
-        raise ValueError(f"changes must be fractions > -1, got {changes}")
+    changes = [number("changes", c) for c in np.atleast_1d(np.asarray(changes, dtype=object))]
+    if not changes or any(not (-1.0 < c < math.inf) for c in changes):
+        raise ValueError(f"changes must be finite fractions > -1, got {changes}")
     names = [inputs] if isinstance(inputs, str) else list(inputs)
     keys = {n: _input_key(n) for n in names}
     for n, (section, key) in keys.items():

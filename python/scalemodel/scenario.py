@@ -64,6 +64,9 @@ _BYTES = {
     "TiB": 2.0**40,
 }
 _UNITS = {"seconds": _TIME, "bytes": _BYTES}
+# Durations a plan can use: below a nanosecond or above ~32 years a rate or a count leaves
+# double range (1 / 1e-308 s is inf), and no service or target lies out there.
+_MIN_SECONDS, _MAX_SECONDS = 1e-9, 1e9
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]+)\s*$")
 
 
@@ -93,7 +96,7 @@ def _f(kind: str, doc: str, default: Any = None, **kw: Any) -> Field:
 SCHEMA: dict[str, dict[str, Field]] = {
     "scenario": {
         "name": _f("string", "a label for the report"),
-        "years": _f("number", "storage horizon, years", 3.0, exclusive_minimum=True),
+        "years": _f("number", "storage horizon, years", 3.0, exclusive_minimum=True, maximum=100.0),
         "slo_p99": _f(
             "seconds",
             "p99 target of a whole request (app, cache, database), checked by scalemodel plan --simulate",
@@ -250,6 +253,8 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
         return value
     if isinstance(value, bool):
         raise fail(f"{path} must be a number, got {value!r}")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise fail(f"{path} must be finite (below 1.8e308), got an integer of {len(str(abs(value)))} digits")
     if spec.kind == "seconds" and isinstance(value, (int, float)):
         raise fail(
             f'{path} needs a unit: write a string such as "{value:g} ms" or "{value:g} s" '
@@ -271,6 +276,8 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
         raise fail(f"{path} must be a number, got {type(value).__name__}")
     if not math.isfinite(number):
         raise fail(f"{path} must be finite, got {value!r}")
+    if spec.kind == "seconds" and not (_MIN_SECONDS <= number <= _MAX_SECONDS):
+        raise fail(f"{path} must be between 1 ns and 1e9 s (about 32 years), got {value!r}")
     low_ok = number > spec.minimum if spec.exclusive_minimum else number >= spec.minimum
     high = min(1.0, spec.maximum) if spec.kind == "fraction" else spec.maximum
     if not low_ok or number > high:

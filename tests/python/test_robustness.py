@@ -353,3 +353,97 @@ def test_overload_after_a_permanent_outage_keeps_the_delays_before_it() -> None:
     assert r.estimate("mean_response_after") == math.inf and r.mean_response == math.inf
     assert math.isfinite(r.estimate("mean_response_before"))
     assert math.isfinite(r.response_quantile_before(0.99)) and r.response_quantile_after(0.99) == math.inf
+
+
+# --- the CLI: every input problem is exit 2 with one line naming the key or path ---------------
+def _plan_cli(tmp_path, capsys, *, edit=None, out=None, sets=()):
+    from scalemodel.cli import main
+
+    text = sm.plan.example_path("twitter").read_text()
+    for old, new in edit or []:
+        text = "\n".join(new if line.startswith(old) else line for line in text.splitlines())
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text)
+    args = ["plan", str(scenario), "--out", str(out or tmp_path / "report"), "--sensitivity", "0"]
+    for item in sets:
+        args += ["--set", item]
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err.strip()
+
+
+@pytest.mark.parametrize(
+    ("edit", "sets", "key"),
+    [
+        ([("daily_active", "daily_active = 1" + "0" * 320)], (), "users.daily_active"),
+        ([("replication", "replication = 1" + "0" * 320)], (), "data.replication"),
+        ((), ("users.daily_active=1" + "0" * 320,), "users.daily_active"),
+        ([("daily_active", "daily_active = 1e308")], (), "users.daily_active"),
+        ([("bytes_per_write", "bytes_per_write = 1e308")], (), "data.bytes_per_write"),
+        ([("media_bytes_per_user_per_day", 'media_bytes_per_user_per_day = "1e308 B"')], (), "data.media_bytes_per_user_per_day"),
+        ([("cpu_time", 'cpu_time = "1e-308 s"')], (), "app.cpu_time"),
+        ([("cpu_time", 'cpu_time = "1e308 s"')], (), "app.cpu_time"),
+        ([("years", "years = 1e15")], (), "scenario.years"),
+        ([("peak_to_average", "peak_to_average = 1e15")], (), "users"),
+    ],
+)  # fmt: skip
+def test_cli_input_beyond_range_is_exit_2_naming_the_key(tmp_path, capsys, edit, sets, key: str) -> None:
+    code, out, err = _plan_cli(tmp_path, capsys, edit=edit, sets=sets)
+    assert code == 2, err
+    assert err.startswith("error: ") and "\n" not in err and key in err, err
+    assert "Traceback" not in err and not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("below", ["", "sub/dir"])
+def test_cli_unwritable_out_is_exit_2_before_planning(tmp_path, capsys, below: str) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / below if below else blocker
+    code, printed, err = _plan_cli(tmp_path, capsys, out=out)
+    assert code == 2 and "\n" not in err and "--out" in err and str(blocker.name) in err, err
+    assert printed == ""  # nothing planned
+    from scalemodel.cli import main
+
+    assert main(["whatif", "--out", str(out)]) == 2
+
+
+def test_scaling_options_beyond_reach_give_limits_not_nan() -> None:
+    frame = sm.plan.scaling_options(2000, 0.5, 0.5)
+    assert (frame["machines"] == math.inf).all()
+    assert (frame["utilization"] == 0.0).all()
+    # p99 of one exponential request of 0.5 s alone: 0.5 ln 100.
+    np.testing.assert_allclose(frame["p99_s"], 0.5 * math.log(100))
+    assert not frame.drop(columns="limited_by").isna().any().any()
+
+
+def test_sensitivity_refuses_nan() -> None:
+    scenario = sm.plan.plan_file(sm.plan.example_path("startup")).scenario
+    for bad in (math.nan, [0.1, math.inf], []):
+        with pytest.raises(ValueError, match="changes"):
+            sm.plan.sensitivity(scenario, bad)
+    with pytest.raises(TypeError, match="scenario"):
+        sm.plan.sensitivity(math.nan)
+
+
+def test_mmpp_switching_far_faster_than_its_arrivals_returns_at_once() -> None:
+    # Both states with arrivals, ~1e9 switches per arrival: a switch-by-switch walk never
+    # returned (and could not be stopped); the merged Poisson + on/off streams are O(1).
+    out = run_bounded(
+        """
+        for a in (sm.arrivals.MMPP(1.0, 0.5, 1e-9, 1e-9), sm.arrivals.MMPP(0.0, 2.0, 1e-9, 3e-9)):
+            r = sm.sim.simulate_queue(a, 0.1, customers=20_000, replications=4, seed=1)
+            lo, hi = r.ci("throughput", 0.999)
+            assert lo < a.rate < hi, (a, r.ci("throughput"))
+        print("ok")
+        """,
+        timeout_s=30,
+    )
+    assert out.strip() == "ok"
+
+
+def test_mmpp_fast_switching_path_keeps_the_rate_of_each_state() -> None:
+    # Just inside the fast path (0.06 arrivals per cycle): the mean rate is the states' mix.
+    a = sm.arrivals.MMPP(2.0, 0.5, 0.02, 0.04)
+    r = S.simulate_queue(a, 0.01, customers=40_000, warmup=0, replications=4, seed=5)
+    lo, hi = r.ci("throughput", 0.999)
+    assert lo < a.rate < hi

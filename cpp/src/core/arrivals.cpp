@@ -160,7 +160,10 @@ double ArrivalStream::next(Rng& rng) {
             t_ += 1.0 / spec_.rate_;
             return t_;
         case Arrivals::Kind::mmpp:
-            if (spec_.rate_low_ == 0.0 && spec_.rate_ * spec_.mean_high_ < kFewPerBurst) return next_on_off(rng);
+            if (spec_.rate_low_ == 0.0 && spec_.rate_ * spec_.mean_high_ < kFewPerBurst)
+                return next_on_off(rng, spec_.rate_, 0);
+            if (spec_.rate_ * spec_.mean_high_ + spec_.rate_low_ * spec_.mean_low_ < kFewPerBurst)
+                return next_fast_switching(rng);
             for (;;) {
                 const double r = state_ == 0 ? spec_.rate_ : spec_.rate_low_;
                 const double dt = r > 0.0 ? standard_exponential(rng) / r : kInf;
@@ -213,14 +216,36 @@ double ArrivalStream::next(Rng& rng) {
     return kInf;
 }
 
-double ArrivalStream::next_on_off(Rng& rng) {
+double ArrivalStream::next_fast_switching(Rng& rng) {
+    // Many switches per arrival (a switch-by-switch walk could take ~forever): the
+    // intensity lo + (hi - lo) 1{in the higher state} is a Poisson stream at lo merged with
+    // on/off arrivals at hi - lo while in the higher state, each drawn in O(1).
+    const double hi = std::max(spec_.rate_, spec_.rate_low_), lo = std::min(spec_.rate_, spec_.rate_low_);
+    const int on = spec_.rate_ >= spec_.rate_low_ ? 0 : 1;
+    if (!(base_next_ >= 0.0)) {  // the first call
+        base_next_ = lo > 0.0 ? standard_exponential(rng) / lo : kInf;
+        burst_next_ = hi > lo ? next_on_off(rng, hi - lo, on) : kInf;
+    }
+    if (base_next_ <= burst_next_) {
+        const double t = base_next_;
+        base_next_ += standard_exponential(rng) / lo;
+        return t;
+    }
+    const double t = burst_next_;
+    burst_next_ = next_on_off(rng, hi - lo, on);
+    return t;
+}
+
+double ArrivalStream::next_on_off(Rng& rng, double rate, int on) {
     // Rare arrivals, many on/off cycles between them: draw the on-time until the next
     // arrival (exponential, rate `rate`), then how many on periods end within it (a
     // Poisson count: on periods are exponential) and the off periods they insert (a gamma
     // sum), in O(1) whatever the number of cycles a switch-by-switch walk would take.
-    const double rate = spec_.rate_, mean_on = spec_.mean_high_, mean_off = spec_.mean_low_;
+    // `on` is the state that has the arrivals (0 high, 1 low); the other has none.
+    const double mean_on = on == 0 ? spec_.mean_high_ : spec_.mean_low_;
+    const double mean_off = on == 0 ? spec_.mean_low_ : spec_.mean_high_;
     double need = standard_exponential(rng) / rate, off = 0.0;
-    if (state_ == 0) {
+    if (state_ == on) {
         if (t_ + need < switch_at_) return t_ += need;
         need -= switch_at_ - t_;
         t_ = switch_at_;
@@ -230,7 +255,7 @@ double ArrivalStream::next_on_off(Rng& rng) {
     }
     off += exponential_sum(poisson_count(need / mean_on, rng), rng) * mean_off;
     t_ += off + need;
-    state_ = 0;
+    state_ = on;
     switch_at_ = t_ + standard_exponential(rng) * mean_on;  // the on period goes on (memoryless)
     return t_;
 }

@@ -53,13 +53,15 @@ public:
     double next(Rng& rng);
 
 private:
-    double next_on_off(Rng& rng);
+    double next_on_off(Rng& rng, double rate, int on);
+    double next_fast_switching(Rng& rng);
     const Arrivals& spec_;
     double t_ = 0.0;
     int state_ = 0;  // mmpp: 0 high, 1 low
     double switch_at_ = 0.0;
     std::size_t index_ = 0;
     double offset_ = 0.0;  // profile: start of the current period
+    double base_next_ = -1.0, burst_next_ = 0.0;  // mmpp switching fast: the two merged streams' next
 };
 
 }  // namespace scalemodel
