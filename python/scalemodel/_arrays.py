@@ -109,6 +109,18 @@ def number(name: str, value: Any) -> float:
         raise _beyond_float(name, value) from None
 
 
+def text(name: str, value: Any) -> str:
+    """A name for the engine to look up (it raises ValueError listing the allowed ones):
+    a str that encodes as UTF-8 (a lone surrogate cannot cross into C++)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} must be valid Unicode text, got {value!r}") from None
+    return value
+
+
 def level(value: Any) -> float:
     """A confidence level, strictly between 0 and 1."""
     lvl = number("level", value)

@@ -122,7 +122,9 @@ class Profile(ArrivalProcess):
         super().__post_init__()
 
     def _build(self) -> Any:
-        return _Engine.profile(self.times, self.rates, 0.0 if self.period_s is None else float(self.period_s))
+        return _Engine.profile(
+            self.times, self.rates, 0.0 if self.period_s is None else _number("period_s", self.period_s)
+        )
 
     @property
     def rate(self) -> float:

@@ -89,6 +89,9 @@ FAMILIES: tuple[str, ...] = (
 
 
 # --- samples and goodness of fit ----------------------------------------------------------
+_MAX_SAMPLE = 1e150
+
+
 def _samples(samples: Any, *, positive: bool = True, minimum: int = 2) -> np.ndarray:
     x = np.asarray(samples)
     if x.dtype.kind not in "iuf" or x.ndim != 1:
@@ -98,6 +101,8 @@ def _samples(samples: Any, *, positive: bool = True, minimum: int = 2) -> np.nda
         raise ValueError(f"samples must hold at least {minimum} values, got {x.size}")
     if not np.all(np.isfinite(x)):
         raise ValueError("samples must be finite (drop the NaN of aborted requests first)")
+    if np.max(np.abs(x)) > _MAX_SAMPLE:
+        raise ValueError(f"samples must be at most {_MAX_SAMPLE:g} in size (their squares must stay finite)")
     if positive and not np.all(x > 0):
         zeros = int(np.count_nonzero(x <= 0))
         raise ValueError(
@@ -484,8 +489,10 @@ def fit_service(samples: Any, families: Iterable[str] = FAMILIES, *, criterion: 
     Weibull shape outside the engine's range, ...) is left out and listed in ``failed``."""
     if criterion not in ("aic", "bic"):
         raise ValueError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
+    if not isinstance(families, (str, Iterable)):
+        raise TypeError(f"families must be a family name or a list of them, got {type(families).__name__}")
     names = [families] if isinstance(families, str) else list(families)
-    unknown = [f for f in names if f not in _FITTERS]
+    unknown = [f for f in names if not isinstance(f, str) or f not in _FITTERS]
     if unknown or not names:
         raise ValueError(f"families must be a non-empty list of {list(_FITTERS)}, got {names!r}")
     x = _samples(samples)
@@ -531,8 +538,17 @@ def fit_mmpp(timestamps: Any, window_s: float, *, max_iter: int = 300) -> MMPP:
     return _baum_welch(counts.astype(np.float64), w, _whole("max_iter", max_iter, 1, 100_000))
 
 
+_MAX_WINDOWS = 10_000_000
+
+
 def _counts(t: np.ndarray, w: float) -> np.ndarray:
-    k = math.floor((t[-1] - t[0]) / w)
+    windows = (float(t[-1]) - float(t[0])) / w
+    if not windows <= _MAX_WINDOWS:
+        raise ValueError(
+            f"window_s must be at least the timestamps' span / {_MAX_WINDOWS:.0e} "
+            f"({float(t[-1]) - float(t[0]):g} s / {_MAX_WINDOWS:.0e}), got {w!r}"
+        )
+    k = math.floor(windows)
     if k < 1:
         return np.array([t.size])
     edges = t[0] + w * np.arange(k + 1)
@@ -634,6 +650,10 @@ def fit_arrivals(timestamps: Any, window_s: float = 1.0, *, mmpp: bool = False) 
         raise ValueError(f"window_s must be a finite number > 0, got {window_s!r}")
     counts = _counts(t, w)
     k = counts.size
+    if k < 2:  # one window has no dispersion to measure
+        raise ValueError(
+            f"window_s must fit at least 2 windows in the timestamps' span ({float(t[-1] - t[0]):g} s), got {w!r}"
+        )
     mean_c = float(counts.mean())
     idc = float(counts.var(ddof=1) / mean_c) if k > 1 and mean_c > 0 else math.nan
     if k > 1 and math.isfinite(idc):
@@ -670,9 +690,17 @@ def _lines(source: Any) -> Iterable[str]:
             yield from fh
     elif isinstance(source, str):
         yield from source.splitlines()
-    else:
+    elif isinstance(source, Iterable) and not isinstance(source, bytes):
         for line in source:
-            yield line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            if isinstance(line, bytes):
+                line = line.decode("utf-8", "replace")
+            if not isinstance(line, str):
+                raise TypeError(f"source must hold lines of text (str or bytes), got {type(line).__name__}")
+            yield line
+    else:
+        raise TypeError(
+            f"source must be a path, log text or an iterable of lines, got {type(source).__name__}"
+        )
 
 
 def _ms(v: str) -> float:

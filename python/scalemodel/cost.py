@@ -17,7 +17,7 @@ import pandas as pd
 
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import as_count, as_float, broadcast, number, shaped
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -355,9 +355,20 @@ def topic_sizing(
 
     Rates in messages/s: the topic's, one consumer's, one partition's.
     """
-    p = int(as_count("partitions", partitions))
-    c = int(as_count("consumers", consumers))
-    out = _c.topic_sizing(float(message_rate), float(consumer_rate), float(partition_rate), p, c)
+    p, c = (as_count(n, v) for n, v in (("partitions", partitions), ("consumers", consumers)))
+    for name, arr in (("partitions", p), ("consumers", c)):
+        if arr.ndim:
+            raise TypeError(f"{name} must be one whole number, got an array of shape {arr.shape}")
+    p, c = int(p), int(c)
+    rates = [
+        number(n, v)
+        for n, v in (
+            ("message_rate", message_rate),
+            ("consumer_rate", consumer_rate),
+            ("partition_rate", partition_rate),
+        )
+    ]
+    out = _c.topic_sizing(*rates, p, c)
     return TopicSizing(**out)
 
 

@@ -651,6 +651,15 @@ def expected_ring_imbalance(nodes: int, vnodes: int = 150) -> float:
     )
 
 
+def _whole_numbers(name: str, values: Any, minimum: int) -> list[int]:
+    """A sequence of whole numbers >= minimum (a list, tuple, range or 1-d array)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of whole numbers, got {type(values).__name__}")
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ValueError(f"{name} must be a 1-d sequence of whole numbers, got shape {values.shape}")
+    return [_whole(name, v, minimum) for v in (values.tolist() if isinstance(values, np.ndarray) else values)]
+
+
 def spread_vs_vnodes(nodes: Any, vnodes: Sequence[int], *, mode: str = "consistent") -> Sweep:
     """Exact spread of ring ownership against virtual nodes per server.
 
@@ -659,8 +668,8 @@ def spread_vs_vnodes(nodes: Any, vnodes: Sequence[int], *, mode: str = "consiste
     ``1/sqrt(vnodes)`` is the approximate CV for comparison.
     """
     rows = []
-    for v in vnodes:
-        ring = Ring(nodes, vnodes=int(v), mode=mode)
+    for v in _whole_numbers("vnodes", vnodes, 1):
+        ring = Ring(nodes, vnodes=v, mode=mode)
         s = ring.arc_shares()
         rows.append(
             {
@@ -683,10 +692,11 @@ def movement_vs_size(
     Each scheme is :meth:`Scheme.resized` to n and n + 1 nodes named node-0, node-1, ....
     """
     rows = []
+    counts = _whole_numbers("sizes", sizes, 1)
     for s in schemes:
         _check_scheme("schemes", s)
-        for n in sizes:
-            m = movement(s.resized(int(n)), s.resized(int(n) + 1), keys, threads=threads)
+        for n in counts:
+            m = movement(s.resized(n), s.resized(n + 1), keys, threads=threads)
             rows.append(
                 {"scheme": type(s).__name__, "nodes": int(n), "moved": m.fraction, "optimum": m.optimum}
             )

@@ -40,10 +40,11 @@ import pandas as pd
 
 from scalemodel import caching, cost, distributions, hashing, queueing, reliability
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import number
+from scalemodel._arrays import number, whole
 from scalemodel.scenario import (
     DEFAULT_HIT_RATIO,
     DEFAULT_SERVICE_SCV,
+    check_values,
     load_scenario,
     parse_scenario,
     section_defaults,
@@ -556,6 +557,8 @@ def ring_imbalance(nodes: int, virtual_nodes: int = 150) -> float:
     consistent-hash ring with ``virtual_nodes`` points per node
     (:func:`scalemodel.hashing.expected_ring_imbalance`); 1 for one node or
     ``virtual_nodes=0`` (an even split, as range or directory placement can give)."""
+    nodes = whole("nodes", nodes, 1)
+    virtual_nodes = whole("virtual_nodes", virtual_nodes, 0)
     if nodes <= 1 or virtual_nodes == 0:
         return 1.0
     if nodes > 1 << 24:
@@ -583,12 +586,23 @@ def cache_hit_ratio(cache: dict[str, Any]) -> float:
     """The hit ratio of a scenario's [cache]: as given; else, with ``zipf_alpha`` and
     ``objects``, Che's approximation for an LRU cache holding ``working_set_fraction`` of the
     objects (independent requests); else :data:`~scalemodel.scenario.DEFAULT_HIT_RATIO`."""
+    if not isinstance(cache, dict):
+        raise TypeError(f"cache must be a scenario's [cache] section (a dict), got {type(cache).__name__}")
     if cache.get("zipf_alpha") is not None:
         objects = max(1, round(cache["objects"]))
         held = cache["working_set_fraction"] * objects
         return float(caching.che_hit_ratio(cache["zipf_alpha"], objects, held))
     given = cache.get("hit_ratio")
     return DEFAULT_HIT_RATIO if given is None else float(given)
+
+
+def _catalogue(catalogue: Any) -> cost.Catalogue:
+    """The catalogue given, or the bundled one for None."""
+    if catalogue is None:
+        return cost.Catalogue.load()
+    if not isinstance(catalogue, cost.Catalogue):
+        raise TypeError(f"catalogue must be a cost.Catalogue or None, got {type(catalogue).__name__}")
+    return catalogue
 
 
 def _fill_defaults(scenario: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -889,7 +903,8 @@ def make_plan(
     """Size every tier of a validated scenario (see :mod:`scalemodel.scenario`), for each
     year of its horizon; the plan's tiers and costs are year 1's. ``timeline=False`` sizes
     year 1 and the horizon only (what :func:`sensitivity` needs)."""
-    cat = catalogue or cost.Catalogue.load()
+    cat = _catalogue(catalogue)
+    check_values(scenario)
     s = _fill_defaults(scenario)
     horizon = s["scenario"]["years"]
     marks = _years(horizon)
@@ -938,7 +953,7 @@ def plan_file(
 ) -> Plan:
     """Validate the scenario file at ``path`` (instances against the catalogue) and plan it.
     ``overrides``: "section.key" -> value, replacing the file's (as ``--set`` does)."""
-    cat = catalogue or cost.Catalogue.load()
+    cat = _catalogue(catalogue)
     return make_plan(load_scenario(path, _kinds(cat), overrides), cat)
 
 
@@ -955,14 +970,14 @@ def example_path(name: str) -> Path:
     """The bundled scenario file ``name`` (see :func:`examples`), e.g.
     ``sm.plan.plan_file(sm.plan.example_path("twitter"))``."""
     found = examples()
-    if name not in found:
-        raise ValueError(f"no bundled example {name!r}; bundled: {', '.join(found)}")
+    if not isinstance(name, str) or name not in found:
+        raise ValueError(f"name must be a bundled example, one of {', '.join(found)}; got {name!r}")
     return found[name]
 
 
 def plan_text(text: str, catalogue: cost.Catalogue | None = None) -> Plan:
     """Plan a scenario given as TOML text."""
-    cat = catalogue or cost.Catalogue.load()
+    cat = _catalogue(catalogue)
     return make_plan(parse_scenario(text, instances=_kinds(cat)), cat)
 
 
@@ -995,7 +1010,7 @@ def scaling_options(
         or not (0 <= cpu_time_scv < 100)
     ):
         raise ValueError(f"cpu_time_scv must be a number in [0, 100), got {cpu_time_scv!r}")
-    cat = catalogue or cost.Catalogue.load()
+    cat = _catalogue(catalogue)
     service = Service(float(cpu_time), float(cpu_time_scv))
     rows = []
     for inst in cat.of_kind(kind):
@@ -1046,7 +1061,7 @@ def _input_key(name: str) -> tuple[str, str]:
         section, key = name.split(".", 1)
         return section, key
     raise ValueError(
-        f"unknown sensitivity input {name!r}; give one of {', '.join(SENSITIVITY_INPUTS)} or a section.key"
+        f"inputs: unknown sensitivity input {name!r}; give one of {', '.join(SENSITIVITY_INPUTS)} or a section.key"
     )
 
 
@@ -1069,11 +1084,15 @@ def sensitivity(
         raise TypeError(
             f"scenario must be a dict of sections (a Plan's .scenario), got {type(scenario).__name__}"
         )
-    cat = catalogue or cost.Catalogue.load()
+    cat = _catalogue(catalogue)
     changes = [number("changes", c) for c in np.atleast_1d(np.asarray(changes, dtype=object))]
     if not changes or any(not (-1.0 < c < math.inf) for c in changes):
         raise ValueError(f"changes must be finite fractions > -1, got {changes}")
-    names = [inputs] if isinstance(inputs, str) else list(inputs)
+    names = (
+        [inputs] if isinstance(inputs, str) else list(inputs) if isinstance(inputs, (list, tuple)) else None
+    )
+    if not names or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"inputs must be an input name or a list of them (e.g. 'traffic'), got {inputs!r}")
     keys = {n: _input_key(n) for n in names}
     for n, (section, key) in keys.items():
         value = scenario.get(section, {}).get(key)

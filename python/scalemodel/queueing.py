@@ -469,15 +469,28 @@ def why_no_servers(
     """Why :func:`min_servers` returned inf for a response-time target: the service time
     alone (no queue, any number of servers) has its ``quantile`` above ``response_time``.
     Returns that sentence with the figures, or "" when the target is reachable."""
-    mean = 1.0 / float(service_rate)
-    scv = 1.0 if service_scv is None else float(service_scv)
-    alone = float(GGc(0.0, mean, 1, 1.0, scv).response_quantile(quantile))
-    if alone <= response_time * (1 + 1e-12):
+    rate, target = number("service_rate", service_rate), number("response_time", response_time)
+    q = number("quantile", quantile)
+    scv = 1.0 if service_scv is None else number("service_scv", service_scv)
+    for name, value, ok in (
+        ("service_rate", rate, 0 < rate < np.inf),
+        ("response_time", target, 0 < target < np.inf),
+        ("service_scv", scv, 0 <= scv < np.inf),
+    ):
+        if not ok:
+            raise ValueError(
+                f"{name} must be a finite number {'>= 0' if name == 'service_scv' else '> 0'}, got {value!r}"
+            )
+    if not 0 < q < 1:
+        raise ValueError(f"quantile must be a probability in (0, 1), got {quantile!r}")
+    mean = 1.0 / rate
+    alone = float(GGc(0.0, mean, 1, 1.0, scv).response_quantile(q))
+    if alone <= target * (1 + 1e-12):
         return ""
     shape = "exponential" if scv == 1.0 else ("constant" if scv == 0.0 else f"SCV {scv:g}")
     return (
-        f"a request alone takes {alone * 1e3:.3g} ms at the {quantile:g} quantile ({mean * 1e3:.3g} ms mean, "
-        f"{shape} service), above the {response_time * 1e3:.3g} ms target; more or bigger servers do not make "
+        f"a request alone takes {alone * 1e3:.3g} ms at the {q:g} quantile ({mean * 1e3:.3g} ms mean, "
+        f"{shape} service), above the {target * 1e3:.3g} ms target; more or bigger servers do not make "
         f"one request faster: lower the service time or its variability, or relax the target"
     )
 
@@ -536,6 +549,8 @@ def _flags(name: str, value: Any) -> np.ndarray:
 def _station_names(names: Sequence[str] | None, count: int) -> list[str]:
     if names is None:
         return [f"station {i}" for i in range(count)]
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise TypeError(f"names must be a sequence of {count} station names, got {type(names).__name__}")
     names = [str(n) for n in names]
     if len(names) != count:
         raise ValueError(f"names must have one entry per station ({count}), got {len(names)}")
@@ -547,6 +562,10 @@ def _vector(name: str, value: Any, count: int | None = None) -> np.ndarray:
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-d array")
     if count is not None:
+        if arr.ndim == 1 and arr.shape[0] != count:
+            raise ValueError(
+                f"{name} must be a scalar or hold one value per station ({count}), got {arr.shape[0]}"
+            )
         arr = np.broadcast_to(arr, (count,))
     return np.ascontiguousarray(arr, dtype=np.float64)
 
@@ -693,7 +712,8 @@ def mva(
     dl = np.zeros(k, dtype=bool) if delay is None else np.broadcast_to(_flags("delay", delay), (k,))
     if isinstance(population, (bool, np.bool_)) or not isinstance(population, (int, np.integer)):
         raise TypeError(f"population must be a whole number, got {type(population).__name__}")
-    out = _q.mva(d, [bool(x) for x in dl], int(population), float(think_time))
+    think = number("think_time", think_time)
+    out = _q.mva(d, [bool(x) for x in dl], int(population), think)
     return MVAResult(
         names=tuple(_station_names(names, k)),
         demands=d.copy(),

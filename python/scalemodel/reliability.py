@@ -702,7 +702,7 @@ def redis_rdb(
         raise TypeError("rules must be a non-empty sequence of (seconds, changes) pairs")
     for rule in rules:
         if not isinstance(rule, Sequence) or len(rule) != 2:
-            raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
+            raise TypeError(f"rules must hold (seconds, changes) pairs, got {rule!r}")
         pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
     config = _r.RdbConfig()
     config.write_rate = _number("write_rate", write_rate)
@@ -779,7 +779,7 @@ def durability(mechanism: str, **options: Any) -> LossBounds | MonteCarloResult:
         "redis_aof": redis_aof,
         "kafka": kafka_durability,
     }
-    if mechanism not in table:
+    if not isinstance(mechanism, str) or mechanism not in table:
         raise ValueError(f"mechanism must be one of {list(table)}, got {mechanism!r}")
     result: LossBounds | MonteCarloResult = table[mechanism](**options)
     return result

@@ -40,6 +40,7 @@ __all__ = [
     "Field",
     "Scenario",
     "ScenarioError",
+    "check_values",
     "load_scenario",
     "parse_scenario",
     "section_defaults",
@@ -274,6 +275,11 @@ def _convert(path: str, spec: Field, value: Any, fail: Callable[[str], ScenarioE
         number = float(value)
     else:
         raise fail(f"{path} must be a number, got {type(value).__name__}")
+    return _in_range(path, spec, number, value, fail)
+
+
+def _in_range(path: str, spec: Field, number: float, value: Any, fail: Callable[[str], ScenarioError]) -> Any:
+    """A key's number (in base units) checked against its range; a count as an int."""
     if not math.isfinite(number):
         raise fail(f"{path} must be finite, got {value!r}")
     if spec.kind == "seconds" and not (_MIN_SECONDS <= number <= _MAX_SECONDS):
@@ -331,6 +337,12 @@ def parse_scenario(
 
         return fail
 
+    for name, value, kind in (("text", text, str), ("source", source, str)):
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    for name, value in (("instances", instances), ("overrides", overrides)):
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict or None, got {type(value).__name__}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -431,7 +443,40 @@ def _check_variability(
 
 def section_defaults(section: str) -> dict[str, Any]:
     """The default values of one section's keys (for sections that may be left out)."""
+    if not isinstance(section, str) or section not in SCHEMA:
+        raise ValueError(f"section must be one of {', '.join(SCHEMA)}, got {section!r}")
     return {key: spec.default for key, spec in SCHEMA[section].items()}
+
+
+def check_values(scenario: Mapping[str, Any]) -> None:
+    """Check a scenario given as a dict in base units (seconds, bytes; what
+    :func:`parse_scenario` returns, or one built or edited by hand): every known key's
+    value has its kind and range, or a :class:`ScenarioError` names the key."""
+    if not isinstance(scenario, Mapping):
+        raise TypeError(f"scenario must be a dict of sections, got {type(scenario).__name__}")
+    for section, fields in SCHEMA.items():
+        values = scenario.get(section, {})
+        if not isinstance(values, Mapping):
+            raise ScenarioError(f"{section} must be a dict of keys, got {type(values).__name__}")
+        for key, spec in fields.items():
+            value = values.get(key)
+            path = f"{section}.{key}"
+
+            def fail(message: str) -> ScenarioError:
+                return ScenarioError(message)
+
+            if value is None:
+                continue
+            if spec.kind == "string":
+                _convert(path, spec, value, fail)
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ScenarioError(f"{path} must be a number (in base units: seconds, bytes), got {value!r}")
+            if isinstance(value, int) and abs(value) > sys.float_info.max:
+                raise ScenarioError(
+                    f"{path} must be finite (below 1.8e308), got an integer of {len(str(abs(value)))} digits"
+                )
+            _in_range(path, spec, float(value), value, fail)
 
 
 def _check_instance(

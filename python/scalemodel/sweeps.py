@@ -27,6 +27,7 @@ import pandas as pd
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import level as _level
+from scalemodel._arrays import whole
 from scalemodel._progress import Group, bars_off
 
 __all__ = ["SweepWarning", "point_seed", "sweep"]
@@ -38,7 +39,8 @@ class SweepWarning(UserWarning):
 
 def point_seed(seed: int, point: int, replication: int) -> int:
     """The seed of one replication of one point: a hash of the three, fixed forever."""
-    state = np.random.SeedSequence([seed, point, replication]).generate_state(2, np.uint32)
+    values = [whole(n, v, 0) for n, v in (("seed", seed), ("point", point), ("replication", replication))]
+    state = np.random.SeedSequence(values).generate_state(2, np.uint32)
     return int(state[0]) << 31 | int(state[1]) >> 1
 
 

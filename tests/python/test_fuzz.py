@@ -1,13 +1,20 @@
-"""Fuzzing the closed forms as a hostile user would (issue #18).
+"""Fuzzing as a hostile user would (issue #18), in child interpreters with a time and a
+memory cap.
 
-Each public callable below gets Hypothesis-drawn arguments, adversarial ones first (0,
-subnormals, 1e-308, 1e308, negatives, NaN, inf, integers beyond float range). The promise
-checked: no crash, no call longer than ``CALL_LIMIT_S``, only ValueError or TypeError, and
-no NaN out of finite input. The run happens in a child interpreter with a time and a memory
-cap, which prints each call before making it, so a hang names its call.
+1. ``test_public_api_survives_adversarial_calls``: every public callable of every
+   scalemodel submodule (tests/python/fuzz_api.py holds the catalogue, one valid call each),
+   with one or two arguments replaced by adversarial values Hypothesis draws, then a member
+   of the object read or called, then every property of what came back read. Calls run in
+   batches, one child interpreter per batch (2 GiB address space); a batch that dies (a
+   signal, a hang) is resumed after the call that killed it, which is re-run alone to name
+   the finding. The promise: no crash, no call longer than ``fuzz_api.CALL_LIMIT_S``, only
+   ValueError/TypeError naming a parameter, no NaN out of finite input.
+2. ``test_closed_forms_survive_adversarial_arguments``: Hypothesis combinations of every
+   argument of 16 closed forms at once.
 
-CI runs a bounded sample (``SCALEMODEL_FUZZ_EXAMPLES`` examples per callable, default 30);
-a longer run by hand: ``SCALEMODEL_FUZZ_EXAMPLES=2000 pytest tests/python/test_fuzz.py``.
+CI runs a bounded, seeded sample (about a minute on 2 cores). A longer run by hand:
+``SCALEMODEL_FUZZ_CALLS=50000 SCALEMODEL_FUZZ_SEED=7 pytest -m fuzz tests/python/test_fuzz.py``
+(``SCALEMODEL_FUZZ_EXAMPLES`` sizes the closed-form combinations). docs/testing.md says more.
 """
 
 from __future__ import annotations
@@ -134,3 +141,236 @@ def test_closed_forms_survive_adversarial_arguments() -> None:
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
     failures = [line[5:] for line in done.stdout.splitlines() if line.startswith("FAIL ")]
     assert not failures, "\n".join(failures[:30])
+
+
+# --- the whole public API ----------------------------------------------------------------------
+import json  # noqa: E402
+import math  # noqa: E402
+import pickle  # noqa: E402
+import select  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+import fuzz_api  # noqa: E402
+import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CALLS = int(os.environ.get("SCALEMODEL_FUZZ_CALLS", "2000"))
+SEED = int(os.environ.get("SCALEMODEL_FUZZ_SEED", "0"))
+BATCH = 100
+WORKERS = 2
+FUZZ_FILE = fuzz_api.__file__
+START_LIMIT_S = 60.0  # the child's import of scalemodel, numpy, pandas, scipy on a busy machine
+
+# Findings too large to fix today: (target, kind) -> why. Each is listed in the report of issue #18.
+KNOWN: dict[tuple[str, str], str] = {
+    (
+        "sim.System",
+        "nan",
+    ): "SystemResult.wasted_work is NaN (0/0) when a system so overloaded completes nothing; "
+    "sim/system.* is being changed for the overload rule, so the fix belongs there",
+}
+
+
+def test_every_public_callable_is_fuzzed() -> None:
+    public = set(fuzz_api.public_callables())
+    listed = set(fuzz_api.CATALOGUE) | set(fuzz_api.SKIP)
+    assert not public - listed, (
+        f"public callables with no fuzz call and no reason to skip: {sorted(public - listed)}"
+    )
+    assert not set(fuzz_api.CATALOGUE) - public - {"sim.System"}, sorted(set(fuzz_api.CATALOGUE) - public)
+    assert len(fuzz_api.CATALOGUE) > 120
+
+
+def _kind(name: str, param: str) -> str:
+    fn, base = fuzz_api.target(name)
+    value = base.get(param)
+    if value is None:
+        try:
+            default = inspect.signature(fn).parameters[param].default
+        except (KeyError, TypeError, ValueError):
+            default = None
+        value = None if default is inspect.Parameter.empty else default
+    if param in fuzz_api.SIZES and not isinstance(value, (list, tuple, np.ndarray)):
+        return "size"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple, np.ndarray, dict)):
+        return "sequence"
+    return "number"
+
+
+import inspect  # noqa: E402
+
+_numbers = st.one_of(
+    st.sampled_from(fuzz_api._ADVERSARIAL_NUMBERS),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**6), 10**6),
+)
+_VALUES = {
+    "number": _numbers,
+    "size": st.one_of(st.sampled_from(fuzz_api._ADVERSARIAL_SIZES), st.integers(-3, 40)),
+    "string": st.sampled_from(fuzz_api._ADVERSARIAL_STRINGS),
+    "sequence": st.one_of(
+        st.sampled_from(
+            [
+                [],
+                [math.nan],
+                [1.0, -1.0],
+                [math.inf],
+                [1e308, 1e308],
+                [[1.0]],
+                "abc",
+                5,
+                None,
+                np.array([]),
+                np.full(3, 1e-308),
+                [10**400],
+                [0.0, 0.0],
+                np.array([[1.0, 2.0]]),
+            ]
+        ),
+        st.lists(_numbers, min_size=1, max_size=4),
+    ),
+}
+_wrong_type = st.sampled_from([None, "x", [1.0], math.nan, -1, object.__name__])
+
+
+@st.composite
+def _call(draw):  # type: ignore[no-untyped-def]
+    name = draw(st.sampled_from(sorted(fuzz_api.CATALOGUE)))
+    fn, base = fuzz_api.target(name)
+    params = [p for p in fuzz_api.parameters(fn) or list(base) if (name, p) not in fuzz_api.NOT_FUZZED]
+    k = min(draw(st.sampled_from([0, 1, 1, 1, 1, 2])), len(params))
+    chosen = draw(st.lists(st.sampled_from(params), min_size=k, max_size=k, unique=True)) if k else []
+    overrides = {}
+    for p in chosen:
+        kind = _kind(name, p)
+        overrides[p] = draw(st.one_of(_VALUES[kind], _VALUES[kind], _VALUES[kind], _wrong_type))
+    member_pick = draw(st.one_of(st.none(), st.integers(0, 10_000)))
+    member_change = draw(st.one_of(st.none(), st.none(), st.tuples(st.integers(0, 20), _numbers)))
+    return (name, overrides, member_pick, member_change)
+
+
+def _draw_batches(calls: int, seed_value: int) -> list[list]:
+    batches: list[list] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=max(1, calls // BATCH),
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.lists(_call(), min_size=BATCH, max_size=BATCH))
+    def collect(batch: list) -> None:
+        batches.append(batch)
+
+    collect()
+    return batches
+
+
+def _child_env() -> dict[str, str]:
+    paths = [PYTHON_DIR, os.path.dirname(FUZZ_FILE), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "MPLBACKEND": "Agg"}
+
+
+def _run_child(specs: list) -> tuple[dict[int, dict], int | None, str]:
+    """Run specs in one child. Returns the outcomes by index, the index of the call that
+    killed it (None if the child finished) and how it died."""
+    proc = subprocess.Popen(
+        [sys.executable, FUZZ_FILE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_child_env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(pickle.dumps(specs))
+    proc.stdin.close()
+    outcomes: dict[int, dict] = {}
+    started: int | None = None
+    limit = START_LIMIT_S
+    buffer = b""
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], limit)
+        if not ready:
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()  # type: ignore[union-attr]
+            proc.stdout.close()
+            return outcomes, started, f"hang: no answer within {limit:.0f} s"
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if "start" in msg:
+                started = msg["start"]
+                limit = 3 * fuzz_api.CALL_LIMIT_S
+            else:
+                outcomes[msg.pop("done")] = msg
+                started = None
+    code = proc.wait()
+    err = proc.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
+    proc.stdout.close()
+    if code == 0 and len(outcomes) == len(specs):
+        return outcomes, None, ""
+    died = f"crash: exit {code}" + (f" (signal {-code})" if code < 0 else "") + f"; {err.strip()[-300:]}"
+    return outcomes, started if started is not None else len(outcomes), died
+
+
+def _run_batch(batch: list) -> list[tuple[tuple, dict]]:
+    """Outcomes of a batch: the whole batch in one child, resumed after a call that kills
+    it; that call re-run alone names the finding."""
+    out: list[tuple[tuple, dict]] = []
+    at = 0
+    while at < len(batch):
+        outcomes, killer, died = _run_child(batch[at:])
+        out += [(batch[at + i], o) for i, o in sorted(outcomes.items())]
+        if killer is None:
+            break
+        spec = batch[at + killer]
+        alone, again, died_alone = _run_child([spec])
+        if again is None and alone:
+            out.append((spec, alone[0]))  # passed alone: the batch's death was the machine's
+        else:
+            kind = "hang" if died_alone.startswith("hang") else "crash"
+            out.append((spec, {"kind": kind, "detail": died_alone or died}))
+        at += killer + 1
+    return out
+
+
+@pytest.mark.fuzz
+def test_public_api_survives_adversarial_calls() -> None:
+    batches = _draw_batches(CALLS, SEED)
+    # Every target's valid call first: a broken catalogue entry would fuzz nothing.
+    baseline = [(name, {}, None, None) for name in sorted(fuzz_api.CATALOGUE)]
+    start = time.monotonic()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = [r for rs in pool.map(_run_batch, [baseline, *batches]) for r in rs]
+    took = time.monotonic() - start
+    broken = [f"{spec[0]}: {o.get('detail')}" for spec, o in results[: len(baseline)] if o["kind"] != "ok"]
+    assert not broken, "catalogue calls that fail:\n" + "\n".join(broken)
+    findings: dict[tuple[str, str, str], tuple] = {}
+    for spec, outcome in results:
+        if outcome["kind"] == "ok" or (spec[0], outcome["kind"]) in KNOWN:
+            continue
+        findings.setdefault((spec[0], outcome["kind"], outcome["detail"][:80]), spec)
+    report = [
+        f"{kind} {name}: {detail} <- overrides={spec[1]!r} member={spec[2]} change={spec[3]!r}"
+        for (name, kind, detail), spec in sorted(findings.items())
+    ]
+    print(f"{len(results)} calls in {took:.0f} s, {len(findings)} distinct findings")
+    if os.environ.get("SCALEMODEL_FUZZ_REPORT"):
+        with open(os.environ["SCALEMODEL_FUZZ_REPORT"], "w") as f:
+            f.write("\n".join(report))
+    assert not report, f"{len(report)} findings in {len(results)} calls:\n" + "\n".join(report[:60])

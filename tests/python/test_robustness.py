@@ -388,7 +388,7 @@ def _plan_cli(tmp_path, capsys, *, edit=None, out=None, sets=()):
     ],
 )  # fmt: skip
 def test_cli_input_beyond_range_is_exit_2_naming_the_key(tmp_path, capsys, edit, sets, key: str) -> None:
-    code, out, err = _plan_cli(tmp_path, capsys, edit=edit, sets=sets)
+    code, _out, err = _plan_cli(tmp_path, capsys, edit=edit, sets=sets)
     assert code == 2, err
     assert err.startswith("error: ") and "\n" not in err and key in err, err
     assert "Traceback" not in err and not (tmp_path / "report").exists()

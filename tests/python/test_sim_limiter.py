@@ -459,7 +459,7 @@ def test_result_objects() -> None:
         ),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], keys=[1.5]), TypeError, "keys"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "steady", rate=1.0, keys=[1]), ValueError, "keys need"),
-        (lambda: S.worst_window([0.0, 1.0], np.array([True]), 1.0), ValueError, "equal length"),
+        (lambda: S.worst_window([0.0, 1.0], np.array([True]), 1.0), ValueError, "one flag per arrival"),
         (lambda: S.worst_window([0.0], np.array([True]), math.inf), ValueError, "window_s"),
         (lambda: S.limiter_trace("poisson", rate=1.0, window_s=-1.0), ValueError, "window_s"),
         (lambda: S.limiter_trace("poisson", rate=1.0, window_s=math.nan), ValueError, "window_s"),

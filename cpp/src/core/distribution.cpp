@@ -94,6 +94,18 @@ Distribution Distribution::empirical(std::vector<double> samples) {
     double ss = 0.0;
     for (double x : samples) ss += (x - d.mean_) * (x - d.mean_);
     d.scv_ = d.mean_ > 0.0 ? ss / n / (d.mean_ * d.mean_) : 0.0;
+    if (d.mean_ > 0.0 && !(d.mean_ > 1e-150 && d.mean_ < 1e150 && std::isfinite(d.scv_))) {
+        // Sums past double range, or a mean whose square underflows: the same moments of
+        // the samples scaled by the largest (only here, so other means keep their bits).
+        const double top = samples.back();
+        double scaled = 0.0;
+        for (double x : samples) scaled += x / top;
+        const double m = scaled / n;
+        double q = 0.0;
+        for (double x : samples) q += (x / top - m) * (x / top - m);
+        d.mean_ = m * top;
+        d.scv_ = q / n / (m * m);
+    }
     d.samples_ = std::make_shared<const std::vector<double>>(std::move(samples));
     return d;
 }

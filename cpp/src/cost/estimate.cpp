@@ -72,7 +72,9 @@ std::int64_t shard_count(double write_qps, double storage_bytes, double max_writ
     check_fill("fill", fill);
     const double by_writes = write_qps / (max_write_qps_per_shard * fill);
     const double by_bytes = storage_bytes / (max_bytes_per_shard * fill);
-    return std::max<std::int64_t>(1, ceil_count("the shard count", std::max(by_writes, by_bytes)));
+    const char* what =
+        "the shard count max(write_qps / max_write_qps_per_shard, storage_bytes / max_bytes_per_shard) / fill";
+    return std::max<std::int64_t>(1, ceil_count(what, std::max(by_writes, by_bytes)));
 }
 
 double expected_shards_touched(double shards, double fanout) {
@@ -92,7 +94,8 @@ std::int64_t cache_nodes(double working_set_bytes, double qps, double node_bytes
     check_fill("fill", fill);
     const double by_memory = working_set_bytes / (node_bytes * fill);
     const double by_qps = qps / (node_qps * fill);
-    return std::max<std::int64_t>(1, ceil_count("the node count", std::max(by_memory, by_qps)));
+    const char* what = "the node count max(working_set_bytes / node_bytes, qps / node_qps) / fill";
+    return std::max<std::int64_t>(1, ceil_count(what, std::max(by_memory, by_qps)));
 }
 
 TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month) {
@@ -132,8 +135,12 @@ TopicSizing topic_sizing(double message_rate, double consumer_rate, double parti
     check_count("partitions", partitions, 1);
     check_count("consumers", consumers, 1);
     TopicSizing s;
-    s.consumers_needed = std::max<std::int64_t>(1, ceil_count("the consumer count", message_rate / consumer_rate));
-    s.partitions_needed = std::max(s.consumers_needed, std::max<std::int64_t>(1, ceil_count("the partition count", message_rate / partition_rate)));
+    s.consumers_needed =
+        std::max<std::int64_t>(1, ceil_count("the consumer count message_rate / consumer_rate", message_rate / consumer_rate));
+    const double partitions_for_rate = message_rate / partition_rate;
+    s.partitions_needed = std::max(
+        s.consumers_needed,
+        std::max<std::int64_t>(1, ceil_count("the partition count message_rate / partition_rate", partitions_for_rate)));
     s.active_consumers = std::min(partitions, consumers);
     s.idle_consumers = consumers - s.active_consumers;
     // Partitions split as evenly as possible: r consumers read q + 1 partitions, the

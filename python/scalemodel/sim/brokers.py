@@ -39,6 +39,7 @@ from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.results import ReplicatedResult
 
@@ -63,13 +64,6 @@ ASSIGNMENTS: tuple[str, ...] = tuple(_s.ASSIGNORS)
 MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
 #: Assumed length of an eager rebalance when none is given, in seconds.
 DEFAULT_REBALANCE_S = 3.0
-
-
-def _text(name: str, value: Any) -> str:
-    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    return value
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -252,6 +246,8 @@ class ConsumerGroupResult(ReplicatedResult):
 def _events(events: Any) -> list[tuple[float, int]]:
     if events is None:
         return []
+    if isinstance(events, (str, bytes)) or not isinstance(events, (Sequence, np.ndarray)):
+        raise TypeError(f"events must be a sequence of (time_s, change) pairs, got {type(events).__name__}")
     out = []
     for item in events:
         if not (isinstance(item, Sequence) and len(item) == 2):

@@ -48,6 +48,7 @@ from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import text as _text
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -73,13 +74,6 @@ ALGORITHMS: tuple[str, ...] = tuple(_s.LIMITER_ALGORITHMS)
 APPROXIMATE_ALGORITHMS: tuple[str, ...] = ("fixed_window", "sliding_window_counter")
 #: Generated arrival traces, as the engine names them.
 ARRIVALS: tuple[str, ...] = tuple(_s.LIMITER_ARRIVALS)
-
-
-def _text(name: str, value: Any) -> str:
-    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    return value
 
 
 def _optional(name: str, value: Any) -> float | None:
@@ -193,8 +187,10 @@ def limiter_trace(
     spread_s: the adversarial trace sends ``limit`` requests in the ``spread_s`` (default
     a hundredth of a window) before and after every other boundary ``(2k + 1) window_s``.
     """
+    if _text("kind", kind) not in ARRIVALS:
+        raise ValueError(f"kind must be one of {', '.join(ARRIVALS)}, got {kind!r}")
     spec = _trace(
-        _text("kind", kind),
+        kind,
         limit=_integer("limit", limit),
         window_s=_number("window_s", window_s),
         rate=rate,
@@ -213,6 +209,10 @@ def worst_window(arrivals: Any, admitted: Any, window_s: float) -> int:
     flags = np.asarray(admitted)
     if flags.dtype != np.bool_:
         raise TypeError("admitted must be a boolean array")
+    if flags.shape != times.shape:
+        raise ValueError(
+            f"admitted must have one flag per arrival: {flags.shape} flags for arrivals of shape {times.shape}"
+        )
     return int(_s.limiter_worst_window(times, flags, _number("window_s", window_s)))
 
 

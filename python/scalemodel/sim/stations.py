@@ -484,6 +484,8 @@ def min_backends(
     top = _whole("max_backends", max_backends, 1, 100_000)
     dist = as_distribution("service", service, number="exponential")
     rate = _number("arrival_rate", arrival_rate)
+    if not (0 < rate < math.inf):
+        raise ValueError(f"arrival_rate must be a finite number > 0, got {arrival_rate!r}")
     rows: list[dict[str, Any]] = []
 
     def meets(n: int) -> bool:
@@ -507,7 +509,10 @@ def min_backends(
         )
         return bool(high <= p99)
 
-    n = max(k + 1, k + math.ceil(rate * dist.mean / c))  # the fewest that could carry the load
+    fewest = rate * dist.mean / c
+    if not fewest <= top:  # more backends than max_backends could carry the load alone
+        return BackendSearch(None, pd.DataFrame(columns=["p99", "p99_ci_high"]).rename_axis("backends"))
+    n = max(k + 1, k + math.ceil(fewest))  # the fewest that could carry the load
     low = n - 1
     while n <= top and not meets(n):
         low, n = n, min(top + 1, 2 * n)
