@@ -216,6 +216,8 @@ def test_overloaded_consumer_group_is_unstable_with_inf_latency() -> None:
         r = S.simulate_consumer_group(*args, replications=2)
         assert not r.stable, args
         assert r.estimate("mean_latency") == math.inf, args
+        # The lag of a replication stopped at MAX_BACKLOG is unbounded from then on, not NaN.
+        assert not r.lag_series.isna().any().any(), args
     assert S.simulate_consumer_group(4, 4, 1000.0, 500.0, 10.0, replications=2).stable
 
 
@@ -447,3 +449,101 @@ def test_mmpp_fast_switching_path_keeps_the_rate_of_each_state() -> None:
     r = S.simulate_queue(a, 0.01, customers=40_000, warmup=0, replications=4, seed=5)
     lo, hi = r.ci("throughput", 0.999)
     assert lo < a.rate < hi
+
+
+# --- what the whole-API fuzz suite found (tests/python/test_fuzz.py) --------------------------
+def _hand_built_scenario(**users):
+    s = {k: dict(v) for k, v in sm.plan.plan_file(sm.plan.example_path("startup")).scenario.items()}
+    s["users"].update(users)
+    return s
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: queueing.why_no_servers("x", response_time=0.5), TypeError, "service_rate"),
+        (lambda: queueing.why_no_servers(1.0, response_time=0.5, quantile=5), ValueError, "quantile"),
+        (lambda: queueing.mva([0.1, 0.2], 5, think_time=[1.0]), TypeError, "think_time"),
+        (lambda: queueing.mva([0.1, 0.2], 5, names=5.0), TypeError, "names"),
+        (lambda: queueing.jackson([1.0, 0.5], [[0, 0.5], [0, 0]], [4.0, 3.0, 2.0], [1, 2]), ValueError, "service_rates"),
+        (lambda: sm.cost.topic_sizing("x", 300, 500, 6, 4), TypeError, "message_rate"),
+        (lambda: sm.cost.shard_count(5e4, 1e200), ValueError, "storage_bytes"),
+        (lambda: sm.arrivals.Profile([0.0, 10.0], [5.0, 10.0], period_s="x"), TypeError, "period_s"),
+        (lambda: sm.sweeps.point_seed(1, -1, 0), ValueError, "point"),
+        (lambda: sm.hashing.spread_vs_vnodes(["a", "b"], 5), TypeError, "vnodes"),
+        (lambda: sm.hashing.movement_vs_size([sm.hashing.Jump(3)], ["x"], ["k"]), TypeError, "sizes"),
+        (lambda: S.limiter_trace("", rate=10.0, duration_s=1.0), ValueError, "kind"),
+        (lambda: S.limiter_trace("\ud800", rate=10.0, duration_s=1.0), ValueError, "kind"),
+        (lambda: S.simulate_consumer_group(4, 2, 100.0, 80.0, 20.0, service="\ud800"), ValueError, "service"),
+        (lambda: S.simulate_consumer_group(4, 2, 100.0, 80.0, 20.0, events=-1), TypeError, "events"),
+        (lambda: S.min_backends("random", math.inf, 0.1, 1.0), ValueError, "arrival_rate"),
+        (lambda: sm.calibrate.fit_exponential([1e308, 1e308]), ValueError, "samples"),
+        (lambda: sm.calibrate.fit_arrivals([0.0, 1.0, 2.0], window_s=5e-324), ValueError, "window_s"),
+        (lambda: sm.calibrate.fit_arrivals([0.0, 1.0, 2.0], window_s=1e12), ValueError, "window_s"),
+        (lambda: sm.calibrate.fit_service([0.1, 0.2], families=[[1.0]]), ValueError, "families"),
+        (lambda: sm.calibrate.read_nginx([1.0]), TypeError, "source"),
+        (lambda: sm.plan.make_plan(_hand_built_scenario(daily_active="x")), ValueError, "users.daily_active"),
+        (lambda: sm.plan.plan_text("[users]", catalogue=1.0), TypeError, "catalogue"),
+        (lambda: sm.plan.cache_hit_ratio(None), TypeError, "cache"),
+        (lambda: sm.plan.example_path(""), ValueError, "name"),
+        (lambda: sm.plan.ring_imbalance(math.nan), TypeError, "nodes"),
+        (lambda: sm.scenario.section_defaults("x"), ValueError, "section"),
+        (lambda: sm.reliability.durability([1.0]), ValueError, "mechanism"),
+    ],
+)  # fmt: skip
+def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_hand_built_plan_with_an_absurd_horizon_is_refused_at_once() -> None:
+    # years = 2**63 built a list of year marks until memory ran out.
+    s = _hand_built_scenario()
+    s["scenario"]["years"] = 2**63
+    with pytest.raises(ValueError, match=r"scenario\.years"):
+        sm.plan.make_plan(s)
+
+
+def test_empirical_moments_of_extreme_samples_are_not_nan() -> None:
+    tiny = sm.distributions.Empirical([1e-308])
+    assert tiny.mean == 1e-308 and tiny.scv == 0.0
+    pair = sm.distributions.Empirical([1e-200, 3e-200])
+    assert pair.mean == pytest.approx(2e-200) and pair.scv == pytest.approx(0.25)
+    huge = sm.distributions.Empirical([1e308, 1.5e308])
+    assert huge.mean == pytest.approx(1.25e308) and huge.scv == pytest.approx(0.04)
+
+
+def test_min_backends_beyond_max_backends_finds_none_at_once() -> None:
+    found = S.min_backends("random", 1e12, 0.1, 1.0, max_backends=50)
+    assert found.backends is None
+
+
+def test_a_scenario_with_a_steep_zipf_law_and_a_billion_objects_plans_at_once() -> None:
+    # Che's approximation ran for minutes, reachable from the CLI.
+    out = run_bounded(
+        """
+        text = sm.plan.example_path("twitter").read_text().replace(
+            "hit_ratio = 0.95", "zipf_alpha = 50\\nobjects = 1e9"
+        )
+        p = sm.plan.plan_text(text)
+        print(p.scenario["cache"]["hit_ratio"])
+        """
+    )
+    assert float(out) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: sm.reliability.Exponential(math.nan), ValueError, "mean"),
+        (lambda: sm.reliability.Weibull(-1, 2), ValueError, "mean"),
+        (lambda: sm.reliability.Lognormal(math.inf), ValueError, "mean"),
+        (lambda: sm.reliability.simulate_availability(3, mtbf_s=-1, mttr_s=10), ValueError, "mtbf_s"),
+        (lambda: sm.reliability.simulate_partition(partitions_per_day=-1, duration_s=10), ValueError, "partitions_per_day must be a finite number > 0, got -1"),
+        (lambda: S.simulate_queue(8, 1, outages=5), TypeError, "outages"),
+        (lambda: sm.hashing.KeyStream("zipf", 10, exponent="x"), TypeError, "exponent"),
+    ],
+)  # fmt: skip
+def test_issue_messages_name_the_parameter_in_the_users_units(call, error, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()

@@ -187,8 +187,12 @@ class ConsumerGroupResult(ReplicatedResult):
 
     @property
     def lag_series(self) -> pd.DataFrame:
-        """Lag at each grid time: mean over replications with its Student-t interval."""
-        rows = [_core.stats.t_interval(row, self._level) for row in self._lag_series]
+        """Lag at each grid time: mean over replications with its Student-t interval. A
+        replication stopped by its backlog reaching :data:`MAX_BACKLOG` (an unstable group)
+        has an unbounded lag from then on: inf, not a gap."""
+        overflowed = self.replication_values("overflow") > 0
+        series = np.where(np.isnan(self._lag_series) & overflowed, np.inf, self._lag_series)
+        rows = [_core.stats.t_interval(row, self._level) for row in series]
         mean = np.array([r[0] for r in rows])
         return pd.DataFrame(
             {
