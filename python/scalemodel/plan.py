@@ -230,7 +230,8 @@ class Plan:
 
     @property
     def availability(self) -> float:
-        """P(every tier has the nodes the peak needs), spares counted, tiers independent."""
+        """P(every tier has the nodes the peak needs), spares counted, tiers independent;
+        nan for an infeasible plan (a tier no size makes meet its target has none)."""
         return float(np.prod([t.availability for t in self.tiers]))
 
     @property

@@ -646,6 +646,7 @@ def run_one(spec: tuple[str, dict[str, Any], int | None, tuple[int, Any] | None]
 DOCUMENTED_NAN = {
     ("plan.", "usd_per_month"),  # an infeasible plan has no honest total
     ("plan.", "horizon_usd_per_month"),
+    ("plan.", "availability"),
     ("queueing.USL", "r_squared"),  # not fitted
     ("queueing.USL", "rmse"),
     ("calibrate.fit_empirical", "aic"),  # no likelihood to compare

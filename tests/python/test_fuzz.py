@@ -156,7 +156,7 @@ import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-CALLS = int(os.environ.get("SCALEMODEL_FUZZ_CALLS", "2000"))
+CALLS = int(os.environ.get("SCALEMODEL_FUZZ_CALLS", "3000"))
 SEED = int(os.environ.get("SCALEMODEL_FUZZ_SEED", "0"))
 BATCH = 100
 WORKERS = 2

@@ -410,7 +410,7 @@ def simulate_balancer(
     config = _s.StationsConfig()
     config.policy = policy
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
-    c = _whole("servers_per_backend", servers_per_backend, 1)
+    c = _whole("servers_per_backend", servers_per_backend, 1, 100_000)  # the station's limit
     sp = np.ones(n) if speeds is None else np.asarray(speeds, dtype=np.float64)
     if sp.shape not in ((), (n,)):
         raise ValueError(f"speeds must be a scalar or have one entry per backend ({n})")
