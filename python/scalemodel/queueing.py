@@ -18,6 +18,7 @@ import pandas as pd
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, number, shaped
+from scalemodel.results import MetricAttribute as _MetricAttribute
 from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
@@ -93,6 +94,12 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
         return (values["mean_number"] / values["mean_time"])[()]
 
 
+class _Metric(_MetricAttribute[Any]):
+    """A metric of a closed-form model, shaped like its broadcast parameters."""
+
+    _reader = "_get"
+
+
 class _Station(_TableDisplay):
     """Shared face of the single-station models: metrics, quantiles, repr, frames."""
 
@@ -141,45 +148,14 @@ class _Station(_TableDisplay):
         """Broadcast shape of the parameters; () for scalars."""
         return self._shape
 
-    @property
-    def stable(self) -> Any:
-        """True where the load is below capacity (a steady state exists)."""
-        return self._get("stable")
-
-    @property
-    def utilization(self) -> Any:
-        """Busy fraction of each server (offered load / servers; >= 1 means unstable)."""
-        return self._get("utilization")
-
-    @property
-    def prob_wait(self) -> Any:
-        """Probability that an admitted request waits before service."""
-        return self._get("prob_wait")
-
-    @property
-    def throughput(self) -> Any:
-        """Requests completed per second (at most the service capacity)."""
-        return self._get("throughput")
-
-    @property
-    def mean_queue_length(self) -> Any:
-        """Mean number of requests waiting, not counting those in service."""
-        return self._get("mean_queue_length")
-
-    @property
-    def mean_in_system(self) -> Any:
-        """Mean number of requests waiting or in service."""
-        return self._get("mean_in_system")
-
-    @property
-    def mean_wait(self) -> Any:
-        """Mean time in queue before service starts, seconds."""
-        return self._get("mean_wait")
-
-    @property
-    def mean_response(self) -> Any:
-        """Mean response time (wait plus service), seconds."""
-        return self._get("mean_response")
+    stable = _Metric("True where the load is below capacity (a steady state exists).")
+    utilization = _Metric("Busy fraction of each server (offered load / servers; >= 1 means unstable).")
+    prob_wait = _Metric("Probability that an admitted request waits before service.")
+    throughput = _Metric("Requests completed per second (at most the service capacity).")
+    mean_queue_length = _Metric("Mean number of requests waiting, not counting those in service.")
+    mean_in_system = _Metric("Mean number of requests waiting or in service.")
+    mean_wait = _Metric("Mean time in queue before service starts, seconds.")
+    mean_response = _Metric("Mean response time (wait plus service), seconds.")
 
     def _quantile(self, q: Any, which: str) -> Any:
         qa = as_float("q", q)

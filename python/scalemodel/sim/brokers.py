@@ -40,6 +40,7 @@ from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -151,27 +152,14 @@ class ConsumerGroupResult(ReplicatedResult):
         or when the group cannot keep up: at the final produce rate some member of the final
         assignment is offered at least ``consume_rate`` msg/s (or a loaded partition has no
         member). Latencies are then inf, as for an unstable closed form."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def throughput(self) -> float:
-        """Messages consumed per second over the window."""
-        return self.estimate("throughput")
-
-    @property
-    def mean_lag(self) -> float:
-        """Time-average number of messages produced and not yet consumed."""
-        return self.estimate("mean_lag")
-
-    @property
-    def max_lag(self) -> float:
-        """Largest lag seen in the window, mean over replications."""
-        return self.estimate("max_lag")
-
-    @property
-    def mean_latency_s(self) -> float:
-        """Mean time from produce to the end of consumption, seconds."""
-        return self.estimate("mean_latency")
+    throughput = _Estimate("Messages consumed per second over the window.")
+    mean_lag = _Estimate("Time-average number of messages produced and not yet consumed.")
+    max_lag = _Estimate("Largest lag seen in the window, mean over replications.")
+    mean_latency_s = _Estimate(
+        "Mean time from produce to the end of consumption, seconds.", metric="mean_latency"
+    )
 
     @property
     def p99_latency_s(self) -> float:
@@ -184,12 +172,12 @@ class ConsumerGroupResult(ReplicatedResult):
         out = _s.histogram_quantile(self._latency, np.atleast_1d(np.asarray(q, dtype=np.float64)))
         return float(out[0]) if np.ndim(q) == 0 else out
 
-    @property
-    def drain_time_s(self) -> float:
+    drain_time_s = _Estimate(
         """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold``: NaN
         when not measured, inf when some replication had not drained by the end of the run
-        (its value is inf; see ``replication_values("drain_time")``)."""
-        return self.estimate("drain_time")
+        (its value is inf; see ``replication_values("drain_time")``).""",
+        metric="drain_time",
+    )
 
     @property
     def lag_series(self) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import whole as _whole
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -124,38 +125,18 @@ class CacheResult(ReplicatedResult):
     default). ``ci(name)`` gives an interval for any of :attr:`metric_names`.
     """
 
-    @property
-    def hit_ratio(self) -> float:
-        return self.estimate("hit_ratio")
-
-    @property
-    def byte_hit_ratio(self) -> float:
-        return self.estimate("byte_hit_ratio")
-
-    @property
-    def miss_ratio(self) -> float:
-        return self.estimate("miss_ratio")
-
-    @property
-    def miss_rate(self) -> float:
-        """Misses per second on the backing store (NaN without a request_rate)."""
-        return self.estimate("miss_rate")
-
-    @property
-    def mean_latency_s(self) -> float:
-        return self.estimate("mean_latency")
-
-    @property
-    def tail_latency_s(self) -> float:
+    hit_ratio = _Estimate("Share of requests served from the cache.")
+    byte_hit_ratio = _Estimate("Share of requested bytes served from the cache.")
+    miss_ratio = _Estimate("Share of requests that missed.")
+    miss_rate = _Estimate("Misses per second on the backing store (NaN without a request_rate).")
+    mean_latency_s = _Estimate("Mean request latency, seconds.", metric="mean_latency")
+    tail_latency_s = _Estimate(
         """The ``latency_quantile`` (default 0.99) of request latency: each replication's
         quantile (the hit or the miss latency), averaged over replications, so a value in
-        between means the miss share sits near ``1 - latency_quantile``."""
-        return self.estimate("tail_latency")
-
-    @property
-    def evictions(self) -> float:
-        """Evictions per replication in the counted window (expiries not included)."""
-        return self.estimate("evictions")
+        between means the miss share sits near ``1 - latency_quantile``.""",
+        metric="tail_latency",
+    )
+    evictions = _Estimate("Evictions per replication in the counted window (expiries not included).")
 
     def __repr__(self) -> str:
         p = self._params

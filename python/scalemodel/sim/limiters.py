@@ -35,7 +35,7 @@ request) every key gets its own limiter, and the worst window is the largest of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -358,23 +359,6 @@ def simulate_limiter(
         worst_key=int(out["worst_key"]) if keys is not None and times.size else None,
         decisions=out["decisions"] if return_decisions else None,
     )
-
-
-class _Estimate:
-    """A read-only attribute of a replicated result: the estimate of the metric of its name."""
-
-    def __init__(self, doc: str | None = None) -> None:
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._metric = name
-
-    @overload
-    def __get__(self, result: None, owner: type | None = None) -> _Estimate: ...
-    @overload
-    def __get__(self, result: ReplicatedResult, owner: type | None = None) -> float: ...
-    def __get__(self, result: ReplicatedResult | None, owner: type | None = None) -> float | _Estimate:
-        return self if result is None else result.estimate(self._metric)
 
 
 class DistributedLimiterResult(ReplicatedResult):

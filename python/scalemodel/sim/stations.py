@@ -38,6 +38,7 @@ from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Arrivals, Replay, as_arrivals
 from scalemodel.distributions import Distribution, as_distribution
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -109,35 +110,17 @@ class SimResult(ReplicatedResult):
     def stable(self) -> bool:
         """False when some replication's queue overflowed, or the load is at or above capacity
         (see the module's documentation)."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def mean_response(self) -> float:
-        return self.estimate("mean_response")
-
-    @property
-    def mean_wait(self) -> float:
-        return self.estimate("mean_wait")
-
-    @property
-    def utilization(self) -> float:
-        return self.estimate("utilization")
-
-    @property
-    def throughput(self) -> float:
-        return self.estimate("throughput")
-
-    @property
-    def drop_rate(self) -> float:
-        return self.estimate("drop_rate")
-
-    @property
-    def timeout_rate(self) -> float:
-        return self.estimate("timeout_rate")
-
-    @property
-    def fail_rate(self) -> float:
-        return self.estimate("fail_rate")
+    mean_response = _Estimate("Mean response time (wait, service and balancer overhead), seconds.")
+    mean_wait = _Estimate("Mean time in queue, seconds.")
+    utilization = _Estimate("Share of server time spent serving.")
+    throughput = _Estimate("Completed requests per second.")
+    drop_rate = _Estimate("Share of arrivals dropped at a full station (``capacity``).")
+    timeout_rate = _Estimate("Share of arrivals that gave up waiting (``timeout``).")
+    fail_rate = _Estimate(
+        "Share of arrivals that failed in an outage (their server failed, or no backend was up)."
+    )
 
     @property
     def events(self) -> int:

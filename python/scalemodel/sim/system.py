@@ -48,6 +48,7 @@ from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 from scalemodel.sim.stations import _pooled_quantile
 
@@ -767,37 +768,20 @@ class SystemResult(ReplicatedResult):
     @property
     def stable(self) -> bool:
         """False when some replication's queues overflowed (load at or above capacity)."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def mean_response(self) -> float:
-        return self.estimate("mean_response")
-
-    @property
-    def throughput(self) -> float:
-        return self.estimate("throughput")
-
-    @property
-    def fail_rate(self) -> float:
-        """Share of counted requests that failed (errors, drops, outages, timeouts)."""
-        return self.estimate("fail_rate")
-
-    @property
-    def timeout_rate(self) -> float:
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
-
-    @property
-    def goodput(self) -> float:
+    mean_response = _Estimate("Mean end-to-end response time, seconds.")
+    throughput = _Estimate("Requests answered per second.")
+    fail_rate = _Estimate("Share of counted requests that failed (errors, drops, outages, timeouts).")
+    timeout_rate = _Estimate("Share of counted requests whose last attempt timed out.")
+    goodput = _Estimate(
         """Successful requests answered within the deadline (``slo_s``, else the client's
         timeout, else any) per second."""
-        return self.estimate("goodput")
-
-    @property
-    def wasted_work(self) -> float:
+    )
+    wasted_work = _Estimate(
         """Share of service time spent on work nobody waited for any more: attempts the client
         had abandoned, losing hedges, late answers of a wait-for-first-k fan-out."""
-        return self.estimate("wasted_work")
+    )
 
     def recovery_time(self, after_s: float, baseline: tuple[float, float], tolerance: float = 0.1) -> float:
         """Seconds from ``after_s`` (say, the end of a spike) until a window's goodput is back
@@ -814,9 +798,6 @@ class SystemResult(ReplicatedResult):
         back = later[later >= target]
         # The last window is partial: a run that ends before recovering has not recovered.
         return float(back.index[0] - after_s) if not back.empty else math.inf
-
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
 
     @property
     def events(self) -> int:
