@@ -17,7 +17,7 @@ import pandas as pd
 
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import as_count, as_float, broadcast, number, shaped
+from scalemodel._arrays import as_count, as_float, broadcast, number, shaped, vectorized
 from scalemodel.results import MetricAttribute as _MetricAttribute
 from scalemodel.results import TableDisplay as _TableDisplay
 
@@ -52,10 +52,7 @@ def erlang_b(servers: Any, offered_load: Any) -> Any:
     about 1e-13 relative up to 10^4 servers, within 1e-10 up to 10^6 servers even with
     the load next to ``servers``.
     """
-    shape, f = broadcast(
-        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
-    )
-    return shaped(_q.erlang_b(f["servers"], f["offered_load"]), shape)
+    return vectorized(_q.erlang_b, locals(), servers=as_count)
 
 
 def erlang_c(servers: Any, offered_load: Any) -> Any:
@@ -63,10 +60,7 @@ def erlang_c(servers: Any, offered_load: Any) -> Any:
 
     Same arguments as :func:`erlang_b`. Equals 1 where ``offered_load >= servers``.
     """
-    shape, f = broadcast(
-        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
-    )
-    return shaped(_q.erlang_c(f["servers"], f["offered_load"]), shape)
+    return vectorized(_q.erlang_c, locals(), servers=as_count)
 
 
 def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number: Any = None) -> Any:

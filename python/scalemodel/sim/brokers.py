@@ -35,10 +35,12 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
@@ -64,13 +66,6 @@ ASSIGNMENTS: tuple[str, ...] = tuple(_s.ASSIGNORS)
 MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
 #: Assumed length of an eager rebalance when none is given, in seconds.
 DEFAULT_REBALANCE_S = 3.0
-
-
-def _text(name: str, value: Any) -> str:
-    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    return value
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -291,14 +286,20 @@ def simulate_consumer_group(
     still waiting at the end are not counted, which understates the latency of a group that
     cannot keep up (see ``final_lag`` and ``stable``).
     """
-    config = _s.ConsumerGroupConfig()
-    config.partitions = _integer("partitions", partitions)
-    config.consumers = _integer("consumers", consumers)
-    config.produce_rate = _number("produce_rate", produce_rate)
-    config.consume_rate = _number("consume_rate", consume_rate)
-    config.duration_s = _number("duration_s", duration_s)
-    config.assignment = _text("assignment", assignment)
-    config.service = _text("service", service)
+    config = _configure(
+        _s.ConsumerGroupConfig(),
+        locals(),
+        partitions=_integer,
+        consumers=_integer,
+        produce_rate=_number,
+        consume_rate=_number,
+        duration_s=_number,
+        assignment=_text,
+        service=_text,
+        rebalance_s=_number,
+        warmup_s=_number,
+        drain_threshold=_number,
+    )
     times = rates = np.empty(0)
     if rate_profile is not None:
         if not (isinstance(rate_profile, Sequence) and len(rate_profile) == 2):
@@ -309,8 +310,6 @@ def simulate_consumer_group(
     if partition_weights is not None:
         config.partition_weights = _floats("partition_weights", partition_weights).tolist()
     config.events = _events(events)
-    config.rebalance_s = _number("rebalance_s", rebalance_s)
-    config.warmup_s = _number("warmup_s", warmup_s)
     config.sample_interval_s = (
         config.duration_s / 200
         if sample_interval_s is None
@@ -320,7 +319,6 @@ def simulate_consumer_group(
         config.drain_from_s = float(times[-1]) if times.size else math.nan
     else:
         config.drain_from_s = _number("drain_from_s", drain_from_s)
-    config.drain_threshold = _number("drain_threshold", drain_threshold)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     lvl = _level(level)
     raw = _progress.run(lambda: _s.simulate_consumer_group(config, run), "consumer group")

@@ -41,10 +41,13 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
@@ -55,6 +58,12 @@ from scalemodel.sim.stations import _pooled_quantile
 __all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
 _s = _core.sim
+
+
+def _unbounded(name: str, value: Any) -> float:
+    """A limit in the engine's spelling: None (no limit) is inf."""
+    return math.inf if value is None else _number(name, value)
+
 
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
@@ -79,11 +88,15 @@ class Breaker:
     probes: int = 1
 
     def _engine(self) -> Any:
-        b = _s.Breaker()
-        b.failure_ratio = _number("failure_ratio", self.failure_ratio)
-        b.window, b.min_calls = _integer("window", self.window), _integer("min_calls", self.min_calls)
-        b.open_s, b.probes = _number("open_s", self.open_s), _integer("probes", self.probes)
-        return b
+        return _configure(
+            _s.Breaker(),
+            vars(self),
+            failure_ratio=_number,
+            window=_integer,
+            min_calls=_integer,
+            open_s=_number,
+            probes=_integer,
+        )
 
 
 @dataclass(frozen=True)
@@ -113,22 +126,19 @@ class Autoscale:
     warmup_s: float = 300.0
 
     def _engine(self) -> Any:
-        a = _s.Autoscale()
-        if not isinstance(self.metric, str):
-            raise TypeError(f"metric must be a string, got {type(self.metric).__name__}")
-        a.min_servers = _whole("min_servers", self.min_servers, 0)
-        a.max_servers = _whole("max_servers", self.max_servers, 1)
-        a.metric = self.metric
-        for name in (
-            "target",
-            "interval_s",
-            "window_s",
-            "scale_out_cooldown_s",
-            "scale_in_cooldown_s",
-            "warmup_s",
-        ):
-            setattr(a, name, _number(name, getattr(self, name)))
-        return a
+        return _configure(
+            _s.Autoscale(),
+            vars(self),
+            min_servers=lambda name, value: _whole(name, value, 0),
+            max_servers=lambda name, value: _whole(name, value, 1),
+            metric=_text,
+            target=_number,
+            interval_s=_number,
+            window_s=_number,
+            scale_out_cooldown_s=_number,
+            scale_in_cooldown_s=_number,
+            warmup_s=_number,
+        )
 
 
 @dataclass(frozen=True)
@@ -161,23 +171,19 @@ class Client:
     propagate_deadline: bool = False
 
     def _engine(self) -> Any:
-        c = _s.ClientConfig()
-        if not isinstance(self.jitter, str):
-            raise TypeError(f"jitter must be a string, got {type(self.jitter).__name__}")
-        c.timeout_s = math.inf if self.timeout is None else _number("timeout", self.timeout)
-        c.retries = _integer("retries", self.retries)
-        c.backoff_s = _number("backoff", self.backoff)
-        c.backoff_max_s = math.inf if self.backoff_max is None else _number("backoff_max", self.backoff_max)
-        c.jitter = self.jitter
-        c.budget = math.inf if self.budget is None else _number("budget", self.budget)
-        c.budget_burst = _number("budget_burst", self.budget_burst)
-        c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
-        if not isinstance(self.propagate_deadline, bool):
-            raise TypeError(
-                f"propagate_deadline must be True or False, got {type(self.propagate_deadline).__name__}"
-            )
-        c.propagate_deadline = self.propagate_deadline
-        return c
+        return _configure(
+            _s.ClientConfig(),
+            vars(self),
+            timeout_s=("timeout", _unbounded),
+            retries=_integer,
+            backoff_s=("backoff", _number),
+            backoff_max_s=("backoff_max", _unbounded),
+            jitter=_text,
+            budget=_unbounded,
+            budget_burst=_number,
+            hedge_after_s=("hedge_after", _unbounded),
+            propagate_deadline=_flag,
+        )
 
 
 @dataclass(frozen=True)
