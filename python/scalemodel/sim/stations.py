@@ -31,10 +31,13 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Arrivals, Replay, as_arrivals
 from scalemodel.distributions import Distribution, as_distribution
@@ -171,14 +174,20 @@ class SimResult(ReplicatedResult):
         return frame
 
     def __repr__(self) -> str:
-        if not self.stable:
-            return f"SimResult(UNSTABLE: a queue passed {MAX_QUEUED} waiting requests)"
-        low, high = self.ci("mean_response")
-        return (
-            f"SimResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
-            f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
-            f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s)"
-        )
+        return _latency_repr(self, f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s")
+
+
+def _latency_repr(result: Any, details: str) -> str:
+    """The repr of a simulated system's result: mean response with its interval and p99,
+    then ``details``; or that it was unstable."""
+    name = type(result).__name__
+    if not result.stable:
+        return f"{name}(UNSTABLE: a queue passed {MAX_QUEUED} waiting requests)"
+    low, high = result.ci("mean_response")
+    return (
+        f"{name}({result.replications} replications: mean_response={result.mean_response:.4g} s "
+        f"[{low:.4g}, {high:.4g}], p99={result.response_quantile(0.99):.4g} s, {details})"
+    )
 
 
 def _pooled_quantile(counts: np.ndarray, q: Any, stable: bool) -> Any:
@@ -388,10 +397,15 @@ def simulate_balancer(
     sequence (only the balancer's random choices differ between replications).
     Other arguments as in :func:`simulate_queue`.
     """
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    config = _s.StationsConfig()
-    config.policy = policy
+    config = _configure(
+        _s.StationsConfig(),
+        locals(),
+        policy=_text,
+        replacement=_flag,
+        clients=_integer,
+        client_skew=_number,
+        overhead_s=_number,
+    )
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1)
     sp = np.ones(n) if speeds is None else np.asarray(speeds, dtype=np.float64)
@@ -405,10 +419,6 @@ def simulate_balancer(
     if weights is not None and config.policy in ("random", "power_of_d"):
         config.draw_weights = config.weights
     config.d = 2 if policy == "power_of_two" else _integer("d", d)
-    if not isinstance(replacement, (bool, np.bool_)):
-        raise TypeError(f"replacement must be True or False, got {type(replacement).__name__}")
-    config.replacement = bool(replacement)
-    config.clients = _integer("clients", clients)
     if client_keys is not None:
         keys = np.asarray(client_keys)
         if keys.ndim != 1 or keys.size == 0:
@@ -416,8 +426,6 @@ def simulate_balancer(
         unique, ids = np.unique(keys, return_inverse=True)
         config.clients = int(unique.size)
         config.client_ids = ids.astype(np.int64).tolist()
-    config.client_skew = _number("client_skew", client_skew)
-    config.overhead_s = _number("overhead_s", overhead_s)
     params = {
         "policy": config.policy,
         "backends": n,

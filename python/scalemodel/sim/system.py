@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import flag as _flag
@@ -53,7 +54,7 @@ from scalemodel.arrivals import Replay, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
-from scalemodel.sim.stations import _pooled_quantile
+from scalemodel.sim.stations import _latency_repr, _pooled_quantile
 
 __all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
@@ -894,10 +895,7 @@ class SystemResult(ReplicatedResult):
     def plot_latency(self, ax: Any = None, *, quantiles: Sequence[float] = (0.5, 0.99, 0.999)) -> Any:
         """Plot the end-to-end response-time distribution (complementary CDF, log axes) with
         the given quantiles marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.5))
+        ax = _plot.axes(ax, (7, 4.5))
         values, counts = self.response_histogram()
         tail = 1.0 - np.cumsum(counts) / counts.sum()
         keep = tail > 0
@@ -906,22 +904,10 @@ class SystemResult(ReplicatedResult):
             x = float(self.response_quantile(q))
             ax.axvline(x, linestyle=":", color="#a40", linewidth=0.9)
             ax.text(x, 1.0 - q, f" p{100 * q:g} = {x:.3g} s", fontsize=8, va="bottom", color="#a40")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("end-to-end response time (s)")
-        ax.set_ylabel("P(response > x)")
-        ax.grid(True, which="both", alpha=0.3)
-        return ax
+        return _plot.finish(ax, "end-to-end response time (s)", "P(response > x)", log="xy", legend=False)
 
     def __repr__(self) -> str:
-        if not self.stable:
-            return f"SystemResult(UNSTABLE: a queue passed {int(_s.MAX_QUEUED)} waiting requests)"
-        low, high = self.ci("mean_response")
-        return (
-            f"SystemResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
-            f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
-            f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g})"
-        )
+        return _latency_repr(self, f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g}")
 
 
 __dir__ = _api_dir(globals())
