@@ -379,6 +379,30 @@ def _ggc_inputs(service_rate: Any, arrival_scv: Any, service_scv: Any) -> dict[s
     )
 
 
+def _inverse(
+    mmc_kernel: Callable[..., np.ndarray],
+    ggc_kernel: Callable[..., np.ndarray],
+    known: dict[str, np.ndarray],
+    given: dict[str, Any],
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Solves an inverse problem of :func:`min_servers` or :func:`max_arrival_rate`: the
+    ``known`` arrays with the caller's service rate and targets (``given``, its
+    ``locals()``), by the M/M/c kernel, or by the G/G/c one (targets as rows) when an SCV
+    or a service level is given. Returns the flat result and the broadcast shape."""
+    g = given
+    targets = _targets(
+        g["response_time"], g["quantile"], g["mean_response"], g["prob_wait"], g["utilization"]
+    )
+    if not _variability(g["arrival_scv"], g["service_scv"], g["wait_time"]):
+        shape, f = broadcast(**known, service_rate=as_float("service_rate", g["service_rate"]), **targets)
+        return mmc_kernel(**f), shape
+    targets.update(_service_level(g["wait_time"], g["service_level"]))
+    ggc = _ggc_inputs(g["service_rate"], g["arrival_scv"], g["service_scv"])
+    shape, f = broadcast(**known, **ggc, **targets)
+    rows = np.ascontiguousarray(np.stack([f.pop(k) for k in targets]))
+    return ggc_kernel(**f, targets=rows), shape
+
+
 def min_servers(
     arrival_rate: Any,
     service_rate: Any,
@@ -406,25 +430,9 @@ def min_servers(
     no number of servers can meet the targets (a latency target below what the service
     time alone takes), so that a sweep carries on; :func:`why_no_servers` says why.
     """
-    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv, wait_time):
-        targets.update(_service_level(wait_time, service_level))
-        shape, f = broadcast(
-            arrival_rate=as_float("arrival_rate", arrival_rate),
-            **_ggc_inputs(service_rate, arrival_scv, service_scv),
-            **targets,
-        )
-        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
-        c = _q.ggc_min_servers(
-            f["arrival_rate"], f["mean_service"], f["arrival_scv"], f["service_scv"], rows
-        ).astype(np.float64)
-    else:
-        shape, f = broadcast(
-            arrival_rate=as_float("arrival_rate", arrival_rate),
-            service_rate=as_float("service_rate", service_rate),
-            **targets,
-        )
-        c = _q.min_servers(*f.values()).astype(np.float64)
+    known = {"arrival_rate": as_float("arrival_rate", arrival_rate)}
+    c, shape = _inverse(_q.min_servers, _q.ggc_min_servers, known, locals())
+    c = c.astype(np.float64)
     c[c < 0] = np.inf
     return shaped(c, shape)
 
@@ -472,25 +480,9 @@ def max_arrival_rate(
     Targets as in :func:`min_servers`. Found with Boost.Math's TOMS 748 root finder to
     about 1e-12 relative. Returns 0 where even an idle system misses a target.
     """
-    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv, wait_time):
-        targets.update(_service_level(wait_time, service_level))
-        shape, f = broadcast(
-            **_ggc_inputs(service_rate, arrival_scv, service_scv),
-            servers=as_count("servers", servers),
-            **targets,
-        )
-        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
-        out = _q.ggc_max_arrival_rate(
-            f["mean_service"], f["servers"], f["arrival_scv"], f["service_scv"], rows
-        )
-        return shaped(out, shape)
-    shape, f = broadcast(
-        service_rate=as_float("service_rate", service_rate),
-        servers=as_count("servers", servers),
-        **targets,
-    )
-    return shaped(_q.max_arrival_rate(*f.values()), shape)
+    known = {"servers": as_count("servers", servers)}
+    out, shape = _inverse(_q.max_arrival_rate, _q.ggc_max_arrival_rate, known, locals())
+    return shaped(out, shape)
 
 
 def _flags(name: str, value: Any) -> np.ndarray:

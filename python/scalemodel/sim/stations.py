@@ -243,22 +243,7 @@ def _run(
     level: float,
 ) -> SimResult:
     arrivals = as_arrivals("arrival_rate", arrival_rate)
-    if isinstance(arrivals, Replay):
-        available = int(arrivals.timestamps.size)
-        if warmup is None:
-            warmup = available // 10
-        warmup = _whole("warmup", warmup, 0)
-        if customers is None:
-            customers = available - warmup
-        customers = _whole("customers", customers, 1)
-        if warmup + customers > available:
-            raise ValueError(
-                f"warmup + customers must be at most the {available} replayed timestamps, "
-                f"got {warmup} + {customers}"
-            )
-    else:
-        customers = _whole("customers", 100_000 if customers is None else customers, 1)
-        warmup = _whole("warmup", customers // 10 if warmup is None else warmup, 0)
+    customers, warmup = _run_length(arrivals, "customers", customers, warmup)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     _level(level)
     config.arrivals = arrivals._engine
@@ -290,6 +275,23 @@ def _run(
         "seed": run.seed,
     }
     return SimResult(raw, params, level)
+
+
+def _run_length(arrivals: Arrivals, name: str, counted: Any, warmup: Any) -> tuple[int, int]:
+    """How many arrivals a replication counts (the keyword ``name``) after how many
+    discarded: by default 100,000 after 10% more; for a replay, every timestamp after a
+    tenth of them."""
+    if not isinstance(arrivals, Replay):
+        counted = _whole(name, 100_000 if counted is None else counted, 1)
+        return counted, _whole("warmup", counted // 10 if warmup is None else warmup, 0)
+    available = int(arrivals.timestamps.size)
+    warmup = _whole("warmup", available // 10 if warmup is None else warmup, 0)
+    counted = _whole(name, available - warmup if counted is None else counted, 1)
+    if warmup + counted > available:
+        raise ValueError(
+            f"warmup + {name} must be at most the {available} replayed timestamps, got {warmup} + {counted}"
+        )
+    return counted, warmup
 
 
 def _outage(o: Any) -> Any:

@@ -50,11 +50,11 @@ from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import Replay, as_arrivals
+from scalemodel.arrivals import as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
-from scalemodel.sim.stations import _latency_repr, _pooled_quantile
+from scalemodel.sim.stations import _latency_repr, _pooled_quantile, _run_length
 
 __all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
@@ -541,18 +541,7 @@ class System:
         as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds
         (windows from the end of the warm-up to the last arrival). threads: 0
         uses every core; the result does not depend on it. level: confidence level."""
-        if isinstance(self.arrivals, Replay):
-            available = int(self.arrivals.timestamps.size)
-            warmup = _whole("warmup", available // 10 if warmup is None else warmup, 0)
-            requests = _whole("requests", available - warmup if requests is None else requests, 1)
-            if warmup + requests > available:
-                raise ValueError(
-                    f"warmup + requests must be at most the {available} replayed timestamps, "
-                    f"got {warmup} + {requests}"
-                )
-        else:
-            requests = _whole("requests", 100_000 if requests is None else requests, 1)
-            warmup = _whole("warmup", requests // 10 if warmup is None else warmup, 0)
+        requests, warmup = _run_length(self.arrivals, "requests", requests, warmup)
         window = 0.0 if window_s is None else _number("window_s", window_s)
         if window_s is not None and not window > 0:
             raise ValueError(f"window_s must be > 0 seconds (or None for no time series), got {window_s}")
