@@ -177,12 +177,14 @@ class SimResult(ReplicatedResult):
         return _latency_repr(self, f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s")
 
 
-def _latency_repr(result: Any, details: str) -> str:
+def _latency_repr(
+    result: Any, details: str, unstable: str = f"a queue passed {MAX_QUEUED} waiting requests"
+) -> str:
     """The repr of a simulated system's result: mean response with its interval and p99,
-    then ``details``; or that it was unstable."""
+    then ``details``; or, when it is not stable, why."""
     name = type(result).__name__
     if not result.stable:
-        return f"{name}(UNSTABLE: a queue passed {MAX_QUEUED} waiting requests)"
+        return f"{name}(UNSTABLE: {unstable})"
     low, high = result.ci("mean_response")
     return (
         f"{name}({result.replications} replications: mean_response={result.mean_response:.4g} s "
