@@ -574,13 +574,7 @@ class Movement:
 
     def to_dict(self) -> dict[str, Any]:
         """Fields and ratio as a dict."""
-        return {
-            "nodes_before": self.nodes_before,
-            "nodes_after": self.nodes_after,
-            "fraction": self.fraction,
-            "optimum": self.optimum,
-            "ratio": self.ratio,
-        }
+        return {k: getattr(self, k) for k in ("nodes_before", "nodes_after", "fraction", "optimum", "ratio")}
 
 
 def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> Movement:

@@ -50,6 +50,7 @@ __all__ = [
     "L7_OVERHEAD_S",
     "MAX_QUEUED",
     "POLICIES",
+    "BackendSearch",
     "Outage",
     "SimResult",
     "min_backends",
