@@ -826,9 +826,6 @@ class SystemResult(ReplicatedResult):
         # The last window is partial: a run that ends before recovering has not recovered.
         return float(back.index[0] - after_s) if not back.empty else math.inf
 
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
-
     @property
     def events(self) -> int:
         """Events processed over all replications (arrivals and service completions)."""
