@@ -26,6 +26,7 @@ import numpy as np
 from scalemodel import _core
 from scalemodel._arrays import EngineBacked
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import as_float as _as_float
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import whole as _whole
@@ -70,12 +71,12 @@ class Distribution(EngineBacked):
 
     def cdf(self, x: Any) -> Any:
         """P(X <= x), broadcasting over ``x``."""
-        xa = np.asarray(x, dtype=np.float64)
+        xa = _as_float("x", x)
         return self._engine.cdf(np.ascontiguousarray(xa.ravel())).reshape(xa.shape)[()]
 
     def quantile(self, q: Any) -> Any:
         """The q-quantile (smallest x with P(X <= x) >= q), broadcasting over ``q`` in [0, 1]."""
-        qa = np.asarray(q, dtype=np.float64)
+        qa = _as_float("q", q)
         return self._engine.quantile(np.ascontiguousarray(qa.ravel())).reshape(qa.shape)[()]
 
     def sample(self, size: int, seed: int = 0) -> np.ndarray:

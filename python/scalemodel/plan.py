@@ -121,12 +121,14 @@ class Service:
     def max_rate(self, vcpus: int, **targets: Any) -> float:
         """Most requests/s one node of ``vcpus`` takes within ``targets`` (see
         :func:`scalemodel.queueing.max_arrival_rate`)."""
+        vcpus = whole("vcpus", vcpus, 1)
         return float(
             queueing.max_arrival_rate(1.0 / self.mean_s, vcpus, service_scv=self._scv_argument(), **targets)
         )
 
     def p99(self, load: Any, vcpus: int) -> Any:
         """p99 response (s) of one node of ``vcpus`` taking ``load`` requests/s."""
+        vcpus = whole("vcpus", vcpus, 1)
         if self._scv_argument() is None:
             model: Any = queueing.MMc(load, 1.0 / self.mean_s, vcpus)
         else:

@@ -183,6 +183,14 @@ def _make_plan(daily_active: Any = 1e6, cpu_time: Any = 0.02, years: Any = 3.0, 
     return sm.plan.make_plan(scenario)
 
 
+def _check_values(daily_active: Any = 1e6, cpu_time: Any = 0.02, years: Any = 3.0) -> Any:
+    scenario = {k: dict(v) for k, v in sm.plan.plan_text(_SCENARIO).scenario.items()}
+    scenario["users"]["daily_active"] = daily_active
+    scenario["app"]["cpu_time"] = cpu_time
+    scenario["scenario"]["years"] = years
+    return sm.scenario.check_values(scenario)
+
+
 def _balance(nodes: Any = _NODES, keys: Any = _KEYS) -> Any:
     return sm.hashing.balance(sm.hashing.Ring(nodes), keys)
 
@@ -436,6 +444,7 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
     "plan.sensitivity": (_sensitivity, {}),
     "scenario.parse_scenario": (None, dict(text=_SCENARIO)),
     "scenario.section_defaults": (None, dict(section="users")),
+    "scenario.check_values": (_check_values, {}),
     # calibrate
     "calibrate.fit_arrivals": (None, dict(timestamps=_TIMES, window_s=1.0)),
     "calibrate.fit_empirical": (None, dict(samples=_SAMPLES)),

@@ -170,6 +170,8 @@ KNOWN: dict[tuple[str, str], str] = {
         "nan",
     ): "SystemResult.wasted_work is NaN (0/0) when a system so overloaded completes nothing; "
     "sim/system.* is being changed for the overload rule, so the fix belongs there",
+    ("sim.System", "hang"): "System.simulate(window_s=1e-308) builds a time series of ~1e310 windows (no "
+    "bound on window_s against the run's length); sim/system.* is the lead's today",
 }
 
 

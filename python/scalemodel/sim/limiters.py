@@ -135,7 +135,7 @@ def _trace(arrivals: Any, limit: int, window_s: float, given: Mapping[str, Any])
             raise ValueError("rate, duration_s, on_s, off_s and spread_s apply only to a generated trace")
         return _times(arrivals)
     spec = _s.TraceSpec()
-    spec.kind = arrivals
+    spec.kind = _text("arrivals", arrivals)
     if arrivals == "adversarial":
         if rate is not None:
             raise ValueError("rate does not apply to the adversarial trace (it sends limit per burst)")
