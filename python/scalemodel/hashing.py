@@ -384,10 +384,9 @@ class BoundedLoad(Scheme):
 
     def __init__(self, nodes: Any, eps: float = 0.25, vnodes: int = 150) -> None:
         names = _names(nodes)
-        if not isinstance(eps, (int, float, np.floating, np.integer)) or isinstance(eps, bool):
-            raise TypeError(f"eps must be a number, got {type(eps).__name__}")
+        e = _number("eps", eps)
         v = _whole("vnodes", vnodes, 1, 1 << 20)
-        self._init(_h.BoundedLoad(names, v, float(eps)), names, eps=eps, vnodes=vnodes)
+        self._init(_h.BoundedLoad(names, v, e), names, eps=eps, vnodes=vnodes)
 
     def capacity(self, keys: int) -> int:
         """Most keys any node takes when ``keys`` keys are placed."""

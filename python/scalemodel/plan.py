@@ -87,6 +87,17 @@ class Service:
     p99_s: float | None = None  #: the service time's own p99 when the scenario gave it
     source: str = "default: exponential"
 
+    def __post_init__(self) -> None:
+        for name, low in (("mean_s", 0.0), ("scv", None), ("p99_s", 0.0)):
+            value = getattr(self, name)
+            if name == "p99_s" and value is None:
+                continue
+            v = number(name, value)
+            if not (math.isfinite(v) and (v > low if low is not None else v >= 0)):
+                raise ValueError(
+                    f"{name} must be a finite number {'>= 0' if low is None else '> 0'}, got {value!r}"
+                )
+
     @classmethod
     def from_section(cls, section: dict[str, Any], key: str) -> Service:
         mean, p99, scv = section[key], section.get(f"{key}_p99"), section.get(f"{key}_scv")
@@ -974,7 +985,7 @@ def example_path(name: str) -> Path:
     ``sm.plan.plan_file(sm.plan.example_path("twitter"))``."""
     found = examples()
     if not isinstance(name, str) or name not in found:
-        raise ValueError(f"name must be a bundled example, one of {', '.join(found)}; got {name!r}")
+        raise ValueError(f"name: no bundled example {name!r}; bundled: {', '.join(found)}")
     return found[name]
 
 

@@ -166,6 +166,24 @@ TEST(Arrivals, MmppLongRunRateAndReplayOrder) {
     EXPECT_THROW(Arrivals::mmpp(0.0, 0.0, 1.0, 1.0), std::invalid_argument);
 }
 
+TEST(Arrivals, MmppSwitchingFarFasterThanItsArrivalsKeepsItsRate) {
+    // ~1e9 switches per arrival in both orders of the states' rates: each draw is O(1) (a
+    // Poisson stream at the lower rate merged with on/off arrivals at the difference).
+    for (const Arrivals& spec : {Arrivals::mmpp(1.0, 0.5, 1e-9, 1e-9), Arrivals::mmpp(0.5, 2.0, 3e-9, 1e-9),
+                                 Arrivals::mmpp(2.0, 0.5, 0.02, 0.04)}) {
+        Rng rng(7, 0);
+        ArrivalStream a(spec, rng);
+        double t = 0, previous = 0;
+        const int n = 200000;
+        for (int i = 0; i < n; ++i) {
+            t = a.next(rng);
+            ASSERT_GE(t, previous);
+            previous = t;
+        }
+        EXPECT_NEAR(n / t, spec.mean_rate(), 0.02 * spec.mean_rate());
+    }
+}
+
 #include "scalemodel/core/exponential.hpp"
 
 TEST(Ziggurat, TablesCloseAndDrawsAreExponential) {

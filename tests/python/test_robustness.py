@@ -489,6 +489,11 @@ def _hand_built_scenario(**users):
         (lambda: sm.plan.ring_imbalance(math.nan), TypeError, "nodes"),
         (lambda: sm.scenario.section_defaults("x"), ValueError, "section"),
         (lambda: sm.reliability.durability([1.0]), ValueError, "mechanism"),
+        (lambda: sm.distributions.Uniform(1, 3).cdf(-(10**400)), ValueError, "x"),
+        (lambda: sm.plan.Service(0.02).max_rate(-math.inf, response_time=0.5), TypeError, "vcpus"),
+        (lambda: sm.plan.Service(10**400), ValueError, "mean_s"),
+        (lambda: sm.hashing.BoundedLoad(["a", "b"], eps=10**400), ValueError, "eps"),
+        (lambda: S.simulate_distributed_limiter("token_bucket", 10, 1.0, "\ud800", 2), ValueError, "arrivals"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:
