@@ -492,6 +492,7 @@ def _hand_built_scenario(**users):
         (lambda: sm.distributions.Uniform(1, 3).cdf(-(10**400)), ValueError, "x"),
         (lambda: sm.plan.Service(0.02).max_rate(-math.inf, response_time=0.5), TypeError, "vcpus"),
         (lambda: sm.plan.Service(10**400), ValueError, "mean_s"),
+        (lambda: sm.arrivals.MMPP(1e-300, 1e-300, 1e-300, 1e-300), ValueError, "rate_high must be large enough"),
         (lambda: sm.hashing.BoundedLoad(["a", "b"], eps=10**400), ValueError, "eps"),
         (lambda: S.simulate_distributed_limiter("token_bucket", 10, 1.0, "\ud800", 2), ValueError, "arrivals"),
     ],

@@ -75,7 +75,13 @@ Arrivals Arrivals::mmpp(double rate_high, double rate_low, double mean_high_s, d
     a.rate_low_ = check_nonnegative("rate_low", rate_low);
     a.mean_high_ = check_positive("mean_high_s", mean_high_s);
     a.mean_low_ = check_positive("mean_low_s", mean_low_s);
-    if (!(a.mean_rate() > 0.0)) throw std::invalid_argument("rate_high and rate_low must not both be zero");
+    if (rate_high == 0.0 && rate_low == 0.0)
+        throw std::invalid_argument("rate_high and rate_low must not both be zero");
+    if (!(a.mean_rate() > 0.0)) {  // products below the smallest double: no arrival in double range
+        detail::fail_range("rate_high",
+                           "large enough that the mean rate is > 0 (with rate_low, mean_high_s and mean_low_s)",
+                           rate_high);
+    }
     return a;
 }
 
