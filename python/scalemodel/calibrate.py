@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,6 +92,7 @@ FAMILIES: tuple[str, ...] = (
 
 # --- samples and goodness of fit ----------------------------------------------------------
 _MAX_SAMPLE = 1e150
+_LOG_MAX = math.log(sys.float_info.max)
 
 
 def _samples(samples: Any, *, positive: bool = True, minimum: int = 2) -> np.ndarray:
@@ -199,6 +201,11 @@ def fit_lognormal(samples: Any) -> Fit:
         raise ValueError("samples must not all be equal for a lognormal fit")
     n = x.size
     loglik = -float(y.sum()) - n * math.log(sigma) - 0.5 * n * _LOG_2PI - 0.5 * n
+    if mu + 0.5 * sigma * sigma > _LOG_MAX:
+        raise ValueError(
+            f"samples spread too widely for a lognormal: its mean exp(mu + sigma^2 / 2) leaves double "
+            f"range (mu {mu:.4g}, sigma {sigma:.4g} of log x)"
+        )
     dist = Lognormal(math.exp(mu + 0.5 * sigma * sigma), min(sigma, 10.0))
     return _fit("lognormal", x, dist, {"mu": mu, "sigma": sigma}, loglik, 2)
 

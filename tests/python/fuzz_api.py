@@ -663,6 +663,8 @@ DOCUMENTED_NAN = {
     ("calibrate.fit_empirical", "loglik"),
     ("sim.simulate_cache", "miss_rate"),  # without a request_rate
     ("sim.simulate_consumer_group", "drain_time_s"),  # not measured
+    ("sim.simulate_consumer_group", "mean_latency_s"),  # no message consumed in the window
+    ("sim.simulate_consumer_group", "p99_latency_s"),
 }
 
 

@@ -290,7 +290,8 @@ def simulate_consumer_group(
     relaxation times (about 1 / (mu (1 - sqrt(rho))**2) for one partition at load rho on a
     consumer of rate mu). Latencies are those of messages consumed in that window: messages
     still waiting at the end are not counted, which understates the latency of a group that
-    cannot keep up (see ``final_lag`` and ``stable``).
+    cannot keep up (see ``final_lag`` and ``stable``); with none consumed there (a
+    produce_rate of 0, or too low to send one in the window) they are NaN, not measured.
     """
     config = _configure(
         _s.ConsumerGroupConfig(),

@@ -113,7 +113,10 @@ def _sizes(value: Any) -> ItemSizes:
     if isinstance(value, ItemSizes):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return ItemSizes.fixed(value)
+        try:
+            return ItemSizes.fixed(value)
+        except ValueError as e:  # the engine's message names ItemSizes.fixed's size_bytes
+            raise ValueError(f"sizes (a fixed size): {e}") from None
     raise TypeError(f"sizes must be None, a number of bytes or an ItemSizes, got {type(value).__name__}")
 
 
