@@ -1016,7 +1016,7 @@ def scaling_options(
     for name, value in (("arrival_rate", arrival_rate), ("cpu_time", cpu_time), ("slo_p99", slo_p99)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    if not (0 < max_utilization <= 1):
+    if not (0 < number("max_utilization", max_utilization) <= 1):
         raise ValueError(f"max_utilization must be in (0, 1], got {max_utilization!r}")
     if (
         isinstance(cpu_time_scv, bool)
@@ -1035,7 +1035,8 @@ def scaling_options(
                 1.0 / cpu_time, response_time=slo_p99, service_scv=cpu_time_scv
             )
         else:
-            n, limited = _count(arrival_rate, cap.rate, cap.binding)
+            with _sizing(inst.name, "arrival_rate, cpu_time, slo_p99 and max_utilization"):
+                n, limited = _count(arrival_rate, cap.rate, cap.binding)
         finite = math.isfinite(n)
         load = arrival_rate / n if finite else 0.0
         rows.append(

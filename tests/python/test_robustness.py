@@ -492,6 +492,8 @@ def _hand_built_scenario(**users):
         (lambda: sm.distributions.Uniform(1, 3).cdf(-(10**400)), ValueError, "x"),
         (lambda: sm.plan.Service(0.02).max_rate(-math.inf, response_time=0.5), TypeError, "vcpus"),
         (lambda: sm.plan.Service(10**400), ValueError, "mean_s"),
+        (lambda: sm.plan.scaling_options(2000, 0.05, 0.5, max_utilization="x"), TypeError, "max_utilization"),
+        (lambda: sm.plan.scaling_options(2000, 0.05, 0.5, max_utilization=1e-308), ValueError, "max_utilization"),
         (lambda: sm.calibrate.fit_lognormal([1.59e16, 1.389e15, 5e-324, 1e12]), ValueError, "samples"),
         (lambda: S.simulate_cache("lru", 50, 1000, 0.9, 5000, sizes=2**64, replications=2), ValueError, "sizes"),
         (lambda: sm.arrivals.MMPP(1e-300, 1e-300, 1e-300, 1e-300), ValueError, "rate_high must be large enough"),
