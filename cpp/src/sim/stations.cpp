@@ -650,12 +650,7 @@ void validate(const StationsConfig& c) {
         if (!(o.until_s > o.at_s)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.until_s);
     }
     if (!c.service_times.empty()) {
-        if (c.arrivals.kind() != Arrivals::Kind::replay)
-            throw std::invalid_argument("service_times needs replayed arrivals (an array of timestamps)");
-        if (c.service_times.size() != c.arrivals.timestamps().size())
-            throw std::invalid_argument("service_times must have one entry per replayed timestamp (" +
-                                        std::to_string(c.arrivals.timestamps().size()) + "), got " +
-                                        std::to_string(c.service_times.size()));
+        check_replayed(c.arrivals, c.service_times.size(), "service_times");
         for (double x : c.service_times) check_nonnegative("service_times", x);
     }
     if (!c.client_ids.empty()) {

@@ -212,12 +212,15 @@ class SystemConfig(metaclass=type):
     client: ClientConfig
     def __init__(self) -> None: ...
     calls: list[CallConfig]
+    client_ids: list[int]
     client_skew: float
     clients: int
     entry: int
+    keys: list[int]
     outages: list[TierOutage]
     requests: int
     routes: list[RouteConfig]
+    service_times: list[float]
     slo_quantile: float
     slo_s: float
     tiers: list[TierConfig]

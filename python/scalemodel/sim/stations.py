@@ -36,7 +36,7 @@ from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import Arrivals, Replay, as_arrivals
+from scalemodel.arrivals import Arrivals, Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Distribution, as_distribution
 from scalemodel.results import ReplicatedResult
 
@@ -271,14 +271,10 @@ def _run(
     _level(level)
     config.arrivals = arrivals._engine
     if service_times_s is not None:
-        if not isinstance(arrivals, Replay):
-            raise ValueError("service_times_s needs arrival_rate to be timestamps to replay")
+        sizes = _replayed_sizes("service_times_s", service_times_s, arrivals, "arrival_rate")
         if service is not None:
             raise ValueError("give service or service_times_s, not both")
-        sizes = np.asarray(service_times_s)
-        if sizes.dtype.kind not in "iuf" or sizes.ndim != 1:
-            raise TypeError("service_times_s must be a 1-d array of numbers (seconds)")
-        config.service_times = np.ascontiguousarray(sizes, dtype=np.float64).tolist()
+        config.service_times = sizes
     elif service is None:
         raise TypeError("service must be a distribution or a mean in seconds (or give service_times_s)")
     else:
@@ -427,12 +423,7 @@ def simulate_balancer(
     config.replacement = bool(replacement)
     config.clients = _integer("clients", clients)
     if client_keys is not None:
-        keys = np.asarray(client_keys)
-        if keys.ndim != 1 or keys.size == 0:
-            raise ValueError("client_keys must be a non-empty 1-d array, one key per replayed timestamp")
-        unique, ids = np.unique(keys, return_inverse=True)
-        config.clients = int(unique.size)
-        config.client_ids = ids.astype(np.int64).tolist()
+        config.clients, config.client_ids = _replayed_clients("client_keys", client_keys)
     config.client_skew = _number("client_skew", client_skew)
     config.overhead_s = _number("overhead_s", overhead_s)
     params = {
