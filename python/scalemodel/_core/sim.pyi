@@ -30,6 +30,7 @@ class StationsConfig(metaclass=type):
     customers: int
     d: int
     draw_weights: list[float]
+    draws: list[int]
     outages: list[Outage]
     overhead_s: float
     servers: list[int]
