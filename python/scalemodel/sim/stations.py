@@ -390,7 +390,8 @@ def simulate_balancer(
     ``weighted_round_robin`` its weights (default the speeds); for ``random`` and
     ``power_of_d``, when given, each backend is drawn with probability proportional to its
     weight (default: uniformly). haproxy's ``random`` draws from a consistent-hash ring
-    whose arcs are unequal (measured on 4 servers: 17% to 30%), so its draws are weighted. overhead_s: balancer
+    whose arcs are unequal (:func:`scalemodel.hashing.haproxy_random_shares`: 18.5% to 28.9%
+    on 4 servers), so its draws are weighted. overhead_s: balancer
     latency added to each response (see :data:`L4_OVERHEAD_S`, :data:`L7_OVERHEAD_S`).
     outages: :class:`Outage` s, e.g. ``Outage(at_s=60, backend=0)`` kills backend 0 at 60 s;
     compare ``response_quantile_before``/``_after`` and :meth:`SimResult.backends`.
