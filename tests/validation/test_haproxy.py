@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 import pytest
-from lab import backends, free_port, open_loop, started
+from lab import backends, free_port, haproxy_config, open_loop, started
 
 import scalemodel as sm
 
@@ -59,29 +59,6 @@ MEAN_REL, MEAN_ABS = 0.15, 0.003
 P95_REL, P95_ABS, P95_LEVELS = 0.15, 0.005, 0.02  # p95 between the model's p93 and p97
 
 
-def _config(port: int, ports: list[int], balance: str) -> str:
-    servers = "\n".join(f"    server s{i} 127.0.0.1:{p}" for i, p in enumerate(ports))
-    return f"""
-global
-    log stdout format raw local0 info
-    nbthread 1
-    maxconn 4000
-defaults
-    mode http
-    log global
-    option httplog
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-frontend lab
-    bind 127.0.0.1:{port}
-    default_backend pool
-backend pool
-    balance {balance}
-{servers}
-"""
-
-
 def _workload(seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     sizes = np.where(rng.random(REQUESTS) < P_SLOW, SLOW, FAST)
@@ -95,7 +72,7 @@ def _run(balance: str, arrivals: np.ndarray, sizes: np.ndarray, tmp_path) -> tup
     cfg = tmp_path / "haproxy.cfg"
     with backends(BACKENDS, max_seconds=240) as ports:
         port = free_port()
-        cfg.write_text(_config(port, ports, balance))
+        cfg.write_text(haproxy_config(port, ports, balance))
         with open(log, "wb") as out, started([HAPROXY, "-db", "-f", str(cfg)], port, stdout=out):
             got = open_loop(port, arrivals, sizes, timeout_s=30.0)
             time.sleep(0.3)  # the last log lines
