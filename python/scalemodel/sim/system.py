@@ -23,9 +23,19 @@ Units: seconds and requests per second. Each replication discards ``warmup`` req
 counts ``requests``; after the last arrival the system drains, so every counted request's
 response time is recorded. Replication r draws from its own stream (seed, r): the same seed
 gives the same result on any number of threads. Quantiles come from a log-bucketed
-histogram (relative error at most 0.39%); memory does not grow with the run length. A run
-whose queues pass :data:`~scalemodel.sim.MAX_QUEUED` waiting requests stops and reports
-``stable`` False with infinite delays.
+histogram (relative error at most 0.39%); memory does not grow with the run length.
+
+Overload: a run whose queues pass :data:`~scalemodel.sim.MAX_QUEUED` waiting requests stops
+and reports ``stable`` False with infinite delays. So does a shorter run of a system whose
+queues would grow without bound: with stationary arrivals and nothing that sheds or fails
+work (no ``capacity``, ``shed_wait_s``, breaker, propagated deadline or ``error_probability``),
+a tier whose offered work (arrival rate x visits per request x mean service) is at or above
+its slots (servers x shards x concurrency; an autoscaled tier at ``max_servers``; less
+servers down for good), as the closed forms say. Visits per request solve the traffic
+equations of routes and calls, counting only a cache's misses (an LRU tier's at least the
+mass beyond its most popular keys); retries and hedges only add work. A tier that gets
+work with every server down for good is unstable too. A replication in which no request
+succeeded reports infinite response times.
 """
 
 from __future__ import annotations
@@ -800,7 +810,8 @@ class SystemResult(ReplicatedResult):
 
     @property
     def stable(self) -> bool:
-        """False when some replication's queues overflowed (load at or above capacity)."""
+        """False when load is at or above capacity (the overload rule in the module's notes) or
+        some replication's queues overflowed."""
         return not bool(np.any(self._metrics["overflow"] > 0))
 
     @property
@@ -848,9 +859,6 @@ class SystemResult(ReplicatedResult):
         back = later[later >= target]
         # The last window is partial: a run that ends before recovering has not recovered.
         return float(back.index[0] - after_s) if not back.empty else math.inf
-
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
 
     @property
     def events(self) -> int:
@@ -962,7 +970,7 @@ class SystemResult(ReplicatedResult):
 
     def __repr__(self) -> str:
         if not self.stable:
-            return f"SystemResult(UNSTABLE: a queue passed {int(_s.MAX_QUEUED)} waiting requests)"
+            return "SystemResult(UNSTABLE: load at or above capacity, delays inf)"
         low, high = self.ci("mean_response")
         return (
             f"SystemResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
