@@ -152,7 +152,7 @@ def test_haproxy_random_draws_are_the_models(runs: dict[str, dict[str, float]]) 
     # and random(2)'s mean is the replayed draws' (within the mean tolerance, without the
     # spread of the model's own random draws), not the average over draws
     r = runs["random(2)"]
-    assert r["model_spread"] == 0.0
+    assert r["model_spread"] < 1e-9  # every replication replays the same draws
     assert abs(r["model_mean"] - r["haproxy_mean"]) <= MEAN_REL * r["haproxy_mean"] + MEAN_ABS, r
 
 

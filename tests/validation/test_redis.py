@@ -190,9 +190,10 @@ def test_rdb_loses_the_writes_since_the_snapshot_the_schedule_says(tmp_path, kil
           f"holding {held}, {model.lost:.0f} lost; a save every 2 s exactly: {naive:.0f} lost; "
           f"changes since the last save at the kill: {info.get('rdb_changes_since_last_save')}")  # fmt: skip
     assert found == list(range(len(found)))  # the snapshot holds a prefix of the writes
-    # within the unknown cron phase (half a tick), writes in flight, and the writer's lag
+    # within a cron period (its phase is not known, and its timer runs late on a busy
+    # machine: measured up to 85 ms after the model's fork), writes in flight, the writer's lag
     lag = max(0, int(kill_s * RATE) + 1 - acked)
-    tolerance = RATE * 0.5 / HZ + 0.05 * RATE + lag
+    tolerance = RATE * CRON_S + 0.05 * RATE + lag
     assert abs(len(found) - held) <= tolerance
     assert abs(lost - model.lost) <= tolerance
     # what the server counted as unsaved just before the kill, give or take the writes in flight
