@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
@@ -520,10 +521,7 @@ class Balance(_TableDisplay):
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of each node's share against its nominal share; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5))
+        ax = _plot.axes(ax, (7, 3.5))
         x = np.arange(len(self.names))
         ax.bar(x, self.shares, label="share")
         ax.step(x, self.nominal, where="mid", color="black", linewidth=1, label="nominal")
@@ -581,13 +579,7 @@ class Movement:
 
     def to_dict(self) -> dict[str, Any]:
         """Fields and ratio as a dict."""
-        return {
-            "nodes_before": self.nodes_before,
-            "nodes_after": self.nodes_after,
-            "fraction": self.fraction,
-            "optimum": self.optimum,
-            "ratio": self.ratio,
-        }
+        return {k: getattr(self, k) for k in ("nodes_before", "nodes_after", "fraction", "optimum", "ratio")}
 
 
 def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> Movement:
@@ -629,20 +621,12 @@ class Sweep(_TableDisplay):
 
     def plot(self, ax: Any = None, logx: bool = True) -> Any:
         """Each y column against x, one line per scheme when there is a ``scheme`` column."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = _plot.axes(ax, (7, 4))
         groups = self.frame.groupby("scheme") if "scheme" in self.frame else [("", self.frame)]
         for label, g in groups:
             for col in self.y:
                 ax.plot(g[self.x], g[col], marker="o", label=f"{label} {col}".strip())
-        if logx:
-            ax.set_xscale("log")
-        ax.set_xlabel(self.x)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
-        return ax
+        return _plot.finish(ax, self.x, log="x" if logx else "")
 
 
 def expected_ring_imbalance(nodes: int, vnodes: int = 150) -> float:

@@ -23,9 +23,12 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.distributions import (
     Deterministic,
@@ -39,6 +42,7 @@ from scalemodel.distributions import (
     Weibull,
     as_distribution,
 )
+from scalemodel.distributions import engine_field as _engine_field
 from scalemodel.results import ReplicatedResult
 from scalemodel.results import TableDisplay as _TableDisplay
 
@@ -82,6 +86,8 @@ __all__ = [
 ]
 
 _r = _core.reliability
+# A config's duration field: a distribution, or a number of seconds (a constant).
+_seconds = _engine_field()
 SECONDS_PER_YEAR: float = float(_core.SECONDS_PER_YEAR)  #: 365 days, as in the usual nines tables
 SECONDS_PER_DAY: float = float(_core.SECONDS_PER_DAY)
 #: Redis 7's default ``save`` lines: (seconds, changes) (``save 3600 1 300 100 60 10000``).
@@ -424,18 +430,20 @@ def t_visibility(
         r, w = quorum_sizes(consistency, _integer("n", n))
     if r is None or w is None:
         raise TypeError("give r and w, or consistency")
-    config = _r.QuorumConfig()
-    config.n, config.r, config.w = _integer("n", n), _integer("r", r), _integer("w", w)
-    ts = np.atleast_1d(as_float("t", t)).ravel()
-    config.t = [float(x) for x in ts]
-    config.write_latency = as_distribution(
-        "write_latency", 0.001 if write_latency is None else write_latency, number="exponential"
-    )._engine
-    config.read_latency = as_distribution(
-        "read_latency", 0.001 if read_latency is None else read_latency, number="exponential"
-    )._engine
-    config.replica_down_prob = _number("replica_down_prob", replica_down_prob)
-    config.requests = _integer("requests", requests)
+    write_latency = 0.001 if write_latency is None else write_latency
+    read_latency = 0.001 if read_latency is None else read_latency
+    config = _configure(
+        _r.QuorumConfig(),
+        locals(),
+        n=_integer,
+        r=_integer,
+        w=_integer,
+        write_latency=_engine_field(number="exponential"),
+        read_latency=_engine_field(number="exponential"),
+        replica_down_prob=_number,
+        requests=_integer,
+    )
+    config.t = [float(x) for x in np.atleast_1d(as_float("t", t)).ravel()]
     params = {"n": config.n, "r": config.r, "w": config.w, "t": tuple(config.t)}
     return _study(
         "t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params
@@ -473,15 +481,18 @@ def simulate_failover(
     within 0.4% of the sample quantile; memory does not grow with ``trials``),
     downtime_max_s.
     """
-    config = _r.FailoverConfig()
-    config.heartbeat_interval_s = _number("heartbeat_interval_s", heartbeat_interval_s)
-    config.missed_beats = _integer("missed_beats", missed_beats)
-    config.election = as_distribution("election_s", election_s)._engine
-    config.routing = as_distribution("routing_s", routing_s)._engine
-    config.replication_lag = as_distribution("replication_lag_s", replication_lag_s)._engine
-    config.write_rate = _number("write_rate", write_rate)
-    config.failures_per_year = _number("failures_per_year", failures_per_year)
-    config.trials = _integer("trials", trials)
+    config = _configure(
+        _r.FailoverConfig(),
+        locals(),
+        heartbeat_interval_s=_number,
+        missed_beats=_integer,
+        election=("election_s", _seconds),
+        routing=("routing_s", _seconds),
+        replication_lag=("replication_lag_s", _seconds),
+        write_rate=_number,
+        failures_per_year=_number,
+        trials=_integer,
+    )
     params = {"failures_per_year": config.failures_per_year}
     return _study("failover", "failover", _r.simulate_failover, config, _chunked_run(seed, threads), params)
 
@@ -513,16 +524,17 @@ def simulate_stale_reads(
     Estimates per read: stale, primary_reads (the extra primary load), replica_reads,
     added_latency_s. Intervals come from chunks of 32,768 reads.
     """
-    config = _r.StaleReadConfig()
-    config.lag = as_distribution("lag", lag)._engine
-    config.think_time = as_distribution("think_time", think_time)._engine
-    if not isinstance(remedy, str):
-        raise TypeError(f"remedy must be one of {list(_REMEDIES)}, got {remedy!r}")
-    config.remedy = remedy
-    config.sticky_window_s = _number("sticky_window_s", sticky_window_s)
-    config.attempts = _integer("attempts", attempts)
-    config.retry_interval_s = _number("retry_interval_s", retry_interval_s)
-    config.requests = _integer("requests", requests)
+    config = _configure(
+        _r.StaleReadConfig(),
+        locals(),
+        lag=_seconds,
+        think_time=_seconds,
+        remedy=_text,
+        sticky_window_s=_number,
+        attempts=_integer,
+        retry_interval_s=_number,
+        requests=_integer,
+    )
     run = _chunked_run(seed, threads)
     return _study("stale_reads", "stale reads", _r.simulate_stale_reads, config, run, {"remedy": remedy})
 
@@ -577,13 +589,16 @@ def simulate_partition(
     stale read), partitioned_time. Values: partitioned_time_expected, ap_staleness_p50_s,
     ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
-    config = _r.PartitionConfig()
-    config.partitions_per_day = _number("partitions_per_day", partitions_per_day)
-    config.duration = as_distribution("duration_s", duration_s)._engine
-    config.convergence = as_distribution("convergence_s", convergence_s)._engine
-    config.remote_write_rate = _number("remote_write_rate", remote_write_rate)
-    config.horizon_s = _number("horizon_s", horizon_s)
-    config.reads = _integer("reads", reads)
+    config = _configure(
+        _r.PartitionConfig(),
+        locals(),
+        partitions_per_day=_number,
+        duration=("duration_s", _seconds),
+        convergence=("convergence_s", _seconds),
+        remote_write_rate=_number,
+        horizon_s=_number,
+        reads=_integer,
+    )
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"partitions_per_day": config.partitions_per_day}
     return _study("partition", "partition", _r.simulate_partition, config, run, params)
@@ -826,19 +841,20 @@ def kafka_durability(
     """
     if isinstance(acks, bool) or not isinstance(acks, (int, str)):
         raise TypeError(f"acks must be 0, 1 or 'all', got {acks!r}")
-    if not isinstance(unclean_leader_election, bool):
-        raise TypeError("unclean_leader_election must be True or False")
-    config = _r.KafkaConfig()
+    config = _configure(
+        _r.KafkaConfig(),
+        locals(),
+        replication_factor=_integer,
+        min_insync_replicas=_integer,
+        unclean_leader_election=_flag,
+        broker_mtbf_s=_number,
+        broker_repair=("broker_mttr_s", _engine_field(number="exponential")),
+        follower_lag=("follower_lag_s", _seconds),
+        producer_window_s=_number,
+        message_rate=_number,
+        horizon_s=_number,
+    )
     config.acks = str(acks)
-    config.replication_factor = _integer("replication_factor", replication_factor)
-    config.min_insync_replicas = _integer("min_insync_replicas", min_insync_replicas)
-    config.unclean_leader_election = unclean_leader_election
-    config.broker_mtbf_s = _number("broker_mtbf_s", broker_mtbf_s)
-    config.broker_repair = as_distribution("broker_mttr_s", broker_mttr_s, number="exponential")._engine
-    config.follower_lag = as_distribution("follower_lag_s", follower_lag_s)._engine
-    config.producer_window_s = _number("producer_window_s", producer_window_s)
-    config.message_rate = _number("message_rate", message_rate)
-    config.horizon_s = _number("horizon_s", horizon_s)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"acks": acks, "replication_factor": config.replication_factor}
     return _study("kafka", "kafka", _r.simulate_kafka, config, run, params)

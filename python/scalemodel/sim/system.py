@@ -50,20 +50,31 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
-from scalemodel.sim.stations import _pooled_quantile
+from scalemodel.sim.stations import _latency_repr, _pooled_quantile, _run_length
 
 __all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
 
 _s = _core.sim
+
+
+def _unbounded(name: str, value: Any) -> float:
+    """A limit in the engine's spelling: None (no limit) is inf."""
+    return math.inf if value is None else _number(name, value)
+
 
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
@@ -88,11 +99,15 @@ class Breaker:
     probes: int = 1
 
     def _engine(self) -> Any:
-        b = _s.Breaker()
-        b.failure_ratio = _number("failure_ratio", self.failure_ratio)
-        b.window, b.min_calls = _integer("window", self.window), _integer("min_calls", self.min_calls)
-        b.open_s, b.probes = _number("open_s", self.open_s), _integer("probes", self.probes)
-        return b
+        return _configure(
+            _s.Breaker(),
+            vars(self),
+            failure_ratio=_number,
+            window=_integer,
+            min_calls=_integer,
+            open_s=_number,
+            probes=_integer,
+        )
 
 
 @dataclass(frozen=True)
@@ -122,22 +137,19 @@ class Autoscale:
     warmup_s: float = 300.0
 
     def _engine(self) -> Any:
-        a = _s.Autoscale()
-        if not isinstance(self.metric, str):
-            raise TypeError(f"metric must be a string, got {type(self.metric).__name__}")
-        a.min_servers = _whole("min_servers", self.min_servers, 0)
-        a.max_servers = _whole("max_servers", self.max_servers, 1)
-        a.metric = self.metric
-        for name in (
-            "target",
-            "interval_s",
-            "window_s",
-            "scale_out_cooldown_s",
-            "scale_in_cooldown_s",
-            "warmup_s",
-        ):
-            setattr(a, name, _number(name, getattr(self, name)))
-        return a
+        return _configure(
+            _s.Autoscale(),
+            vars(self),
+            min_servers=lambda name, value: _whole(name, value, 0),
+            max_servers=lambda name, value: _whole(name, value, 1),
+            metric=_text,
+            target=_number,
+            interval_s=_number,
+            window_s=_number,
+            scale_out_cooldown_s=_number,
+            scale_in_cooldown_s=_number,
+            warmup_s=_number,
+        )
 
 
 @dataclass(frozen=True)
@@ -170,23 +182,19 @@ class Client:
     propagate_deadline: bool = False
 
     def _engine(self) -> Any:
-        c = _s.ClientConfig()
-        if not isinstance(self.jitter, str):
-            raise TypeError(f"jitter must be a string, got {type(self.jitter).__name__}")
-        c.timeout_s = math.inf if self.timeout is None else _number("timeout", self.timeout)
-        c.retries = _integer("retries", self.retries)
-        c.backoff_s = _number("backoff", self.backoff)
-        c.backoff_max_s = math.inf if self.backoff_max is None else _number("backoff_max", self.backoff_max)
-        c.jitter = self.jitter
-        c.budget = math.inf if self.budget is None else _number("budget", self.budget)
-        c.budget_burst = _number("budget_burst", self.budget_burst)
-        c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
-        if not isinstance(self.propagate_deadline, bool):
-            raise TypeError(
-                f"propagate_deadline must be True or False, got {type(self.propagate_deadline).__name__}"
-            )
-        c.propagate_deadline = self.propagate_deadline
-        return c
+        return _configure(
+            _s.ClientConfig(),
+            vars(self),
+            timeout_s=("timeout", _unbounded),
+            retries=_integer,
+            backoff_s=("backoff", _number),
+            backoff_max_s=("backoff_max", _unbounded),
+            jitter=_text,
+            budget=_unbounded,
+            budget_burst=_number,
+            hedge_after_s=("hedge_after", _unbounded),
+            propagate_deadline=_flag,
+        )
 
 
 @dataclass(frozen=True)
@@ -577,18 +585,7 @@ class System:
         as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds
         (windows from the end of the warm-up to the last arrival). threads: 0
         uses every core; the result does not depend on it. level: confidence level."""
-        if isinstance(self.arrivals, Replay):
-            available = int(self.arrivals.timestamps.size)
-            warmup = _whole("warmup", available // 10 if warmup is None else warmup, 0)
-            requests = _whole("requests", available - warmup if requests is None else requests, 1)
-            if warmup + requests > available:
-                raise ValueError(
-                    f"warmup + requests must be at most the {available} replayed timestamps, "
-                    f"got {warmup} + {requests}"
-                )
-        else:
-            requests = _whole("requests", 100_000 if requests is None else requests, 1)
-            warmup = _whole("warmup", requests // 10 if warmup is None else warmup, 0)
+        requests, warmup = _run_length(self.arrivals, "requests", requests, warmup)
         window = 0.0 if window_s is None else _number("window_s", window_s)
         if window_s is not None and not window > 0:
             raise ValueError(f"window_s must be > 0 seconds (or None for no time series), got {window_s}")
@@ -812,37 +809,20 @@ class SystemResult(ReplicatedResult):
     def stable(self) -> bool:
         """False when load is at or above capacity (the overload rule in the module's notes) or
         some replication's queues overflowed."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def mean_response(self) -> float:
-        return self.estimate("mean_response")
-
-    @property
-    def throughput(self) -> float:
-        return self.estimate("throughput")
-
-    @property
-    def fail_rate(self) -> float:
-        """Share of counted requests that failed (errors, drops, outages, timeouts)."""
-        return self.estimate("fail_rate")
-
-    @property
-    def timeout_rate(self) -> float:
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
-
-    @property
-    def goodput(self) -> float:
+    mean_response = _Estimate("Mean end-to-end response time, seconds.")
+    throughput = _Estimate("Requests answered per second.")
+    fail_rate = _Estimate("Share of counted requests that failed (errors, drops, outages, timeouts).")
+    timeout_rate = _Estimate("Share of counted requests whose last attempt timed out.")
+    goodput = _Estimate(
         """Successful requests answered within the deadline (``slo_s``, else the client's
         timeout, else any) per second."""
-        return self.estimate("goodput")
-
-    @property
-    def wasted_work(self) -> float:
+    )
+    wasted_work = _Estimate(
         """Share of service time spent on work nobody waited for any more: attempts the client
         had abandoned, losing hedges, late answers of a wait-for-first-k fan-out."""
-        return self.estimate("wasted_work")
+    )
 
     def recovery_time(self, after_s: float, baseline: tuple[float, float], tolerance: float = 0.1) -> float:
         """Seconds from ``after_s`` (say, the end of a spike) until a window's goodput is back
@@ -949,10 +929,7 @@ class SystemResult(ReplicatedResult):
     def plot_latency(self, ax: Any = None, *, quantiles: Sequence[float] = (0.5, 0.99, 0.999)) -> Any:
         """Plot the end-to-end response-time distribution (complementary CDF, log axes) with
         the given quantiles marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.5))
+        ax = _plot.axes(ax, (7, 4.5))
         values, counts = self.response_histogram()
         tail = 1.0 - np.cumsum(counts) / counts.sum()
         keep = tail > 0
@@ -961,21 +938,13 @@ class SystemResult(ReplicatedResult):
             x = float(self.response_quantile(q))
             ax.axvline(x, linestyle=":", color="#a40", linewidth=0.9)
             ax.text(x, 1.0 - q, f" p{100 * q:g} = {x:.3g} s", fontsize=8, va="bottom", color="#a40")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("end-to-end response time (s)")
-        ax.set_ylabel("P(response > x)")
-        ax.grid(True, which="both", alpha=0.3)
-        return ax
+        return _plot.finish(ax, "end-to-end response time (s)", "P(response > x)", log="xy", legend=False)
 
     def __repr__(self) -> str:
-        if not self.stable:
-            return "SystemResult(UNSTABLE: load at or above capacity, delays inf)"
-        low, high = self.ci("mean_response")
-        return (
-            f"SystemResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
-            f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
-            f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g})"
+        return _latency_repr(
+            self,
+            f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g}",
+            unstable="load at or above capacity, delays inf",
         )
 
 
