@@ -305,9 +305,11 @@ def test_routes_are_unstable_where_jackson_says(back):
     routing = np.array([[0, 1.0], [back, 0]])
     closed = sm.queueing.jackson([3.0, 0.0], routing, [4.0, 5.0], [1, 3])
     r = _short(
-        sm.sim.System(arrival_rate=3.0).tier("a", 1, Exp(0.25)).tier("b", 3, Exp(0.2)).route("a", "b").route(
-            "b", "a", probability=back
-        )
+        sm.sim.System(arrival_rate=3.0)
+        .tier("a", 1, Exp(0.25))
+        .tier("b", 3, Exp(0.2))
+        .route("a", "b")
+        .route("b", "a", probability=back)
     )
     assert r.stable == closed.stable
 
@@ -341,7 +343,11 @@ def test_cache_hits_and_an_lru_bound_spare_the_database():
 
 def test_servers_down_for_good_leave_less_capacity():
     def system(down, until=math.inf):
-        return sm.sim.System(arrival_rate=2.5).tier("app", 4, Exp(1.0)).outage("app", at_s=5, servers=down, until_s=until)
+        return (
+            sm.sim.System(arrival_rate=2.5)
+            .tier("app", 4, Exp(1.0))
+            .outage("app", at_s=5, servers=down, until_s=until)
+        )
 
     assert _short(system(1)).stable  # 2.5 requests/s of work on the 3 servers left
     assert not _short(system(2)).stable  # on 2
@@ -357,7 +363,10 @@ def test_shedding_profiles_and_autoscaling_keep_the_rule_off():
     spike = sm.arrivals.Profile.spike(3.0, 6.0, at_s=100, duration_s=5)
     assert _short(sm.sim.System(arrivals=spike).tier("app", 4, Exp(1.0))).stable
     scaled = sm.sim.System(arrival_rate=4 * over).tier(
-        "app", 4, Exp(1.0), autoscale=sm.sim.Autoscale(min_servers=4, max_servers=8, interval_s=5, window_s=10, warmup_s=0)
+        "app",
+        4,
+        Exp(1.0),
+        autoscale=sm.sim.Autoscale(min_servers=4, max_servers=8, interval_s=5, window_s=10, warmup_s=0),
     )
     assert _short(scaled).stable
 
