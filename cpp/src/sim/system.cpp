@@ -488,7 +488,8 @@ private:
         const double w = cfg_.window_s;
         double from = T.credited;
         while (from < now_) {
-            const double index = std::floor(from / w);
+            double index = std::floor(from / w);
+            if ((index + 1) * w <= from) index += 1;  // from / w rounded down across a boundary: step on
             if (!(index < static_cast<double>(kMaxWindows))) break;
             const double to = std::min(now_, (index + 1) * w);
             const auto i = static_cast<std::size_t>(index);
@@ -1193,7 +1194,7 @@ private:
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
             slo_violation(),
             ratio(static_cast<double>(good_), window),
-            ratio(wasted_s_, served_s_),
+            served_s_ > 0 ? wasted_s_ / served_s_ : 0.0,  // nothing served, nothing wasted
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);

@@ -66,7 +66,17 @@ from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 from scalemodel.sim.stations import _latency_repr, _pooled_quantile, _run_length
 
-__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
+__all__ = [
+    "JITTERS",
+    "MAX_WINDOWS",
+    "SCALE_METRICS",
+    "Autoscale",
+    "Breaker",
+    "Client",
+    "System",
+    "SystemResult",
+    "Tier",
+]
 
 _s = _core.sim
 
@@ -76,6 +86,8 @@ def _unbounded(name: str, value: Any) -> float:
     return math.inf if value is None else _number(name, value)
 
 
+#: Most windows a time series keeps (later ones are not recorded).
+MAX_WINDOWS: int = int(_s.MAX_WINDOWS)
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
 #: What an :class:`Autoscale` tracks.
@@ -889,10 +901,19 @@ class SystemResult(ReplicatedResult):
     def timeseries(self) -> pd.DataFrame:
         """Per window of ``window_s`` seconds from time 0 (warm-up included), means over
         replications: arrivals, completed and failed requests, their rates, and the mean
-        response of the requests that completed in the window."""
+        response of the requests that completed in the window. The series keeps the first
+        :data:`~scalemodel.sim.MAX_WINDOWS` windows (a warning says when the run was longer)."""
         if not self._window_s > 0:
             raise ValueError("no time series: simulate with window_s=... seconds")
         n = self._windows["arrivals"].size
+        if n * self._window_s < float(
+            np.nanmax(self._metrics["duration"])
+        ):  # shorter than the measurement alone
+            warnings.warn(
+                f"the time series keeps {MAX_WINDOWS} windows of window_s={self._window_s:g} s and the run "
+                f"was longer: it covers {n * self._window_s:g} s; choose a larger window_s",
+                stacklevel=2,
+            )
         frame = pd.DataFrame(self._windows, index=pd.Index(np.arange(n) * self._window_s, name="time_s"))
         frame["throughput"] = frame["completed"] / self._window_s
         for name, servers in zip(self._names, self._window_servers):
