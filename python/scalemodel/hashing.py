@@ -32,6 +32,7 @@ from scalemodel._arrays import whole as _whole
 from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
+    "HAPROXY_PRNG_STATE",
     "REDIS_SLOTS",
     "Balance",
     "BoundedLoad",
@@ -52,6 +53,8 @@ __all__ = [
     "balance",
     "cassandra_token",
     "expected_ring_imbalance",
+    "haproxy_random_draws",
+    "haproxy_random_shares",
     "jump",
     "kafka_murmur2",
     "kafka_partition",
@@ -66,6 +69,8 @@ __all__ = [
 _h = _core.hashing
 PackedKeys = _h.PackedKeys
 REDIS_SLOTS = 16384
+#: the state haproxy's statistical_prng (xorshift32) starts from in every process (first thread)
+HAPROXY_PRNG_STATE: int = int(_h.HAPROXY_PRNG_STATE)
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -641,6 +646,38 @@ def _whole_numbers(name: str, values: Any, minimum: int) -> list[int]:
     if isinstance(values, np.ndarray) and values.ndim != 1:
         raise ValueError(f"{name} must be a 1-d sequence of whole numbers, got shape {values.shape}")
     return [_whole(name, v, minimum) for v in (values.tolist() if isinstance(values, np.ndarray) else values)]
+
+
+def _haproxy_weights(servers: int, weights: Any) -> list[int]:
+    n = _whole("servers", servers, 1, 4096)
+    if weights is None:
+        return [1] * n
+    w = np.asarray(weights)
+    if w.dtype.kind not in "iu" or w.shape != (n,):
+        raise TypeError(f"weights must be {n} whole numbers (haproxy's server weights, 0 to 256)")
+    return [int(x) for x in w]
+
+
+def haproxy_random_shares(servers: int, weights: Any = None) -> np.ndarray:
+    """Each server's chance of being drawn by haproxy's ``balance random`` (2.x): the share
+    of its consistent-hash ring (16 x weight points per server at haproxy's
+    ``full_hash(puid x 4096 + j)``, puid = position + 1; a key goes to the nearest point).
+    Unequal with few servers: 4 servers of weight 1 get 28.9%, 18.5%, 24.3% and 28.3%.
+    weights: haproxy's server weights (whole numbers 0 to 256, default 1 each)."""
+    return np.asarray(_h.haproxy_random_shares(_haproxy_weights(servers, weights)))
+
+
+def haproxy_random_draws(
+    servers: int, count: int, *, weights: Any = None, state: int = HAPROXY_PRNG_STATE
+) -> np.ndarray:
+    """The servers (0 .. servers - 1) of haproxy's first ``count`` random draws: its
+    statistical_prng (xorshift32) from ``state``, each value looked up on the ring of
+    :func:`haproxy_random_shares`. haproxy starts the generator from the same state
+    (:data:`HAPROXY_PRNG_STATE`) in every process, so ``balance random(2)`` makes the same
+    draws, two per request, in every run; ``simulate_balancer(..., draws=...)`` replays them."""
+    c = _whole("count", count, 0, 1_000_000_000)
+    st = _whole("state", state, 1, 2**32 - 1)
+    return np.asarray(_h.haproxy_random_draws(_haproxy_weights(servers, weights), c, st))
 
 
 def spread_vs_vnodes(nodes: Any, vnodes: Sequence[int], *, mode: str = "consistent") -> Sweep:

@@ -62,6 +62,7 @@ __all__ = [
     "Mixture",
     "MonteCarloResult",
     "Pareto",
+    "RdbCrash",
     "Uniform",
     "Weibull",
     "compare_remedies",
@@ -75,6 +76,7 @@ __all__ = [
     "quorum_sizes",
     "redis_aof",
     "redis_rdb",
+    "redis_rdb_crash",
     "simulate_availability",
     "simulate_failover",
     "simulate_partition",
@@ -705,20 +707,15 @@ def redis_rdb(
     a rule's seconds on a whole-second clock and fires once *more* than that many seconds
     have passed since the last save completed, so its real cycle is about one second
     longer than the rule says (measured: ``save 2 100`` cycles every ~3 s); give
-    ``(seconds + 1, changes)`` where that second matters. Simulates ``cycles`` save
+    ``(seconds + 1, changes)`` where that second matters, or use :func:`redis_rdb_crash`
+    for a crash at a given moment on Redis's own schedule. Simulates ``cycles`` save
     cycles (intervals over chunks of 256).
 
     Estimates: expected_per_crash, expected_per_day (x ``crashes_per_day``), cycle_s,
     writes_per_cycle. Values: worst_per_crash (largest cycle seen), fluid_cycle_s,
     fluid_worst_per_crash (write_rate x min over rules of max(seconds, changes / rate)).
     """
-    pairs = []
-    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence) or len(rules) == 0:
-        raise TypeError("rules must be a non-empty sequence of (seconds, changes) pairs")
-    for rule in rules:
-        if not isinstance(rule, Sequence) or len(rule) != 2:
-            raise TypeError(f"rules must hold (seconds, changes) pairs, got {rule!r}")
-        pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
+    pairs = _save_rules(rules)
     config = _r.RdbConfig()
     config.write_rate = _number("write_rate", write_rate)
     config.rules = pairs
@@ -732,6 +729,84 @@ def redis_rdb(
     metrics = {name: res.replication_values(name) for name in res.metric_names}
     metrics["expected_per_day"] = metrics["expected_per_crash"] * c
     return MonteCarloResult(res.study, metrics, res.values, res.params, res.level)
+
+
+def _save_rules(rules: Any) -> list[tuple[float, int]]:
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence) or len(rules) == 0:
+        raise TypeError("rules must be a non-empty sequence of (seconds, changes) pairs")
+    pairs = []
+    for rule in rules:
+        if not isinstance(rule, Sequence) or len(rule) != 2:
+            raise TypeError(f"rules must hold (seconds, changes) pairs, got {rule!r}")
+        pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
+    return pairs
+
+
+@dataclass(frozen=True)
+class RdbCrash:
+    """The answer of :func:`redis_rdb_crash`: ``lost``, the acknowledged writes a crash at
+    each ``crash_s`` loses (a float for a scalar crash_s, else an array of its shape);
+    ``snapshot_s``, the fork time of the snapshot a restart loads (NaN: none, the crash loses
+    every write); ``saves``, Redis's saves up to the last crash (one row each: ``start_s``,
+    the fork, whose writes the file holds; ``done_s``, the file in place; ``reaped_s``, the
+    cron tick that saw it end; ``writes``, the writes it holds)."""
+
+    lost: Any
+    snapshot_s: Any
+    saves: pd.DataFrame
+
+
+def redis_rdb_crash(
+    crash_s: Any,
+    write_rate: float,
+    rules: Sequence[tuple[float, int]] = REDIS_DEFAULT_SAVE_RULES,
+    *,
+    bgsave_s: float = 0.0,
+    hz: float = 10,
+    clock_s: float = 0.0,
+    last_save_unix_s: int | None = None,
+    cron_offset_s: float = 0.0,
+) -> RdbCrash:
+    """Writes lost by Redis RDB persistence when the process or the machine crashes
+    ``crash_s`` seconds after time 0 (scalar or array), on the deterministic schedule Redis
+    7 runs its ``save <seconds> <changes>`` ``rules`` by.
+
+    Writes come at a constant ``write_rate`` (write i at i / write_rate), with nothing unsaved
+    at time 0 (the server's start, or a save). serverCron runs ``hz`` times a second (at
+    ``cron_offset_s`` + k / hz); with no save running it starts one when a rule has its
+    changes and the whole-second unix clock (``clock_s`` + t, ``clock_s`` the unix time at
+    time 0) is *more* than ``seconds`` past the second of the last save
+    (``last_save_unix_s``, Redis's ``rdb_last_save_time``; default the second of
+    ``clock_s``). A save holds the writes up to its fork; its file replaces the old one
+    ``bgsave_s`` later, fsynced with its directory (so a process and a machine crash lose
+    the same); the next cron tick reaps it and its second becomes the last save's, and the
+    writes made during it stay unsaved. Why ``save S N`` fires about a second later than S:
+    Redis compares whole seconds with ``>``, so a rule fires between S and S + 1 seconds
+    after the last save, and at a steady pace the cycle locks to whole seconds, S + 1 (plus
+    the save's and cron's delays rounded up to whole seconds). Checked against redis-server
+    7.0 killed at a chosen moment (tests/validation/test_redis.py).
+    """
+    pairs = _save_rules(rules)
+    t = np.asarray(crash_s, dtype=np.float64) if not isinstance(crash_s, (str, bytes)) else None
+    if t is None or t.size == 0:
+        raise TypeError("crash_s must be a number or a non-empty array of seconds")
+    c = _r.RdbScheduleConfig()
+    c.write_rate = _number("write_rate", write_rate)
+    c.rules = pairs
+    c.bgsave_s = _number("bgsave_s", bgsave_s)
+    c.hz = _number("hz", hz)
+    c.clock_s = _number("clock_s", clock_s)
+    c.last_save_unix_s = float(
+        math.floor(c.clock_s) if last_save_unix_s is None else _integer("last_save_unix_s", last_save_unix_s)
+    )
+    c.cron_offset_s = _number("cron_offset_s", cron_offset_s)
+    loss = _r.rdb_crash_loss(c, t.ravel().tolist())
+    c.horizon_s = float(t.max())
+    saves = pd.DataFrame(_r.rdb_schedule(c))
+    lost, snap = np.asarray(loss["lost"]).reshape(t.shape), np.asarray(loss["snapshot_s"]).reshape(t.shape)
+    if t.ndim == 0:
+        return RdbCrash(float(lost), float(snap), saves)
+    return RdbCrash(lost, snap, saves)
 
 
 def kafka_durability(

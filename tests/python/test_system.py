@@ -784,3 +784,29 @@ def test_a_propagated_deadline_makes_an_mm1_with_deterministic_patience():
     shed = r.tier_values("a", "shed") / r.replication_values("arrivals")
     half = stats.t.ppf(0.9995, shed.size - 1) * shed.std(ddof=1) / math.sqrt(shed.size)
     assert abs(shed.mean() - expected) <= half
+
+
+@pytest.mark.parametrize("window_s", [1e-3, 1e-6, 5e-324])
+def test_a_tiny_time_series_window_ends_and_says_the_series_is_cut(window_s):
+    # 1,000 requests at 5/s last about 200 s: more windows than the series keeps. A window
+    # boundary that from / window_s rounds below used to stall the server-count credit.
+    r = (
+        sm.sim.System(arrival_rate=5.0)
+        .tier("a", 1, Exp(0.1))
+        .simulate(requests=1_000, warmup=10, window_s=window_s)
+    )
+    with pytest.warns(UserWarning, match="MAX_WINDOWS|keeps"):
+        ts = r.timeseries()
+    assert len(ts) <= sm.sim.MAX_WINDOWS
+    assert r.wasted_work == 0.0
+
+
+def test_wasted_work_is_zero_when_nothing_is_served():
+    # Every server down for good from the start: no service at all, so none of it is wasted.
+    r = (
+        sm.sim.System(arrival_rate=5.0)
+        .tier("a", 2, Exp(0.1))
+        .outage("a", at_s=0.0)
+        .simulate(requests=500, warmup=0)
+    )
+    assert r.wasted_work == 0.0 and not r.stable and math.isinf(r.mean_response)

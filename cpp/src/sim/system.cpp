@@ -28,6 +28,9 @@ constexpr std::uint32_t kNone = 0xFFFFFFFFu;   // no server; a top-level request
 constexpr std::uint32_t kAsync = 0xFFFFFFFEu;  // parent of a fire-and-forget sub-request
 constexpr std::uint8_t kCounted = 1, kFailed = 2, kAttempt = 4;  // kAttempt: parent is a Request
 constexpr std::uint8_t kMiss = 8, kChildMiss = 16;  // this visit missed a cache; an answer of the last call did
+// Replay: job.work holds the recorded size for the next visit (the entry's); job.key is the
+// request's replayed key, kept at every keyed tier.
+constexpr std::uint8_t kSized = 32, kReplayedKey = 64;
 // Jobs alive at once (queued, in service or blocked on calls) before a replication is
 // declared overflowing: bounds memory whatever the load.
 constexpr std::size_t kMaxJobs = std::size_t{1} << 22;
@@ -78,6 +81,7 @@ private:
 struct Request {
     double start = 0, backoff = 0;
     std::uint32_t gen = 0, attempts = 0, waiting = 0, client = 0;  // waiting: attempts awaited, a bit each
+    std::int64_t index = 0;  // the arrival's index (a replayed size or key)
     bool counted = false, hedged = false;
 };
 
@@ -302,6 +306,8 @@ private:
     std::uint32_t draw_shard(std::uint32_t t, Job& job) {
         const Tier& T = tiers_[t];
         const ZipfSampler* keys = shared_.keys[t].get();
+        if (job.flags & kReplayedKey)
+            return static_cast<std::uint32_t>(shard_of(cfg_.tiers[t], static_cast<std::size_t>(job.key)));
         if (!keys) {
             job.key = -1;
             return T.shards == 1 ? 0 : static_cast<std::uint32_t>(rng_.below(T.shards));
@@ -482,7 +488,8 @@ private:
         const double w = cfg_.window_s;
         double from = T.credited;
         while (from < now_) {
-            const double index = std::floor(from / w);
+            double index = std::floor(from / w);
+            if ((index + 1) * w <= from) index += 1;  // from / w rounded down across a boundary: step on
             if (!(index < static_cast<double>(kMaxWindows))) break;
             const double to = std::min(now_, (index + 1) * w);
             const auto i = static_cast<std::size_t>(index);
@@ -571,7 +578,10 @@ private:
             }
         }
         job.server = server;
-        job.work = cfg_.tiers[t].service.sample(rng_);
+        if (job.flags & kSized)
+            job.flags &= static_cast<std::uint8_t>(~kSized);  // the recorded size, this visit only
+        else
+            job.work = cfg_.tiers[t].service.sample(rng_);
         touch(T);
         ++sv.in, ++T.in;
         if (sv.held < static_cast<std::int32_t>(T.conc) && sv.queue.empty()) {
@@ -695,8 +705,9 @@ private:
             if (k == kNone) return;
             Job& parent = jobs_[j];
             Job& child = jobs_[k];
-            child.flags = parent.flags & kCounted;
+            child.flags = parent.flags & (kCounted | kReplayedKey);
             child.client = parent.client;
+            child.key = parent.key;
             child.parent = blocking ? j : kAsync;
             child.root = blocking ? parent.root : kNone;
             child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
@@ -879,6 +890,15 @@ private:
             events_.schedule(now_ + client.hedge_after_s, Payload{kHedge, r, q.gen});
         Job& job = jobs_[j];
         job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
+        const auto idx = static_cast<std::size_t>(q.index);
+        if (!cfg_.service_times.empty()) {
+            job.flags |= kSized;
+            job.work = cfg_.service_times[idx];
+        }
+        if (!cfg_.keys.empty()) {
+            job.flags |= kReplayedKey;
+            job.key = cfg_.keys[idx];
+        }
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
         job.root = r, job.root_gen = q.gen, job.root_attempt = a;
         job.deadline = now_ + client.timeout_s;
@@ -986,7 +1006,11 @@ private:
             q.start = now_;
             q.counted = counted;
             q.attempts = 0, q.waiting = 0, q.hedged = false, q.backoff = cfg_.client.backoff_s;
-            q.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
+            q.index = idx;
+            if (!cfg_.client_ids.empty())
+                q.client = static_cast<std::uint32_t>(cfg_.client_ids[static_cast<std::size_t>(idx)]);
+            else
+                q.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
             if (std::isfinite(cfg_.client.budget))
                 tokens_ = std::min(cfg_.client.budget_burst, tokens_ + cfg_.client.budget);
             start_attempt(r);
@@ -1170,7 +1194,7 @@ private:
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
             slo_violation(),
             ratio(static_cast<double>(good_), window),
-            ratio(wasted_s_, served_s_),
+            served_s_ > 0 ? wasted_s_ / served_s_ : 0.0,  // nothing served, nothing wasted
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
@@ -1485,6 +1509,28 @@ void validate(const SystemConfig& c) {
     check_count("requests", c.requests, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
     check_count("clients", c.clients, 1, 1000000);
+    if (!c.service_times.empty()) {
+        check_replayed(c.arrivals, c.service_times.size(), "service_times");
+        for (double x : c.service_times) check_nonnegative("service_times", x);
+    }
+    if (!c.client_ids.empty()) {
+        check_replayed(c.arrivals, c.client_ids.size(), "client keys");
+        for (auto k : c.client_ids) check_count("client key index", k, 0, c.clients - 1);
+    }
+    if (!c.keys.empty()) {
+        check_replayed(c.arrivals, c.keys.size(), "keys");
+        std::int64_t most = std::numeric_limits<std::int64_t>::max();  // the fewest keys of a keyed tier
+        std::string tier;
+        for (const auto& tc : c.tiers)
+            if ((tc.shards > 1 || tc.cache_items > 0) && (tc.keys > 0 ? tc.keys : tc.shards) < most)
+                most = tc.keys > 0 ? tc.keys : tc.shards, tier = tc.name;
+        if (tier.empty())
+            throw std::invalid_argument("keys need a keyed tier (sharded, or an LRU cache) to address");
+        for (auto k : c.keys)
+            if (k < 0 || k >= most)
+                throw std::invalid_argument("keys must be in [0, " + std::to_string(most) + ") (the keys of tier '" +
+                                            tier + "'), got " + std::to_string(k));
+    }
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
     check_nonnegative("window_s", c.window_s);
     if (!(c.slo_s > 0)) detail::fail_range("slo_s", "> 0 seconds (inf: none)", c.slo_s);

@@ -60,13 +60,23 @@ from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import as_arrivals
+from scalemodel.arrivals import Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 from scalemodel.sim.stations import _latency_repr, _pooled_quantile, _run_length
 
-__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
+__all__ = [
+    "JITTERS",
+    "MAX_WINDOWS",
+    "SCALE_METRICS",
+    "Autoscale",
+    "Breaker",
+    "Client",
+    "System",
+    "SystemResult",
+    "Tier",
+]
 
 _s = _core.sim
 
@@ -76,6 +86,8 @@ def _unbounded(name: str, value: Any) -> float:
     return math.inf if value is None else _number(name, value)
 
 
+#: Most windows a time series keeps (later ones are not recorded).
+MAX_WINDOWS: int = int(_s.MAX_WINDOWS)
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
 #: What an :class:`Autoscale` tracks.
@@ -263,6 +275,17 @@ class System:
     enter at ``entry`` (default: the first tier declared). Build it with :meth:`tier`,
     :meth:`route`, :meth:`call` and :meth:`outage` (each returns the system, so calls
     chain), then :meth:`simulate`.
+
+    Exact replay of a recorded sequence, with ``arrivals`` its timestamps (one entry per
+    timestamp, in order): ``service_times_s``, each request's own service time (seconds)
+    at the entry tier, on its first visit there (a retry or a hedge repeats it; other tiers
+    and later visits draw their ``service``); ``keys``, each request's key (whole numbers
+    below every keyed tier's ``keys``; ``np.unique(values, return_inverse=True)[1]`` turns
+    any ids into them), which addresses the shard, or the LRU cache entry, at every keyed
+    tier the request and its sub-requests visit; ``client_keys``, with a ``sticky`` tier,
+    each request's client (any values; each distinct one is a client, and ``clients`` and
+    ``client_skew`` are not used). Only the random choices (policies, calls, hits) then
+    differ between replications.
     """
 
     arrival_rate: Any = None
@@ -273,6 +296,10 @@ class System:
     client_skew: float = 1.0
     #: timeouts, retries, retry budget and hedging of the clients at the entry
     client: Client = field(default_factory=Client)
+    #: exact replay: per replayed timestamp, the entry's service time, the key, the client
+    service_times_s: Any = field(default=None, repr=False, compare=False)
+    keys: Any = field(default=None, repr=False, compare=False)
+    client_keys: Any = field(default=None, repr=False, compare=False)
     _tiers: list[Tier] = field(default_factory=list, repr=False)
     _routes: list[_Route] = field(default_factory=list, repr=False)
     _calls: list[_Call] = field(default_factory=list, repr=False)
@@ -288,6 +315,21 @@ class System:
             raise TypeError(f"client must be a Client, got {type(self.client).__name__}")
         if self.entry is not None and not isinstance(self.entry, str):
             raise TypeError(f"entry must be a tier name, got {type(self.entry).__name__}")
+        if self.service_times_s is not None:
+            self.service_times_s = _replayed_sizes(
+                "service_times_s", self.service_times_s, self.arrivals, "arrivals"
+            )
+        if self.keys is not None:
+            keys = np.asarray(self.keys)
+            if keys.dtype.kind not in "iu" or keys.ndim != 1:
+                raise TypeError("keys must be a 1-d array of whole numbers, one key per replayed timestamp")
+            if not isinstance(self.arrivals, Replay):
+                raise ValueError("keys needs arrivals to be timestamps to replay")
+            self.keys = keys.astype(np.int64).tolist()
+        if self.client_keys is not None:
+            if not isinstance(self.arrivals, Replay):
+                raise ValueError("client_keys needs arrivals to be timestamps to replay")
+            self._client_ids = _replayed_clients("client_keys", self.client_keys)
 
     # --- building -------------------------------------------------------------------------
     @property
@@ -527,6 +569,10 @@ class System:
         c.slo_s, c.slo_quantile = slo_s, slo_quantile
         c.clients = _integer("clients", self.clients)
         c.client_skew = _number("client_skew", self.client_skew)
+        c.service_times = self.service_times_s or []
+        c.keys = self.keys or []
+        if self.client_keys is not None:
+            c.clients, c.client_ids = self._client_ids
         c.client = self.client._engine()
         return c
 
@@ -855,10 +901,19 @@ class SystemResult(ReplicatedResult):
     def timeseries(self) -> pd.DataFrame:
         """Per window of ``window_s`` seconds from time 0 (warm-up included), means over
         replications: arrivals, completed and failed requests, their rates, and the mean
-        response of the requests that completed in the window."""
+        response of the requests that completed in the window. The series keeps the first
+        :data:`~scalemodel.sim.MAX_WINDOWS` windows (a warning says when the run was longer)."""
         if not self._window_s > 0:
             raise ValueError("no time series: simulate with window_s=... seconds")
         n = self._windows["arrivals"].size
+        if n * self._window_s < float(
+            np.nanmax(self._metrics["duration"])
+        ):  # shorter than the measurement alone
+            warnings.warn(
+                f"the time series keeps {MAX_WINDOWS} windows of window_s={self._window_s:g} s and the run "
+                f"was longer: it covers {n * self._window_s:g} s; choose a larger window_s",
+                stacklevel=2,
+            )
         frame = pd.DataFrame(self._windows, index=pd.Index(np.arange(n) * self._window_s, name="time_s"))
         frame["throughput"] = frame["completed"] / self._window_s
         for name, servers in zip(self._names, self._window_servers):
