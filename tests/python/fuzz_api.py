@@ -58,7 +58,7 @@ SKIP = {
         for m, names in {
             "queueing": ["JacksonResult", "MVAResult"],
             "caching": ["Staleness", "WritePolicyLoad"],
-            "reliability": ["CtmcResult", "LossBounds", "MonteCarloResult"],
+            "reliability": ["CtmcResult", "LossBounds", "MonteCarloResult", "RdbCrash"],
             "cost": ["CacheEffect", "CdnCost", "TopicSizing", "Traffic", "Instance", "Catalogue"],
             "sim": [
                 "BackendSearch",
@@ -280,6 +280,7 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
     "reliability.quorum_sizes": (None, dict(level="QUORUM", n=3)),
     "reliability.redis_aof": (None, dict(write_rate=100.0, crashes_per_day=0.1)),
     "reliability.redis_rdb": (None, dict(write_rate=100.0, cycles=64)),
+    "reliability.redis_rdb_crash": (None, dict(crash_s=[4.4, 5.3], write_rate=1000.0, rules=((5, 100),))),
     "reliability.simulate_availability": (
         None,
         dict(n=3, k=2, mtbf_s=1e5, mttr_s=3600.0, horizon_s=1e6, replications=4),
@@ -421,6 +422,8 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
     "hashing.balance": (_balance, {}),
     "hashing.cassandra_token": (None, dict(keys=_KEYS)),
     "hashing.expected_ring_imbalance": (None, dict(nodes=10, vnodes=150)),
+    "hashing.haproxy_random_draws": (None, dict(servers=4, count=100)),
+    "hashing.haproxy_random_shares": (None, dict(servers=4, weights=[1, 2, 1, 1])),
     "hashing.jump": (None, dict(keys=_KEYS, buckets=4)),
     "hashing.kafka_murmur2": (None, dict(keys=_KEYS)),
     "hashing.kafka_partition": (None, dict(keys=_KEYS, partitions=4)),

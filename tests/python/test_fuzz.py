@@ -164,15 +164,7 @@ FUZZ_FILE = fuzz_api.__file__
 START_LIMIT_S = 60.0  # the child's import of scalemodel, numpy, pandas, scipy on a busy machine
 
 # Findings too large to fix today: (target, kind) -> why. Each is listed in the report of issue #18.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "sim.System",
-        "nan",
-    ): "SystemResult.wasted_work is NaN (0/0) when a system so overloaded completes nothing; "
-    "sim/system.* is being changed for the overload rule, so the fix belongs there",
-    ("sim.System", "hang"): "System.simulate(window_s=1e-308) builds a time series of ~1e310 windows (no "
-    "bound on window_s against the run's length); sim/system.* is the lead's today",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def test_every_public_callable_is_fuzzed() -> None:
