@@ -739,7 +739,7 @@ def read_nginx(source: Any, *, strict: bool = False) -> pd.DataFrame:
         if not m or not tail:
             if strict:
                 raise ValueError(
-                    f"line {no} is not an nginx combined log line with $request_time: {line[:120]!r}"
+                    f"source line {no} is not an nginx combined log line with $request_time: {line[:120]!r}"
                 )
             continue
         try:
@@ -819,7 +819,9 @@ def read_haproxy(source: Any, *, strict: bool = False) -> pd.DataFrame:
             accept = datetime.strptime(m.group("accept"), "%d/%b/%Y:%H:%M:%S.%f")
         except ValueError:
             if strict:
-                raise ValueError(f"line {no} is not an haproxy HTTP log line: {line[:120]!r}") from None
+                raise ValueError(
+                    f"source line {no} is not an haproxy HTTP log line: {line[:120]!r}"
+                ) from None
             continue
         ts = (accept - datetime(1970, 1, 1)).total_seconds()
         tq, tw, tc, tr, tt = (_ms(m.group(k)) for k in ("tq", "tw", "tc", "tr", "tt"))

@@ -639,13 +639,16 @@ def expected_ring_imbalance(nodes: int, vnodes: int = 150) -> float:
     )
 
 
-def _whole_numbers(name: str, values: Any, minimum: int) -> list[int]:
+def _whole_numbers(name: str, values: Any, minimum: int, maximum: int = 2**63 - 1) -> list[int]:
     """A sequence of whole numbers >= minimum (a list, tuple, range or 1-d array)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"{name} must be a sequence of whole numbers, got {type(values).__name__}")
     if isinstance(values, np.ndarray) and values.ndim != 1:
         raise ValueError(f"{name} must be a 1-d sequence of whole numbers, got shape {values.shape}")
-    return [_whole(name, v, minimum) for v in (values.tolist() if isinstance(values, np.ndarray) else values)]
+    return [
+        _whole(name, v, minimum, maximum)
+        for v in (values.tolist() if isinstance(values, np.ndarray) else values)
+    ]
 
 
 def _haproxy_weights(servers: int, weights: Any) -> list[int]:
@@ -712,7 +715,7 @@ def movement_vs_size(
     Each scheme is :meth:`Scheme.resized` to n and n + 1 nodes named node-0, node-1, ....
     """
     rows = []
-    counts = _whole_numbers("sizes", sizes, 1)
+    counts = _whole_numbers("sizes", sizes, 1, (1 << 20) - 1)  # n + 1 nodes within a scheme's limit
     for s in schemes:
         _check_scheme("schemes", s)
         for n in counts:

@@ -466,6 +466,8 @@ def check_values(scenario: Mapping[str, Any]) -> None:
                 return ScenarioError(message)
 
             if value is None:
+                if key in values and not spec.optional:
+                    raise ScenarioError(f"{path} must be given (None only for optional keys)")
                 continue
             if spec.kind == "string":
                 _convert(path, spec, value, fail)

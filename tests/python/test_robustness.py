@@ -492,6 +492,10 @@ def _hand_built_scenario(**users):
         (lambda: sm.distributions.Uniform(1, 3).cdf(-(10**400)), ValueError, "x"),
         (lambda: sm.plan.Service(0.02).max_rate(-math.inf, response_time=0.5), TypeError, "vcpus"),
         (lambda: sm.plan.Service(10**400), ValueError, "mean_s"),
+        (lambda: queueing.min_servers(5.9e16, 10.0, response_time=0.5), ValueError, "arrival_rate"),
+        (lambda: queueing.min_servers(5.9e16, 10.0, response_time=0.5, service_scv=0.5), ValueError, "arrival_rate"),
+        (lambda: sm.hashing.movement_vs_size([sm.hashing.Jump(3)], [4.7e16], ["k"]), ValueError, "sizes"),
+        (lambda: sm.calibrate.read_nginx(["x"], strict=True), ValueError, "source"),
         (lambda: sm.plan.scaling_options(2000, 0.05, 0.5, max_utilization="x"), TypeError, "max_utilization"),
         (lambda: sm.plan.scaling_options(2000, 0.05, 0.5, max_utilization=1e-308), ValueError, "max_utilization"),
         (lambda: sm.calibrate.fit_lognormal([1.59e16, 1.389e15, 5e-324, 1e12]), ValueError, "samples"),
@@ -512,6 +516,18 @@ def test_a_hand_built_plan_with_an_absurd_horizon_is_refused_at_once() -> None:
     s["scenario"]["years"] = 2**63
     with pytest.raises(ValueError, match=r"scenario\.years"):
         sm.plan.make_plan(s)
+
+
+def test_a_hand_built_plan_with_a_required_key_set_to_none_names_it() -> None:
+    s = _hand_built_scenario()
+    s["scenario"]["years"] = None
+    with pytest.raises(ValueError, match=r"scenario\.years"):
+        sm.plan.make_plan(s)
+
+
+def test_uniform_scv_past_double_range_is_not_nan() -> None:
+    assert sm.distributions.Uniform(1, 4.27e198).scv == pytest.approx(1 / 12)
+    assert sm.distributions.Uniform(1, 3).scv == 1 / 12  # the usual formula, bit for bit
 
 
 def test_empirical_moments_of_extreme_samples_are_not_nan() -> None:

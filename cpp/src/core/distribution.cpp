@@ -78,7 +78,12 @@ Distribution Distribution::uniform(double low, double high) {
     check_nonnegative("high", high);
     if (high < low) detail::fail_range("high", ">= low", high);
     const double mean = 0.5 * (low + high);
-    return plain(Kind::uniform, low, high, mean, mean > 0.0 ? (high - low) * (high - low) / 12.0 / (mean * mean) : 0.0);
+    double scv = mean > 0.0 ? (high - low) * (high - low) / 12.0 / (mean * mean) : 0.0;
+    if (!std::isfinite(scv)) {  // squares past double range: the same ratio, taken first
+        const double r = (high - low) / (2.0 * mean);
+        scv = r * r / 12.0;
+    }
+    return plain(Kind::uniform, low, high, mean, scv);
 }
 
 Distribution Distribution::empirical(std::vector<double> samples) {

@@ -117,11 +117,19 @@ double last_feasible(F excess, double hi) {
 
 }  // namespace
 
+// The offered load (servers' worth) beyond which min_servers would need more servers than a
+// station takes (1e9): refused, naming arrival_rate.
+constexpr double kMaxServersLoad = 1e9 - 1.0;
+
 std::int64_t min_servers(double arrival_rate, double service_rate, const Targets& targets) {
     check_nonnegative("arrival_rate", arrival_rate);
     check_positive("service_rate", service_rate);
     check_targets(targets);
     const double a = arrival_rate / service_rate;
+    if (!(a < kMaxServersLoad)) {
+        detail::fail_range("arrival_rate", "below 1e9 x service_rate (the load needs more servers than the model's 1e9)",
+                           arrival_rate);
+    }
     // Even infinitely many servers leave the service time itself.
     if (has(targets.mean_response) && targets.mean_response <= 1.0 / service_rate) return -1;
     if (has(targets.response_time) &&
@@ -179,6 +187,10 @@ std::int64_t min_servers(double arrival_rate, const GGcShape& shape, const Targe
         return -1;
     }
     const double a = arrival_rate * shape.mean_service;
+    if (!(a < kMaxServersLoad)) {
+        detail::fail_range("arrival_rate", "below 1e9 / mean_service (the load needs more servers than the model's 1e9)",
+                           arrival_rate);
+    }
     return fewest_meeting([&](std::int64_t c) { return ggc(arrival_rate, shape, c); }, targets,
                           fewest_stable(a, targets), a);
 }
