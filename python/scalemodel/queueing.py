@@ -803,8 +803,8 @@ class RetryQueue:
     still long) and the geometric retry count make the chain's load noisier, so it switches
     modes more easily: it tips into overload at a lower load than the simulator (4 workers,
     3 retries: chain at 80%, simulator between 80 and 90%; 8 workers, 3 retries: chain at
-    80%, simulator above), and its escape time from overload is 2-4 times shorter than the
-    simulator's recovery time; both grow steeply with the load (see
+    80%, simulator above), and its escape time from overload is shorter than the
+    simulator's recovery time after a spike (1.5-4 times at 50-60% load, 20 runs each); both grow steeply with the load (see
     tests/python/test_retry_queue.py). Read it as a conservative bound on where
     metastability starts, and an optimistic one on how long it lasts.
 
