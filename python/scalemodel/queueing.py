@@ -814,10 +814,11 @@ class RetryQueue:
     (timeout + backoff), the orbit when every attempt fails). ``truncation_mass`` is the
     stationary probability of those boundaries: near 0, the truncation is harmless; an
     unbounded server in its overload mode piles up at ``queue_limit`` (its backlog grows
-    without end), and the escape time then grows with ``queue_limit``. At most 10^6 states
-    ((queue_limit + 1) x (orbit_limit + 1)); Eigen's SparseLU solves 10^4 states in about
-    0.2 s, 10^5 in a few seconds. Ctrl-C is checked between building, factorizing and
-    solving.
+    without end), and the escape time then grows with ``queue_limit``. At most 250,000
+    states ((queue_limit + 1) x (orbit_limit + 1); more raises ValueError naming the limit).
+    Eigen's SparseLU solves 10^4 states in about 0.2 s, 10^5 in about 10 s, 2.4 x 10^5 in 30 s
+    (2 GB); :meth:`escape_time` takes a third of that. Ctrl-C is checked between building,
+    factorizing and solving, so it takes effect when the factorization in hand ends.
     """
 
     __slots__ = ("_chain", "_config", "_metrics")

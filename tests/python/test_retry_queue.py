@@ -152,3 +152,16 @@ def test_escape_and_onset_times_are_consistent_with_the_stationary_law():
     normal = p[: (r.normal_queue + r.overload_queue) // 2].sum()
     assert normal == pytest.approx(onset / (onset + escape), abs=0.1)
     assert LEVEL > 0
+
+
+def test_a_cancelled_call_stops_between_phases():
+    # What Ctrl-C does (scalemodel._progress.run cancels the call's Progress): the engine
+    # stops at its next check instead of solving on.
+    from scalemodel import _core
+
+    progress = _core.Progress()
+    progress.cancel()
+    config = _core.queueing.RetryQueueConfig()
+    config.arrival_rate, config.service_rate, config.servers, config.capacity = 20.0, 10.0, 4, 60
+    with pytest.raises(RuntimeError, match="cancelled"):
+        _core.run_tracked(progress, lambda: _core.queueing.RetryQueue(config))
