@@ -821,7 +821,7 @@ class RetryQueue:
     factorizing and solving, so it takes effect when the factorization in hand ends.
     """
 
-    __slots__ = ("_chain", "_config", "_metrics")
+    __slots__ = ("_chain", "_config", "_kwargs", "_metrics")
 
     def __init__(
         self,
@@ -853,12 +853,20 @@ class RetryQueue:
             )
         )
         chain = _progress.run(lambda: _q.RetryQueue(c), "retry queue")
+        kwargs = dict(timeout=timeout, retries=retries, backoff=backoff, capacity=capacity)
+        kwargs.update(queue_limit=queue_limit, orbit_limit=orbit_limit)
+        object.__setattr__(self, "_kwargs", (arrival_rate, service_rate, servers, kwargs))
         object.__setattr__(self, "_config", c)
         object.__setattr__(self, "_chain", chain)
         object.__setattr__(self, "_metrics", dict(chain.metrics))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("RetryQueue results are immutable")
+
+    # Travels to worker processes (sweeps, Dask) as its parameters, solved again there.
+    def __reduce__(self) -> tuple[Any, ...]:
+        rate, mu, servers, kwargs = self._kwargs
+        return (_rebuild_retry_queue, (rate, mu, servers, kwargs))
 
     @property
     def goodput(self) -> float:
@@ -1007,6 +1015,10 @@ class RetryQueue:
             f"wasted_work={self.wasted_work:.3g}, truncation_mass={self.truncation_mass:.2g} "
             f"({self.states} states)"
         )
+
+
+def _rebuild_retry_queue(rate: float, mu: float, servers: int, kwargs: dict[str, Any]) -> RetryQueue:
+    return RetryQueue(rate, mu, servers, **kwargs)
 
 
 __dir__ = _api_dir(globals())

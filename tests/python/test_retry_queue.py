@@ -4,6 +4,8 @@ M/M/c/K, balanced, its truncation reported, and checked against the system simul
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -67,6 +69,8 @@ def test_the_truncation_is_reported():
     unbounded = sm.queueing.RetryQueue(36.0, MU, WORKERS, timeout=TIMEOUT, retries=RETRIES, queue_limit=100)
     assert unbounded.queue_limit == 100 and unbounded.truncation_mass > 0.1
     assert "states" in repr(tight) and tight.to_dict()["orbit_limit"] == 20
+    copy = pickle.loads(pickle.dumps(tight))
+    assert copy.goodput == tight.goodput and copy.orbit_limit == 20
 
 
 def test_bad_input_names_the_parameter():
