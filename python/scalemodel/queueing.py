@@ -17,7 +17,18 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import as_count, as_float, broadcast, integer, number, shaped, whole
+from scalemodel._arrays import (
+    as_count,
+    as_float,
+    broadcast,
+    configure,
+    integer,
+    number,
+    shaped,
+    vectorized,
+    whole,
+)
+from scalemodel.results import MetricAttribute as _MetricAttribute
 from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
@@ -52,10 +63,7 @@ def erlang_b(servers: Any, offered_load: Any) -> Any:
     about 1e-13 relative up to 10^4 servers, within 1e-10 up to 10^6 servers even with
     the load next to ``servers``.
     """
-    shape, f = broadcast(
-        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
-    )
-    return shaped(_q.erlang_b(f["servers"], f["offered_load"]), shape)
+    return vectorized(_q.erlang_b, locals(), servers=as_count)
 
 
 def erlang_c(servers: Any, offered_load: Any) -> Any:
@@ -63,10 +71,7 @@ def erlang_c(servers: Any, offered_load: Any) -> Any:
 
     Same arguments as :func:`erlang_b`. Equals 1 where ``offered_load >= servers``.
     """
-    shape, f = broadcast(
-        servers=as_count("servers", servers), offered_load=as_float("offered_load", offered_load)
-    )
-    return shaped(_q.erlang_c(f["servers"], f["offered_load"]), shape)
+    return vectorized(_q.erlang_c, locals(), servers=as_count)
 
 
 def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number: Any = None) -> Any:
@@ -92,6 +97,12 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
             return (values["mean_number"] / values["arrival_rate"])[()]
     with np.errstate(divide="ignore", invalid="ignore"):
         return (values["mean_number"] / values["mean_time"])[()]
+
+
+class _Metric(_MetricAttribute[Any]):
+    """A metric of a closed-form model, shaped like its broadcast parameters."""
+
+    _reader = "_get"
 
 
 class _Station(_TableDisplay):
@@ -142,45 +153,14 @@ class _Station(_TableDisplay):
         """Broadcast shape of the parameters; () for scalars."""
         return self._shape
 
-    @property
-    def stable(self) -> Any:
-        """True where the load is below capacity (a steady state exists)."""
-        return self._get("stable")
-
-    @property
-    def utilization(self) -> Any:
-        """Busy fraction of each server (offered load / servers; >= 1 means unstable)."""
-        return self._get("utilization")
-
-    @property
-    def prob_wait(self) -> Any:
-        """Probability that an admitted request waits before service."""
-        return self._get("prob_wait")
-
-    @property
-    def throughput(self) -> Any:
-        """Requests completed per second (at most the service capacity)."""
-        return self._get("throughput")
-
-    @property
-    def mean_queue_length(self) -> Any:
-        """Mean number of requests waiting, not counting those in service."""
-        return self._get("mean_queue_length")
-
-    @property
-    def mean_in_system(self) -> Any:
-        """Mean number of requests waiting or in service."""
-        return self._get("mean_in_system")
-
-    @property
-    def mean_wait(self) -> Any:
-        """Mean time in queue before service starts, seconds."""
-        return self._get("mean_wait")
-
-    @property
-    def mean_response(self) -> Any:
-        """Mean response time (wait plus service), seconds."""
-        return self._get("mean_response")
+    stable = _Metric("True where the load is below capacity (a steady state exists).")
+    utilization = _Metric("Busy fraction of each server (offered load / servers; >= 1 means unstable).")
+    prob_wait = _Metric("Probability that an admitted request waits before service.")
+    throughput = _Metric("Requests completed per second (at most the service capacity).")
+    mean_queue_length = _Metric("Mean number of requests waiting, not counting those in service.")
+    mean_in_system = _Metric("Mean number of requests waiting or in service.")
+    mean_wait = _Metric("Mean time in queue before service starts, seconds.")
+    mean_response = _Metric("Mean response time (wait plus service), seconds.")
 
     def _quantile(self, q: Any, which: str) -> Any:
         qa = as_float("q", q)
@@ -410,6 +390,30 @@ def _ggc_inputs(service_rate: Any, arrival_scv: Any, service_scv: Any) -> dict[s
     )
 
 
+def _inverse(
+    mmc_kernel: Callable[..., np.ndarray],
+    ggc_kernel: Callable[..., np.ndarray],
+    known: dict[str, np.ndarray],
+    given: dict[str, Any],
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Solves an inverse problem of :func:`min_servers` or :func:`max_arrival_rate`: the
+    ``known`` arrays with the caller's service rate and targets (``given``, its
+    ``locals()``), by the M/M/c kernel, or by the G/G/c one (targets as rows) when an SCV
+    or a service level is given. Returns the flat result and the broadcast shape."""
+    g = given
+    targets = _targets(
+        g["response_time"], g["quantile"], g["mean_response"], g["prob_wait"], g["utilization"]
+    )
+    if not _variability(g["arrival_scv"], g["service_scv"], g["wait_time"]):
+        shape, f = broadcast(**known, service_rate=as_float("service_rate", g["service_rate"]), **targets)
+        return mmc_kernel(**f), shape
+    targets.update(_service_level(g["wait_time"], g["service_level"]))
+    ggc = _ggc_inputs(g["service_rate"], g["arrival_scv"], g["service_scv"])
+    shape, f = broadcast(**known, **ggc, **targets)
+    rows = np.ascontiguousarray(np.stack([f.pop(k) for k in targets]))
+    return ggc_kernel(**f, targets=rows), shape
+
+
 def min_servers(
     arrival_rate: Any,
     service_rate: Any,
@@ -437,25 +441,9 @@ def min_servers(
     no number of servers can meet the targets (a latency target below what the service
     time alone takes), so that a sweep carries on; :func:`why_no_servers` says why.
     """
-    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv, wait_time):
-        targets.update(_service_level(wait_time, service_level))
-        shape, f = broadcast(
-            arrival_rate=as_float("arrival_rate", arrival_rate),
-            **_ggc_inputs(service_rate, arrival_scv, service_scv),
-            **targets,
-        )
-        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
-        c = _q.ggc_min_servers(
-            f["arrival_rate"], f["mean_service"], f["arrival_scv"], f["service_scv"], rows
-        ).astype(np.float64)
-    else:
-        shape, f = broadcast(
-            arrival_rate=as_float("arrival_rate", arrival_rate),
-            service_rate=as_float("service_rate", service_rate),
-            **targets,
-        )
-        c = _q.min_servers(*f.values()).astype(np.float64)
+    known = {"arrival_rate": as_float("arrival_rate", arrival_rate)}
+    c, shape = _inverse(_q.min_servers, _q.ggc_min_servers, known, locals())
+    c = c.astype(np.float64)
     c[c < 0] = np.inf
     return shaped(c, shape)
 
@@ -503,25 +491,9 @@ def max_arrival_rate(
     Targets as in :func:`min_servers`. Found with Boost.Math's TOMS 748 root finder to
     about 1e-12 relative. Returns 0 where even an idle system misses a target.
     """
-    targets = _targets(response_time, quantile, mean_response, prob_wait, utilization)
-    if _variability(arrival_scv, service_scv, wait_time):
-        targets.update(_service_level(wait_time, service_level))
-        shape, f = broadcast(
-            **_ggc_inputs(service_rate, arrival_scv, service_scv),
-            servers=as_count("servers", servers),
-            **targets,
-        )
-        rows = np.ascontiguousarray(np.stack([f[k] for k in targets]))
-        out = _q.ggc_max_arrival_rate(
-            f["mean_service"], f["servers"], f["arrival_scv"], f["service_scv"], rows
-        )
-        return shaped(out, shape)
-    shape, f = broadcast(
-        service_rate=as_float("service_rate", service_rate),
-        servers=as_count("servers", servers),
-        **targets,
-    )
-    return shaped(_q.max_arrival_rate(*f.values()), shape)
+    known = {"servers": as_count("servers", servers)}
+    out, shape = _inverse(_q.max_arrival_rate, _q.ggc_max_arrival_rate, known, locals())
+    return shaped(out, shape)
 
 
 def _flags(name: str, value: Any) -> np.ndarray:
@@ -773,6 +745,22 @@ class USL:
         return float(self.throughput(peak))
 
 
+def _no_limit(name: str, value: Any) -> float:
+    """None (no limit) is the engine's inf."""
+    return np.inf if value is None else number(name, value)
+
+
+def _positive_or_none(name: str, value: Any) -> int:
+    """A whole number >= 1, or None for the engine's 0 (its default)."""
+    return 0 if value is None else whole(name, value, 1)
+
+
+class _ChainMetric(_MetricAttribute[Any]):
+    """A stationary metric of a :class:`RetryQueue`."""
+
+    _reader = "_metric"
+
+
 class RetryQueue:
     """A continuous-time Markov chain of one queue whose clients time out and retry: the
     analytic companion of ``sm.sim.System(..., client=sm.sim.Client(timeout=..., retries=...))``
@@ -836,21 +824,19 @@ class RetryQueue:
         queue_limit: int | None = None,
         orbit_limit: int | None = None,
     ) -> None:
-        c = _q.RetryQueueConfig()
-        c.arrival_rate = number("arrival_rate", arrival_rate)
-        c.service_rate = number("service_rate", service_rate)
-        c.servers = integer("servers", servers)
-        c.timeout_s = np.inf if timeout is None else number("timeout", timeout)
-        c.retries = integer("retries", retries)
-        c.backoff_s = number("backoff", backoff)
-        # None is the engine's 0: unbounded (capacity) or the default truncation.
-        c.capacity, c.queue_limit, c.orbit_limit = (
-            0 if value is None else whole(name, value, 1)
-            for name, value in (
-                ("capacity", capacity),
-                ("queue_limit", queue_limit),
-                ("orbit_limit", orbit_limit),
-            )
+        c = configure(
+            _q.RetryQueueConfig(),
+            locals(),
+            arrival_rate=number,
+            service_rate=number,
+            servers=integer,
+            timeout_s=("timeout", _no_limit),
+            retries=integer,
+            backoff_s=("backoff", number),
+            # None is the engine's 0: an unbounded server, or the default truncation.
+            capacity=_positive_or_none,
+            queue_limit=_positive_or_none,
+            orbit_limit=_positive_or_none,
         )
         chain = _progress.run(lambda: _q.RetryQueue(c), "retry queue")
         kwargs = dict(timeout=timeout, retries=retries, backoff=backoff, capacity=capacity)
@@ -868,72 +854,33 @@ class RetryQueue:
         rate, mu, servers, kwargs = self._kwargs
         return (_rebuild_retry_queue, (rate, mu, servers, kwargs))
 
-    @property
-    def goodput(self) -> float:
-        """Requests answered within ``timeout`` of their arrival, per second (the
-        simulator's ``goodput``)."""
-        return float(self._metrics["goodput"])
+    goodput = _ChainMetric(
+        "Requests answered within ``timeout`` of their arrival, per second (the simulator's ``goodput``)."
+    )
+    throughput = _ChainMetric("Requests answered per second, by any attempt answered in time.")
+    attempts_per_request = _ChainMetric(
+        "Attempts (admitted or turned away) per fresh request: the retry amplification."
+    )
+    wasted_work = _ChainMetric("Share of the service time spent on attempts whose client had given up.")
+    fail_rate = _ChainMetric(
+        "Share of requests that fail (out of retries, or lost at the orbit's truncation)."
+    )
+    drop_rate = _ChainMetric("Share of attempts turned away by a full server.")
+    utilization = _ChainMetric("Busy fraction of the workers.")
+    mean_queue = _ChainMetric("Mean attempts at the server, waiting or in service.")
+    mean_orbit = _ChainMetric("Mean clients waiting to retry (their attempt lost, or backing off).")
+    truncation_mass = _ChainMetric(
+        "Stationary probability of the truncation's boundary states (orbit full, or the unbounded server at "
+        "``queue_limit``): near 0, the truncation does not matter."
+    )
+    queue_limit = _ChainMetric(
+        "The largest number of attempts at the server in the chain (capacity or truncation)."
+    )
+    orbit_limit = _ChainMetric("The largest orbit in the chain.")
+    states = _ChainMetric("(queue_limit + 1) x (orbit_limit + 1).")
 
-    @property
-    def throughput(self) -> float:
-        """Requests answered per second, by any attempt answered in time."""
-        return float(self._metrics["throughput"])
-
-    @property
-    def attempts_per_request(self) -> float:
-        """Attempts (admitted or turned away) per fresh request: the retry amplification."""
-        return float(self._metrics["attempts_per_request"])
-
-    @property
-    def wasted_work(self) -> float:
-        """Share of the service time spent on attempts whose client had given up."""
-        return float(self._metrics["wasted_work"])
-
-    @property
-    def fail_rate(self) -> float:
-        """Share of requests that fail (out of retries, or lost at the orbit's truncation)."""
-        return float(self._metrics["fail_rate"])
-
-    @property
-    def drop_rate(self) -> float:
-        """Share of attempts turned away by a full server."""
-        return float(self._metrics["drop_rate"])
-
-    @property
-    def utilization(self) -> float:
-        """Busy fraction of the workers."""
-        return float(self._metrics["utilization"])
-
-    @property
-    def mean_queue(self) -> float:
-        """Mean attempts at the server, waiting or in service."""
-        return float(self._metrics["mean_queue"])
-
-    @property
-    def mean_orbit(self) -> float:
-        """Mean clients waiting to retry (their attempt lost, or backing off)."""
-        return float(self._metrics["mean_orbit"])
-
-    @property
-    def truncation_mass(self) -> float:
-        """Stationary probability of the truncation's boundary states (orbit full, or the
-        unbounded server at ``queue_limit``): near 0, the truncation does not matter."""
-        return float(self._metrics["truncation_mass"])
-
-    @property
-    def queue_limit(self) -> int:
-        """The largest number of attempts at the server in the chain (capacity or truncation)."""
-        return int(self._metrics["queue_limit"])
-
-    @property
-    def orbit_limit(self) -> int:
-        """The largest orbit in the chain."""
-        return int(self._metrics["orbit_limit"])
-
-    @property
-    def states(self) -> int:
-        """(queue_limit + 1) x (orbit_limit + 1)."""
-        return int(self._metrics["states"])
+    def _metric(self, name: str) -> Any:
+        return self._metrics[name]
 
     @property
     def overload_queue(self) -> int:
