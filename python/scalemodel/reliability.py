@@ -796,6 +796,8 @@ def redis_rdb_crash(
     c.bgsave_s = _number("bgsave_s", bgsave_s)
     c.hz = _number("hz", hz)
     c.clock_s = _number("clock_s", clock_s)
+    if not (0.0 <= c.clock_s < 2**53):  # a unix time: whole seconds must be exact
+        raise ValueError(f"clock_s must be a finite number in [0, 2**53), got {clock_s!r}")
     c.last_save_unix_s = float(
         math.floor(c.clock_s) if last_save_unix_s is None else _integer("last_save_unix_s", last_save_unix_s)
     )

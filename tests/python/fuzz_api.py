@@ -225,6 +225,18 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
         dict(arrival_rate=5.0, mean_service=0.1, servers=2, arrival_scv=1.5, service_scv=0.5),
     ),
     "queueing.USL": (None, dict(lambda_=100.0, sigma=0.05, kappa=0.001)),
+    "queueing.RetryQueue": (
+        None,
+        dict(
+            arrival_rate=10.0,
+            service_rate=4.0,
+            servers=4,
+            timeout=1.0,
+            retries=2,
+            capacity=30,
+            queue_limit=30,
+        ),
+    ),
     "queueing.erlang_b": (None, dict(servers=10, offered_load=7.0)),
     "queueing.erlang_c": (None, dict(servers=10, offered_load=7.0)),
     "queueing.jackson": (

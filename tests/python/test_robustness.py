@@ -492,6 +492,8 @@ def _hand_built_scenario(**users):
         (lambda: sm.distributions.Uniform(1, 3).cdf(-(10**400)), ValueError, "x"),
         (lambda: sm.plan.Service(0.02).max_rate(-math.inf, response_time=0.5), TypeError, "vcpus"),
         (lambda: sm.plan.Service(10**400), ValueError, "mean_s"),
+        (lambda: sm.reliability.redis_rdb_crash(1.0, 100.0, clock_s=math.nan), ValueError, "clock_s"),
+        (lambda: S.min_backends("random", 10.0, 0.1, 1.0, down=1.7e16), ValueError, "down"),
         (lambda: queueing.min_servers(5.9e16, 10.0, response_time=0.5), ValueError, "arrival_rate"),
         (lambda: queueing.min_servers(5.9e16, 10.0, response_time=0.5, service_scv=0.5), ValueError, "arrival_rate"),
         (lambda: sm.hashing.movement_vs_size([sm.hashing.Jump(3)], [4.7e16], ["k"]), ValueError, "sizes"),

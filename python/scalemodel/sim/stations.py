@@ -483,6 +483,8 @@ def min_backends(
     k = _whole("down", down, 0)
     c = _whole("servers_per_backend", servers_per_backend, 1)
     top = _whole("max_backends", max_backends, 1, 100_000)
+    if k >= top:
+        raise ValueError(f"down must be below max_backends ({top}), got {down!r}")
     dist = as_distribution("service", service, number="exponential")
     rate = _number("arrival_rate", arrival_rate)
     if not (0 < rate < math.inf):
