@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalemodel import _core
+from scalemodel import _core, _progress
 from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import number as _number
@@ -526,15 +526,25 @@ def _timestamps(timestamps: Any) -> np.ndarray:
 def fit_mmpp(timestamps: Any, window_s: float, *, max_iter: int = 300) -> MMPP:
     """A two-state MMPP fitted to the counts per ``window_s`` by the Baum-Welch algorithm
     (a hidden Markov chain on windows with Poisson counts). The states' mean durations are
-    window_s / (1 - P(stay)); the fit resolves states that last a few windows or more."""
+    window_s / (1 - P(stay)); the fit resolves states that last a few windows or more.
+    Windows x max_iter is at most 2e8 (about ten seconds at worst; Ctrl-C stops it)."""
     t = _timestamps(timestamps)
     w = _number("window_s", window_s)
     if not (w > 0 and math.isfinite(w)):
         raise ValueError(f"window_s must be a finite number > 0, got {window_s!r}")
+    iterations = _whole("max_iter", max_iter, 1, 100_000)
     counts = _counts(t, w)
     if counts.size < 4:
         raise ValueError("timestamps must span at least 4 windows for an MMPP fit")
-    return _baum_welch(counts.astype(np.float64), w, _whole("max_iter", max_iter, 1, 100_000))
+    if counts.size * iterations > _MAX_FIT_WORK:
+        raise ValueError(
+            f"window_s x max_iter: {counts.size} windows x max_iter={iterations} is more than "
+            f"{_MAX_FIT_WORK:.0e} window-iterations; choose a larger window_s or a smaller max_iter"
+        )
+    return _baum_welch(counts.astype(np.float64), w, iterations)
+
+
+_MAX_FIT_WORK = 2e8  # windows x iterations of one MMPP fit: about 10 s on one core
 
 
 _MAX_WINDOWS = 10_000_000
@@ -555,45 +565,12 @@ def _counts(t: np.ndarray, w: float) -> np.ndarray:
 
 
 def _baum_welch(x: np.ndarray, w: float, max_iter: int) -> MMPP:
-    lgam = np.array([math.lgamma(v + 1.0) for v in x])
+    """Baum-Welch in the engine (a loop over windows per iteration), started from the
+    counts' 90th and 10th percentiles; Ctrl-C stops it."""
     hi, lo = float(np.quantile(x, 0.9)), float(np.quantile(x, 0.1))
-    lam = np.array([max(hi, 1e-3), max(lo, 1e-6)])
-    if lam[0] <= lam[1]:
-        lam[0] = lam[1] * 2.0 + 1.0
-    a = np.array([[0.9, 0.1], [0.1, 0.9]])
-    pi = np.array([0.5, 0.5])
-    prev = -math.inf
-    n = x.size
-    for _ in range(max_iter):
-        lam = np.maximum(lam, 1e-9)
-        b = np.exp(x[:, None] * np.log(lam) - lam - lgam[:, None])  # Poisson pmf per window and state
-        b = np.maximum(b, 1e-300)
-        alpha = np.empty((n, 2))
-        scale = np.empty(n)
-        alpha[0] = pi * b[0]
-        scale[0] = alpha[0].sum()
-        alpha[0] /= scale[0]
-        for i in range(1, n):
-            v = (alpha[i - 1] @ a) * b[i]
-            scale[i] = v.sum()
-            alpha[i] = v / scale[i]
-        beta = np.empty((n, 2))
-        beta[-1] = 1.0
-        for i in range(n - 2, -1, -1):
-            beta[i] = (a @ (b[i + 1] * beta[i + 1])) / scale[i + 1]
-        gamma = alpha * beta
-        gamma /= gamma.sum(axis=1, keepdims=True)
-        xi = alpha[:-1, :, None] * a[None] * (b[1:] * beta[1:])[:, None, :] / scale[1:, None, None]
-        a = xi.sum(axis=0) / np.maximum(gamma[:-1].sum(axis=0)[:, None], 1e-300)
-        a /= a.sum(axis=1, keepdims=True)
-        pi = gamma[0]
-        lam = (gamma * x[:, None]).sum(axis=0) / np.maximum(gamma.sum(axis=0), 1e-300)
-        loglik = float(np.log(scale).sum())
-        if loglik - prev <= 1e-9 * abs(loglik):
-            break
-        prev = loglik
+    lam, stay, _ = _progress.run(lambda: _core.stats.fit_poisson_hmm2(x, hi, lo, max_iter), "MMPP fit")
     h, low = (0, 1) if lam[0] >= lam[1] else (1, 0)
-    stay = np.clip(np.diag(a), 0.0, 1.0 - 1e-9)
+    stay = np.clip(np.asarray(stay), 0.0, 1.0 - 1e-9)
     return MMPP(
         float(lam[h] / w), float(lam[low] / w), float(w / (1.0 - stay[h])), float(w / (1.0 - stay[low]))
     )

@@ -317,3 +317,55 @@ def test_from_log_behind_a_balancer() -> None:
     # the same log read as one shared queue underestimates the waits
     shared = C.from_log(log, families=("lognormal",), replications=4, seed=1)
     assert shared.comparison.loc["p99", "ratio"] < 0.9
+
+
+def _baum_welch_numpy(x: np.ndarray, max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same Baum-Welch written here in NumPy (full alpha, beta and xi arrays): the
+    oracle for the engine's folded backward pass."""
+    lgam = np.array([math.lgamma(v + 1.0) for v in x])
+    lam = np.array([max(float(np.quantile(x, 0.9)), 1e-3), max(float(np.quantile(x, 0.1)), 1e-6)])
+    if lam[0] <= lam[1]:
+        lam[0] = lam[1] * 2.0 + 1.0
+    a, pi, prev, n = np.array([[0.9, 0.1], [0.1, 0.9]]), np.array([0.5, 0.5]), -math.inf, x.size
+    for _ in range(max_iter):
+        lam = np.maximum(lam, 1e-9)
+        b = np.maximum(np.exp(x[:, None] * np.log(lam) - lam - lgam[:, None]), 1e-300)
+        alpha, beta, scale = np.empty((n, 2)), np.ones((n, 2)), np.empty(n)
+        alpha[0] = pi * b[0]
+        for i in range(n):
+            v = pi * b[0] if i == 0 else (alpha[i - 1] @ a) * b[i]
+            scale[i] = v.sum()
+            alpha[i] = v / scale[i]
+        for i in range(n - 2, -1, -1):
+            beta[i] = (a @ (b[i + 1] * beta[i + 1])) / scale[i + 1]
+        gamma = alpha * beta / (alpha * beta).sum(axis=1, keepdims=True)
+        xi = alpha[:-1, :, None] * a[None] * (b[1:] * beta[1:])[:, None, :] / scale[1:, None, None]
+        a = xi.sum(axis=0) / gamma[:-1].sum(axis=0)[:, None]
+        a /= a.sum(axis=1, keepdims=True)
+        pi = gamma[0]
+        lam = (gamma * x[:, None]).sum(axis=0) / gamma.sum(axis=0)
+        loglik = float(np.log(scale).sum())
+        if loglik - prev <= 1e-9 * abs(loglik):
+            break
+        prev = loglik
+    return lam, np.diag(a)
+
+
+@pytest.mark.parametrize("n", [5, 300, 3000])
+def test_the_engines_baum_welch_matches_a_numpy_transcription(n) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.poisson(np.where(rng.random(n) < 0.3, 20.0, 3.0)).astype(float)
+    lam, stay = _baum_welch_numpy(x, 300)
+    got_lam, got_stay, _ = sm._core.stats.fit_poisson_hmm2(
+        x, float(np.quantile(x, 0.9)), float(np.quantile(x, 0.1)), 300
+    )
+    np.testing.assert_allclose(got_lam, lam, rtol=1e-9)
+    np.testing.assert_allclose(got_stay, stay, rtol=1e-9)
+
+
+def test_mmpp_fit_work_is_bounded_naming_window_s_and_max_iter() -> None:
+    t = np.linspace(0.0, 1e6, 1000)
+    with pytest.raises(ValueError, match="window_s x max_iter"):
+        C.fit_mmpp(t, window_s=1.0, max_iter=300)  # 1e6 windows x 300: refused before any work
+    with pytest.raises(ValueError, match="max_iter=100000"):
+        C.fit_mmpp(t, window_s=100.0, max_iter=100_000)

@@ -164,14 +164,7 @@ FUZZ_FILE = fuzz_api.__file__
 START_LIMIT_S = 60.0  # the child's import of scalemodel, numpy, pandas, scipy on a busy machine
 
 # Findings too large to fix today: (target, kind) -> why. Each is listed in the report of issue #18.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "calibrate.fit_mmpp",
-        "hang",
-    ): "Baum-Welch runs in Python at ~0.3 ms per window and iteration: timestamps "
-    "spanning 1e5 windows take minutes at max_iter=300 (interruptible by Ctrl-C, but not bounded); needs the "
-    "forward-backward pass in C++ or a documented cap on windows x max_iter",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def test_every_public_callable_is_fuzzed() -> None:

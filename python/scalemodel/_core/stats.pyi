@@ -8,6 +8,8 @@ import numpy.typing
 import typing
 def chi_squared_sf(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], dof: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
     """P(X > x) for a chi-squared variable with dof degrees of freedom."""
+def fit_poisson_hmm2(counts: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], high: typing.SupportsFloat | typing.SupportsIndex, low: typing.SupportsFloat | typing.SupportsIndex, max_iter: typing.SupportsInt | typing.SupportsIndex) -> tuple[tuple[float, float], tuple[float, float], int]:
+    """Baum-Welch fit of a two-state Poisson hidden Markov chain to counts per window, from the state means high and low: ((mean0, mean1), (stay0, stay1), iterations)."""
 def gamma_shape_mle(s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
     """Maximum-likelihood gamma shape: the root k of log k - digamma(k) = s (s > 0)."""
 def kolmogorov_sf(k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
