@@ -4,6 +4,12 @@ Run after changing a binding, with the new module importable (installed, or buil
 linked into python/scalemodel/): ``python tools/stubs.py sim reliability`` rewrites the
 stubs of those submodules (``__init__`` is the top level; no names: all of them). The test command checks the
 stubs against the module with mypy.stubtest.
+
+The stubs are committed rather than made by the wheel build: making them there means
+importing the extension just built (not possible when cross-compiling, and pybind11-stubgen
+plus NumPy as build requirements of every sdist install), and a committed stub shows in
+review what a binding change does to the API. Their repetition (one block per bound
+config or result class) is this script's output: change the script, not the stubs.
 """
 
 import pathlib

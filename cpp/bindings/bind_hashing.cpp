@@ -91,6 +91,18 @@ py::array_t<T> per_key(const py::object& obj, int threads, G g) {
 void register_hashing(py::module_& m) {
     m.def("expected_ring_imbalance", &scalemodel::hashing::expected_ring_imbalance, py::arg("nodes"),
           py::arg("vnodes"), py::call_guard<py::gil_scoped_release>());
+    m.attr("HAPROXY_PRNG_STATE") = hs::kHaproxyPrngState;
+    m.def("haproxy_random_shares", [](const std::vector<std::int64_t>& weights) {
+        return to_array(hs::haproxy_random_shares(weights));
+    }, py::arg("weights"));
+    m.def("haproxy_random_draws", [](const std::vector<std::int64_t>& weights, std::int64_t count, std::uint32_t state) {
+        std::vector<std::int64_t> out;
+        {
+            py::gil_scoped_release release;
+            out = hs::haproxy_random_draws(weights, count, state);
+        }
+        return to_array(out);
+    }, py::arg("weights"), py::arg("count"), py::arg("state"));
     py::class_<PackedKeys>(m, "PackedKeys")
         .def(py::init([](const py::sequence& seq) {
                  // A fast sequence view (list/tuple without copying) for the element loop.

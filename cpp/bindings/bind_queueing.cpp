@@ -10,6 +10,7 @@
 #include "scalemodel/queueing/mmc.hpp"
 #include "scalemodel/queueing/mmck.hpp"
 #include "scalemodel/queueing/network.hpp"
+#include "scalemodel/queueing/retry_queue.hpp"
 #include "scalemodel/queueing/usl.hpp"
 
 namespace scalemodel::bindings {
@@ -210,6 +211,38 @@ void register_queueing(py::module_& m) {
     def_vectorized(m, "usl_throughput", &q::usl_throughput,
                    py::arg("lambda_"), py::arg("sigma"), py::arg("kappa"), py::arg("concurrency"));
     m.def("usl_peak_concurrency", &q::usl_peak_concurrency, py::arg("sigma"), py::arg("kappa"));
+
+    bind_config<q::RetryQueueConfig>(m, "RetryQueueConfig", "One queue whose clients time out and retry (a CTMC).");
+    py::class_<q::RetryQueue>(m, "RetryQueue", "The solved chain of a RetryQueueConfig.")
+        .def(py::init([](const q::RetryQueueConfig& c) { return without_gil([&] { return q::RetryQueue(c); }); }),
+             py::arg("config"))
+        .def_property_readonly("metrics", [](const q::RetryQueue& r) { return as_dict(r.metrics()); })
+        .def_property_readonly("stationary", [](const q::RetryQueue& r) {
+            const auto& x = r.metrics();
+            py::array_t<double> out({x.queue_limit + 1, x.orbit_limit + 1});
+            std::copy(r.stationary().data(), r.stationary().data() + r.stationary().size(), out.mutable_data());
+            return out;
+        })
+        .def_property_readonly("queue_distribution", [](const q::RetryQueue& r) { return to_array(r.queue_distribution()); })
+        .def_property_readonly("orbit_distribution", [](const q::RetryQueue& r) { return to_array(r.orbit_distribution()); })
+        .def_property_readonly("timeout_probability", [](const q::RetryQueue& r) { return to_array(r.timeout_probability()); })
+        .def_property_readonly("overload_queue", &q::RetryQueue::overload_queue)
+        .def_property_readonly("normal_queue", &q::RetryQueue::normal_queue)
+        .def("generator", [](const q::RetryQueue& r) {
+            // CSR parts (data, indices, indptr) of the generator.
+            const auto& g = r.generator();
+            const auto nnz = static_cast<py::ssize_t>(g.nonZeros());
+            py::array_t<double> data(nnz);
+            py::array_t<std::int64_t> indices(nnz), indptr(g.outerSize() + 1);
+            std::copy(g.valuePtr(), g.valuePtr() + nnz, data.mutable_data());
+            std::copy(g.innerIndexPtr(), g.innerIndexPtr() + nnz, indices.mutable_data());
+            std::copy(g.outerIndexPtr(), g.outerIndexPtr() + g.outerSize() + 1, indptr.mutable_data());
+            return py::make_tuple(data, indices, indptr);
+        })
+        .def("escape_time", &q::RetryQueue::escape_time, py::arg("from_queue"), py::arg("to_queue"),
+             py::call_guard<py::gil_scoped_release>())
+        .def("onset_time", &q::RetryQueue::onset_time, py::arg("from_queue"), py::arg("to_queue"),
+             py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace scalemodel::bindings

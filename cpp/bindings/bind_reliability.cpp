@@ -83,6 +83,21 @@ void register_reliability(py::module_& m) {
         },
         py::arg("write_rate"), py::arg("fsync"), py::arg("crash") = "machine");
 
+    bind_config<r::RdbScheduleConfig>(m, "RdbScheduleConfig", "Redis RDB saves on Redis's own schedule (whole-second clock, cron ticks).");
+    m.def(
+        "rdb_schedule",
+        [](const r::RdbScheduleConfig& c) {
+            const r::RdbSchedule s = r::rdb_schedule(c);
+            return named({"start_s", "done_s", "reaped_s", "writes"}, std::vector<std::vector<double>>{s.start_s, s.done_s, s.reaped_s, s.writes});
+        },
+        py::arg("config"));
+    m.def(
+        "rdb_crash_loss",
+        [](const r::RdbScheduleConfig& c, const std::vector<double>& crash_s) {
+            const r::RdbCrashLoss l = r::rdb_crash_loss(c, crash_s);
+            return named({"lost", "snapshot_s"}, std::vector<std::vector<double>>{l.lost, l.snapshot_s});
+        },
+        py::arg("config"), py::arg("crash_s"));
     def_study(m, "RdbConfig", "Redis RDB save rules under Poisson writes.", "simulate_rdb", &r::simulate_rdb);
     def_study(m, "KafkaConfig", "One Kafka partition under broker failures.", "simulate_kafka", &r::simulate_kafka);
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
@@ -79,6 +80,25 @@ def shaped(flat: np.ndarray, shape: tuple[int, ...]) -> Any:
     return flat.reshape(shape)[()]
 
 
+def vectorized(
+    kernel: Callable[..., Any], given: Mapping[str, Any], **checks: Callable[[str, Any], Any]
+) -> Any:
+    """Calls a vectorized engine kernel with a caller's parameters, ``given`` (its
+    ``locals()``, named as the kernel names them). Each is checked by ``checks[name]``
+    (default :func:`as_float`); the arrays are broadcast against each other and passed
+    flat, other values (a policy name, a quantile) as they are. What the kernel returns
+    comes back in the broadcast shape: an array, or a dict or tuple of them."""
+    checked = {name: checks.get(name, as_float)(name, value) for name, value in given.items()}
+    arrays = {name: value for name, value in checked.items() if isinstance(value, np.ndarray)}
+    shape, flat = broadcast(**arrays)
+    out = kernel(**{**checked, **flat})
+    if isinstance(out, dict):
+        return {k: shaped(np.asarray(v), shape) for k, v in out.items()}
+    if isinstance(out, tuple):
+        return tuple(shaped(np.asarray(v), shape) for v in out)
+    return shaped(np.asarray(out), shape)
+
+
 def whole(name: str, value: Any, minimum: int, maximum: int = 2**63 - 1) -> int:
     """A scalar whole number in [minimum, maximum]; an integral float (``1e6``) is accepted."""
     if isinstance(value, (bool, np.bool_)):
@@ -107,6 +127,44 @@ def number(name: str, value: Any) -> float:
         return float(value)
     except OverflowError:
         raise _beyond_float(name, value) from None
+
+
+def text(name: str, value: Any) -> str:
+    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def flag(name: str, value: Any) -> bool:
+    """True or False (not a number that merely converts to one)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+Checker = Callable[[str, Any], Any]
+
+
+def optional(check: Checker) -> Checker:
+    """``check`` that lets None through: the engine then uses its default."""
+
+    def check_optional(name: str, value: Any) -> Any:
+        return None if value is None else check(name, value)
+
+    return check_optional
+
+
+def configure(config: Any, given: Mapping[str, Any], **fields: Checker | tuple[str, Checker]) -> Any:
+    """Fills the bound engine config ``config`` from a caller's keywords ``given`` (its
+    ``locals()``), one line per field: ``field=check`` sets ``config.field = check("field",
+    given["field"])``; ``field=("keyword", check)`` takes a keyword of another name (the
+    engine's ``election`` from the Python ``election_s``). Types are checked here, ranges
+    by the engine, whose messages name the Python keyword. Returns ``config``."""
+    for field, how in fields.items():
+        name, check = how if isinstance(how, tuple) else (field, how)
+        setattr(config, field, check(name, given[name]))
+    return config
 
 
 def level(value: Any) -> float:

@@ -201,4 +201,25 @@ def as_arrivals(name: str, value: Any) -> ArrivalProcess:
     return Poisson._wrap(_Engine.poisson(rate, name), rate=rate)  # type: ignore[no-any-return]
 
 
+def _replayed_sizes(name: str, values: Any, arrivals: ArrivalProcess, arrivals_name: str) -> list[float]:
+    """Recorded service times, one per replayed timestamp (types here, the count and
+    ranges in the engine): the replay vocabulary of every simulator that takes them."""
+    if not isinstance(arrivals, Replay):
+        raise ValueError(f"{name} needs {arrivals_name} to be timestamps to replay")
+    sizes = np.asarray(values)
+    if sizes.dtype.kind not in "iuf" or sizes.ndim != 1:
+        raise TypeError(f"{name} must be a 1-d array of numbers (seconds)")
+    return np.ascontiguousarray(sizes, dtype=np.float64).tolist()  # type: ignore[no-any-return]
+
+
+def _replayed_clients(name: str, values: Any) -> tuple[int, list[int]]:
+    """Each replayed request's client (any values): the number of distinct clients and each
+    request's client index (0 .. clients - 1)."""
+    keys = np.asarray(values)
+    if keys.ndim != 1 or keys.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d array, one key per replayed timestamp")
+    unique, ids = np.unique(keys, return_inverse=True)
+    return int(unique.size), ids.astype(np.int64).tolist()
+
+
 __dir__ = _api_dir(globals())

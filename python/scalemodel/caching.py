@@ -14,17 +14,15 @@ simulator these models check lives in :mod:`scalemodel.sim` (:func:`~scalemodel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
-
-import numpy as np
 
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count as _as_count
-from scalemodel._arrays import as_float as _as_float
-from scalemodel._arrays import broadcast as _broadcast
 from scalemodel._arrays import number as _number
-from scalemodel._arrays import shaped as _shaped
+from scalemodel._arrays import text as _text
+from scalemodel._arrays import vectorized as _vectorized
 
 __all__ = [
     "CHE_POLICIES",
@@ -51,15 +49,8 @@ WRITE_POLICIES: tuple[str, ...] = tuple(_c.WRITE_POLICIES)
 
 
 def _che(zipf_alpha: Any, catalogue_size: Any, capacity: Any, policy: str) -> tuple[Any, Any]:
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    shape, f = _broadcast(
-        a=_as_float("zipf_alpha", zipf_alpha),
-        n=_as_count("catalogue_size", catalogue_size),
-        c=_as_float("capacity", capacity),
-    )
-    t, hit = _c.che_approximation(f["a"], f["n"], f["c"], policy)
-    return _shaped(np.asarray(t), shape), _shaped(np.asarray(hit), shape)
+    """(characteristic time, hit ratio)."""
+    return _vectorized(_c.che_approximation, locals(), catalogue_size=_as_count, policy=_text)
 
 
 def che_hit_ratio(zipf_alpha: Any, catalogue_size: Any, capacity: Any, policy: str = "lru") -> Any:
@@ -88,47 +79,27 @@ def ttl_hit_ratio(zipf_alpha: Any, catalogue_size: Any, ttl_s: Any, request_rate
     requested at rate lambda_i, hits lambda_i T / (1 + lambda_i T) of its requests (one miss
     starts a window of T seconds of hits). Exact for Poisson requests; broadcasts. Summed
     like :func:`che_hit_ratio` (O(1) in the catalogue size, relative error ~1e-10)."""
-    shape, f = _broadcast(
-        a=_as_float("zipf_alpha", zipf_alpha),
-        n=_as_count("catalogue_size", catalogue_size),
-        t=_as_float("ttl_s", ttl_s),
-        r=_as_float("request_rate", request_rate),
-    )
-    return _shaped(np.asarray(_c.ttl_hit_ratio(f["a"], f["n"], f["t"], f["r"])), shape)
+    return _vectorized(_c.ttl_hit_ratio, locals(), catalogue_size=_as_count)
 
 
 def top_share(zipf_alpha: Any, catalogue_size: Any, fraction: Any) -> Any:
     """Share of requests that go to the most popular ``round(fraction * N)`` items of a
     Zipf(``zipf_alpha``) catalogue of N items. Exact generalized harmonic sums (head summed
     term by term, tail by Euler-Maclaurin), O(1) per element; broadcasts."""
-    shape, f = _broadcast(
-        a=_as_float("zipf_alpha", zipf_alpha),
-        n=_as_count("catalogue_size", catalogue_size),
-        x=_as_float("fraction", fraction),
-    )
-    return _shaped(np.asarray(_c.top_share(f["a"], f["n"], f["x"])), shape)
+    return _vectorized(_c.top_share, locals(), catalogue_size=_as_count)
 
 
 def items_for_share(zipf_alpha: Any, catalogue_size: Any, share: Any) -> Any:
     """The smallest fraction of items (k / N) whose requests make up ``share`` of all."""
-    shape, f = _broadcast(
-        a=_as_float("zipf_alpha", zipf_alpha),
-        n=_as_count("catalogue_size", catalogue_size),
-        s=_as_float("share", share),
-    )
-    return _shaped(np.asarray(_c.items_for_share(f["a"], f["n"], f["s"])), shape)
+    return _vectorized(_c.items_for_share, locals(), catalogue_size=_as_count)
 
 
 def zipf_alpha_for_share(catalogue_size: Any, fraction: Any, share: Any) -> Any:
     """The Zipf exponent for which the top ``fraction`` of items get ``share`` of the
     requests (e.g. 0.2 and 0.8 for the 80-20 rule). ``share`` must lie between
     ``fraction`` (alpha 0, uniform) and 1."""
-    shape, f = _broadcast(
-        n=_as_count("catalogue_size", catalogue_size, 2),
-        x=_as_float("fraction", fraction),
-        s=_as_float("share", share),
-    )
-    return _shaped(np.asarray(_c.zipf_alpha_for_share(f["n"], f["x"], f["s"])), shape)
+    # A share needs at least two items.
+    return _vectorized(_c.zipf_alpha_for_share, locals(), catalogue_size=partial(_as_count, minimum=2))
 
 
 @dataclass(frozen=True)
@@ -173,21 +144,8 @@ def write_policy_load(
     write and flushes to the database later (same rows per second, off the request path,
     lost if the cache dies before the flush). Broadcasts over the numeric arguments.
     """
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    shape, f = _broadcast(
-        r=_as_float("read_rate", read_rate),
-        w=_as_float("write_rate", write_rate),
-        h=_as_float("hit_ratio", hit_ratio),
-        c=_as_float("cache_latency_s", cache_latency_s),
-        dr=_as_float("db_read_latency_s", db_read_latency_s),
-        dw=_as_float("db_write_latency_s", db_write_latency_s),
-    )
-    q = _number("quantile", quantile)
-    out = _c.write_policy_load(policy, f["r"], f["w"], f["h"], f["c"], f["dr"], f["dw"], q)
-    return WritePolicyLoad(
-        policy=policy, quantile=q, **{k: _shaped(np.asarray(v), shape) for k, v in out.items()}
-    )
+    out = _vectorized(_c.write_policy_load, locals(), policy=_text, quantile=_number)
+    return WritePolicyLoad(policy=policy, quantile=_number("quantile", quantile), **out)
 
 
 @dataclass(frozen=True)
@@ -207,13 +165,7 @@ def cdn_staleness(ttl_s: Any, invalidation_min_s: Any = 300.0, invalidation_max_
     of the two: worst case min(ttl, max delay), mean E[min(R, D)] (exact). ``ttl_s`` inf
     means no TTL (only the purge helps), inf purge delays mean no purge. Broadcasts.
     """
-    shape, f = _broadcast(
-        t=_as_float("ttl_s", ttl_s),
-        a=_as_float("invalidation_min_s", invalidation_min_s),
-        b=_as_float("invalidation_max_s", invalidation_max_s),
-    )
-    worst, mean = _c.cdn_staleness(f["t"], f["a"], f["b"])
-    return Staleness(_shaped(np.asarray(worst), shape), _shaped(np.asarray(mean), shape))
+    return Staleness(*_vectorized(_c.cdn_staleness, locals()))
 
 
 __dir__ = _api_dir(globals())

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import whole as _whole
@@ -438,10 +439,7 @@ class FitReport:
     def qq_plot(self, families: Sequence[str] | None = None, *, ax: Any = None) -> Any:
         """Quantile-quantile plot of the sample against each fit (log-log axes); points
         on the diagonal mean agreement. Returns the matplotlib Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 5))
+        ax = _plot.axes(ax, (5.5, 5))
         names = list(self.fits) if families is None else list(families)
         n = self.samples.size
         probs = (np.arange(1, min(n, 400) + 1) - 0.5) / min(n, 400)
@@ -457,13 +455,7 @@ class FitReport:
             )
         lo, hi = float(sample_q[sample_q > 0].min()), float(sample_q.max())
         ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("fitted quantile (s)")
-        ax.set_ylabel("sample quantile (s)")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
-        return ax
+        return _plot.finish(ax, "fitted quantile (s)", "sample quantile (s)", log="xy")
 
     def __repr__(self) -> str:
         b = self.best

@@ -12,12 +12,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from scalemodel import _core
 from scalemodel._arrays import api_dir as _api_dir
-from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import as_count
+from scalemodel._arrays import vectorized as _vectorized
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -174,10 +174,6 @@ def _instance(source: str, name: str, spec: Any) -> Instance:
 # --- calculators ----------------------------------------------------------------------
 
 
-def _fields(cls: type, out: dict[str, np.ndarray], shape: tuple[int, ...]) -> Any:
-    return cls(**{k: shaped(v, shape) for k, v in out.items()})
-
-
 @dataclass(frozen=True)
 class Traffic:
     """Requests per second from daily active users; see :func:`estimate_traffic`."""
@@ -200,13 +196,7 @@ def estimate_traffic(
     average; the peak is ``peak_to_average`` (>= 1) times that. ``write_fraction`` in
     [0, 1] of requests are writes.
     """
-    shape, f = broadcast(
-        daily_active_users=as_float("daily_active_users", daily_active_users),
-        requests_per_user_per_day=as_float("requests_per_user_per_day", requests_per_user_per_day),
-        write_fraction=as_float("write_fraction", write_fraction),
-        peak_to_average=as_float("peak_to_average", peak_to_average),
-    )
-    return _fields(Traffic, _c.estimate_traffic(*f.values()), shape)
+    return Traffic(**_vectorized(_c.estimate_traffic, locals()))
 
 
 def stored_bytes(bytes_per_day: Any, years: Any, replication: Any = 1.0, yearly_growth: Any = 0.0) -> Any:
@@ -215,13 +205,7 @@ def stored_bytes(bytes_per_day: Any, years: Any, replication: Any = 1.0, yearly_
     The daily volume grows by ``yearly_growth`` a year (0.5 = +50% a year, as the smooth
     curve (1 + g)^t); every byte is kept ``replication`` (>= 1) times.
     """
-    shape, f = broadcast(
-        bytes_per_day=as_float("bytes_per_day", bytes_per_day),
-        years=as_float("years", years),
-        replication=as_float("replication", replication),
-        yearly_growth=as_float("yearly_growth", yearly_growth),
-    )
-    return shaped(_c.stored_bytes(*f.values()), shape)
+    return _vectorized(_c.stored_bytes, locals())
 
 
 def shard_count(
@@ -235,21 +219,13 @@ def shard_count(
 
     Defaults are the guide's practical PostgreSQL limits (10K writes/s, 16 TB).
     """
-    shape, f = broadcast(
-        write_qps=as_float("write_qps", write_qps),
-        storage_bytes=as_float("storage_bytes", storage_bytes),
-        max_write_qps_per_shard=as_float("max_write_qps_per_shard", max_write_qps_per_shard),
-        max_bytes_per_shard=as_float("max_bytes_per_shard", max_bytes_per_shard),
-        fill=as_float("fill", fill),
-    )
-    return shaped(_c.shard_count(*f.values()), shape)
+    return _vectorized(_c.shard_count, locals())
 
 
 def expected_shards_touched(shards: Any, fanout: Any) -> Any:
     """Expected distinct shards a request touches when it reads ``fanout`` keys placed
     uniformly at random on ``shards`` shards: shards x (1 - (1 - 1/shards)^fanout)."""
-    shape, f = broadcast(shards=as_float("shards", shards), fanout=as_float("fanout", fanout))
-    return shaped(_c.expected_shards_touched(*f.values()), shape)
+    return _vectorized(_c.expected_shards_touched, locals())
 
 
 def cache_nodes(
@@ -258,14 +234,7 @@ def cache_nodes(
     """Cache nodes needed for a working set and a request rate, each node filled to at
     most ``fill`` of its memory and throughput (default node throughput: the guide's
     ~100K ops/s per Redis node)."""
-    shape, f = broadcast(
-        working_set_bytes=as_float("working_set_bytes", working_set_bytes),
-        qps=as_float("qps", qps),
-        node_bytes=as_float("node_bytes", node_bytes),
-        node_qps=as_float("node_qps", node_qps),
-        fill=as_float("fill", fill),
-    )
-    return shaped(_c.cache_nodes(*f.values()), shape)
+    return _vectorized(_c.cache_nodes, locals())
 
 
 def tls_offload_savings(servers: Any, tls_cpu_fraction: Any, usd_per_server_month: Any) -> tuple[Any, Any]:
@@ -274,13 +243,8 @@ def tls_offload_savings(servers: Any, tls_cpu_fraction: Any, usd_per_server_mont
     ``tls_cpu_fraction`` in [0, 1) of each server's CPU goes to TLS; without it the same
     work fits on servers x (1 - fraction) machines, each costing ``usd_per_server_month``.
     """
-    shape, f = broadcast(
-        servers=as_float("servers", servers),
-        tls_cpu_fraction=as_float("tls_cpu_fraction", tls_cpu_fraction),
-        usd_per_server_month=as_float("usd_per_server_month", usd_per_server_month),
-    )
-    out = _c.tls_offload_savings(*f.values())
-    return shaped(out["servers_saved"], shape), shaped(out["usd_per_month"], shape)
+    out = _vectorized(_c.tls_offload_savings, locals())
+    return out["servers_saved"], out["usd_per_month"]
 
 
 @dataclass(frozen=True)
@@ -302,14 +266,7 @@ def cache_effect(
     qps in requests/s; hit_time_s and store_time_s per request; capacity_s_per_s is the
     store's concurrency (seconds of work it does per second: 1 for one serial worker).
     """
-    shape, f = broadcast(
-        qps=as_float("qps", qps),
-        hit_ratio=as_float("hit_ratio", hit_ratio),
-        hit_time_s=as_float("hit_time_s", hit_time_s),
-        store_time_s=as_float("store_time_s", store_time_s),
-        capacity_s_per_s=as_float("capacity_s_per_s", capacity_s_per_s),
-    )
-    return _fields(CacheEffect, _c.cache_effect(*f.values()), shape)
+    return CacheEffect(**_vectorized(_c.cache_effect, locals()))
 
 
 @dataclass(frozen=True)
@@ -326,13 +283,7 @@ def cdn_vs_origin(
 ) -> CdnCost:
     """Bandwidth cost of serving ``bytes_per_month`` from the origin, or through a CDN
     whose edges answer ``cdn_hit_ratio`` of the bytes (misses still leave the origin)."""
-    shape, f = broadcast(
-        bytes_per_month=as_float("bytes_per_month", bytes_per_month),
-        origin_usd_per_gb=as_float("origin_usd_per_gb", origin_usd_per_gb),
-        cdn_usd_per_gb=as_float("cdn_usd_per_gb", cdn_usd_per_gb),
-        cdn_hit_ratio=as_float("cdn_hit_ratio", cdn_hit_ratio),
-    )
-    return _fields(CdnCost, _c.cdn_vs_origin(*f.values()), shape)
+    return CdnCost(**_vectorized(_c.cdn_vs_origin, locals()))
 
 
 @dataclass(frozen=True)

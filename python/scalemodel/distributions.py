@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -301,6 +301,12 @@ def as_distribution(name: str, value: Any, *, number: str = "constant") -> Distr
     if number == "exponential":
         return Exponential._wrap(_Engine.exponential(v, name), mean=v)  # type: ignore[no-any-return]
     return Deterministic._wrap(_Engine.deterministic(v, name), value=v)  # type: ignore[no-any-return]
+
+
+def engine_field(number: str = "constant") -> Callable[[str, Any], Any]:
+    """A checker for :func:`scalemodel._arrays.configure`: a config's distribution field
+    from a distribution or a number of seconds (``number`` as in :func:`as_distribution`)."""
+    return lambda name, value: as_distribution(name, value, number=number)._engine
 
 
 __dir__ = _api_dir(globals())

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
@@ -31,6 +32,7 @@ from scalemodel._arrays import whole as _whole
 from scalemodel.results import TableDisplay as _TableDisplay
 
 __all__ = [
+    "HAPROXY_PRNG_STATE",
     "REDIS_SLOTS",
     "Balance",
     "BoundedLoad",
@@ -51,6 +53,8 @@ __all__ = [
     "balance",
     "cassandra_token",
     "expected_ring_imbalance",
+    "haproxy_random_draws",
+    "haproxy_random_shares",
     "jump",
     "kafka_murmur2",
     "kafka_partition",
@@ -65,6 +69,8 @@ __all__ = [
 _h = _core.hashing
 PackedKeys = _h.PackedKeys
 REDIS_SLOTS = 16384
+#: the state haproxy's statistical_prng (xorshift32) starts from in every process (first thread)
+HAPROXY_PRNG_STATE: int = int(_h.HAPROXY_PRNG_STATE)
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -515,10 +521,7 @@ class Balance(_TableDisplay):
 
     def plot(self, ax: Any = None) -> Any:
         """Bar chart of each node's share against its nominal share; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.5))
+        ax = _plot.axes(ax, (7, 3.5))
         x = np.arange(len(self.names))
         ax.bar(x, self.shares, label="share")
         ax.step(x, self.nominal, where="mid", color="black", linewidth=1, label="nominal")
@@ -576,13 +579,7 @@ class Movement:
 
     def to_dict(self) -> dict[str, Any]:
         """Fields and ratio as a dict."""
-        return {
-            "nodes_before": self.nodes_before,
-            "nodes_after": self.nodes_after,
-            "fraction": self.fraction,
-            "optimum": self.optimum,
-            "ratio": self.ratio,
-        }
+        return {k: getattr(self, k) for k in ("nodes_before", "nodes_after", "fraction", "optimum", "ratio")}
 
 
 def movement(before: Scheme, after: Scheme, keys: Any, *, threads: int = 0) -> Movement:
@@ -624,20 +621,12 @@ class Sweep(_TableDisplay):
 
     def plot(self, ax: Any = None, logx: bool = True) -> Any:
         """Each y column against x, one line per scheme when there is a ``scheme`` column."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = _plot.axes(ax, (7, 4))
         groups = self.frame.groupby("scheme") if "scheme" in self.frame else [("", self.frame)]
         for label, g in groups:
             for col in self.y:
                 ax.plot(g[self.x], g[col], marker="o", label=f"{label} {col}".strip())
-        if logx:
-            ax.set_xscale("log")
-        ax.set_xlabel(self.x)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
-        return ax
+        return _plot.finish(ax, self.x, log="x" if logx else "")
 
 
 def expected_ring_imbalance(nodes: int, vnodes: int = 150) -> float:
@@ -649,6 +638,38 @@ def expected_ring_imbalance(nodes: int, vnodes: int = 150) -> float:
     return float(
         _h.expected_ring_imbalance(_whole("nodes", nodes, 1, 1 << 24), _whole("vnodes", vnodes, 1, 1 << 24))
     )
+
+
+def _haproxy_weights(servers: int, weights: Any) -> list[int]:
+    n = _whole("servers", servers, 1, 4096)
+    if weights is None:
+        return [1] * n
+    w = np.asarray(weights)
+    if w.dtype.kind not in "iu" or w.shape != (n,):
+        raise TypeError(f"weights must be {n} whole numbers (haproxy's server weights, 0 to 256)")
+    return [int(x) for x in w]
+
+
+def haproxy_random_shares(servers: int, weights: Any = None) -> np.ndarray:
+    """Each server's chance of being drawn by haproxy's ``balance random`` (2.x): the share
+    of its consistent-hash ring (16 x weight points per server at haproxy's
+    ``full_hash(puid x 4096 + j)``, puid = position + 1; a key goes to the nearest point).
+    Unequal with few servers: 4 servers of weight 1 get 28.9%, 18.5%, 24.3% and 28.3%.
+    weights: haproxy's server weights (whole numbers 0 to 256, default 1 each)."""
+    return np.asarray(_h.haproxy_random_shares(_haproxy_weights(servers, weights)))
+
+
+def haproxy_random_draws(
+    servers: int, count: int, *, weights: Any = None, state: int = HAPROXY_PRNG_STATE
+) -> np.ndarray:
+    """The servers (0 .. servers - 1) of haproxy's first ``count`` random draws: its
+    statistical_prng (xorshift32) from ``state``, each value looked up on the ring of
+    :func:`haproxy_random_shares`. haproxy starts the generator from the same state
+    (:data:`HAPROXY_PRNG_STATE`) in every process, so ``balance random(2)`` makes the same
+    draws, two per request, in every run; ``simulate_balancer(..., draws=...)`` replays them."""
+    c = _whole("count", count, 0, 1_000_000_000)
+    st = _whole("state", state, 1, 2**32 - 1)
+    return np.asarray(_h.haproxy_random_draws(_haproxy_weights(servers, weights), c, st))
 
 
 def spread_vs_vnodes(nodes: Any, vnodes: Sequence[int], *, mode: str = "consistent") -> Sweep:

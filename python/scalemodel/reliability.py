@@ -23,9 +23,12 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.distributions import (
     Deterministic,
@@ -39,6 +42,7 @@ from scalemodel.distributions import (
     Weibull,
     as_distribution,
 )
+from scalemodel.distributions import engine_field as _engine_field
 from scalemodel.results import ReplicatedResult
 from scalemodel.results import TableDisplay as _TableDisplay
 
@@ -58,6 +62,7 @@ __all__ = [
     "Mixture",
     "MonteCarloResult",
     "Pareto",
+    "RdbCrash",
     "Uniform",
     "Weibull",
     "compare_remedies",
@@ -71,6 +76,7 @@ __all__ = [
     "quorum_sizes",
     "redis_aof",
     "redis_rdb",
+    "redis_rdb_crash",
     "simulate_availability",
     "simulate_failover",
     "simulate_partition",
@@ -80,6 +86,8 @@ __all__ = [
 ]
 
 _r = _core.reliability
+# A config's duration field: a distribution, or a number of seconds (a constant).
+_seconds = _engine_field()
 SECONDS_PER_YEAR: float = float(_core.SECONDS_PER_YEAR)  #: 365 days, as in the usual nines tables
 SECONDS_PER_DAY: float = float(_core.SECONDS_PER_DAY)
 #: Redis 7's default ``save`` lines: (seconds, changes) (``save 3600 1 300 100 60 10000``).
@@ -422,18 +430,20 @@ def t_visibility(
         r, w = quorum_sizes(consistency, _integer("n", n))
     if r is None or w is None:
         raise TypeError("give r and w, or consistency")
-    config = _r.QuorumConfig()
-    config.n, config.r, config.w = _integer("n", n), _integer("r", r), _integer("w", w)
-    ts = np.atleast_1d(as_float("t", t)).ravel()
-    config.t = [float(x) for x in ts]
-    config.write_latency = as_distribution(
-        "write_latency", 0.001 if write_latency is None else write_latency, number="exponential"
-    )._engine
-    config.read_latency = as_distribution(
-        "read_latency", 0.001 if read_latency is None else read_latency, number="exponential"
-    )._engine
-    config.replica_down_prob = _number("replica_down_prob", replica_down_prob)
-    config.requests = _integer("requests", requests)
+    write_latency = 0.001 if write_latency is None else write_latency
+    read_latency = 0.001 if read_latency is None else read_latency
+    config = _configure(
+        _r.QuorumConfig(),
+        locals(),
+        n=_integer,
+        r=_integer,
+        w=_integer,
+        write_latency=_engine_field(number="exponential"),
+        read_latency=_engine_field(number="exponential"),
+        replica_down_prob=_number,
+        requests=_integer,
+    )
+    config.t = [float(x) for x in np.atleast_1d(as_float("t", t)).ravel()]
     params = {"n": config.n, "r": config.r, "w": config.w, "t": tuple(config.t)}
     return _study(
         "t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params
@@ -471,15 +481,18 @@ def simulate_failover(
     within 0.4% of the sample quantile; memory does not grow with ``trials``),
     downtime_max_s.
     """
-    config = _r.FailoverConfig()
-    config.heartbeat_interval_s = _number("heartbeat_interval_s", heartbeat_interval_s)
-    config.missed_beats = _integer("missed_beats", missed_beats)
-    config.election = as_distribution("election_s", election_s)._engine
-    config.routing = as_distribution("routing_s", routing_s)._engine
-    config.replication_lag = as_distribution("replication_lag_s", replication_lag_s)._engine
-    config.write_rate = _number("write_rate", write_rate)
-    config.failures_per_year = _number("failures_per_year", failures_per_year)
-    config.trials = _integer("trials", trials)
+    config = _configure(
+        _r.FailoverConfig(),
+        locals(),
+        heartbeat_interval_s=_number,
+        missed_beats=_integer,
+        election=("election_s", _seconds),
+        routing=("routing_s", _seconds),
+        replication_lag=("replication_lag_s", _seconds),
+        write_rate=_number,
+        failures_per_year=_number,
+        trials=_integer,
+    )
     params = {"failures_per_year": config.failures_per_year}
     return _study("failover", "failover", _r.simulate_failover, config, _chunked_run(seed, threads), params)
 
@@ -511,16 +524,17 @@ def simulate_stale_reads(
     Estimates per read: stale, primary_reads (the extra primary load), replica_reads,
     added_latency_s. Intervals come from chunks of 32,768 reads.
     """
-    config = _r.StaleReadConfig()
-    config.lag = as_distribution("lag", lag)._engine
-    config.think_time = as_distribution("think_time", think_time)._engine
-    if not isinstance(remedy, str):
-        raise TypeError(f"remedy must be one of {list(_REMEDIES)}, got {remedy!r}")
-    config.remedy = remedy
-    config.sticky_window_s = _number("sticky_window_s", sticky_window_s)
-    config.attempts = _integer("attempts", attempts)
-    config.retry_interval_s = _number("retry_interval_s", retry_interval_s)
-    config.requests = _integer("requests", requests)
+    config = _configure(
+        _r.StaleReadConfig(),
+        locals(),
+        lag=_seconds,
+        think_time=_seconds,
+        remedy=_text,
+        sticky_window_s=_number,
+        attempts=_integer,
+        retry_interval_s=_number,
+        requests=_integer,
+    )
     run = _chunked_run(seed, threads)
     return _study("stale_reads", "stale reads", _r.simulate_stale_reads, config, run, {"remedy": remedy})
 
@@ -575,13 +589,16 @@ def simulate_partition(
     stale read), partitioned_time. Values: partitioned_time_expected, ap_staleness_p50_s,
     ap_staleness_p99_s (log-bucketed histogram, within 0.4%), ap_staleness_max_s.
     """
-    config = _r.PartitionConfig()
-    config.partitions_per_day = _number("partitions_per_day", partitions_per_day)
-    config.duration = as_distribution("duration_s", duration_s)._engine
-    config.convergence = as_distribution("convergence_s", convergence_s)._engine
-    config.remote_write_rate = _number("remote_write_rate", remote_write_rate)
-    config.horizon_s = _number("horizon_s", horizon_s)
-    config.reads = _integer("reads", reads)
+    config = _configure(
+        _r.PartitionConfig(),
+        locals(),
+        partitions_per_day=_number,
+        duration=("duration_s", _seconds),
+        convergence=("convergence_s", _seconds),
+        remote_write_rate=_number,
+        horizon_s=_number,
+        reads=_integer,
+    )
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"partitions_per_day": config.partitions_per_day}
     return _study("partition", "partition", _r.simulate_partition, config, run, params)
@@ -690,20 +707,15 @@ def redis_rdb(
     a rule's seconds on a whole-second clock and fires once *more* than that many seconds
     have passed since the last save completed, so its real cycle is about one second
     longer than the rule says (measured: ``save 2 100`` cycles every ~3 s); give
-    ``(seconds + 1, changes)`` where that second matters. Simulates ``cycles`` save
+    ``(seconds + 1, changes)`` where that second matters, or use :func:`redis_rdb_crash`
+    for a crash at a given moment on Redis's own schedule. Simulates ``cycles`` save
     cycles (intervals over chunks of 256).
 
     Estimates: expected_per_crash, expected_per_day (x ``crashes_per_day``), cycle_s,
     writes_per_cycle. Values: worst_per_crash (largest cycle seen), fluid_cycle_s,
     fluid_worst_per_crash (write_rate x min over rules of max(seconds, changes / rate)).
     """
-    pairs = []
-    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence) or len(rules) == 0:
-        raise TypeError("rules must be a non-empty sequence of (seconds, changes) pairs")
-    for rule in rules:
-        if not isinstance(rule, Sequence) or len(rule) != 2:
-            raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
-        pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
+    pairs = _save_rules(rules)
     config = _r.RdbConfig()
     config.write_rate = _number("write_rate", write_rate)
     config.rules = pairs
@@ -717,6 +729,84 @@ def redis_rdb(
     metrics = {name: res.replication_values(name) for name in res.metric_names}
     metrics["expected_per_day"] = metrics["expected_per_crash"] * c
     return MonteCarloResult(res.study, metrics, res.values, res.params, res.level)
+
+
+def _save_rules(rules: Any) -> list[tuple[float, int]]:
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence) or len(rules) == 0:
+        raise TypeError("rules must be a non-empty sequence of (seconds, changes) pairs")
+    pairs = []
+    for rule in rules:
+        if not isinstance(rule, Sequence) or len(rule) != 2:
+            raise TypeError(f"each rule must be a (seconds, changes) pair, got {rule!r}")
+        pairs.append((_number("rule seconds", rule[0]), _integer("rule changes", rule[1])))
+    return pairs
+
+
+@dataclass(frozen=True)
+class RdbCrash:
+    """The answer of :func:`redis_rdb_crash`: ``lost``, the acknowledged writes a crash at
+    each ``crash_s`` loses (a float for a scalar crash_s, else an array of its shape);
+    ``snapshot_s``, the fork time of the snapshot a restart loads (NaN: none, the crash loses
+    every write); ``saves``, Redis's saves up to the last crash (one row each: ``start_s``,
+    the fork, whose writes the file holds; ``done_s``, the file in place; ``reaped_s``, the
+    cron tick that saw it end; ``writes``, the writes it holds)."""
+
+    lost: Any
+    snapshot_s: Any
+    saves: pd.DataFrame
+
+
+def redis_rdb_crash(
+    crash_s: Any,
+    write_rate: float,
+    rules: Sequence[tuple[float, int]] = REDIS_DEFAULT_SAVE_RULES,
+    *,
+    bgsave_s: float = 0.0,
+    hz: float = 10,
+    clock_s: float = 0.0,
+    last_save_unix_s: int | None = None,
+    cron_offset_s: float = 0.0,
+) -> RdbCrash:
+    """Writes lost by Redis RDB persistence when the process or the machine crashes
+    ``crash_s`` seconds after time 0 (scalar or array), on the deterministic schedule Redis
+    7 runs its ``save <seconds> <changes>`` ``rules`` by.
+
+    Writes come at a constant ``write_rate`` (write i at i / write_rate), with nothing unsaved
+    at time 0 (the server's start, or a save). serverCron runs ``hz`` times a second (at
+    ``cron_offset_s`` + k / hz); with no save running it starts one when a rule has its
+    changes and the whole-second unix clock (``clock_s`` + t, ``clock_s`` the unix time at
+    time 0) is *more* than ``seconds`` past the second of the last save
+    (``last_save_unix_s``, Redis's ``rdb_last_save_time``; default the second of
+    ``clock_s``). A save holds the writes up to its fork; its file replaces the old one
+    ``bgsave_s`` later, fsynced with its directory (so a process and a machine crash lose
+    the same); the next cron tick reaps it and its second becomes the last save's, and the
+    writes made during it stay unsaved. Why ``save S N`` fires about a second later than S:
+    Redis compares whole seconds with ``>``, so a rule fires between S and S + 1 seconds
+    after the last save, and at a steady pace the cycle locks to whole seconds, S + 1 (plus
+    the save's and cron's delays rounded up to whole seconds). Checked against redis-server
+    7.0 killed at a chosen moment (tests/validation/test_redis.py).
+    """
+    pairs = _save_rules(rules)
+    t = np.asarray(crash_s, dtype=np.float64) if not isinstance(crash_s, (str, bytes)) else None
+    if t is None or t.size == 0:
+        raise TypeError("crash_s must be a number or a non-empty array of seconds")
+    c = _r.RdbScheduleConfig()
+    c.write_rate = _number("write_rate", write_rate)
+    c.rules = pairs
+    c.bgsave_s = _number("bgsave_s", bgsave_s)
+    c.hz = _number("hz", hz)
+    c.clock_s = _number("clock_s", clock_s)
+    c.last_save_unix_s = float(
+        math.floor(c.clock_s) if last_save_unix_s is None else _integer("last_save_unix_s", last_save_unix_s)
+    )
+    c.cron_offset_s = _number("cron_offset_s", cron_offset_s)
+    loss = _r.rdb_crash_loss(c, t.ravel().tolist())
+    c.horizon_s = float(t.max())
+    saves = pd.DataFrame(_r.rdb_schedule(c))
+    lost, snap = np.asarray(loss["lost"]).reshape(t.shape), np.asarray(loss["snapshot_s"]).reshape(t.shape)
+    if t.ndim == 0:
+        return RdbCrash(float(lost), float(snap), saves)
+    return RdbCrash(lost, snap, saves)
 
 
 def kafka_durability(
@@ -751,19 +841,20 @@ def kafka_durability(
     """
     if isinstance(acks, bool) or not isinstance(acks, (int, str)):
         raise TypeError(f"acks must be 0, 1 or 'all', got {acks!r}")
-    if not isinstance(unclean_leader_election, bool):
-        raise TypeError("unclean_leader_election must be True or False")
-    config = _r.KafkaConfig()
+    config = _configure(
+        _r.KafkaConfig(),
+        locals(),
+        replication_factor=_integer,
+        min_insync_replicas=_integer,
+        unclean_leader_election=_flag,
+        broker_mtbf_s=_number,
+        broker_repair=("broker_mttr_s", _engine_field(number="exponential")),
+        follower_lag=("follower_lag_s", _seconds),
+        producer_window_s=_number,
+        message_rate=_number,
+        horizon_s=_number,
+    )
     config.acks = str(acks)
-    config.replication_factor = _integer("replication_factor", replication_factor)
-    config.min_insync_replicas = _integer("min_insync_replicas", min_insync_replicas)
-    config.unclean_leader_election = unclean_leader_election
-    config.broker_mtbf_s = _number("broker_mtbf_s", broker_mtbf_s)
-    config.broker_repair = as_distribution("broker_mttr_s", broker_mttr_s, number="exponential")._engine
-    config.follower_lag = as_distribution("follower_lag_s", follower_lag_s)._engine
-    config.producer_window_s = _number("producer_window_s", producer_window_s)
-    config.message_rate = _number("message_rate", message_rate)
-    config.horizon_s = _number("horizon_s", horizon_s)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"acks": acks, "replication_factor": config.replication_factor}
     return _study("kafka", "kafka", _r.simulate_kafka, config, run, params)

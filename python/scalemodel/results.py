@@ -10,7 +10,7 @@ replications and :meth:`ReplicatedResult.ci` its Student-t confidence interval.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,8 @@ from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import level as _level
 
 __all__ = ["ReplicatedResult"]
+
+T = TypeVar("T")
 
 
 def frame_html(title: str, frame: pd.DataFrame, note: str = "") -> str:
@@ -131,6 +133,40 @@ class ReplicatedResult:
 
     def _repr_html_(self) -> str:
         return frame_html(repr(self), self.to_frame(), f"{self._level:.0%} intervals")
+
+    def _none_overflowed(self) -> bool:
+        """No replication stopped early on an overflow (the engine's ``overflow`` metric)."""
+        return not bool(np.any(self._metrics["overflow"] > 0))
+
+
+class MetricAttribute(Generic[T]):
+    """A read-only attribute that reads one named metric of its owner: one line per metric
+    instead of a property each. The value is ``getattr(owner, reader)(metric)``, where
+    ``metric`` is the attribute's own name unless given."""
+
+    _reader: ClassVar[str]
+
+    def __init__(self, doc: str | None = None, *, metric: str | None = None) -> None:
+        self.__doc__ = doc
+        self._metric = metric
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if self._metric is None:
+            self._metric = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> MetricAttribute[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | MetricAttribute[T]:
+        return self if obj is None else getattr(obj, self._reader)(self._metric)
+
+
+class Estimate(MetricAttribute[float]):
+    """An attribute of a :class:`ReplicatedResult` subclass: the estimate of one metric
+    (``throughput = Estimate("Requests per second.")`` reads ``result.estimate("throughput")``)."""
+
+    _reader = "estimate"
 
 
 __dir__ = _api_dir(globals())

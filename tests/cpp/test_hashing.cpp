@@ -112,3 +112,17 @@ TEST(Hashing, JumpBatchEqualsScalar) {
         for (std::size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(out[i], h::jump_hash(keys[i], buckets));
     }
 }
+
+TEST(Haproxy, RandomDrawsFollowTheRingShares) {
+    const std::vector<std::int64_t> w(4, 1);
+    const auto shares = h::haproxy_random_shares(w);
+    double sum = 0;
+    for (double x : shares) sum += x;
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+    EXPECT_NEAR(shares[1], 0.18534, 1e-5);
+    const auto draws = h::haproxy_random_draws(w, 100000);
+    std::vector<double> count(4, 0.0);
+    for (auto d : draws) count[static_cast<std::size_t>(d)] += 1.0 / 100000;
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(count[i], shares[i], 0.01);
+    EXPECT_THROW(h::haproxy_random_shares({0, 0}), std::invalid_argument);
+}

@@ -182,6 +182,29 @@ TEST(Durability, RdbSingleRuleCycle) {
     expect_within(s, "cycle_s", 60.0 + std::exp(-0.6) / 0.01);
 }
 
+TEST(Durability, RdbScheduleFollowsRedisWholeSecondClock) {
+    // save 2 100 at 2000 writes/s, cron at 0.05 + k / 10, clock at a whole second at time 0:
+    // forks once floor(t) - lastsave > 2, i.e. at 3.05, reaped at 3.15 (lastsave 3), then 6.05.
+    r::RdbScheduleConfig cfg;
+    cfg.write_rate = 2000;
+    cfg.rules = {{2.0, 100}};
+    cfg.bgsave_s = 0.03;
+    cfg.cron_offset_s = 0.05;
+    cfg.horizon_s = 7.0;
+    const auto s = r::rdb_schedule(cfg);
+    ASSERT_EQ(s.start_s.size(), 2u);
+    EXPECT_NEAR(s.start_s[0], 3.05, 1e-12);
+    EXPECT_NEAR(s.reaped_s[0], 3.15, 1e-12);
+    EXPECT_NEAR(s.start_s[1], 6.05, 1e-12);
+    EXPECT_DOUBLE_EQ(s.writes[0], 6101);
+    const auto loss = r::rdb_crash_loss(cfg, {3.07, 5.3});
+    EXPECT_DOUBLE_EQ(loss.lost[0], 6141);  // the first file is not in place yet: all lost
+    EXPECT_TRUE(std::isnan(loss.snapshot_s[0]));
+    EXPECT_DOUBLE_EQ(loss.lost[1], 10601 - 6101);
+    cfg.cron_offset_s = 0.1;
+    EXPECT_THROW(r::rdb_schedule(cfg), std::invalid_argument);
+}
+
 TEST(Durability, KafkaAcksAllWithoutUncleanNeverLoses) {
     r::KafkaConfig cfg;
     cfg.acks = r::Acks::all;

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from scalemodel import distributions as D
+from scalemodel import hashing as H
 from scalemodel import sim as S
 
 
@@ -153,3 +154,77 @@ def test_sticky_replays_client_keys(recording: tuple[np.ndarray, np.ndarray]) ->
             assert round(share, 9) in sums
     with pytest.raises(ValueError, match="one key per timestamp"):
         S.simulate_balancer("sticky", 3, t, 0.001, client_keys=keys[:-1])
+
+
+# --- haproxy's random draws: its ring and its generator, written out independently --------
+_M = 0xFFFFFFFF
+
+
+def _full_hash(a: int) -> int:  # haproxy's full_hash (include/haproxy/intops.h)
+    a = ((a + 0x7ED55D16) + (a << 12)) & _M
+    a = ((a ^ 0xC761C23C) ^ (a >> 19)) & _M
+    a = ((a + 0x165667B1) + (a << 5)) & _M
+    a = ((a + 0xD3A2646C) ^ (a << 9)) & _M
+    a = ((a + 0xFD7046C5) + (a << 3)) & _M
+    a = ((a ^ 0xB55A4F09) ^ (a >> 16)) & _M
+    return (a * 3221225473) & _M
+
+
+def _haproxy_draws(servers: int, count: int) -> list[int]:
+    ring = sorted((_full_hash((s + 1) * 4096 + j), s) for s in range(servers) for j in range(16))
+    points = [p for p, _ in ring]
+    x, out = 2463534242, []
+    for _ in range(count):
+        x ^= (x << 13) & _M
+        x ^= x >> 17
+        x ^= (x << 5) & _M
+        i = int(np.searchsorted(points, x))  # first point >= x
+        nxt, prv = i % len(points), (i - 1) % len(points)
+        out.append(ring[prv][1] if (x - points[prv]) & _M <= (points[nxt] - x) & _M else ring[nxt][1])
+    return out
+
+
+def test_haproxy_ring_shares_and_draws() -> None:
+    shares = H.haproxy_random_shares(4)
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares == pytest.approx([0.28907, 0.18534, 0.24266, 0.28293], abs=1e-5)
+    draws = H.haproxy_random_draws(4, 20_000)
+    assert draws[:500].tolist() == _haproxy_draws(4, 500)
+    assert np.bincount(draws, minlength=4) / draws.size == pytest.approx(shares, abs=0.01)
+    assert H.haproxy_random_shares(2, weights=[3, 1])[0] > 0.6
+    with pytest.raises(ValueError, match="weights"):
+        H.haproxy_random_shares(2, weights=[0, 0])
+    with pytest.raises(TypeError, match="weights"):
+        H.haproxy_random_shares(2, weights=[1.5, 1])
+
+
+def _p2c_replay(t: np.ndarray, svc: np.ndarray, draws: list[int], servers: int) -> np.ndarray:
+    """haproxy's random(2): of two draws keep the later unless it serves more requests."""
+    free = [0.0] * servers
+    ends: list[list[float]] = [[] for _ in range(servers)]
+    resp = np.empty_like(t)
+    for i in range(t.size):
+        load = [sum(e > t[i] for e in ends[s]) for s in range(servers)]
+        first, second = draws[2 * i], draws[2 * i + 1]
+        pick = first if load[second] > load[first] else second
+        start = max(t[i], free[pick])
+        free[pick] = start + svc[i]
+        ends[pick].append(free[pick])
+        resp[i] = free[pick] - t[i]
+    return resp
+
+
+def test_replayed_draws_are_haproxys_choices(recording: tuple[np.ndarray, np.ndarray]) -> None:
+    t, svc = recording[0][:600], recording[1][:600]
+    draws = H.haproxy_random_draws(4, 2 * t.size)
+    res = S.simulate_balancer(
+        "power_of_d", 4, t, None, service_times_s=svc, draws=draws, warmup=0, replications=2, seed=1
+    )
+    want = _p2c_replay(t, svc, draws.tolist(), 4).mean()
+    assert res.replication_values("mean_response") == pytest.approx([want] * 2, rel=1e-12)
+    with pytest.raises(ValueError, match="draws"):
+        S.simulate_balancer("round_robin", 4, t, None, service_times_s=svc, draws=draws)
+    with pytest.raises(ValueError, match="draws"):
+        S.simulate_balancer("random", 4, t, None, service_times_s=svc, draws=[0, 4])
+    with pytest.raises(TypeError, match="draws"):
+        S.simulate_balancer("random", 4, t, None, service_times_s=svc, draws=[0.5])

@@ -282,6 +282,95 @@ def test_overload_is_a_result_not_an_error():
     assert "UNSTABLE" in repr(r)
 
 
+# --- the overload rule --------------------------------------------------------------------------
+# A short run at or above capacity ends long before its queues reach MAX_QUEUED; the rule
+# (visits per request x mean service against the slots) still reports it unstable, as the
+# closed forms do.
+def _short(system):
+    return system.simulate(requests=5_000, warmup=500, replications=2, seed=3)
+
+
+@pytest.mark.parametrize("rate", [7.9, 8.0, 8.5])
+def test_one_tier_is_unstable_exactly_where_mmc_says(rate):
+    r = _short(sm.sim.System(arrival_rate=rate).tier("app", 4, Exp(0.5)))
+    closed = sm.queueing.MMc(rate, 2.0, 4)
+    assert r.stable == closed.stable
+    assert math.isinf(r.mean_response) == (not closed.stable)
+    assert math.isinf(r.response_quantile(0.99)) == (not closed.stable)
+
+
+@pytest.mark.parametrize("back", [0.2, 0.3])
+def test_routes_are_unstable_where_jackson_says(back):
+    # entry -> a -> b, b -> a with probability `back`: b's visits per request 1 / (1 - back).
+    routing = np.array([[0, 1.0], [back, 0]])
+    closed = sm.queueing.jackson([3.0, 0.0], routing, [4.0, 5.0], [1, 3])
+    r = _short(
+        sm.sim.System(arrival_rate=3.0)
+        .tier("a", 1, Exp(0.25))
+        .tier("b", 3, Exp(0.2))
+        .route("a", "b")
+        .route("b", "a", probability=back)
+    )
+    assert r.stable == closed.stable
+
+
+@pytest.mark.parametrize(("count", "stable"), [(4, True), (6, False)])
+def test_a_call_multiplies_the_callee_work(count, stable):
+    # 8 requests/s, each making `count` calls of 0.1 s to 4 database servers: 3.2 or 4.8 of 4.
+    s = sm.sim.System(arrival_rate=8.0).tier("web", 10, Exp(0.1), concurrency=50).tier("db", 4, Exp(0.1))
+    r = _short(s.call("web", "db", count=count))
+    assert r.stable is stable
+    assert bool(np.isinf(r.tier_values("db", "mean_wait")).all()) is not stable
+
+
+def test_cache_hits_and_an_lru_bound_spare_the_database():
+    # 10 requests/s; a miss costs the database 1 s on 4 servers: only the misses count.
+    def db_behind(**cache):
+        return (
+            sm.sim.System(arrival_rate=10.0)
+            .tier("web", 50, 0, concurrency=100)
+            .tier("cache", 2, Exp(0.001), concurrency=100, **cache)
+            .tier("db", 4, Exp(1.0), concurrency=1)
+            .call("web", "cache")
+            .call("web", "db", after_miss=True)
+        )
+
+    assert _short(db_behind(hit_probability=0.7)).stable  # 3 of 4 servers' work
+    assert not _short(db_behind(hit_probability=0.5)).stable  # 5 of 4
+    # An LRU of 10 of 1000 uniform keys misses at least 99%: the database sees 9.9 of 4.
+    assert not _short(db_behind(cache_items=10, keys=1000)).stable
+
+
+def test_servers_down_for_good_leave_less_capacity():
+    def system(down, until=math.inf):
+        return (
+            sm.sim.System(arrival_rate=2.5)
+            .tier("app", 4, Exp(1.0))
+            .outage("app", at_s=5, servers=down, until_s=until)
+        )
+
+    assert _short(system(1)).stable  # 2.5 requests/s of work on the 3 servers left
+    assert not _short(system(2)).stable  # on 2
+    assert not _short(system(None)).stable  # all down for good: nothing answers
+    assert math.isinf(_short(system(None)).mean_response)
+    assert _short(system(2, until=20.0)).stable  # a temporary outage is a transient
+
+
+def test_shedding_profiles_and_autoscaling_keep_the_rule_off():
+    over = 1.25  # 25% above four servers at 1 s
+    bounded = _short(sm.sim.System(arrival_rate=4 * over).tier("app", 4, Exp(1.0), capacity=5))
+    assert bounded.stable and bounded.fail_rate > 0.1  # drops shed the excess
+    spike = sm.arrivals.Profile.spike(3.0, 6.0, at_s=100, duration_s=5)
+    assert _short(sm.sim.System(arrivals=spike).tier("app", 4, Exp(1.0))).stable
+    scaled = sm.sim.System(arrival_rate=4 * over).tier(
+        "app",
+        4,
+        Exp(1.0),
+        autoscale=sm.sim.Autoscale(min_servers=4, max_servers=8, interval_s=5, window_s=10, warmup_s=0),
+    )
+    assert _short(scaled).stable
+
+
 # --- determinism, outputs ----------------------------------------------------------------------
 def _three_tier():
     return (
@@ -695,3 +784,29 @@ def test_a_propagated_deadline_makes_an_mm1_with_deterministic_patience():
     shed = r.tier_values("a", "shed") / r.replication_values("arrivals")
     half = stats.t.ppf(0.9995, shed.size - 1) * shed.std(ddof=1) / math.sqrt(shed.size)
     assert abs(shed.mean() - expected) <= half
+
+
+@pytest.mark.parametrize("window_s", [1e-3, 1e-6, 5e-324])
+def test_a_tiny_time_series_window_ends_and_says_the_series_is_cut(window_s):
+    # 1,000 requests at 5/s last about 200 s: more windows than the series keeps. A window
+    # boundary that from / window_s rounds below used to stall the server-count credit.
+    r = (
+        sm.sim.System(arrival_rate=5.0)
+        .tier("a", 1, Exp(0.1))
+        .simulate(requests=1_000, warmup=10, window_s=window_s)
+    )
+    with pytest.warns(UserWarning, match="MAX_WINDOWS|keeps"):
+        ts = r.timeseries()
+    assert len(ts) <= sm.sim.MAX_WINDOWS
+    assert r.wasted_work == 0.0
+
+
+def test_wasted_work_is_zero_when_nothing_is_served():
+    # Every server down for good from the start: no service at all, so none of it is wasted.
+    r = (
+        sm.sim.System(arrival_rate=5.0)
+        .tier("a", 2, Exp(0.1))
+        .outage("a", at_s=0.0)
+        .simulate(requests=500, warmup=0)
+    )
+    assert r.wasted_work == 0.0 and not r.stable and math.isinf(r.mean_response)

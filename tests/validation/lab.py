@@ -81,6 +81,31 @@ def backends(count: int, *, max_seconds: float = 300.0) -> Iterator[list[int]]:
         yield ports
 
 
+def haproxy_config(port: int, ports: list[int], balance: str) -> str:
+    """haproxy (one thread, HTTP mode, its log on stdout) on 127.0.0.1:port in front of the
+    backends on ``ports`` (servers s0, s1, ...), balanced by ``balance``."""
+    servers = "\n".join(f"    server s{i} 127.0.0.1:{p}" for i, p in enumerate(ports))
+    return f"""
+global
+    log stdout format raw local0 info
+    nbthread 1
+    maxconn 4000
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend lab
+    bind 127.0.0.1:{port}
+    default_backend pool
+backend pool
+    balance {balance}
+{servers}
+"""
+
+
 @dataclass
 class Requests:
     """What the load generator saw, one entry per request id."""
@@ -131,5 +156,38 @@ def open_loop(port: int, arrivals_s: np.ndarray, sizes_s: np.ndarray, *, timeout
             asyncio.gather(*(fire(i) for i in range(n))), float(arrivals_s[-1]) + 2 * timeout_s
         )
         return Requests(sent, resp, svc)
+
+    return asyncio.run(run())
+
+
+def closed_loop(
+    port: int, clients: int, duration_s: float, service_s: float, *, exponential: bool = False, seed: int = 0
+) -> float:
+    """``clients`` clients, each sending its next request (on a new connection, asking for
+    ``service_s`` of service, or an exponential time of that mean) as soon as the previous
+    answer arrives, for ``duration_s`` seconds after a warm-up of a quarter of that (a
+    closed loop, no think time). Returns the throughput by Little's law, clients over the
+    mean response of the requests sent in the measured span (no window-edge rounding)."""
+
+    async def run() -> float:
+        rng = np.random.default_rng(seed)
+        shape = (clients, 100_000)
+        sizes = rng.exponential(service_s, shape) if exponential else np.full(shape, service_s)
+        start = time.perf_counter()
+        t0, t1 = start + duration_s / 4, start + duration_s * 5 / 4
+        times: list[float] = []
+
+        async def client(c: int) -> None:
+            for k in range(shape[1]):
+                sent = time.perf_counter()
+                if sent >= t1:
+                    return
+                with contextlib.suppress(OSError, asyncio.TimeoutError, ValueError):
+                    await _one(port, c * shape[1] + k, float(sizes[c, k]), 10.0)
+                    if sent >= t0:
+                        times.append(time.perf_counter() - sent)
+
+        await asyncio.wait_for(asyncio.gather(*(client(c) for c in range(clients))), duration_s * 2 + 20)
+        return clients / float(np.mean(times))
 
     return asyncio.run(run())

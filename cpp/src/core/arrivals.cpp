@@ -119,6 +119,14 @@ Arrivals Arrivals::profile(std::vector<double> times, std::vector<double> rates,
     return a;
 }
 
+void check_replayed(const Arrivals& arrivals, std::size_t size, const std::string& name) {
+    if (arrivals.kind() != Arrivals::Kind::replay)
+        throw std::invalid_argument(name + " needs replayed arrivals (an array of timestamps)");
+    if (size != arrivals.timestamps().size())
+        throw std::invalid_argument(name + " must have one entry per replayed timestamp (" +
+                                    std::to_string(arrivals.timestamps().size()) + "), got " + std::to_string(size));
+}
+
 const std::vector<double>& Arrivals::timestamps() const {
     return times_ && kind_ == Kind::replay ? *times_ : kNoTimes;
 }

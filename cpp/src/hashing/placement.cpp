@@ -526,4 +526,67 @@ std::vector<double> CassandraRing::arc_shares() const {
     return s;
 }
 
+std::uint32_t haproxy_full_hash(std::uint32_t a) noexcept {
+    a = (a + 0x7ed55d16u) + (a << 12);
+    a = (a ^ 0xc761c23cu) ^ (a >> 19);
+    a = (a + 0x165667b1u) + (a << 5);
+    a = (a + 0xd3a2646cu) ^ (a << 9);
+    a = (a + 0xfd7046c5u) + (a << 3);
+    a = (a ^ 0xb55a4f09u) ^ (a >> 16);
+    return a * 3221225473u;
+}
+
+namespace {
+
+// haproxy's chash tree of `weights`: (point, server) sorted by point.
+std::vector<std::pair<std::uint32_t, std::int32_t>> haproxy_ring(const std::vector<std::int64_t>& weights) {
+    check_count("servers", static_cast<std::int64_t>(weights.size()), 1, 4096);
+    std::vector<std::pair<std::uint32_t, std::int32_t>> ring;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        check_count("weights", weights[i], 0, 256);
+        for (std::int64_t j = 0; j < 16 * weights[i]; ++j)
+            ring.emplace_back(haproxy_full_hash(static_cast<std::uint32_t>((i + 1) * 4096 + static_cast<std::size_t>(j))),
+                              static_cast<std::int32_t>(i));
+    }
+    if (ring.empty()) throw std::invalid_argument("weights must not all be zero");
+    std::sort(ring.begin(), ring.end());
+    return ring;
+}
+
+}  // namespace
+
+std::vector<double> haproxy_random_shares(const std::vector<std::int64_t>& weights) {
+    const auto ring = haproxy_ring(weights);
+    std::vector<double> shares(weights.size(), 0.0);
+    const std::size_t n = ring.size();
+    for (std::size_t k = 0; k < n; ++k) {  // a point owns half the gap on each side
+        const std::uint32_t after = ring[(k + 1) % n].first - ring[k].first;
+        const std::uint32_t before = ring[k].first - ring[(k + n - 1) % n].first;
+        const double span = n == 1 ? 4294967296.0 : (static_cast<double>(after) + static_cast<double>(before)) / 2.0;
+        shares[static_cast<std::size_t>(ring[k].second)] += span / 4294967296.0;
+    }
+    return shares;
+}
+
+std::vector<std::int64_t> haproxy_random_draws(const std::vector<std::int64_t>& weights, std::int64_t count,
+                                               std::uint32_t state) {
+    const auto ring = haproxy_ring(weights);
+    check_count("count", count, 0, 1000000000);
+    if (state == 0) throw std::invalid_argument("state must not be 0 (xorshift32 stays at 0)");
+    std::vector<std::uint32_t> points(ring.size());
+    for (std::size_t k = 0; k < ring.size(); ++k) points[k] = ring[k].first;
+    std::vector<std::int64_t> out(static_cast<std::size_t>(count));
+    for (auto& server : out) {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        // chash_get_server_hash: the nearest point, the previous one on a tie (wrapping)
+        const std::size_t i = static_cast<std::size_t>(std::lower_bound(points.begin(), points.end(), state) - points.begin());
+        const std::size_t next = i % points.size(), prev = (i + points.size() - 1) % points.size();
+        const std::uint32_t dn = points[next] - state, dp = state - points[prev];
+        server = ring[dp <= dn ? prev : next].second;
+    }
+    return out;
+}
+
 }  // namespace scalemodel::hashing

@@ -150,6 +150,38 @@ double MMcK::response_survival(double t) const {
     return std::min(s, 1.0);
 }
 
+double fcfs_response_survival(std::int64_t present, std::int64_t servers, double service_rate, double t) {
+    if (t <= 0.0) return 1.0;
+    const double mu = service_rate, c = static_cast<double>(servers);
+    if (present < servers) return std::exp(-mu * t);
+    const double k = static_cast<double>(present - servers + 1);
+    if (servers == 1) return boost::math::gamma_q(k + 1.0, mu * t, math_policy());
+    const double h = boost::math::gamma_q(k, c * (mu * t), math_policy()) +
+                     std::exp(-mu * t + k * std::log(c / (c - 1.0)) + log_gamma_p(k, (c - 1.0) * (mu * t)));
+    return std::min(h, 1.0);
+}
+
+double fcfs_late_work(std::int64_t present, std::int64_t servers, double service_rate, double t) {
+    if (t <= 0.0) return 1.0;
+    const double mu = service_rate, c = static_cast<double>(servers), x = mu * t;
+    // E[S 1(W + S > t)] = E[g(t - W)] with g(y) = e^(-mu y) (y + 1/mu) for y > 0, E[S] else.
+    if (present < servers) return std::exp(-x) * (x + 1.0);
+    const double k = static_cast<double>(present - servers + 1);  // W ~ Erlang(k, c mu)
+    double below, below_w;  // mu E[e^(mu W) 1(W <= t)] and mu^2 E[W e^(mu W) 1(W <= t)], times e^(-x)
+    if (servers == 1) {
+        // c mu - mu = 0: the Erlang density times e^(mu w) is mu^k w^(k-1) / (k-1)!.
+        const double log_term = k * std::log(x) - std::lgamma(k + 1.0) - x;
+        below = std::exp(log_term);
+        below_w = std::exp(log_term + std::log(x * k / (k + 1.0)));
+    } else {
+        const double b = (c - 1.0) * x, log_ratio = k * std::log(c / (c - 1.0)) - x;
+        below = std::exp(log_ratio + log_gamma_p(k, b));
+        below_w = std::exp(log_ratio + std::log(k / (c - 1.0)) + log_gamma_p(k + 1.0, b));
+    }
+    const double late = boost::math::gamma_q(k, c * x, math_policy()) + (x + 1.0) * below - below_w;
+    return std::min(1.0, std::max(0.0, late));
+}
+
 double MMcK::wait_quantile(double q) const {
     check_probability("q", q);
     return quantile_from_survival([this](double t) { return wait_survival(t); }, q,

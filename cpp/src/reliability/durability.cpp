@@ -14,6 +14,7 @@ namespace scalemodel::reliability {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
 
 LossBounds write_behind_loss(double write_rate, double flush_interval_s, double flush_duration_s, double batch_size) {
@@ -127,6 +128,89 @@ Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run) {
     s.value("fluid_cycle_s", fluid);
     s.value("fluid_worst_per_crash", cfg.write_rate * fluid);
     return s;
+}
+
+namespace {
+
+// Acknowledged writes at time t >= 0: those at i / rate <= t.
+double writes_by(double rate, double t) { return std::floor(t * rate * (1 + 1e-15)) + 1.0; }
+
+void check_rules(const std::vector<std::pair<double, std::int64_t>>& rules) {
+    if (rules.empty() || rules.size() > 100) detail::fail_range("rules", "1 to 100 (seconds, changes) pairs", rules.size());
+    for (const auto& r : rules) {
+        check_positive("rule seconds", r.first);
+        check_count("rule changes", r.second, 1, 10'000'000);
+    }
+}
+
+}  // namespace
+
+RdbSchedule rdb_schedule(const RdbScheduleConfig& c) {
+    check_positive("write_rate", c.write_rate);
+    check_rules(c.rules);
+    check_nonnegative("bgsave_s", c.bgsave_s);
+    if (!(c.hz >= 1 && c.hz <= 500)) detail::fail_range("hz", "in [1, 500] (Redis's limits)", c.hz);
+    if (!std::isfinite(c.clock_s)) detail::fail_range("clock_s", "a finite unix time", c.clock_s);
+    if (!(c.last_save_unix_s <= std::floor(c.clock_s)) || c.last_save_unix_s != std::floor(c.last_save_unix_s))
+        detail::fail_range("last_save_unix_s", "a whole second not after clock_s", c.last_save_unix_s);
+    if (!(c.cron_offset_s >= 0 && c.cron_offset_s < 1 / c.hz))
+        detail::fail_range("cron_offset_s", "in [0, 1 / hz)", c.cron_offset_s);
+    check_nonnegative("horizon_s", c.horizon_s);
+    if (!(c.horizon_s * c.hz <= 1e9)) detail::fail_range("horizon_s", "at most 1e9 cron ticks (horizon_s x hz)", c.horizon_s);
+    RdbSchedule out;
+    double last_save = c.last_save_unix_s;  // whole seconds, as Redis keeps them
+    double saved = 0.0;                     // writes held by the last reaped save (dirty = written - saved)
+    double fork = kNaN, done = kInf, held = 0.0;
+    const auto ticks = static_cast<std::int64_t>(std::floor((c.horizon_s - c.cron_offset_s) * c.hz)) + 1;
+    for (std::int64_t k = 0; k < ticks; ++k) {
+        const double t = c.cron_offset_s + static_cast<double>(k) / c.hz;
+        const double now = std::floor(c.clock_s + t);  // server.unixtime
+        if (std::isfinite(done)) {  // a save is running: reaped once its child has exited
+            if (t >= done) {
+                out.reaped_s.push_back(t);
+                last_save = now;
+                saved = held;
+                done = kInf;
+            }
+            continue;
+        }
+        const double dirty = writes_by(c.write_rate, t) - saved;
+        for (const auto& r : c.rules) {
+            if (dirty >= static_cast<double>(r.second) && now - last_save > r.first) {
+                fork = t;
+                done = t + c.bgsave_s;
+                held = writes_by(c.write_rate, t);
+                out.start_s.push_back(fork);
+                out.done_s.push_back(done);
+                out.writes.push_back(held);
+                break;
+            }
+        }
+    }
+    if (out.reaped_s.size() < out.start_s.size()) out.reaped_s.push_back(kInf);  // still running at the horizon
+    return out;
+}
+
+RdbCrashLoss rdb_crash_loss(const RdbScheduleConfig& cfg, const std::vector<double>& crash_s) {
+    double last = 0.0;
+    for (double t : crash_s) {
+        check_nonnegative("crash_s", t);
+        if (!std::isfinite(t)) detail::fail_range("crash_s", "finite", t);
+        last = std::max(last, t);
+    }
+    RdbScheduleConfig c = cfg;
+    c.horizon_s = last;
+    const RdbSchedule s = rdb_schedule(c);
+    RdbCrashLoss out;
+    for (double t : crash_s) {
+        // the last save whose file was in place at t (done_s is increasing)
+        const auto it = std::upper_bound(s.done_s.begin(), s.done_s.end(), t);
+        const auto i = static_cast<std::size_t>(it - s.done_s.begin());
+        const double acked = writes_by(c.write_rate, t);
+        out.lost.push_back(i == 0 ? acked : acked - s.writes[i - 1]);
+        out.snapshot_s.push_back(i == 0 ? kNaN : s.start_s[i - 1]);
+    }
+    return out;
 }
 
 Summary simulate_kafka(const KafkaConfig& cfg, const RunSpec& run) {

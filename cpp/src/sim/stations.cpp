@@ -262,10 +262,11 @@ private:
                 // and haproxy's random(2)).
                 std::uint32_t best = draw_backend();
                 std::int64_t best_n = in_system(backends_[best], now);
+                const bool later_wins = !cfg_.draws.empty();  // haproxy keeps the later draw on a tie
                 for (int i = 1; i < cfg_.d; ++i) {
                     const std::uint32_t b = draw_backend();
                     const std::int64_t k = in_system(backends_[b], now);
-                    if (k < best_n) best_n = k, best = b;
+                    if (k < best_n || (later_wins && k == best_n)) best_n = k, best = b;
                 }
                 return best;
             }
@@ -284,6 +285,13 @@ private:
     // One live backend: uniformly, or by the draw weights (dead backends are drawn again;
     // after 64 misses, uniformly among the live ones).
     std::uint32_t draw_backend() {
+        if (!cfg_.draws.empty()) {
+            for (std::size_t tries = 0; tries < cfg_.draws.size(); ++tries) {
+                const auto b = static_cast<std::uint32_t>(cfg_.draws[next_draw_]);
+                next_draw_ = (next_draw_ + 1) % cfg_.draws.size();
+                if (backends_[b].alive) return b;
+            }
+        }
         if (draws_) {
             for (int tries = 0; tries < 64; ++tries) {
                 const auto b = static_cast<std::uint32_t>(draws_->draw(route_));
@@ -599,6 +607,7 @@ private:
     std::vector<std::uint32_t> alive_;
     std::vector<std::uint32_t> client_backend_;
     std::size_t current_ = 0;            // index of the arrival being routed
+    std::size_t next_draw_ = 0;          // the next replayed draw
     std::unique_ptr<AliasTable> draws_;  // draw weights of random and power of d
     std::vector<std::size_t> order_;  // power of d without replacement: positions in alive_
     std::vector<std::vector<std::uint32_t>> down_;
@@ -638,6 +647,11 @@ void validate(const StationsConfig& c) {
         if (!(dsum > 0)) throw std::invalid_argument("weights must not all be zero");
     }
     check_count("d", c.d, 1, 64);
+    if (!c.draws.empty()) {
+        if (c.policy != Policy::random && !(c.policy == Policy::power_of_d && c.replacement))
+            throw std::invalid_argument("draws are replayed by random and power_of_d with replacement only");
+        for (auto b : c.draws) check_count("draws", b, 0, nb - 1);
+    }
     check_count("clients", c.clients, 1, 1000000);
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
     check_nonnegative("overhead_s", c.overhead_s);
@@ -650,12 +664,7 @@ void validate(const StationsConfig& c) {
         if (!(o.until_s > o.at_s)) detail::fail_range("outage until_s", "> its at_s (inf: never recovers)", o.until_s);
     }
     if (!c.service_times.empty()) {
-        if (c.arrivals.kind() != Arrivals::Kind::replay)
-            throw std::invalid_argument("service_times needs replayed arrivals (an array of timestamps)");
-        if (c.service_times.size() != c.arrivals.timestamps().size())
-            throw std::invalid_argument("service_times must have one entry per replayed timestamp (" +
-                                        std::to_string(c.arrivals.timestamps().size()) + "), got " +
-                                        std::to_string(c.service_times.size()));
+        check_replayed(c.arrivals, c.service_times.size(), "service_times");
         for (double x : c.service_times) check_nonnegative("service_times", x);
     }
     if (!c.client_ids.empty()) {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <Eigen/Dense>
+
 #include "scalemodel/core/alias_table.hpp"
 #include "scalemodel/core/check.hpp"
 #include "scalemodel/core/event_queue.hpp"
@@ -26,6 +28,9 @@ constexpr std::uint32_t kNone = 0xFFFFFFFFu;   // no server; a top-level request
 constexpr std::uint32_t kAsync = 0xFFFFFFFEu;  // parent of a fire-and-forget sub-request
 constexpr std::uint8_t kCounted = 1, kFailed = 2, kAttempt = 4;  // kAttempt: parent is a Request
 constexpr std::uint8_t kMiss = 8, kChildMiss = 16;  // this visit missed a cache; an answer of the last call did
+// Replay: job.work holds the recorded size for the next visit (the entry's); job.key is the
+// request's replayed key, kept at every keyed tier.
+constexpr std::uint8_t kSized = 32, kReplayedKey = 64;
 // Jobs alive at once (queued, in service or blocked on calls) before a replication is
 // declared overflowing: bounds memory whatever the load.
 constexpr std::size_t kMaxJobs = std::size_t{1} << 22;
@@ -76,6 +81,7 @@ private:
 struct Request {
     double start = 0, backoff = 0;
     std::uint32_t gen = 0, attempts = 0, waiting = 0, client = 0;  // waiting: attempts awaited, a bit each
+    std::int64_t index = 0;  // the arrival's index (a replayed size or key)
     bool counted = false, hedged = false;
 };
 
@@ -154,6 +160,7 @@ struct Shared {
     std::vector<std::vector<double>> shard_weight;   // per sharded tier: key popularity per shard
     std::unique_ptr<AliasTable> clients;
     bool sticky = false;
+    bool overloaded = false;  // the overload rule (system_overloaded) holds
 };
 
 class Replication {
@@ -299,6 +306,8 @@ private:
     std::uint32_t draw_shard(std::uint32_t t, Job& job) {
         const Tier& T = tiers_[t];
         const ZipfSampler* keys = shared_.keys[t].get();
+        if (job.flags & kReplayedKey)
+            return static_cast<std::uint32_t>(shard_of(cfg_.tiers[t], static_cast<std::size_t>(job.key)));
         if (!keys) {
             job.key = -1;
             return T.shards == 1 ? 0 : static_cast<std::uint32_t>(rng_.below(T.shards));
@@ -479,7 +488,8 @@ private:
         const double w = cfg_.window_s;
         double from = T.credited;
         while (from < now_) {
-            const double index = std::floor(from / w);
+            double index = std::floor(from / w);
+            if ((index + 1) * w <= from) index += 1;  // from / w rounded down across a boundary: step on
             if (!(index < static_cast<double>(kMaxWindows))) break;
             const double to = std::min(now_, (index + 1) * w);
             const auto i = static_cast<std::size_t>(index);
@@ -568,7 +578,10 @@ private:
             }
         }
         job.server = server;
-        job.work = cfg_.tiers[t].service.sample(rng_);
+        if (job.flags & kSized)
+            job.flags &= static_cast<std::uint8_t>(~kSized);  // the recorded size, this visit only
+        else
+            job.work = cfg_.tiers[t].service.sample(rng_);
         touch(T);
         ++sv.in, ++T.in;
         if (sv.held < static_cast<std::int32_t>(T.conc) && sv.queue.empty()) {
@@ -692,8 +705,9 @@ private:
             if (k == kNone) return;
             Job& parent = jobs_[j];
             Job& child = jobs_[k];
-            child.flags = parent.flags & kCounted;
+            child.flags = parent.flags & (kCounted | kReplayedKey);
             child.client = parent.client;
+            child.key = parent.key;
             child.parent = blocking ? j : kAsync;
             child.root = blocking ? parent.root : kNone;
             child.root_gen = parent.root_gen, child.root_attempt = parent.root_attempt;
@@ -876,6 +890,15 @@ private:
             events_.schedule(now_ + client.hedge_after_s, Payload{kHedge, r, q.gen});
         Job& job = jobs_[j];
         job.flags = static_cast<std::uint8_t>((q.counted ? kCounted : 0) | kAttempt);
+        const auto idx = static_cast<std::size_t>(q.index);
+        if (!cfg_.service_times.empty()) {
+            job.flags |= kSized;
+            job.work = cfg_.service_times[idx];
+        }
+        if (!cfg_.keys.empty()) {
+            job.flags |= kReplayedKey;
+            job.key = cfg_.keys[idx];
+        }
         job.parent = r, job.parent_gen = q.gen, job.parent_round = a;
         job.root = r, job.root_gen = q.gen, job.root_attempt = a;
         job.deadline = now_ + client.timeout_s;
@@ -983,7 +1006,11 @@ private:
             q.start = now_;
             q.counted = counted;
             q.attempts = 0, q.waiting = 0, q.hedged = false, q.backoff = cfg_.client.backoff_s;
-            q.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
+            q.index = idx;
+            if (!cfg_.client_ids.empty())
+                q.client = static_cast<std::uint32_t>(cfg_.client_ids[static_cast<std::size_t>(idx)]);
+            else
+                q.client = shared_.sticky ? static_cast<std::uint32_t>(shared_.clients->draw(rng_)) : 0;
             if (std::isfinite(cfg_.client.budget))
                 tokens_ = std::min(cfg_.client.budget_burst, tokens_ + cfg_.client.budget);
             start_attempt(r);
@@ -1146,12 +1173,14 @@ private:
         }
         const double window = t_end_ - t_w_;
         const auto ratio = [](double a, double b) { return b > 0 ? a / b : kNaN; };
-        const double delay = overflow_ ? kInf : 1.0;
-        const auto q = [&](double p) { return overflow_ ? kInf : out_.response.quantile(p); };
+        // No answer at all (every request failed) has no finite response time either.
+        const bool unstable = overflow_ || shared_.overloaded;
+        const bool no_answer = unstable || completed_ == 0;
+        const auto q = [&](double p) { return no_answer ? kInf : out_.response.quantile(p); };
         const double arrivals = static_cast<double>(arrivals_counted_);
         RepOutput& r = out_;
         r.metrics = {
-            delay * ratio(resp_sum_, static_cast<double>(completed_)),
+            no_answer ? kInf : resp_sum_ / static_cast<double>(completed_),
             q(0.5), q(0.9), q(0.95), q(0.99), q(0.999),
             ratio(static_cast<double>(completed_), window),
             ratio(static_cast<double>(failed_), arrivals),
@@ -1160,15 +1189,16 @@ private:
             static_cast<double>(failed_),
             window,
             static_cast<double>(events_.processed() + arrival_events_),
-            overflow_ ? 1.0 : 0.0,
+            unstable ? 1.0 : 0.0,
             ratio(static_cast<double>(timed_out_), arrivals),
             ratio(static_cast<double>(attempts_), static_cast<double>(completed_ + failed_)),
             slo_violation(),
             ratio(static_cast<double>(good_), window),
-            ratio(wasted_s_, served_s_),
+            served_s_ > 0 ? wasted_s_ / served_s_ : 0.0,  // nothing served, nothing wasted
         };
         const std::size_t nt = tiers_.size();
         r.tiers.assign(tier_metric_names().size() * nt, kNaN);
+        const auto tier_delay = [&](double x) { return unstable ? kInf : x; };  // NaN: no visit at all
         for (std::size_t t = 0; t < nt; ++t) {
             const Tier& T = tiers_[t];
             const double slot_s = (T.e_active - T.w_active) * static_cast<double>(T.conc);
@@ -1177,17 +1207,17 @@ private:
                 ratio(static_cast<double>(T.done), window),
                 ratio(T.e_serving - T.w_serving, slot_s),
                 ratio(T.e_held - T.w_held, slot_s),
-                delay * ratio(T.e_queued - T.w_queued, window),
-                delay * ratio(T.e_in - T.w_in, window),
-                delay * ratio(T.wait_sum, static_cast<double>(T.n_wait)),
-                delay * ratio(T.resp_sum, static_cast<double>(T.n_resp)),
+                tier_delay(ratio(T.e_queued - T.w_queued, window)),
+                tier_delay(ratio(T.e_in - T.w_in, window)),
+                tier_delay(ratio(T.wait_sum, static_cast<double>(T.n_wait))),
+                tier_delay(ratio(T.resp_sum, static_cast<double>(T.n_resp))),
                 static_cast<double>(T.dropped),
                 static_cast<double>(T.failed),
                 ratio(T.e_active - T.w_active, window),
                 (T.e_billed - T.w_billed) / 3600.0,
                 static_cast<double>(T.rejected),
                 static_cast<double>(T.shed),
-                overflow_ ? kInf : out_.own[t].quantile(0.99),
+                unstable ? kInf : out_.own[t].quantile(0.99),
             };
             for (std::size_t m = 0; m < std::size(values); ++m) r.tiers[m * nt + t] = values[m];
         }
@@ -1247,6 +1277,99 @@ bool reaches(const std::vector<std::vector<std::size_t>>& next, std::size_t from
         if (seen[t]) continue;
         seen[t] = 1;
         for (std::size_t n : next[t]) stack.push_back(n);
+    }
+    return false;
+}
+
+// Lower bound on the miss ratio of an LRU cache of `items` keys out of `keys` with Zipf
+// popularity `skew`: under independent requests no cache beats holding the most popular
+// `items` keys, so LRU misses at least the rest of the mass.
+double lru_miss_bound(std::int64_t items, std::int64_t keys, double skew) {
+    if (items >= keys) return 0.0;
+    double top = 0.0, all = 0.0;
+    for (std::int64_t k = keys; k >= 1; --k) {  // smallest terms first: less rounding
+        const double w = std::pow(static_cast<double>(k), -skew);
+        all += w;
+        if (k <= items) top += w;
+    }
+    return 1.0 - top / all;
+}
+
+// The overload rule (the stations' rule, for a graph): with stationary arrivals and nothing
+// that sheds or fails work (no capacity, shedding, breaker, dropped deadlines or error
+// replies), a tier whose offered work, arrival rate x visits per request x mean service,
+// reaches its slots (servers x shards x concurrency, an autoscaled tier at its maximum, less
+// servers down for good) has a queue that grows without bound however long the run: the
+// run is unstable (inf delays), as a closed form would say, even when it ends before its
+// queues reach kMaxQueued. Visits per request solve the traffic equations v = e + v M of
+// routes and calls; a bound is used where the simulation decides (a cache's hits, retries
+// and hedges, which only add work), so the rule never flags a system that could keep up;
+// slots held while waiting on calls can overload a tier sooner, which the queue bound
+// catches. A tier that receives work and has every server down for good is unstable too.
+bool system_overloaded(const SystemConfig& c) {
+    const Arrivals::Kind kind = c.arrivals.kind();
+    if (kind == Arrivals::Kind::replay || kind == Arrivals::Kind::profile) return false;
+    const ClientConfig& client = c.client;
+    if (client.propagate_deadline && std::isfinite(client.timeout_s)) return false;
+    const std::size_t nt = c.tiers.size();
+    std::vector<double> up(nt), slots(nt);  // servers left for good; upper bound on slots
+    bool dead_shard = false;                // a shard with no server left fails its visits
+    for (std::size_t t = 0; t < nt; ++t) {
+        const TierConfig& tc = c.tiers[t];
+        if (tc.capacity > 0 || std::isfinite(tc.shed_wait_s) || tc.breaker.failure_ratio > 0 ||
+            tc.error_probability > 0)
+            return false;
+        std::vector<std::int64_t> down(static_cast<std::size_t>(tc.shards), 0);
+        for (const auto& o : c.outages) {
+            if (static_cast<std::size_t>(o.tier) != t || std::isfinite(o.until_s)) continue;
+            for (std::int64_t s = 0; s < tc.shards; ++s)
+                if (o.shard < 0 || o.shard == s) {
+                    auto& d = down[static_cast<std::size_t>(s)];
+                    d = std::min(tc.servers, d + (o.servers == 0 ? tc.servers : o.servers));
+                }
+        }
+        const bool scaled = tc.autoscale.max_servers > 0;  // replaces failed servers
+        for (std::int64_t d : down) {
+            const std::int64_t left = scaled ? tc.autoscale.max_servers : tc.servers - d;
+            up[t] += static_cast<double>(left);
+            dead_shard = dead_shard || left == 0;
+        }
+        slots[t] = up[t] * static_cast<double>(tc.concurrency);
+    }
+    // A cache's miss ratio, at least: from hit_probability, or bounded for an LRU tier.
+    const auto miss = [&](std::size_t t) {
+        const TierConfig& tc = c.tiers[t];
+        return tc.cache_items > 0 ? lru_miss_bound(tc.cache_items, tc.keys, tc.key_skew) : 1.0 - tc.hit_probability;
+    };
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(nt), static_cast<Eigen::Index>(nt));
+    for (const auto& r : c.routes) m(r.source, r.target) += r.probability;
+    std::vector<bool> routes_on(nt, false);
+    for (const auto& r : c.routes) routes_on[static_cast<std::size_t>(r.source)] = routes_on[static_cast<std::size_t>(r.source)] || r.probability > 0;
+    std::vector<const CallConfig*> previous(nt, nullptr);
+    for (const auto& k : c.calls) {
+        const auto caller = static_cast<std::size_t>(k.caller);
+        double made = miss(caller) * k.probability;  // a cache hit makes no calls
+        if (k.after_miss) {
+            // Made when an answer of the caller's previous call missed: at least when its
+            // one awaited answer missed (an answer from a tier routed on may not say).
+            const CallConfig* p = previous[caller];
+            const auto callee = static_cast<std::size_t>(p->callee);
+            made *= p->wait == 0 || routes_on[callee] ? 0.0 : p->probability * miss(callee);
+        }
+        m(k.caller, k.callee) += made * static_cast<double>(k.count * k.fanout);
+        previous[caller] = &k;
+    }
+    Eigen::VectorXd e = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(nt));
+    e(c.entry) = 1.0;
+    // Routes leave and calls do not cycle (validate), so I - M^T is invertible.
+    const Eigen::VectorXd visits = (Eigen::MatrixXd::Identity(m.rows(), m.cols()) - m.transpose()).lu().solve(e);
+    const double rate = c.arrivals.mean_rate();
+    for (std::size_t t = 0; t < nt; ++t) {
+        const double v = visits(static_cast<Eigen::Index>(t));
+        if (!(v > 1e-12)) continue;
+        if (up[t] == 0) return true;  // nothing will ever serve it
+        if (dead_shard) continue;
+        if (!(rate * v * c.tiers[t].service.mean() < slots[t])) return true;
     }
     return false;
 }
@@ -1386,6 +1509,28 @@ void validate(const SystemConfig& c) {
     check_count("requests", c.requests, 1, 10000000000LL);
     check_count("warmup", c.warmup, 0, 10000000000LL);
     check_count("clients", c.clients, 1, 1000000);
+    if (!c.service_times.empty()) {
+        check_replayed(c.arrivals, c.service_times.size(), "service_times");
+        for (double x : c.service_times) check_nonnegative("service_times", x);
+    }
+    if (!c.client_ids.empty()) {
+        check_replayed(c.arrivals, c.client_ids.size(), "client keys");
+        for (auto k : c.client_ids) check_count("client key index", k, 0, c.clients - 1);
+    }
+    if (!c.keys.empty()) {
+        check_replayed(c.arrivals, c.keys.size(), "keys");
+        std::int64_t most = std::numeric_limits<std::int64_t>::max();  // the fewest keys of a keyed tier
+        std::string tier;
+        for (const auto& tc : c.tiers)
+            if ((tc.shards > 1 || tc.cache_items > 0) && (tc.keys > 0 ? tc.keys : tc.shards) < most)
+                most = tc.keys > 0 ? tc.keys : tc.shards, tier = tc.name;
+        if (tier.empty())
+            throw std::invalid_argument("keys need a keyed tier (sharded, or an LRU cache) to address");
+        for (auto k : c.keys)
+            if (k < 0 || k >= most)
+                throw std::invalid_argument("keys must be in [0, " + std::to_string(most) + ") (the keys of tier '" +
+                                            tier + "'), got " + std::to_string(k));
+    }
     if (!(c.client_skew >= 0.0 && c.client_skew <= 10.0)) detail::fail_range("client_skew", "in [0, 10]", c.client_skew);
     check_nonnegative("window_s", c.window_s);
     if (!(c.slo_s > 0)) detail::fail_range("slo_s", "> 0 seconds (inf: none)", c.slo_s);
@@ -1448,6 +1593,7 @@ SystemResult simulate_system(const SystemConfig& config, const RunSpec& run) {
         }
     }
     for (const auto& tc : config.tiers) shared.sticky = shared.sticky || tc.policy == Policy::sticky;
+    shared.overloaded = system_overloaded(config);
     if (shared.sticky) {
         std::vector<double> w(static_cast<std::size_t>(config.clients));
         for (std::size_t k = 0; k < w.size(); ++k) w[k] = std::pow(static_cast<double>(k + 1), -config.client_skew);

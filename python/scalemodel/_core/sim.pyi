@@ -30,6 +30,7 @@ class StationsConfig(metaclass=type):
     customers: int
     d: int
     draw_weights: list[float]
+    draws: list[int]
     outages: list[Outage]
     overhead_s: float
     servers: list[int]
@@ -212,12 +213,15 @@ class SystemConfig(metaclass=type):
     client: ClientConfig
     def __init__(self) -> None: ...
     calls: list[CallConfig]
+    client_ids: list[int]
     client_skew: float
     clients: int
     entry: int
+    keys: list[int]
     outages: list[TierOutage]
     requests: int
     routes: list[RouteConfig]
+    service_times: list[float]
     slo_quantile: float
     slo_s: float
     tiers: list[TierConfig]

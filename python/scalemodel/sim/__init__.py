@@ -31,128 +31,43 @@ from scalemodel.distributions import (
     Weibull,
 )
 from scalemodel.results import ReplicatedResult
-from scalemodel.sim.brokers import (
-    ASSIGNMENTS,
-    DEFAULT_REBALANCE_S,
-    MAX_BACKLOG,
-    ConsumerGroupResult,
-    assign_partitions,
-    keys_remapped,
-    simulate_consumer_group,
-    zipf_partition_weights,
-)
-from scalemodel.sim.caches import (
-    CACHE_POLICIES,
-    MAX_CATALOGUE,
-    SIZE_KINDS,
-    CacheResult,
-    ItemSizes,
-    simulate_cache,
-    zipf_requests,
-)
-from scalemodel.sim.limiters import (
-    ALGORITHMS,
-    APPROXIMATE_ALGORITHMS,
-    ARRIVALS,
-    DistributedLimiterResult,
-    LimiterResult,
-    RacyBucketResult,
-    limiter_trace,
-    racy_token_bucket_decisions,
-    simulate_distributed_limiter,
-    simulate_limiter,
-    simulate_racy_token_bucket,
-    worst_window,
-)
-from scalemodel.sim.stations import (
-    HISTOGRAM_RELATIVE_ERROR,
-    L4_OVERHEAD_S,
-    L7_OVERHEAD_S,
-    MAX_QUEUED,
-    POLICIES,
-    BackendSearch,
-    Outage,
-    SimResult,
-    min_backends,
-    simulate_balancer,
-    simulate_queue,
-)
-from scalemodel.sim.system import (
-    JITTERS,
-    SCALE_METRICS,
-    Autoscale,
-    Breaker,
-    Client,
-    System,
-    SystemResult,
-    Tier,
-)
+from scalemodel.sim import brokers as _brokers
+from scalemodel.sim import caches as _caches
+from scalemodel.sim import limiters as _limiters
+from scalemodel.sim import stations as _stations
+from scalemodel.sim import system as _system
+
+# Each simulator module's API, as its __all__ lists it.
+from scalemodel.sim.brokers import *  # noqa: F403
+from scalemodel.sim.caches import *  # noqa: F403
+from scalemodel.sim.limiters import *  # noqa: F403
+from scalemodel.sim.stations import *  # noqa: F403
+from scalemodel.sim.system import *  # noqa: F403
 
 __all__ = [
-    "ALGORITHMS",
-    "APPROXIMATE_ALGORITHMS",
-    "ARRIVALS",
-    "ASSIGNMENTS",
-    "CACHE_POLICIES",
-    "DEFAULT_REBALANCE_S",
-    "HISTOGRAM_RELATIVE_ERROR",
-    "JITTERS",
-    "L4_OVERHEAD_S",
-    "L7_OVERHEAD_S",
-    "MAX_BACKLOG",
-    "MAX_CATALOGUE",
-    "MAX_QUEUED",
     "MMPP",
-    "POLICIES",
-    "SCALE_METRICS",
-    "SIZE_KINDS",
-    "Autoscale",
-    "BackendSearch",
-    "Breaker",
-    "CacheResult",
-    "Client",
-    "ConsumerGroupResult",
     "Deterministic",
-    "DistributedLimiterResult",
     "Distribution",
     "Empirical",
     "Exponential",
     "Gamma",
-    "ItemSizes",
-    "LimiterResult",
     "Lognormal",
     "Mixture",
     "OnOff",
-    "Outage",
     "Pareto",
     "Periodic",
     "Poisson",
     "Profile",
-    "RacyBucketResult",
     "Replay",
     "ReplicatedResult",
-    "SimResult",
-    "System",
-    "SystemResult",
-    "Tier",
     "Uniform",
     "Weibull",
-    "assign_partitions",
-    "keys_remapped",
-    "limiter_trace",
-    "min_backends",
-    "racy_token_bucket_decisions",
-    "simulate_balancer",
-    "simulate_cache",
-    "simulate_consumer_group",
-    "simulate_distributed_limiter",
-    "simulate_limiter",
-    "simulate_queue",
-    "simulate_racy_token_bucket",
-    "worst_window",
-    "zipf_partition_weights",
-    "zipf_requests",
 ]
+__all__ += _brokers.__all__
+__all__ += _caches.__all__
+__all__ += _limiters.__all__
+__all__ += _stations.__all__
+__all__ += _system.__all__
 
 # The closed-form cache models moved to scalemodel.caching; their old names here still work.
 _MOVED_TO_CACHING = frozenset(_caching.__all__) - {"CHE_POLICIES"}

@@ -35,11 +35,14 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel import hashing as _hashing
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -63,13 +66,6 @@ ASSIGNMENTS: tuple[str, ...] = tuple(_s.ASSIGNORS)
 MAX_BACKLOG: int = int(_s.MAX_BACKLOG)
 #: Assumed length of an eager rebalance when none is given, in seconds.
 DEFAULT_REBALANCE_S = 3.0
-
-
-def _text(name: str, value: Any) -> str:
-    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    return value
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -151,27 +147,14 @@ class ConsumerGroupResult(ReplicatedResult):
         or when the group cannot keep up: at the final produce rate some member of the final
         assignment is offered at least ``consume_rate`` msg/s (or a loaded partition has no
         member). Latencies are then inf, as for an unstable closed form."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def throughput(self) -> float:
-        """Messages consumed per second over the window."""
-        return self.estimate("throughput")
-
-    @property
-    def mean_lag(self) -> float:
-        """Time-average number of messages produced and not yet consumed."""
-        return self.estimate("mean_lag")
-
-    @property
-    def max_lag(self) -> float:
-        """Largest lag seen in the window, mean over replications."""
-        return self.estimate("max_lag")
-
-    @property
-    def mean_latency_s(self) -> float:
-        """Mean time from produce to the end of consumption, seconds."""
-        return self.estimate("mean_latency")
+    throughput = _Estimate("Messages consumed per second over the window.")
+    mean_lag = _Estimate("Time-average number of messages produced and not yet consumed.")
+    max_lag = _Estimate("Largest lag seen in the window, mean over replications.")
+    mean_latency_s = _Estimate(
+        "Mean time from produce to the end of consumption, seconds.", metric="mean_latency"
+    )
 
     @property
     def p99_latency_s(self) -> float:
@@ -184,12 +167,12 @@ class ConsumerGroupResult(ReplicatedResult):
         out = _s.histogram_quantile(self._latency, np.atleast_1d(np.asarray(q, dtype=np.float64)))
         return float(out[0]) if np.ndim(q) == 0 else out
 
-    @property
-    def drain_time_s(self) -> float:
+    drain_time_s = _Estimate(
         """Seconds from ``drain_from_s`` until the lag first fell to ``drain_threshold``: NaN
         when not measured, inf when some replication had not drained by the end of the run
-        (its value is inf; see ``replication_values("drain_time")``)."""
-        return self.estimate("drain_time")
+        (its value is inf; see ``replication_values("drain_time")``).""",
+        metric="drain_time",
+    )
 
     @property
     def lag_series(self) -> pd.DataFrame:
@@ -303,14 +286,20 @@ def simulate_consumer_group(
     still waiting at the end are not counted, which understates the latency of a group that
     cannot keep up (see ``final_lag`` and ``stable``).
     """
-    config = _s.ConsumerGroupConfig()
-    config.partitions = _integer("partitions", partitions)
-    config.consumers = _integer("consumers", consumers)
-    config.produce_rate = _number("produce_rate", produce_rate)
-    config.consume_rate = _number("consume_rate", consume_rate)
-    config.duration_s = _number("duration_s", duration_s)
-    config.assignment = _text("assignment", assignment)
-    config.service = _text("service", service)
+    config = _configure(
+        _s.ConsumerGroupConfig(),
+        locals(),
+        partitions=_integer,
+        consumers=_integer,
+        produce_rate=_number,
+        consume_rate=_number,
+        duration_s=_number,
+        assignment=_text,
+        service=_text,
+        rebalance_s=_number,
+        warmup_s=_number,
+        drain_threshold=_number,
+    )
     times = rates = np.empty(0)
     if rate_profile is not None:
         if not (isinstance(rate_profile, Sequence) and len(rate_profile) == 2):
@@ -321,8 +310,6 @@ def simulate_consumer_group(
     if partition_weights is not None:
         config.partition_weights = _floats("partition_weights", partition_weights).tolist()
     config.events = _events(events)
-    config.rebalance_s = _number("rebalance_s", rebalance_s)
-    config.warmup_s = _number("warmup_s", warmup_s)
     config.sample_interval_s = (
         config.duration_s / 200
         if sample_interval_s is None
@@ -332,7 +319,6 @@ def simulate_consumer_group(
         config.drain_from_s = float(times[-1]) if times.size else math.nan
     else:
         config.drain_from_s = _number("drain_from_s", drain_from_s)
-    config.drain_threshold = _number("drain_threshold", drain_threshold)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     lvl = _level(level)
     raw = _progress.run(lambda: _s.simulate_consumer_group(config, run), "consumer group")

@@ -25,12 +25,16 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count as _as_count
+from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
+from scalemodel._arrays import optional as _optional
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -124,38 +128,18 @@ class CacheResult(ReplicatedResult):
     default). ``ci(name)`` gives an interval for any of :attr:`metric_names`.
     """
 
-    @property
-    def hit_ratio(self) -> float:
-        return self.estimate("hit_ratio")
-
-    @property
-    def byte_hit_ratio(self) -> float:
-        return self.estimate("byte_hit_ratio")
-
-    @property
-    def miss_ratio(self) -> float:
-        return self.estimate("miss_ratio")
-
-    @property
-    def miss_rate(self) -> float:
-        """Misses per second on the backing store (NaN without a request_rate)."""
-        return self.estimate("miss_rate")
-
-    @property
-    def mean_latency_s(self) -> float:
-        return self.estimate("mean_latency")
-
-    @property
-    def tail_latency_s(self) -> float:
+    hit_ratio = _Estimate("Share of requests served from the cache.")
+    byte_hit_ratio = _Estimate("Share of requested bytes served from the cache.")
+    miss_ratio = _Estimate("Share of requests that missed.")
+    miss_rate = _Estimate("Misses per second on the backing store (NaN without a request_rate).")
+    mean_latency_s = _Estimate("Mean request latency, seconds.", metric="mean_latency")
+    tail_latency_s = _Estimate(
         """The ``latency_quantile`` (default 0.99) of request latency: each replication's
         quantile (the hit or the miss latency), averaged over replications, so a value in
-        between means the miss share sits near ``1 - latency_quantile``."""
-        return self.estimate("tail_latency")
-
-    @property
-    def evictions(self) -> float:
-        """Evictions per replication in the counted window (expiries not included)."""
-        return self.estimate("evictions")
+        between means the miss share sits near ``1 - latency_quantile``.""",
+        metric="tail_latency",
+    )
+    evictions = _Estimate("Evictions per replication in the counted window (expiries not included).")
 
     def __repr__(self) -> str:
         p = self._params
@@ -221,16 +205,22 @@ def simulate_cache(
     (None: to a random offset, a full remap). trace: replay these item ids instead of
     sampling (warmup + requests of them; default all, the first tenth as warm-up).
     """
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    config = _s.CacheConfig()
-    config.policy = policy
-    config.catalogue_size = _integer("catalogue_size", catalogue_size)
-    config.zipf_alpha = _number("zipf_alpha", zipf_alpha)
-    config.capacity = None if capacity is None else _integer("capacity", capacity)
-    config.capacity_bytes = None if capacity_bytes is None else _number("capacity_bytes", capacity_bytes)
-    config.churn_interval = None if churn_interval is None else _integer("churn_interval", churn_interval)
-    config.churn_shift = None if churn_shift is None else _integer("churn_shift", churn_shift)
+    config = _configure(
+        _s.CacheConfig(),
+        locals(),
+        policy=_text,
+        catalogue_size=_integer,
+        zipf_alpha=_number,
+        capacity=_optional(_integer),
+        capacity_bytes=_optional(_number),
+        churn_interval=_optional(_integer),
+        churn_shift=_optional(_integer),
+        ttl_s=_optional(_number),
+        request_rate=_optional(_number),
+        hit_latency_s=_number,
+        miss_latency_s=_number,
+        latency_quantile=_number,
+    )
     ids = None
     if trace is not None:
         ids = np.ascontiguousarray(_as_count("trace", trace, 0).ravel())
@@ -242,11 +232,6 @@ def simulate_cache(
         requests = _integer("requests", 1_000_000 if requests is None else requests)
         warmup = _integer("warmup", requests if warmup is None else warmup)
     config.requests, config.warmup = requests, warmup
-    config.ttl_s = None if ttl_s is None else _number("ttl_s", ttl_s)
-    config.request_rate = None if request_rate is None else _number("request_rate", request_rate)
-    config.hit_latency_s = _number("hit_latency_s", hit_latency_s)
-    config.miss_latency_s = _number("miss_latency_s", miss_latency_s)
-    config.latency_quantile = _number("latency_quantile", latency_quantile)
     size = _sizes(sizes)
     config.sizes = size._spec()
     run = _run_spec(seed=seed, replications=replications, threads=threads)

@@ -34,8 +34,9 @@ request) every key gets its own limiter, and the worst window is the largest of 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,11 +44,15 @@ import numpy.typing as npt
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_float as _as_float
+from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
+from scalemodel._arrays import optional as _optional
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
+from scalemodel._arrays import text as _text
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -75,37 +80,26 @@ APPROXIMATE_ALGORITHMS: tuple[str, ...] = ("fixed_window", "sliding_window_count
 ARRIVALS: tuple[str, ...] = tuple(_s.LIMITER_ARRIVALS)
 
 
-def _text(name: str, value: Any) -> str:
-    """A name for the engine to look up (it raises ValueError listing the allowed ones)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    return value
+def _limiter(given: Mapping[str, Any]) -> Any:
+    """The engine's LimiterConfig from a caller's keywords (types checked here, ranges by the engine)."""
+    return _configure(
+        _s.LimiterConfig(),
+        given,
+        algorithm=_text,
+        limit=_integer,
+        window_s=_number,
+        capacity=_optional(_number),
+        refill_rate=_optional(_number),
+        queue_size=_optional(_integer),
+        drain_rate=_optional(_number),
+    )
 
 
-def _optional(name: str, value: Any) -> float | None:
-    """An optional number; None lets the engine use its default."""
-    return None if value is None else _number(name, value)
-
-
-def _limiter(
-    algorithm: Any,
-    limit: Any,
-    window_s: Any,
-    capacity: Any,
-    refill_rate: Any,
-    queue_size: Any,
-    drain_rate: Any,
-) -> Any:
-    """The engine's LimiterConfig (types checked here, ranges by the engine)."""
-    config = _s.LimiterConfig()
-    config.algorithm = _text("algorithm", algorithm)
-    config.limit = _integer("limit", limit)
-    config.window_s = _number("window_s", window_s)
-    config.capacity = _optional("capacity", capacity)
-    config.refill_rate = _optional("refill_rate", refill_rate)
-    config.queue_size = None if queue_size is None else _integer("queue_size", queue_size)
-    config.drain_rate = _optional("drain_rate", drain_rate)
-    return config
+def _racy(given: Mapping[str, Any]) -> Any:
+    """The engine's RacyBucketConfig from a caller's keywords (types checked here, ranges by the engine)."""
+    return _configure(
+        _s.RacyBucketConfig(), given, capacity=_number, refill_rate=_number, rmw_delay_s=_number
+    )
 
 
 def _times(value: Any) -> npt.NDArray[np.float64]:
@@ -130,18 +124,12 @@ def _keys(keys: Any, times: npt.NDArray[np.float64], generated: bool) -> npt.NDA
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
-def _trace(
-    arrivals: Any,
-    *,
-    limit: int,
-    window_s: float,
-    rate: Any,
-    duration_s: Any,
-    on_s: Any,
-    off_s: Any,
-    spread_s: Any,
-) -> Any:
-    """The engine's TraceSpec for a generator name, or the timestamps given."""
+def _trace(arrivals: Any, limit: int, window_s: float, given: Mapping[str, Any]) -> Any:
+    """The engine's TraceSpec for a generator name, or the timestamps given; the generator's
+    options (rate, duration_s, on_s, off_s, spread_s) are read from a caller's keywords."""
+    rate, duration_s, on_s, off_s, spread_s = (
+        given.get(k) for k in ("rate", "duration_s", "on_s", "off_s", "spread_s")
+    )
     if not isinstance(arrivals, str):
         if any(v is not None for v in (rate, duration_s, on_s, off_s, spread_s)):
             raise ValueError("rate, duration_s, on_s, off_s and spread_s apply only to a generated trace")
@@ -193,16 +181,7 @@ def limiter_trace(
     spread_s: the adversarial trace sends ``limit`` requests in the ``spread_s`` (default
     a hundredth of a window) before and after every other boundary ``(2k + 1) window_s``.
     """
-    spec = _trace(
-        _text("kind", kind),
-        limit=_integer("limit", limit),
-        window_s=_number("window_s", window_s),
-        rate=rate,
-        duration_s=duration_s,
-        on_s=on_s,
-        off_s=off_s,
-        spread_s=spread_s,
-    )
+    spec = _trace(_text("kind", kind), _integer("limit", limit), _number("window_s", window_s), locals())
     out: npt.NDArray[np.float64] = _s.limiter_trace(spec, _seed(seed))
     return out
 
@@ -318,17 +297,8 @@ def simulate_limiter(
     return_decisions: keep the per-request booleans in ``result.decisions``.
     """
     # The limiter is checked (and its defaults resolved) before any trace is generated.
-    config = _limiter(algorithm, limit, window_s, capacity, refill_rate, queue_size, drain_rate).resolved()
-    trace = _trace(
-        arrivals,
-        limit=config.limit,
-        window_s=config.window_s,
-        rate=rate,
-        duration_s=duration_s,
-        on_s=on_s,
-        off_s=off_s,
-        spread_s=spread_s,
-    )
+    config = _limiter(locals()).resolved()
+    trace = _trace(arrivals, config.limit, config.window_s, locals())
     generated = not isinstance(trace, np.ndarray)
     times = _s.limiter_trace(trace, _seed(seed)) if generated else trace
     key_ids = _keys(keys, times, generated)
@@ -358,23 +328,6 @@ def simulate_limiter(
         worst_key=int(out["worst_key"]) if keys is not None and times.size else None,
         decisions=out["decisions"] if return_decisions else None,
     )
-
-
-class _Estimate:
-    """A read-only attribute of a replicated result: the estimate of the metric of its name."""
-
-    def __init__(self, doc: str | None = None) -> None:
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._metric = name
-
-    @overload
-    def __get__(self, result: None, owner: type | None = None) -> _Estimate: ...
-    @overload
-    def __get__(self, result: ReplicatedResult, owner: type | None = None) -> float: ...
-    def __get__(self, result: ReplicatedResult | None, owner: type | None = None) -> float | _Estimate:
-        return self if result is None else result.estimate(self._metric)
 
 
 class DistributedLimiterResult(ReplicatedResult):
@@ -431,21 +384,10 @@ def simulate_distributed_limiter(
     stream (seed, r), so the result does not depend on ``threads``. Other arguments as in
     :func:`simulate_limiter`.
     """
-    config = _s.DistributedConfig()
-    config.limiter = _limiter(algorithm, limit, window_s, capacity, refill_rate, queue_size, drain_rate)
-    config.servers = _integer("servers", servers)
-    config.spread = _text("spread", spread)
+    config = _configure(_s.DistributedConfig(), locals(), servers=_integer, spread=_text)
+    config.limiter = _limiter(locals())
     lvl = _level(level)
-    trace = _trace(
-        arrivals,
-        limit=config.limiter.limit,
-        window_s=config.limiter.window_s,
-        rate=rate,
-        duration_s=duration_s,
-        on_s=on_s,
-        off_s=off_s,
-        spread_s=spread_s,
-    )
+    trace = _trace(arrivals, config.limiter.limit, config.limiter.window_s, locals())
     _arrivals(config, trace)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     metrics = _progress.run(lambda: _s.limiter_distributed(config, run), "distributed limiter")
@@ -481,15 +423,6 @@ class RacyBucketResult(ReplicatedResult):
         )
 
 
-def _racy(capacity: Any, refill_rate: Any, rmw_delay_s: Any) -> Any:
-    """The engine's RacyBucketConfig (types checked here, ranges by the engine)."""
-    config = _s.RacyBucketConfig()
-    config.capacity = _number("capacity", capacity)
-    config.refill_rate = _number("refill_rate", refill_rate)
-    config.rmw_delay_s = _number("rmw_delay_s", rmw_delay_s)
-    return config
-
-
 def simulate_racy_token_bucket(
     capacity: float,
     refill_rate: float,
@@ -514,20 +447,11 @@ def simulate_racy_token_bucket(
     request has already spent. Compared with an atomic bucket on the same trace. arrivals:
     sorted timestamps or "steady", "poisson", "bursty" (``duration_s`` defaults to 100 s).
     """
-    config = _racy(capacity, refill_rate, rmw_delay_s)
+    config = _racy(locals())
     lvl = _level(level)
     if isinstance(arrivals, str) and arrivals == "adversarial":
         raise ValueError("arrivals must be steady, poisson, bursty or timestamps for the racy bucket")
-    trace = _trace(
-        arrivals,
-        limit=1,
-        window_s=1.0,
-        rate=rate,
-        duration_s=duration_s,
-        on_s=on_s,
-        off_s=off_s,
-        spread_s=None,
-    )
+    trace = _trace(arrivals, 1, 1.0, locals())
     _arrivals(config, trace)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     metrics = _progress.run(lambda: _s.limiter_racy_bucket(config, run), "racy token bucket")
@@ -545,9 +469,7 @@ def racy_token_bucket_decisions(
     capacity: float, refill_rate: float, rmw_delay_s: float, arrivals: Any
 ) -> npt.NDArray[np.bool_]:
     """Per-request decisions of the non-atomic bucket (see :func:`simulate_racy_token_bucket`)."""
-    out: npt.NDArray[np.bool_] = _s.limiter_racy_decisions(
-        _racy(capacity, refill_rate, rmw_delay_s), _times(arrivals)
-    )
+    out: npt.NDArray[np.bool_] = _s.limiter_racy_decisions(_racy(locals()), _times(arrivals))
     return out
 
 

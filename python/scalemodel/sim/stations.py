@@ -31,13 +31,17 @@ import pandas as pd
 
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import Arrivals, Replay, as_arrivals
+from scalemodel.arrivals import Arrivals, Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Distribution, as_distribution
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
 __all__ = [
@@ -46,6 +50,7 @@ __all__ = [
     "L7_OVERHEAD_S",
     "MAX_QUEUED",
     "POLICIES",
+    "BackendSearch",
     "Outage",
     "SimResult",
     "min_backends",
@@ -109,35 +114,17 @@ class SimResult(ReplicatedResult):
     def stable(self) -> bool:
         """False when some replication's queue overflowed, or the load is at or above capacity
         (see the module's documentation)."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        return self._none_overflowed()
 
-    @property
-    def mean_response(self) -> float:
-        return self.estimate("mean_response")
-
-    @property
-    def mean_wait(self) -> float:
-        return self.estimate("mean_wait")
-
-    @property
-    def utilization(self) -> float:
-        return self.estimate("utilization")
-
-    @property
-    def throughput(self) -> float:
-        return self.estimate("throughput")
-
-    @property
-    def drop_rate(self) -> float:
-        return self.estimate("drop_rate")
-
-    @property
-    def timeout_rate(self) -> float:
-        return self.estimate("timeout_rate")
-
-    @property
-    def fail_rate(self) -> float:
-        return self.estimate("fail_rate")
+    mean_response = _Estimate("Mean response time (wait, service and balancer overhead), seconds.")
+    mean_wait = _Estimate("Mean time in queue, seconds.")
+    utilization = _Estimate("Share of server time spent serving.")
+    throughput = _Estimate("Completed requests per second.")
+    drop_rate = _Estimate("Share of arrivals dropped at a full station (``capacity``).")
+    timeout_rate = _Estimate("Share of arrivals that gave up waiting (``timeout``).")
+    fail_rate = _Estimate(
+        "Share of arrivals that failed in an outage (their server failed, or no backend was up)."
+    )
 
     @property
     def events(self) -> int:
@@ -188,14 +175,22 @@ class SimResult(ReplicatedResult):
         return frame
 
     def __repr__(self) -> str:
-        if not self.stable:
-            return f"SimResult(UNSTABLE: a queue passed {MAX_QUEUED} waiting requests)"
-        low, high = self.ci("mean_response")
-        return (
-            f"SimResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
-            f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
-            f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s)"
-        )
+        return _latency_repr(self, f"utilization={self.utilization:.3g}, throughput={self.throughput:.4g}/s")
+
+
+def _latency_repr(
+    result: Any, details: str, unstable: str = f"a queue passed {MAX_QUEUED} waiting requests"
+) -> str:
+    """The repr of a simulated system's result: mean response with its interval and p99,
+    then ``details``; or, when it is not stable, why."""
+    name = type(result).__name__
+    if not result.stable:
+        return f"{name}(UNSTABLE: {unstable})"
+    low, high = result.ci("mean_response")
+    return (
+        f"{name}({result.replications} replications: mean_response={result.mean_response:.4g} s "
+        f"[{low:.4g}, {high:.4g}], p99={result.response_quantile(0.99):.4g} s, {details})"
+    )
 
 
 def _pooled_quantile(counts: np.ndarray, q: Any, stable: bool) -> Any:
@@ -251,34 +246,15 @@ def _run(
     level: float,
 ) -> SimResult:
     arrivals = as_arrivals("arrival_rate", arrival_rate)
-    if isinstance(arrivals, Replay):
-        available = int(arrivals.timestamps.size)
-        if warmup is None:
-            warmup = available // 10
-        warmup = _whole("warmup", warmup, 0)
-        if customers is None:
-            customers = available - warmup
-        customers = _whole("customers", customers, 1)
-        if warmup + customers > available:
-            raise ValueError(
-                f"warmup + customers must be at most the {available} replayed timestamps, "
-                f"got {warmup} + {customers}"
-            )
-    else:
-        customers = _whole("customers", 100_000 if customers is None else customers, 1)
-        warmup = _whole("warmup", customers // 10 if warmup is None else warmup, 0)
+    customers, warmup = _run_length(arrivals, "customers", customers, warmup)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     _level(level)
     config.arrivals = arrivals._engine
     if service_times_s is not None:
-        if not isinstance(arrivals, Replay):
-            raise ValueError("service_times_s needs arrival_rate to be timestamps to replay")
+        sizes = _replayed_sizes("service_times_s", service_times_s, arrivals, "arrival_rate")
         if service is not None:
             raise ValueError("give service or service_times_s, not both")
-        sizes = np.asarray(service_times_s)
-        if sizes.dtype.kind not in "iuf" or sizes.ndim != 1:
-            raise TypeError("service_times_s must be a 1-d array of numbers (seconds)")
-        config.service_times = np.ascontiguousarray(sizes, dtype=np.float64).tolist()
+        config.service_times = sizes
     elif service is None:
         raise TypeError("service must be a distribution or a mean in seconds (or give service_times_s)")
     else:
@@ -298,6 +274,23 @@ def _run(
         "seed": run.seed,
     }
     return SimResult(raw, params, level)
+
+
+def _run_length(arrivals: Arrivals, name: str, counted: Any, warmup: Any) -> tuple[int, int]:
+    """How many arrivals a replication counts (the keyword ``name``) after how many
+    discarded: by default 100,000 after 10% more; for a replay, every timestamp after a
+    tenth of them."""
+    if not isinstance(arrivals, Replay):
+        counted = _whole(name, 100_000 if counted is None else counted, 1)
+        return counted, _whole("warmup", counted // 10 if warmup is None else warmup, 0)
+    available = int(arrivals.timestamps.size)
+    warmup = _whole("warmup", available // 10 if warmup is None else warmup, 0)
+    counted = _whole(name, available - warmup if counted is None else counted, 1)
+    if warmup + counted > available:
+        raise ValueError(
+            f"warmup + {name} must be at most the {available} replayed timestamps, got {warmup} + {counted}"
+        )
+    return counted, warmup
 
 
 def _outage(o: Any) -> Any:
@@ -364,6 +357,7 @@ def simulate_balancer(
     clients: int = 1000,
     client_keys: Any = None,
     client_skew: float = 1.0,
+    draws: Any = None,
     overhead_s: float = 0.0,
     customers: int | None = None,
     replications: int = 10,
@@ -393,7 +387,8 @@ def simulate_balancer(
     ``weighted_round_robin`` its weights (default the speeds); for ``random`` and
     ``power_of_d``, when given, each backend is drawn with probability proportional to its
     weight (default: uniformly). haproxy's ``random`` draws from a consistent-hash ring
-    whose arcs are unequal (measured on 4 servers: 17% to 30%), so its draws are weighted. overhead_s: balancer
+    whose arcs are unequal (:func:`scalemodel.hashing.haproxy_random_shares`: 18.5% to 28.9%
+    on 4 servers), so its draws are weighted. overhead_s: balancer
     latency added to each response (see :data:`L4_OVERHEAD_S`, :data:`L7_OVERHEAD_S`).
     outages: :class:`Outage` s, e.g. ``Outage(at_s=60, backend=0)`` kills backend 0 at 60 s;
     compare ``response_quantile_before``/``_after`` and :meth:`SimResult.backends`.
@@ -403,12 +398,24 @@ def simulate_balancer(
     service_times_s: each replayed request's own service time (seconds, at speed 1), with
     ``arrival_rate`` its timestamps and ``service`` None: an exact replay of a recorded
     sequence (only the balancer's random choices differ between replications).
+    draws: for ``random`` and ``power_of_d`` with replacement, the balancer's own draws
+    (backend indices, ``d`` per request for power_of_d, in order) instead of random ones:
+    every replication replays them, and a tie goes to the later draw, as in haproxy.
+    haproxy starts its generator from the same state in every process, so each run of
+    ``balance random(2)`` makes the same draws: :func:`scalemodel.hashing.haproxy_random_draws`
+    computes them (on the haproxy lab they move the mean response by +14%, to within 2% of
+    haproxy's, from the ring-weighted model's average over draws).
     Other arguments as in :func:`simulate_queue`.
     """
-    if not isinstance(policy, str):
-        raise TypeError(f"policy must be a string, got {type(policy).__name__}")
-    config = _s.StationsConfig()
-    config.policy = policy
+    config = _configure(
+        _s.StationsConfig(),
+        locals(),
+        policy=_text,
+        replacement=_flag,
+        clients=_integer,
+        client_skew=_number,
+        overhead_s=_number,
+    )
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1)
     sp = np.ones(n) if speeds is None else np.asarray(speeds, dtype=np.float64)
@@ -422,19 +429,13 @@ def simulate_balancer(
     if weights is not None and config.policy in ("random", "power_of_d"):
         config.draw_weights = config.weights
     config.d = 2 if policy == "power_of_two" else _integer("d", d)
-    if not isinstance(replacement, (bool, np.bool_)):
-        raise TypeError(f"replacement must be True or False, got {type(replacement).__name__}")
-    config.replacement = bool(replacement)
-    config.clients = _integer("clients", clients)
     if client_keys is not None:
-        keys = np.asarray(client_keys)
-        if keys.ndim != 1 or keys.size == 0:
-            raise ValueError("client_keys must be a non-empty 1-d array, one key per replayed timestamp")
-        unique, ids = np.unique(keys, return_inverse=True)
-        config.clients = int(unique.size)
-        config.client_ids = ids.astype(np.int64).tolist()
-    config.client_skew = _number("client_skew", client_skew)
-    config.overhead_s = _number("overhead_s", overhead_s)
+        config.clients, config.client_ids = _replayed_clients("client_keys", client_keys)
+    if draws is not None:
+        picks = np.asarray(draws)
+        if picks.dtype.kind not in "iu" or picks.ndim != 1 or picks.size == 0:
+            raise TypeError("draws must be a non-empty 1-d array of backend indices")
+        config.draws = picks.astype(np.int64).tolist()
     params = {
         "policy": config.policy,
         "backends": n,

@@ -23,9 +23,19 @@ Units: seconds and requests per second. Each replication discards ``warmup`` req
 counts ``requests``; after the last arrival the system drains, so every counted request's
 response time is recorded. Replication r draws from its own stream (seed, r): the same seed
 gives the same result on any number of threads. Quantiles come from a log-bucketed
-histogram (relative error at most 0.39%); memory does not grow with the run length. A run
-whose queues pass :data:`~scalemodel.sim.MAX_QUEUED` waiting requests stops and reports
-``stable`` False with infinite delays.
+histogram (relative error at most 0.39%); memory does not grow with the run length.
+
+Overload: a run whose queues pass :data:`~scalemodel.sim.MAX_QUEUED` waiting requests stops
+and reports ``stable`` False with infinite delays. So does a shorter run of a system whose
+queues would grow without bound: with stationary arrivals and nothing that sheds or fails
+work (no ``capacity``, ``shed_wait_s``, breaker, propagated deadline or ``error_probability``),
+a tier whose offered work (arrival rate x visits per request x mean service) is at or above
+its slots (servers x shards x concurrency; an autoscaled tier at ``max_servers``; less
+servers down for good), as the closed forms say. Visits per request solve the traffic
+equations of routes and calls, counting only a cache's misses (an LRU tier's at least the
+mass beyond its most popular keys); retries and hedges only add work. A tier that gets
+work with every server down for good is unstable too. A replication in which no request
+succeeded reports infinite response times.
 """
 
 from __future__ import annotations
@@ -40,21 +50,44 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import configure as _configure
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import Replay, as_arrivals
+from scalemodel.arrivals import Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
+from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
-from scalemodel.sim.stations import _pooled_quantile
+from scalemodel.sim.stations import _latency_repr, _pooled_quantile, _run_length
 
-__all__ = ["JITTERS", "SCALE_METRICS", "Autoscale", "Breaker", "Client", "System", "SystemResult", "Tier"]
+__all__ = [
+    "JITTERS",
+    "MAX_WINDOWS",
+    "SCALE_METRICS",
+    "Autoscale",
+    "Breaker",
+    "Client",
+    "System",
+    "SystemResult",
+    "Tier",
+]
 
 _s = _core.sim
 
+
+def _unbounded(name: str, value: Any) -> float:
+    """A limit in the engine's spelling: None (no limit) is inf."""
+    return math.inf if value is None else _number(name, value)
+
+
+#: Most windows a time series keeps (later ones are not recorded).
+MAX_WINDOWS: int = int(_s.MAX_WINDOWS)
 #: Backoff jitter kinds of :class:`Client`.
 JITTERS: tuple[str, ...] = tuple(_s.JITTERS)
 #: What an :class:`Autoscale` tracks.
@@ -78,11 +111,15 @@ class Breaker:
     probes: int = 1
 
     def _engine(self) -> Any:
-        b = _s.Breaker()
-        b.failure_ratio = _number("failure_ratio", self.failure_ratio)
-        b.window, b.min_calls = _integer("window", self.window), _integer("min_calls", self.min_calls)
-        b.open_s, b.probes = _number("open_s", self.open_s), _integer("probes", self.probes)
-        return b
+        return _configure(
+            _s.Breaker(),
+            vars(self),
+            failure_ratio=_number,
+            window=_integer,
+            min_calls=_integer,
+            open_s=_number,
+            probes=_integer,
+        )
 
 
 @dataclass(frozen=True)
@@ -112,22 +149,19 @@ class Autoscale:
     warmup_s: float = 300.0
 
     def _engine(self) -> Any:
-        a = _s.Autoscale()
-        if not isinstance(self.metric, str):
-            raise TypeError(f"metric must be a string, got {type(self.metric).__name__}")
-        a.min_servers = _whole("min_servers", self.min_servers, 0)
-        a.max_servers = _whole("max_servers", self.max_servers, 1)
-        a.metric = self.metric
-        for name in (
-            "target",
-            "interval_s",
-            "window_s",
-            "scale_out_cooldown_s",
-            "scale_in_cooldown_s",
-            "warmup_s",
-        ):
-            setattr(a, name, _number(name, getattr(self, name)))
-        return a
+        return _configure(
+            _s.Autoscale(),
+            vars(self),
+            min_servers=lambda name, value: _whole(name, value, 0),
+            max_servers=lambda name, value: _whole(name, value, 1),
+            metric=_text,
+            target=_number,
+            interval_s=_number,
+            window_s=_number,
+            scale_out_cooldown_s=_number,
+            scale_in_cooldown_s=_number,
+            warmup_s=_number,
+        )
 
 
 @dataclass(frozen=True)
@@ -160,23 +194,19 @@ class Client:
     propagate_deadline: bool = False
 
     def _engine(self) -> Any:
-        c = _s.ClientConfig()
-        if not isinstance(self.jitter, str):
-            raise TypeError(f"jitter must be a string, got {type(self.jitter).__name__}")
-        c.timeout_s = math.inf if self.timeout is None else _number("timeout", self.timeout)
-        c.retries = _integer("retries", self.retries)
-        c.backoff_s = _number("backoff", self.backoff)
-        c.backoff_max_s = math.inf if self.backoff_max is None else _number("backoff_max", self.backoff_max)
-        c.jitter = self.jitter
-        c.budget = math.inf if self.budget is None else _number("budget", self.budget)
-        c.budget_burst = _number("budget_burst", self.budget_burst)
-        c.hedge_after_s = math.inf if self.hedge_after is None else _number("hedge_after", self.hedge_after)
-        if not isinstance(self.propagate_deadline, bool):
-            raise TypeError(
-                f"propagate_deadline must be True or False, got {type(self.propagate_deadline).__name__}"
-            )
-        c.propagate_deadline = self.propagate_deadline
-        return c
+        return _configure(
+            _s.ClientConfig(),
+            vars(self),
+            timeout_s=("timeout", _unbounded),
+            retries=_integer,
+            backoff_s=("backoff", _number),
+            backoff_max_s=("backoff_max", _unbounded),
+            jitter=_text,
+            budget=_unbounded,
+            budget_burst=_number,
+            hedge_after_s=("hedge_after", _unbounded),
+            propagate_deadline=_flag,
+        )
 
 
 @dataclass(frozen=True)
@@ -245,6 +275,17 @@ class System:
     enter at ``entry`` (default: the first tier declared). Build it with :meth:`tier`,
     :meth:`route`, :meth:`call` and :meth:`outage` (each returns the system, so calls
     chain), then :meth:`simulate`.
+
+    Exact replay of a recorded sequence, with ``arrivals`` its timestamps (one entry per
+    timestamp, in order): ``service_times_s``, each request's own service time (seconds)
+    at the entry tier, on its first visit there (a retry or a hedge repeats it; other tiers
+    and later visits draw their ``service``); ``keys``, each request's key (whole numbers
+    below every keyed tier's ``keys``; ``np.unique(values, return_inverse=True)[1]`` turns
+    any ids into them), which addresses the shard, or the LRU cache entry, at every keyed
+    tier the request and its sub-requests visit; ``client_keys``, with a ``sticky`` tier,
+    each request's client (any values; each distinct one is a client, and ``clients`` and
+    ``client_skew`` are not used). Only the random choices (policies, calls, hits) then
+    differ between replications.
     """
 
     arrival_rate: Any = None
@@ -255,6 +296,10 @@ class System:
     client_skew: float = 1.0
     #: timeouts, retries, retry budget and hedging of the clients at the entry
     client: Client = field(default_factory=Client)
+    #: exact replay: per replayed timestamp, the entry's service time, the key, the client
+    service_times_s: Any = field(default=None, repr=False, compare=False)
+    keys: Any = field(default=None, repr=False, compare=False)
+    client_keys: Any = field(default=None, repr=False, compare=False)
     _tiers: list[Tier] = field(default_factory=list, repr=False)
     _routes: list[_Route] = field(default_factory=list, repr=False)
     _calls: list[_Call] = field(default_factory=list, repr=False)
@@ -270,6 +315,21 @@ class System:
             raise TypeError(f"client must be a Client, got {type(self.client).__name__}")
         if self.entry is not None and not isinstance(self.entry, str):
             raise TypeError(f"entry must be a tier name, got {type(self.entry).__name__}")
+        if self.service_times_s is not None:
+            self.service_times_s = _replayed_sizes(
+                "service_times_s", self.service_times_s, self.arrivals, "arrivals"
+            )
+        if self.keys is not None:
+            keys = np.asarray(self.keys)
+            if keys.dtype.kind not in "iu" or keys.ndim != 1:
+                raise TypeError("keys must be a 1-d array of whole numbers, one key per replayed timestamp")
+            if not isinstance(self.arrivals, Replay):
+                raise ValueError("keys needs arrivals to be timestamps to replay")
+            self.keys = keys.astype(np.int64).tolist()
+        if self.client_keys is not None:
+            if not isinstance(self.arrivals, Replay):
+                raise ValueError("client_keys needs arrivals to be timestamps to replay")
+            self._client_ids = _replayed_clients("client_keys", self.client_keys)
 
     # --- building -------------------------------------------------------------------------
     @property
@@ -509,6 +569,10 @@ class System:
         c.slo_s, c.slo_quantile = slo_s, slo_quantile
         c.clients = _integer("clients", self.clients)
         c.client_skew = _number("client_skew", self.client_skew)
+        c.service_times = self.service_times_s or []
+        c.keys = self.keys or []
+        if self.client_keys is not None:
+            c.clients, c.client_ids = self._client_ids
         c.client = self.client._engine()
         return c
 
@@ -533,18 +597,7 @@ class System:
         as slow) is above slo_s, and the metric ``slo_violation_s`` adds up those windows' seconds
         (windows from the end of the warm-up to the last arrival). threads: 0
         uses every core; the result does not depend on it. level: confidence level."""
-        if isinstance(self.arrivals, Replay):
-            available = int(self.arrivals.timestamps.size)
-            warmup = _whole("warmup", available // 10 if warmup is None else warmup, 0)
-            requests = _whole("requests", available - warmup if requests is None else requests, 1)
-            if warmup + requests > available:
-                raise ValueError(
-                    f"warmup + requests must be at most the {available} replayed timestamps, "
-                    f"got {warmup} + {requests}"
-                )
-        else:
-            requests = _whole("requests", 100_000 if requests is None else requests, 1)
-            warmup = _whole("warmup", requests // 10 if warmup is None else warmup, 0)
+        requests, warmup = _run_length(self.arrivals, "requests", requests, warmup)
         window = 0.0 if window_s is None else _number("window_s", window_s)
         if window_s is not None and not window > 0:
             raise ValueError(f"window_s must be > 0 seconds (or None for no time series), got {window_s}")
@@ -766,38 +819,22 @@ class SystemResult(ReplicatedResult):
 
     @property
     def stable(self) -> bool:
-        """False when some replication's queues overflowed (load at or above capacity)."""
-        return not bool(np.any(self._metrics["overflow"] > 0))
+        """False when load is at or above capacity (the overload rule in the module's notes) or
+        some replication's queues overflowed."""
+        return self._none_overflowed()
 
-    @property
-    def mean_response(self) -> float:
-        return self.estimate("mean_response")
-
-    @property
-    def throughput(self) -> float:
-        return self.estimate("throughput")
-
-    @property
-    def fail_rate(self) -> float:
-        """Share of counted requests that failed (errors, drops, outages, timeouts)."""
-        return self.estimate("fail_rate")
-
-    @property
-    def timeout_rate(self) -> float:
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
-
-    @property
-    def goodput(self) -> float:
+    mean_response = _Estimate("Mean end-to-end response time, seconds.")
+    throughput = _Estimate("Requests answered per second.")
+    fail_rate = _Estimate("Share of counted requests that failed (errors, drops, outages, timeouts).")
+    timeout_rate = _Estimate("Share of counted requests whose last attempt timed out.")
+    goodput = _Estimate(
         """Successful requests answered within the deadline (``slo_s``, else the client's
         timeout, else any) per second."""
-        return self.estimate("goodput")
-
-    @property
-    def wasted_work(self) -> float:
+    )
+    wasted_work = _Estimate(
         """Share of service time spent on work nobody waited for any more: attempts the client
         had abandoned, losing hedges, late answers of a wait-for-first-k fan-out."""
-        return self.estimate("wasted_work")
+    )
 
     def recovery_time(self, after_s: float, baseline: tuple[float, float], tolerance: float = 0.1) -> float:
         """Seconds from ``after_s`` (say, the end of a spike) until a window's goodput is back
@@ -814,9 +851,6 @@ class SystemResult(ReplicatedResult):
         back = later[later >= target]
         # The last window is partial: a run that ends before recovering has not recovered.
         return float(back.index[0] - after_s) if not back.empty else math.inf
-
-        """Share of counted requests whose last attempt timed out."""
-        return self.estimate("timeout_rate")
 
     @property
     def events(self) -> int:
@@ -867,10 +901,19 @@ class SystemResult(ReplicatedResult):
     def timeseries(self) -> pd.DataFrame:
         """Per window of ``window_s`` seconds from time 0 (warm-up included), means over
         replications: arrivals, completed and failed requests, their rates, and the mean
-        response of the requests that completed in the window."""
+        response of the requests that completed in the window. The series keeps the first
+        :data:`~scalemodel.sim.MAX_WINDOWS` windows (a warning says when the run was longer)."""
         if not self._window_s > 0:
             raise ValueError("no time series: simulate with window_s=... seconds")
         n = self._windows["arrivals"].size
+        if n * self._window_s < float(
+            np.nanmax(self._metrics["duration"])
+        ):  # shorter than the measurement alone
+            warnings.warn(
+                f"the time series keeps {MAX_WINDOWS} windows of window_s={self._window_s:g} s and the run "
+                f"was longer: it covers {n * self._window_s:g} s; choose a larger window_s",
+                stacklevel=2,
+            )
         frame = pd.DataFrame(self._windows, index=pd.Index(np.arange(n) * self._window_s, name="time_s"))
         frame["throughput"] = frame["completed"] / self._window_s
         for name, servers in zip(self._names, self._window_servers):
@@ -907,10 +950,7 @@ class SystemResult(ReplicatedResult):
     def plot_latency(self, ax: Any = None, *, quantiles: Sequence[float] = (0.5, 0.99, 0.999)) -> Any:
         """Plot the end-to-end response-time distribution (complementary CDF, log axes) with
         the given quantiles marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4.5))
+        ax = _plot.axes(ax, (7, 4.5))
         values, counts = self.response_histogram()
         tail = 1.0 - np.cumsum(counts) / counts.sum()
         keep = tail > 0
@@ -919,21 +959,13 @@ class SystemResult(ReplicatedResult):
             x = float(self.response_quantile(q))
             ax.axvline(x, linestyle=":", color="#a40", linewidth=0.9)
             ax.text(x, 1.0 - q, f" p{100 * q:g} = {x:.3g} s", fontsize=8, va="bottom", color="#a40")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("end-to-end response time (s)")
-        ax.set_ylabel("P(response > x)")
-        ax.grid(True, which="both", alpha=0.3)
-        return ax
+        return _plot.finish(ax, "end-to-end response time (s)", "P(response > x)", log="xy", legend=False)
 
     def __repr__(self) -> str:
-        if not self.stable:
-            return f"SystemResult(UNSTABLE: a queue passed {int(_s.MAX_QUEUED)} waiting requests)"
-        low, high = self.ci("mean_response")
-        return (
-            f"SystemResult({self.replications} replications: mean_response={self.mean_response:.4g} s "
-            f"[{low:.4g}, {high:.4g}], p99={self.response_quantile(0.99):.4g} s, "
-            f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g})"
+        return _latency_repr(
+            self,
+            f"throughput={self.throughput:.4g}/s, fail_rate={self.fail_rate:.3g}",
+            unstable="load at or above capacity, delays inf",
         )
 
 

@@ -46,6 +46,10 @@ private:
     double period_ = 0.0;
 };
 
+// A column recorded with replayed arrivals (a size, a key per request): `size` entries, one
+// per timestamp of `arrivals`, which must be a replay; the message names it `name`.
+void check_replayed(const Arrivals& arrivals, std::size_t size, const std::string& name);
+
 class ArrivalStream {
 public:
     ArrivalStream(const Arrivals& spec, Rng& rng);

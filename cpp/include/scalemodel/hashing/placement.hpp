@@ -223,6 +223,19 @@ private:
     std::vector<std::int32_t> owners_;
 };
 
+// haproxy's `balance random` (2.x, lb_chash.c and backend.c): server i (puid i + 1, weight
+// w_i in 0..256) has 16 x w_i points at full_hash((i + 1) x 4096 + j) on a 32-bit ring; a
+// 32-bit key goes to the point nearest to it (the one before on a tie). Each request draws
+// its keys from statistical_prng, a xorshift32 whose state every haproxy process starts at
+// 2463534242 (its first thread), so every run repeats the same sequence of draws.
+constexpr std::uint32_t kHaproxyPrngState = 2463534242u;
+std::uint32_t haproxy_full_hash(std::uint32_t a) noexcept;
+// The share of the ring (the draw probability) of each server.
+std::vector<double> haproxy_random_shares(const std::vector<std::int64_t>& weights);
+// The servers of `count` successive draws from `state` (the first draw is the state's successor).
+std::vector<std::int64_t> haproxy_random_draws(const std::vector<std::int64_t>& weights, std::int64_t count,
+                                               std::uint32_t state = kHaproxyPrngState);
+
 // A string or integer key as the modelled clients serialize it.
 std::string decimal(std::uint64_t key);
 // The decimal text of key in buf (at least 20 chars), without allocating.

@@ -31,4 +31,13 @@ private:
     double admitted_ = 0.0;  // P(not blocked), summed without cancellation
 };
 
+// P(response > t) of an FCFS arrival that finds `present` requests at `servers` exponential
+// workers of rate service_rate: Exp(mu) when a worker is free, else Erlang(present - c + 1,
+// c mu) + Exp(mu). Later arrivals do not change it. Accurate to the far tail (no overflow
+// for thousands ahead).
+double fcfs_response_survival(std::int64_t present, std::int64_t servers, double service_rate, double t);
+// E[S; response > t] / E[S] for the same arrival: the share of its own mean service time
+// spent on it when it is answered after t (work a client that gave up at t wasted).
+double fcfs_late_work(std::int64_t present, std::int64_t servers, double service_rate, double t);
+
 }  // namespace scalemodel::queueing

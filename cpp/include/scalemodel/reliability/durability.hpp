@@ -56,6 +56,47 @@ struct RdbConfig {
 // rules of max(seconds, changes / rate)), fluid_worst_per_crash.
 Summary simulate_rdb(const RdbConfig& cfg, const RunSpec& run);
 
+// Redis RDB snapshots on the schedule Redis 7 runs them, for a crash at a given moment.
+// Writes come at a constant write_rate from time 0 (write i at i / write_rate, acknowledged
+// at once); nothing is unsaved at time 0. The unix clock reads clock_s + t, and Redis keeps
+// it in whole seconds; last_save_unix_s is the whole second of the last save before time 0
+// (the server's start counts as one; Redis's rdb_last_save_time). serverCron runs at
+// cron_offset_s + k / hz (k = 0, 1, ...): with no save running, a tick starts one when some
+// rule (seconds, changes) has at least `changes` unsaved writes and floor(clock) minus the
+// last save's second is MORE than `seconds` (whole seconds, so a rule fires between seconds
+// and seconds + 1 after the last save; at a steady pace a cycle is seconds + 1 plus whole
+// seconds of the save and cron delays). A save holds the writes up to its start (the fork)
+// and replaces the file bgsave_s later (written, fsynced, renamed, its directory fsynced:
+// a process and a machine crash lose the same); the next tick reaps it: the last save's
+// second becomes that tick's, and the writes made during the save stay unsaved.
+struct RdbScheduleConfig {
+    double write_rate = 0.0;
+    std::vector<std::pair<double, std::int64_t>> rules;
+    double bgsave_s = 0.0;
+    double hz = 10.0;
+    double clock_s = 0.0;
+    double last_save_unix_s = 0.0;
+    double cron_offset_s = 0.0;
+    double horizon_s = 0.0;  // saves scheduled up to this time
+
+    SCALEMODEL_FIELDS(RdbScheduleConfig, write_rate, rules, bgsave_s, hz, clock_s, last_save_unix_s, cron_offset_s,
+                      horizon_s)
+};
+
+struct RdbSchedule {
+    std::vector<double> start_s, done_s, reaped_s;  // each save's fork, file replaced, reaped by cron
+    std::vector<double> writes;                     // writes the save holds (all since time 0)
+};
+RdbSchedule rdb_schedule(const RdbScheduleConfig& cfg);
+
+// Writes lost by a crash at each of crash_s (at most horizon_s): the writes acknowledged after
+// the fork of the last save whose file was in place, all of them if none was; and that fork's
+// time (NaN: none).
+struct RdbCrashLoss {
+    std::vector<double> lost, snapshot_s;
+};
+RdbCrashLoss rdb_crash_loss(const RdbScheduleConfig& cfg, const std::vector<double>& crash_s);
+
 // Kafka's acks setting, by the names "0", "1" and "all" (or "-1"), as Kafka spells it.
 enum class Acks { none, leader, all };
 

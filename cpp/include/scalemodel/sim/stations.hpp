@@ -72,12 +72,18 @@ struct StationsConfig {
     // Sticky: each replayed arrival's client (0 .. clients - 1), in order; empty: drawn
     // from the clients' Zipf rates. Needs replayed arrivals, one per timestamp.
     std::vector<std::int64_t> client_ids;
+    // random and power of d (with replacement): replayed draws, the backend of each draw in
+    // order (d per request), instead of drawn ones; every replication replays the same ones
+    // and a tie goes to the later draw (haproxy's random(d), whose generator starts from
+    // the same state in every process). A drawn backend that is down is skipped; the
+    // sequence wraps around when used up. Empty: drawn.
+    std::vector<std::int64_t> draws;
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
 
     SCALEMODEL_FIELDS(StationsConfig, servers, speeds, weights, draw_weights, policy, d, replacement, clients,
                       client_skew, overhead_s, capacity, timeout, outages, arrivals, service, service_times, client_ids,
-                      customers, warmup)
+                      draws, customers, warmup)
 };
 
 }  // namespace scalemodel::sim

@@ -174,6 +174,16 @@ struct SystemConfig {
     // took longer than slo_s (or failed): the p-quantile is above the target.
     double slo_s = std::numeric_limits<double>::infinity();
     double slo_quantile = 0.99;
+    // Exact replay of a recorded sequence (replayed arrivals only; empty: drawn), one entry
+    // per timestamp, in order. service_times: each request's service time (seconds) at the
+    // entry tier, on its first visit there (a retry or hedge of it repeats it; later visits
+    // and other tiers draw theirs). keys: each request's key (0 .. keys - 1 of every keyed
+    // tier, sharded or an LRU cache); it addresses the shard (and the cache entry) at every
+    // keyed tier the request and its sub-requests visit, instead of a drawn key. client_ids:
+    // sticky: each request's client (0 .. clients - 1), instead of a drawn one.
+    std::vector<double> service_times;
+    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t> client_ids;
 
     static auto fields();
 };
@@ -260,7 +270,9 @@ inline auto SystemConfig::fields() {
                            field("requests", &C::requests), field("warmup", &C::warmup),
                            field("clients", &C::clients), field("client_skew", &C::client_skew),
                            field("window_s", &C::window_s), field("client", &C::client),
-                           field("slo_s", &C::slo_s), field("slo_quantile", &C::slo_quantile));
+                           field("slo_s", &C::slo_s), field("slo_quantile", &C::slo_quantile),
+                           field("service_times", &C::service_times), field("keys", &C::keys),
+                           field("client_ids", &C::client_ids));
 }
 
 // End-to-end metrics of one replication, in this order.
