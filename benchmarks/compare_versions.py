@@ -31,14 +31,16 @@ def run(tree: str, package: str, script: str) -> dict[str, tuple[float, float]]:
     if package != "installed":
         env["PYTHONPATH"] = os.path.join(os.path.abspath(tree), "python")
     path = os.path.join(os.path.abspath(tree), "benchmarks", script)
-    out = subprocess.run(
-        [sys.executable, path], env=env, capture_output=True, text=True, cwd="/", check=True
-    ).stdout
+    # A script exits 1 when it misses its own speed targets (likely on a busy machine); its
+    # timings still count. Only a script that printed no comparison line failed.
+    done = subprocess.run([sys.executable, path], env=env, capture_output=True, text=True, cwd="/")
     rows = {}
-    for line in out.splitlines():
+    for line in done.stdout.splitlines():
         m = LINE.match(line.strip())
         if m:
             rows[m["name"]] = (float(m["ours"].replace(",", "")), float(m["peer"].replace(",", "")))
+    if not rows:
+        raise RuntimeError(f"{path} printed no comparison line (exit {done.returncode}):\n{done.stderr}")
     return rows
 
 

@@ -22,6 +22,16 @@ std::int64_t ceil_count(const char* what, double x) {
     return static_cast<std::int64_t>(std::ceil(x * (1.0 - 1e-12)));
 }
 
+// Units (shards, nodes) for two loads, each unit filled to at most `fill` of its capacity
+// for either: at least one.
+std::int64_t units_for(const char* what, double load_a, double per_unit_a, double load_b, double per_unit_b,
+                       double fill) {
+    check_fill("fill", fill);
+    const double by_a = load_a / (per_unit_a * fill);
+    const double by_b = load_b / (per_unit_b * fill);
+    return std::max<std::int64_t>(1, ceil_count(what, std::max(by_a, by_b)));
+}
+
 }  // namespace
 
 Traffic estimate_traffic(double daily_active_users, double requests_per_user_per_day, double write_fraction,
@@ -69,12 +79,8 @@ std::int64_t shard_count(double write_qps, double storage_bytes, double max_writ
     check_nonnegative("storage_bytes", storage_bytes);
     check_positive("max_write_qps_per_shard", max_write_qps_per_shard);
     check_positive("max_bytes_per_shard", max_bytes_per_shard);
-    check_fill("fill", fill);
-    const double by_writes = write_qps / (max_write_qps_per_shard * fill);
-    const double by_bytes = storage_bytes / (max_bytes_per_shard * fill);
-    const char* what =
-        "the shard count max(write_qps / max_write_qps_per_shard, storage_bytes / max_bytes_per_shard) / fill";
-    return std::max<std::int64_t>(1, ceil_count(what, std::max(by_writes, by_bytes)));
+    return units_for("the shard count max(write_qps / max_write_qps_per_shard, storage_bytes / max_bytes_per_shard) / fill",
+                     write_qps, max_write_qps_per_shard, storage_bytes, max_bytes_per_shard, fill);
 }
 
 double expected_shards_touched(double shards, double fanout) {
@@ -91,11 +97,8 @@ std::int64_t cache_nodes(double working_set_bytes, double qps, double node_bytes
     check_nonnegative("qps", qps);
     check_positive("node_bytes", node_bytes);
     check_positive("node_qps", node_qps);
-    check_fill("fill", fill);
-    const double by_memory = working_set_bytes / (node_bytes * fill);
-    const double by_qps = qps / (node_qps * fill);
-    const char* what = "the node count max(working_set_bytes / node_bytes, qps / node_qps) / fill";
-    return std::max<std::int64_t>(1, ceil_count(what, std::max(by_memory, by_qps)));
+    return units_for("the node count max(working_set_bytes / node_bytes, qps / node_qps) / fill", working_set_bytes,
+                     node_bytes, qps, node_qps, fill);
 }
 
 TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month) {

@@ -28,6 +28,12 @@ constexpr Crc16Table kCrc16{};
 
 inline std::uint64_t rotl64(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
+// MurmurHash3 x64_128 scrambles each 8-byte word before it enters its lane: k1 words the
+// first lane (h1), k2 words the second (h2), in the blocks and in the tail alike.
+constexpr std::uint64_t kMurmurC1 = 0x87c37b91114253d5ULL, kMurmurC2 = 0x4cf5ad432745937fULL;
+inline std::uint64_t murmur3_k1(std::uint64_t k) { return rotl64(k * kMurmurC1, 31) * kMurmurC2; }
+inline std::uint64_t murmur3_k2(std::uint64_t k) { return rotl64(k * kMurmurC2, 33) * kMurmurC1; }
+
 inline std::uint64_t fmix64(std::uint64_t k) {
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdULL;
@@ -107,21 +113,13 @@ std::array<std::int64_t, 2> cassandra_murmur3_x64_128(std::string_view data) noe
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
     const std::size_t length = data.size();
     const std::size_t blocks = length / 16;
-    const std::uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
     std::uint64_t h1 = 0, h2 = 0;
     for (std::size_t i = 0; i < blocks; ++i) {
-        std::uint64_t k1 = load_le64(p + 16 * i), k2 = load_le64(p + 16 * i + 8);
-        k1 *= c1;
-        k1 = rotl64(k1, 31);
-        k1 *= c2;
-        h1 ^= k1;
+        h1 ^= murmur3_k1(load_le64(p + 16 * i));
         h1 = rotl64(h1, 27);
         h1 += h2;
         h1 = h1 * 5 + 0x52dce729;
-        k2 *= c2;
-        k2 = rotl64(k2, 33);
-        k2 *= c1;
-        h2 ^= k2;
+        h2 ^= murmur3_k2(load_le64(p + 16 * i + 8));
         h2 = rotl64(h2, 31);
         h2 += h1;
         h2 = h2 * 5 + 0x38495ab5;
@@ -132,19 +130,9 @@ std::array<std::int64_t, 2> cassandra_murmur3_x64_128(std::string_view data) noe
     // Cassandra widens each tail byte as a signed Java byte: bytes >= 0x80 set all the
     // bits above their position. XOR of the shifted, sign-extended values reproduces it.
     for (std::size_t i = rest; i > 8; --i) k2 ^= java_byte(tail[i - 1]) << (8 * (i - 9));
-    if (rest > 8) {
-        k2 *= c2;
-        k2 = rotl64(k2, 33);
-        k2 *= c1;
-        h2 ^= k2;
-    }
+    if (rest > 8) h2 ^= murmur3_k2(k2);
     for (std::size_t i = rest < 8 ? rest : 8; i > 0; --i) k1 ^= java_byte(tail[i - 1]) << (8 * (i - 1));
-    if (rest > 0) {
-        k1 *= c1;
-        k1 = rotl64(k1, 31);
-        k1 *= c2;
-        h1 ^= k1;
-    }
+    if (rest > 0) h1 ^= murmur3_k1(k1);
     h1 ^= length;
     h2 ^= length;
     h1 += h2;

@@ -96,7 +96,10 @@ void assign(const Scheme& scheme, const Keys& keys, std::int32_t* out, int threa
 }
 
 // --- Modulo --------------------------------------------------------------------------
-Modulo::Modulo(std::int64_t nodes) : n_(static_cast<std::int32_t>(check_count("nodes", nodes, 1, INT32_MAX))) {}
+CountedScheme::CountedScheme(const char* parameter, std::int64_t nodes, std::int64_t max_nodes)
+    : n_(static_cast<std::int32_t>(check_count(parameter, nodes, 1, max_nodes))) {}
+
+Modulo::Modulo(std::int64_t nodes) : CountedScheme("nodes", nodes, INT32_MAX) {}
 
 void Modulo::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
     const auto n = static_cast<std::uint64_t>(n_);
@@ -244,7 +247,7 @@ std::vector<double> Ring::arc_shares() const {
 }
 
 // --- Jump ----------------------------------------------------------------------------
-Jump::Jump(std::int64_t nodes) : n_(static_cast<std::int32_t>(check_count("nodes", nodes, 1, INT32_MAX))) {}
+Jump::Jump(std::int64_t nodes) : CountedScheme("nodes", nodes, INT32_MAX) {}
 
 void Jump::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
     std::uint64_t hashes[256];
@@ -473,8 +476,7 @@ void RedisCluster::assign_range(const Keys& keys, std::int64_t begin, std::int64
 }
 
 // --- Kafka ---------------------------------------------------------------------------
-KafkaPartitioner::KafkaPartitioner(std::int64_t partitions)
-    : n_(static_cast<std::int32_t>(check_count("partitions", partitions, 1, INT32_MAX))) {}
+KafkaPartitioner::KafkaPartitioner(std::int64_t partitions) : CountedScheme("partitions", partitions, INT32_MAX) {}
 
 void KafkaPartitioner::assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const {
     for (std::int64_t i = begin; i < end; ++i) {
@@ -484,7 +486,7 @@ void KafkaPartitioner::assign_range(const Keys& keys, std::int64_t begin, std::i
 
 // --- CassandraRing -------------------------------------------------------------------
 CassandraRing::CassandraRing(std::int64_t nodes, std::int64_t num_tokens, std::uint64_t seed)
-    : n_(static_cast<std::int32_t>(check_count("nodes", nodes, 1, kMaxNodes))) {
+    : CountedScheme("nodes", nodes, kMaxNodes) {
     check_count("num_tokens", num_tokens, 1, 1 << 16);
     if (nodes * num_tokens > (std::int64_t{1} << 24)) throw std::invalid_argument("nodes x num_tokens must be at most 2^24");
     std::vector<std::pair<std::int64_t, std::int32_t>> t;

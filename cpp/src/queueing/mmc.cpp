@@ -14,9 +14,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 }
 
 MMc::MMc(double arrival_rate, double service_rate, std::int64_t servers)
-    : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
-      service_rate_(check_positive("service_rate", service_rate)),
-      servers_(check_count("servers", servers, 1)) {
+    : MarkovianStation(arrival_rate, service_rate, servers) {
     const double c = static_cast<double>(servers_);
     const double a = arrival_rate_ / service_rate_;
     drain_rate_ = c * service_rate_ - arrival_rate_;

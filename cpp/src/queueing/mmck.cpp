@@ -34,9 +34,7 @@ constexpr std::int64_t kMaxCapacity = 50'000'000;
 }  // namespace
 
 MMcK::MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::int64_t capacity)
-    : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
-      service_rate_(check_positive("service_rate", service_rate)),
-      servers_(check_count("servers", servers, 1)),
+    : MarkovianStation(arrival_rate, service_rate, servers),
       // The state distribution is held in memory: cap it well below what a machine holds.
       capacity_(check_count("capacity", capacity, servers_, kMaxCapacity)) {
     const auto K = static_cast<std::size_t>(capacity_);

@@ -28,15 +28,8 @@ struct WritePolicyLoad {
     double db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s, mean_latency_s,
         quantile_latency_s;
 
-    static auto fields() {
-        using C = WritePolicyLoad;
-        return std::make_tuple(field("db_reads_per_s", &C::db_reads_per_s),
-                               field("db_writes_per_s", &C::db_writes_per_s),
-                               field("mean_read_latency_s", &C::mean_read_latency_s),
-                               field("mean_write_latency_s", &C::mean_write_latency_s),
-                               field("mean_latency_s", &C::mean_latency_s),
-                               field("quantile_latency_s", &C::quantile_latency_s));
-    }
+    SCALEMODEL_FIELDS(WritePolicyLoad, db_reads_per_s, db_writes_per_s, mean_read_latency_s, mean_write_latency_s,
+                      mean_latency_s, quantile_latency_s)
 };
 
 WritePolicyLoad write_policy_load(WritePolicy policy, double read_rate, double write_rate, double hit_ratio,

@@ -18,14 +18,8 @@ struct Traffic {
     double peak_write_qps = 0.0;
     double writes_per_day = 0.0;
 
-    static auto fields() {
-        using C = Traffic;
-        return std::make_tuple(field("average_qps", &C::average_qps), field("peak_qps", &C::peak_qps),
-                               field("average_read_qps", &C::average_read_qps),
-                               field("average_write_qps", &C::average_write_qps),
-                               field("peak_read_qps", &C::peak_read_qps), field("peak_write_qps", &C::peak_write_qps),
-                               field("writes_per_day", &C::writes_per_day));
-    }
+    SCALEMODEL_FIELDS(Traffic, average_qps, peak_qps, average_read_qps, average_write_qps, peak_read_qps,
+                      peak_write_qps, writes_per_day)
 };
 
 // Daily active users x requests per user per day, spread evenly over the day, then scaled
@@ -57,10 +51,7 @@ struct TlsSaving {
     double servers_saved = 0.0;
     double usd_per_month = 0.0;
 
-    static auto fields() {
-        using C = TlsSaving;
-        return std::make_tuple(field("servers_saved", &C::servers_saved), field("usd_per_month", &C::usd_per_month));
-    }
+    SCALEMODEL_FIELDS(TlsSaving, servers_saved, usd_per_month)
 };
 TlsSaving tls_offload_savings(double servers, double tls_cpu_fraction, double usd_per_server_month);
 
@@ -74,14 +65,8 @@ struct CacheEffect {
     double store_utilization_with = 0.0;
     double headroom = 0.0;                    // how many times more load the store then takes
 
-    static auto fields() {
-        using C = CacheEffect;
-        return std::make_tuple(field("work_without_cache_s_per_s", &C::work_without_cache_s_per_s),
-                               field("work_with_cache_s_per_s", &C::work_with_cache_s_per_s),
-                               field("store_utilization_without", &C::store_utilization_without),
-                               field("store_utilization_with", &C::store_utilization_with),
-                               field("headroom", &C::headroom));
-    }
+    SCALEMODEL_FIELDS(CacheEffect, work_without_cache_s_per_s, work_with_cache_s_per_s, store_utilization_without,
+                      store_utilization_with, headroom)
 };
 CacheEffect cache_effect(double qps, double hit_ratio, double hit_time_s, double store_time_s,
                          double capacity_s_per_s);
@@ -97,14 +82,8 @@ struct TopicSizing {
     std::int64_t idle_consumers = 0;
     double group_throughput = 0.0;      // messages/s the given group can consume
 
-    static auto fields() {
-        using C = TopicSizing;
-        return std::make_tuple(field("consumers_needed", &C::consumers_needed),
-                               field("partitions_needed", &C::partitions_needed),
-                               field("active_consumers", &C::active_consumers),
-                               field("idle_consumers", &C::idle_consumers),
-                               field("group_throughput", &C::group_throughput));
-    }
+    SCALEMODEL_FIELDS(TopicSizing, consumers_needed, partitions_needed, active_consumers, idle_consumers,
+                      group_throughput)
 };
 TopicSizing topic_sizing(double message_rate, double consumer_rate, double partition_rate,
                          std::int64_t partitions, std::int64_t consumers);
@@ -116,11 +95,7 @@ struct CdnCost {
     double with_cdn_usd = 0.0;
     double origin_bytes_with_cdn = 0.0;
 
-    static auto fields() {
-        using C = CdnCost;
-        return std::make_tuple(field("origin_only_usd", &C::origin_only_usd), field("with_cdn_usd", &C::with_cdn_usd),
-                               field("origin_bytes_with_cdn", &C::origin_bytes_with_cdn));
-    }
+    SCALEMODEL_FIELDS(CdnCost, origin_only_usd, with_cdn_usd, origin_bytes_with_cdn)
 };
 CdnCost cdn_vs_origin(double bytes_per_month, double origin_usd_per_gb, double cdn_usd_per_gb, double cdn_hit_ratio);
 

@@ -55,13 +55,7 @@ struct BalanceStats {
     double p_value = 0;          // two-sided: 2 min(P(X <= chi2), P(X >= chi2)), dof = nodes - 1
     double hottest_share = 0;    // the largest share
 
-    static auto fields() {
-        using C = BalanceStats;
-        return std::make_tuple(field("loads", &C::loads), field("shares", &C::shares), field("nominal", &C::nominal),
-                               field("max_over_mean", &C::max_over_mean), field("cv", &C::cv),
-                               field("chi_square", &C::chi_square), field("p_value", &C::p_value),
-                               field("hottest_share", &C::hottest_share));
-    }
+    SCALEMODEL_FIELDS(BalanceStats, loads, shares, nominal, max_over_mean, cv, chi_square, p_value, hottest_share)
 };
 
 // Balance statistics of loads against nominal shares. `weighted` marks popularity-weighted

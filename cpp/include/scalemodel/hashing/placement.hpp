@@ -51,15 +51,22 @@ public:
 // sequential. The result does not depend on the thread count.
 void assign(const Scheme& scheme, const Keys& keys, std::int32_t* out, int threads = 0);
 
+// A scheme over a number of nodes (or partitions) given at construction, not named ones.
+class CountedScheme : public Scheme {
+public:
+    std::int32_t nodes() const final { return n_; }
+
+protected:
+    // nodes in [1, max_nodes], checked; errors name `parameter`.
+    CountedScheme(const char* parameter, std::int64_t nodes, std::int64_t max_nodes);
+    std::int32_t n_;
+};
+
 // hash % nodes.
-class Modulo final : public Scheme {
+class Modulo final : public CountedScheme {
 public:
     explicit Modulo(std::int64_t nodes);
-    std::int32_t nodes() const override { return n_; }
     void assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const override;
-
-private:
-    std::int32_t n_;
 };
 
 // Consistent-hash ring with virtual nodes. Mode "consistent": node i gets round(vnodes x
@@ -102,14 +109,10 @@ private:
 };
 
 // Jump consistent hash of the key's xxHash64.
-class Jump final : public Scheme {
+class Jump final : public CountedScheme {
 public:
     explicit Jump(std::int64_t nodes);
-    std::int32_t nodes() const override { return n_; }
     void assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const override;
-
-private:
-    std::int32_t n_;
 };
 
 // Rendezvous (highest random weight) hashing; weighted by the logarithmic method:
@@ -197,31 +200,25 @@ private:
 
 // Kafka's default partitioner for keyed records: toPositive(murmur2(key)) % partitions;
 // integer keys are serialized as Kafka's LongSerializer does (8 bytes, big-endian).
-class KafkaPartitioner final : public Scheme {
+class KafkaPartitioner final : public CountedScheme {
 public:
     explicit KafkaPartitioner(std::int64_t partitions);
-    std::int32_t nodes() const override { return n_; }
     void assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const override;
-
-private:
-    std::int32_t n_;
 };
 
 // Cassandra's token ring: node i holds num_tokens random tokens (Cassandra's random vnode
 // allocation; num_tokens was 256 by default before 4.0, 16 since), drawn from Rng(seed, i) so
 // a node keeps its tokens when others join. A partition key belongs to the node holding the
 // first token >= the key's Murmur3Partitioner token, wrapping around (integer keys as bigint).
-class CassandraRing final : public Scheme {
+class CassandraRing final : public CountedScheme {
 public:
     CassandraRing(std::int64_t nodes, std::int64_t num_tokens, std::uint64_t seed);
-    std::int32_t nodes() const override { return n_; }
     void assign_range(const Keys& keys, std::int64_t begin, std::int64_t end, std::int32_t* out) const override;
     std::vector<double> arc_shares() const;
     const std::vector<std::int64_t>& tokens() const { return tokens_; }
     const std::vector<std::int32_t>& token_owners() const { return owners_; }
 
 private:
-    std::int32_t n_;
     std::vector<std::int64_t> tokens_;  // sorted
     std::vector<std::int32_t> owners_;
 };

@@ -1,6 +1,9 @@
 // Steady-state figures shared by the single-station queueing models.
 #pragma once
 
+#include <cstdint>
+
+#include "scalemodel/core/check.hpp"
 #include "scalemodel/core/fields.hpp"
 
 namespace scalemodel::queueing {
@@ -18,14 +21,27 @@ struct QueueMetrics {
     double mean_wait = 0.0;          // mean time in queue before service
     double mean_response = 0.0;      // mean time in queue plus service
 
-    static auto fields() {
-        using C = QueueMetrics;
-        return std::make_tuple(field("stable", &C::stable), field("utilization", &C::utilization),
-                               field("prob_wait", &C::prob_wait), field("prob_block", &C::prob_block),
-                               field("throughput", &C::throughput), field("mean_queue_length", &C::mean_queue_length),
-                               field("mean_in_system", &C::mean_in_system), field("mean_wait", &C::mean_wait),
-                               field("mean_response", &C::mean_response));
-    }
+    SCALEMODEL_FIELDS(QueueMetrics, stable, utilization, prob_wait, prob_block, throughput, mean_queue_length,
+                      mean_in_system, mean_wait, mean_response)
+};
+
+// What M/M/c and M/M/c/K share: Poisson arrivals at arrival_rate (>= 0), exponential
+// service at service_rate (> 0) per server, servers >= 1, checked on construction; and the
+// steady-state metrics the model computes.
+class MarkovianStation {
+public:
+    const QueueMetrics& metrics() const { return metrics_; }
+
+protected:
+    MarkovianStation(double arrival_rate, double service_rate, std::int64_t servers)
+        : arrival_rate_(check_nonnegative("arrival_rate", arrival_rate)),
+          service_rate_(check_positive("service_rate", service_rate)),
+          servers_(check_count("servers", servers, 1)) {}
+
+    double arrival_rate_;
+    double service_rate_;
+    std::int64_t servers_;
+    QueueMetrics metrics_;
 };
 
 }  // namespace scalemodel::queueing

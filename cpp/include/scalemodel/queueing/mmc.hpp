@@ -8,12 +8,11 @@
 
 namespace scalemodel::queueing {
 
-class MMc {
+class MMc : public MarkovianStation {
 public:
     // arrival_rate >= 0 and service_rate > 0 in requests per second (per server), servers >= 1.
     MMc(double arrival_rate, double service_rate, std::int64_t servers);
 
-    const QueueMetrics& metrics() const { return metrics_; }
     double offered_load() const { return arrival_rate_ / service_rate_; }
 
     // P(wait > t) and P(response > t), t in seconds.
@@ -24,11 +23,7 @@ public:
     double response_quantile(double q) const;
 
 private:
-    double arrival_rate_;
-    double service_rate_;
-    std::int64_t servers_;
     double drain_rate_;  // c mu - lambda: the rate at which a backlog drains
-    QueueMetrics metrics_;
 };
 
 }  // namespace scalemodel::queueing

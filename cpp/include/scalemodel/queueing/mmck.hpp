@@ -10,12 +10,11 @@
 
 namespace scalemodel::queueing {
 
-class MMcK {
+class MMcK : public MarkovianStation {
 public:
     // capacity >= servers >= 1.
     MMcK(double arrival_rate, double service_rate, std::int64_t servers, std::int64_t capacity);
 
-    const QueueMetrics& metrics() const { return metrics_; }
     // P(n requests in the system), n = 0..capacity.
     const std::vector<double>& state_probabilities() const { return p_; }
 
@@ -26,14 +25,10 @@ public:
     double response_quantile(double q) const;
 
 private:
-    double arrival_rate_;
-    double service_rate_;
-    std::int64_t servers_;
     std::int64_t capacity_;
     double arrival_share(std::int64_t n) const;
     std::vector<double> p_;
     double admitted_ = 0.0;  // P(not blocked), summed without cancellation
-    QueueMetrics metrics_;
 };
 
 // P(response > t) of an FCFS arrival that finds `present` requests at `servers` exponential

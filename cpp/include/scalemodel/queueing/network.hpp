@@ -20,13 +20,7 @@ struct JacksonResult {
     double mean_in_system = 0.0;         // requests in the whole network
     double mean_response = 0.0;          // end-to-end time in the network, seconds (Little)
 
-    static auto fields() {
-        using C = JacksonResult;
-        return std::make_tuple(field("arrival_rate", &C::arrival_rate), field("visits", &C::visits),
-                               field("stable", &C::stable), field("throughput", &C::throughput),
-                               field("mean_in_system", &C::mean_in_system),
-                               field("mean_response", &C::mean_response));
-    }
+    SCALEMODEL_FIELDS(JacksonResult, arrival_rate, visits, stable, throughput, mean_in_system, mean_response)
 };
 
 // external_arrivals[i]: requests/s arriving from outside at station i (>= 0, some > 0).
@@ -44,12 +38,7 @@ struct MvaResult {
     Eigen::MatrixXd queue_length;   // mean requests at each station
     Eigen::MatrixXd utilization;    // demand x throughput: busy fraction (for a delay station, mean number there)
 
-    static auto fields() {
-        using C = MvaResult;
-        return std::make_tuple(field("throughput", &C::throughput), field("response", &C::response),
-                               field("residence", &C::residence), field("queue_length", &C::queue_length),
-                               field("utilization", &C::utilization));
-    }
+    SCALEMODEL_FIELDS(MvaResult, throughput, response, residence, queue_length, utilization)
 };
 
 // Exact MVA for a closed network of `population` requests cycling through stations with

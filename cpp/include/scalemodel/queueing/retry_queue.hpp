@@ -51,14 +51,8 @@ struct RetryQueueConfig {
     std::int64_t queue_limit = 0;                               // truncation without capacity; 0: default
     std::int64_t orbit_limit = 0;                               // orbit truncation; 0: default
 
-    static auto fields() {
-        using C = RetryQueueConfig;
-        return std::make_tuple(field("arrival_rate", &C::arrival_rate), field("service_rate", &C::service_rate),
-                               field("servers", &C::servers), field("timeout_s", &C::timeout_s),
-                               field("retries", &C::retries), field("backoff_s", &C::backoff_s),
-                               field("capacity", &C::capacity), field("queue_limit", &C::queue_limit),
-                               field("orbit_limit", &C::orbit_limit));
-    }
+    SCALEMODEL_FIELDS(RetryQueueConfig, arrival_rate, service_rate, servers, timeout_s, retries, backoff_s, capacity,
+                      queue_limit, orbit_limit)
 };
 
 // Rates per second; shares of requests or of served attempts.
@@ -77,17 +71,8 @@ struct RetryQueueMetrics {
     std::int64_t orbit_limit = 0;      // the largest m in the chain
     std::int64_t states = 0;           // (queue_limit + 1) (orbit_limit + 1)
 
-    static auto fields() {
-        using C = RetryQueueMetrics;
-        return std::make_tuple(
-            field("goodput", &C::goodput), field("throughput", &C::throughput),
-            field("attempts_per_request", &C::attempts_per_request), field("wasted_work", &C::wasted_work),
-            field("fail_rate", &C::fail_rate), field("drop_rate", &C::drop_rate),
-            field("utilization", &C::utilization), field("mean_queue", &C::mean_queue),
-            field("mean_orbit", &C::mean_orbit), field("truncation_mass", &C::truncation_mass),
-            field("queue_limit", &C::queue_limit), field("orbit_limit", &C::orbit_limit),
-            field("states", &C::states));
-    }
+    SCALEMODEL_FIELDS(RetryQueueMetrics, goodput, throughput, attempts_per_request, wasted_work, fail_rate, drop_rate,
+                      utilization, mean_queue, mean_orbit, truncation_mass, queue_limit, orbit_limit, states)
 };
 
 class RetryQueue {

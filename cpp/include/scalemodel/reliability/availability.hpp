@@ -26,13 +26,8 @@ struct CtmcAvailability {
     double failure_frequency = 0.0;  // system failures (up -> down) per second
     double mean_outage_s = 0.0;      // mean length of a system outage
 
-    static auto fields() {
-        using C = CtmcAvailability;
-        return std::make_tuple(field("availability", &C::availability), field("unavailability", &C::unavailability),
-                               field("mean_components_up", &C::mean_components_up),
-                               field("failure_frequency", &C::failure_frequency),
-                               field("mean_outage_s", &C::mean_outage_s));
-    }
+    SCALEMODEL_FIELDS(CtmcAvailability, availability, unavailability, mean_components_up, failure_frequency,
+                      mean_outage_s)
 };
 
 // n components, each failing at `failure_rate` (1/s) while up and repaired at `repair_rate`
@@ -53,13 +48,8 @@ struct AvailabilityConfig {
     Distribution zone_outage = Distribution::exponential(3600.0);  // zone outage duration
     double horizon_s = 0.0;         // simulated time per replication
 
-    static auto fields() {
-        using C = AvailabilityConfig;
-        return std::make_tuple(field("n", &C::n), field("k", &C::k), field("lifetime", &C::lifetime),
-                               field("repair", &C::repair), field("replacement_s", &C::replacement_s),
-                               field("zones", &C::zones), field("zone_failures_per_year", &C::zone_failures_per_year),
-                               field("zone_outage", &C::zone_outage), field("horizon_s", &C::horizon_s));
-    }
+    SCALEMODEL_FIELDS(AvailabilityConfig, n, k, lifetime, repair, replacement_s, zones, zone_failures_per_year,
+                      zone_outage, horizon_s)
 };
 
 // run.replications independent runs of horizon_s each (at least 2).

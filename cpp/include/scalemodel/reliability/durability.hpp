@@ -19,12 +19,7 @@ struct LossBounds {
     double worst_per_crash = 0.0;
     double backlog_growth_per_s = 0.0;  // > 0: the flusher falls behind and losses grow without bound
 
-    static auto fields() {
-        using C = LossBounds;
-        return std::make_tuple(field("expected_per_crash", &C::expected_per_crash),
-                               field("worst_per_crash", &C::worst_per_crash),
-                               field("backlog_growth_per_s", &C::backlog_growth_per_s));
-    }
+    SCALEMODEL_FIELDS(LossBounds, expected_per_crash, worst_per_crash, backlog_growth_per_s)
 };
 
 // A worker flushes up to `batch_size` queued writes (0 = all of them), taking
@@ -49,11 +44,7 @@ struct RdbConfig {
     std::vector<std::pair<double, std::int64_t>> rules;  // (seconds, changes): save when both are reached
     std::int64_t cycles = 1 << 14;                      // simulated save cycles
 
-    static auto fields() {
-        using C = RdbConfig;
-        return std::make_tuple(field("write_rate", &C::write_rate), field("rules", &C::rules),
-                               field("cycles", &C::cycles));
-    }
+    SCALEMODEL_FIELDS(RdbConfig, write_rate, rules, cycles)
 };
 
 // Simulates RDB save cycles with Poisson writes: a save starts as soon as some rule has
@@ -88,13 +79,8 @@ struct RdbScheduleConfig {
     double cron_offset_s = 0.0;
     double horizon_s = 0.0;  // saves scheduled up to this time
 
-    static auto fields() {
-        using C = RdbScheduleConfig;
-        return std::make_tuple(field("write_rate", &C::write_rate), field("rules", &C::rules),
-                               field("bgsave_s", &C::bgsave_s), field("hz", &C::hz), field("clock_s", &C::clock_s),
-                               field("last_save_unix_s", &C::last_save_unix_s),
-                               field("cron_offset_s", &C::cron_offset_s), field("horizon_s", &C::horizon_s));
-    }
+    SCALEMODEL_FIELDS(RdbScheduleConfig, write_rate, rules, bgsave_s, hz, clock_s, last_save_unix_s, cron_offset_s,
+                      horizon_s)
 };
 
 struct RdbSchedule {
@@ -151,16 +137,8 @@ struct KafkaConfig {
     double message_rate = 0.0;       // messages per second to the partition
     double horizon_s = 0.0;
 
-    static auto fields() {
-        using C = KafkaConfig;
-        return std::make_tuple(field("acks", &C::acks), field("replication_factor", &C::replication_factor),
-                               field("min_insync_replicas", &C::min_insync_replicas),
-                               field("unclean_leader_election", &C::unclean_leader_election),
-                               field("broker_mtbf_s", &C::broker_mtbf_s), field("broker_repair", &C::broker_repair),
-                               field("follower_lag", &C::follower_lag),
-                               field("producer_window_s", &C::producer_window_s),
-                               field("message_rate", &C::message_rate), field("horizon_s", &C::horizon_s));
-    }
+    SCALEMODEL_FIELDS(KafkaConfig, acks, replication_factor, min_insync_replicas, unclean_leader_election,
+                      broker_mtbf_s, broker_repair, follower_lag, producer_window_s, message_rate, horizon_s)
 };
 
 // One partition's replicas fail and recover; followers that recover catch up at once.

@@ -26,13 +26,7 @@ struct QuorumConfig {
     std::vector<double> t{0.0};      // seconds after the write commits at which reads start
     std::int64_t requests = 1 << 20;
 
-    static auto fields() {
-        using C = QuorumConfig;
-        return std::make_tuple(field("n", &C::n), field("r", &C::r), field("w", &C::w),
-                               field("write_latency", &C::write_latency), field("read_latency", &C::read_latency),
-                               field("replica_down_prob", &C::replica_down_prob), field("t", &C::t),
-                               field("requests", &C::requests));
-    }
+    SCALEMODEL_FIELDS(QuorumConfig, n, r, w, write_latency, read_latency, replica_down_prob, t, requests)
 };
 
 // WARS model: the write reaches replica i after W_i and its ack returns after A_i; it

@@ -23,14 +23,8 @@ struct FailoverConfig {
     double failures_per_year = 0.0;   // primary failures per year (for availability)
     std::int64_t trials = 1 << 16;
 
-    static auto fields() {
-        using C = FailoverConfig;
-        return std::make_tuple(field("heartbeat_interval_s", &C::heartbeat_interval_s),
-                               field("missed_beats", &C::missed_beats), field("election", &C::election),
-                               field("routing", &C::routing), field("replication_lag", &C::replication_lag),
-                               field("write_rate", &C::write_rate), field("failures_per_year", &C::failures_per_year),
-                               field("trials", &C::trials));
-    }
+    SCALEMODEL_FIELDS(FailoverConfig, heartbeat_interval_s, missed_beats, election, routing, replication_lag,
+                      write_rate, failures_per_year, trials)
 };
 
 // A failure falls uniformly between two heartbeats, so detection takes
@@ -64,13 +58,7 @@ struct StaleReadConfig {
     double retry_interval_s = 0.1;  // version_check: wait between attempts
     std::int64_t requests = 1 << 20;
 
-    static auto fields() {
-        using C = StaleReadConfig;
-        return std::make_tuple(field("lag", &C::lag), field("think_time", &C::think_time),
-                               field("remedy", &C::remedy), field("sticky_window_s", &C::sticky_window_s),
-                               field("attempts", &C::attempts), field("retry_interval_s", &C::retry_interval_s),
-                               field("requests", &C::requests));
-    }
+    SCALEMODEL_FIELDS(StaleReadConfig, lag, think_time, remedy, sticky_window_s, attempts, retry_interval_s, requests)
 };
 
 // A read of data the reader just wrote, think seconds after the write. Metrics per chunk
@@ -88,13 +76,7 @@ struct PartitionConfig {
     double horizon_s = 30.0 * 86400.0;
     std::int64_t reads = 1 << 14;  // reads per replication, at uniform times
 
-    static auto fields() {
-        using C = PartitionConfig;
-        return std::make_tuple(field("partitions_per_day", &C::partitions_per_day), field("duration", &C::duration),
-                               field("convergence", &C::convergence),
-                               field("remote_write_rate", &C::remote_write_rate), field("horizon_s", &C::horizon_s),
-                               field("reads", &C::reads));
-    }
+    SCALEMODEL_FIELDS(PartitionConfig, partitions_per_day, duration, convergence, remote_write_rate, horizon_s, reads)
 };
 
 // CP rejects reads during a partition; AP serves them locally and they are stale once the

@@ -82,19 +82,9 @@ struct ConsumerGroupConfig {
     double drain_from_s = std::numeric_limits<double>::quiet_NaN();
     double drain_threshold = 0.0;
 
-    static auto fields() {
-        using C = ConsumerGroupConfig;
-        return std::make_tuple(field("partitions", &C::partitions), field("consumers", &C::consumers),
-                               field("produce_rate", &C::produce_rate), field("profile_times", &C::profile_times),
-                               field("profile_rates", &C::profile_rates),
-                               field("partition_weights", &C::partition_weights),
-                               field("consume_rate", &C::consume_rate), field("service", &C::service),
-                               field("assignment", &C::assignment), field("rebalance_s", &C::rebalance_s),
-                               field("duration_s", &C::duration_s), field("warmup_s", &C::warmup_s),
-                               field("sample_interval_s", &C::sample_interval_s),
-                               field("drain_from_s", &C::drain_from_s),
-                               field("drain_threshold", &C::drain_threshold));
-    }
+    SCALEMODEL_FIELDS(ConsumerGroupConfig, partitions, consumers, produce_rate, profile_times, profile_rates,
+                      partition_weights, consume_rate, service, assignment, rebalance_s, duration_s, warmup_s,
+                      sample_interval_s, drain_from_s, drain_threshold)
 };
 
 // Scalar metrics of one replication, in this order (names for the bindings).

@@ -141,10 +141,7 @@ struct SizeSpec {
     double a = 1.0;
     double b = 0.0;
 
-    static auto fields() {
-        using C = SizeSpec;
-        return std::make_tuple(field("kind", &C::kind), field("a", &C::a), field("b", &C::b));
-    }
+    SCALEMODEL_FIELDS(SizeSpec, kind, a, b)
 };
 void validate(const SizeSpec& sizes);
 double item_size(const SizeSpec& sizes, std::uint64_t seed, std::int64_t item);
@@ -171,7 +168,10 @@ struct CacheConfig {
     double latency_quantile = 0.99;
     SizeSpec sizes;
 
-    static auto fields();
+    // `trace` crosses as an array, bound apart.
+    SCALEMODEL_FIELDS(CacheConfig, policy, capacity, capacity_bytes, catalogue_size, zipf_alpha, churn_interval,
+                      churn_shift, requests, warmup, ttl_s, request_rate, hit_latency_s, miss_latency_s,
+                      latency_quantile, sizes)
 };
 
 }  // namespace scalemodel::sim
@@ -189,19 +189,6 @@ struct scalemodel::EnumNames<scalemodel::sim::CachePolicy> {
 };
 
 namespace scalemodel::sim {
-
-// The Python attribute of each field (the keyword users pass); `trace` crosses as an array.
-inline auto CacheConfig::fields() {
-    using C = CacheConfig;
-    return std::make_tuple(field("policy", &C::policy), field("capacity", &C::capacity),
-                           field("capacity_bytes", &C::capacity_bytes), field("catalogue_size", &C::catalogue_size),
-                           field("zipf_alpha", &C::zipf_alpha), field("churn_interval", &C::churn_interval),
-                           field("churn_shift", &C::churn_shift), field("requests", &C::requests),
-                           field("warmup", &C::warmup), field("ttl_s", &C::ttl_s),
-                           field("request_rate", &C::request_rate), field("hit_latency_s", &C::hit_latency_s),
-                           field("miss_latency_s", &C::miss_latency_s),
-                           field("latency_quantile", &C::latency_quantile), field("sizes", &C::sizes));
-}
 
 inline const std::vector<std::string>& cache_metric_names() {
     static const std::vector<std::string> names = {

@@ -60,13 +60,7 @@ struct LimiterConfig {
     std::optional<std::int64_t> queue_size;  // leaky bucket; default limit
     std::optional<double> drain_rate;        // leaky bucket requests per second; default limit / window_s
 
-    static auto fields() {
-        using C = LimiterConfig;
-        return std::make_tuple(field("algorithm", &C::algorithm), field("limit", &C::limit),
-                               field("window_s", &C::window_s), field("capacity", &C::capacity),
-                               field("refill_rate", &C::refill_rate), field("queue_size", &C::queue_size),
-                               field("drain_rate", &C::drain_rate));
-    }
+    SCALEMODEL_FIELDS(LimiterConfig, algorithm, limit, window_s, capacity, refill_rate, queue_size, drain_rate)
 };
 
 // Fills the defaults (capacity, refill_rate, queue_size, drain_rate) and range-checks.
@@ -95,13 +89,8 @@ struct LimiterSummary {
     std::int64_t exact_admitted = -1;
     std::int64_t differing_decisions = -1;
 
-    static auto fields() {
-        using C = LimiterSummary;
-        return std::make_tuple(field("requests", &C::requests), field("admitted", &C::admitted),
-                               field("worst_window", &C::worst_window), field("duration_s", &C::duration_s),
-                               field("mean_delay_s", &C::mean_delay_s), field("exact_admitted", &C::exact_admitted),
-                               field("differing_decisions", &C::differing_decisions));
-    }
+    SCALEMODEL_FIELDS(LimiterSummary, requests, admitted, worst_window, duration_s, mean_delay_s, exact_admitted,
+                      differing_decisions)
 };
 
 // Runs one limiter over a trace. `admitted` must hold n bytes (the decisions).
@@ -116,10 +105,7 @@ struct KeyedSummary {
     std::int64_t distinct_keys = 0;
     std::int64_t worst_key = 0;  // a key whose worst window is total.worst_window
 
-    static auto fields() {
-        using C = KeyedSummary;
-        return std::make_tuple(field("distinct_keys", &C::distinct_keys), field("worst_key", &C::worst_key));
-    }
+    SCALEMODEL_FIELDS(KeyedSummary, distinct_keys, worst_key)
 };
 
 KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times, const std::int64_t* keys,
@@ -152,12 +138,7 @@ struct TraceSpec {
     double window_s = 1.0;
     double spread_s = 0.01;
 
-    static auto fields() {
-        using C = TraceSpec;
-        return std::make_tuple(field("kind", &C::kind), field("rate", &C::rate), field("duration_s", &C::duration_s),
-                               field("on_s", &C::on_s), field("off_s", &C::off_s), field("burst", &C::burst),
-                               field("window_s", &C::window_s), field("spread_s", &C::spread_s));
-    }
+    SCALEMODEL_FIELDS(TraceSpec, kind, rate, duration_s, on_s, off_s, burst, window_s, spread_s)
 };
 
 // Checks every field the kind uses, and window_s and burst (as `limit`) always.
@@ -172,7 +153,7 @@ struct ReplicatedArrivals {
     std::vector<double> times;  // a fixed, sorted trace, used when replay (bound apart, as `times`)
     bool replay = false;
 
-    static auto fields() { return std::make_tuple(field("trace", &ReplicatedArrivals::trace)); }
+    SCALEMODEL_FIELDS(ReplicatedArrivals, trace)
 };
 
 // Throws std::invalid_argument unless the fixed trace is sorted and finite, or the spec valid.
@@ -202,11 +183,7 @@ struct DistributedConfig : ReplicatedArrivals {
     std::int64_t servers = 3;
     Spread spread = Spread::round_robin;
 
-    static auto fields() {
-        using C = DistributedConfig;
-        return std::make_tuple(field("limiter", &C::limiter), field("servers", &C::servers),
-                               field("spread", &C::spread));
-    }
+    SCALEMODEL_FIELDS(DistributedConfig, limiter, servers, spread)
 };
 
 inline const std::vector<std::string>& distributed_metric_names() {
@@ -229,11 +206,7 @@ struct RacyBucketConfig : ReplicatedArrivals {
     double refill_rate = 10.0;
     double rmw_delay_s = 0.001;
 
-    static auto fields() {
-        using C = RacyBucketConfig;
-        return std::make_tuple(field("capacity", &C::capacity), field("refill_rate", &C::refill_rate),
-                               field("rmw_delay_s", &C::rmw_delay_s));
-    }
+    SCALEMODEL_FIELDS(RacyBucketConfig, capacity, refill_rate, rmw_delay_s)
 };
 
 inline const std::vector<std::string>& racy_metric_names() {

@@ -45,7 +45,7 @@ struct Outage {
     double at_s = 0.0;
     double until_s = std::numeric_limits<double>::infinity();
 
-    static auto fields();
+    SCALEMODEL_FIELDS(Outage, backend, servers, at_s, until_s)
 };
 
 struct StationsConfig {
@@ -81,7 +81,9 @@ struct StationsConfig {
     std::int64_t customers = 100000;
     std::int64_t warmup = 10000;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(StationsConfig, servers, speeds, weights, draw_weights, policy, d, replacement, clients,
+                      client_skew, overhead_s, capacity, timeout, outages, arrivals, service, service_times, client_ids,
+                      draws, customers, warmup)
 };
 
 }  // namespace scalemodel::sim
@@ -102,27 +104,6 @@ struct scalemodel::EnumNames<scalemodel::sim::Policy> {
     }
 };
 namespace scalemodel::sim {
-
-// The Python attribute of each field (the keyword users pass).
-inline auto StationsConfig::fields() {
-    using C = StationsConfig;
-    return std::make_tuple(field("servers", &C::servers), field("speeds", &C::speeds), field("weights", &C::weights),
-                           field("draw_weights", &C::draw_weights),
-                           field("policy", &C::policy), field("d", &C::d), field("replacement", &C::replacement),
-                           field("clients", &C::clients),
-                           field("client_skew", &C::client_skew), field("overhead_s", &C::overhead_s),
-                           field("capacity", &C::capacity), field("timeout", &C::timeout),
-                           field("outages", &C::outages), field("arrivals", &C::arrivals),
-                           field("service", &C::service), field("service_times", &C::service_times),
-                           field("client_ids", &C::client_ids), field("draws", &C::draws),
-                           field("customers", &C::customers),
-                           field("warmup", &C::warmup));
-}
-
-inline auto Outage::fields() {
-    return std::make_tuple(field("backend", &Outage::backend), field("servers", &Outage::servers),
-                           field("at_s", &Outage::at_s), field("until_s", &Outage::until_s));
-}
 
 // Scalar metrics of one replication, in this order (names for the bindings).
 inline const std::vector<std::string>& metric_names() {
