@@ -58,7 +58,8 @@ struct Autoscale {
     double scale_out_cooldown_s = 300.0, scale_in_cooldown_s = 300.0;
     double warmup_s = 300.0;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(Autoscale, min_servers, max_servers, metric, target, interval_s, window_s,
+                      scale_out_cooldown_s, scale_in_cooldown_s, warmup_s)
 };
 
 // A circuit breaker in front of a tier, shared by every caller: it opens when at least
@@ -71,7 +72,7 @@ struct Breaker {
     double open_s = 5.0;
     std::int64_t probes = 1;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(Breaker, failure_ratio, window, min_calls, open_s, probes)
 };
 
 struct TierConfig {
@@ -98,7 +99,9 @@ struct TierConfig {
     std::int64_t lifo_above = 0;
     std::int64_t cache_items = 0;      // > 0: an LRU cache of this many keys decides hits (one shard)
 
-    static auto fields();
+    SCALEMODEL_FIELDS(TierConfig, name, servers, concurrency, service, policy, d, weights, capacity, shards, keys,
+                      key_skew, placement, hit_probability, cache_items, error_probability, autoscale, breaker,
+                      shed_wait_s, lifo_above)
 };
 
 // After service at `source` a request moves on to `target` with `probability`.
@@ -106,7 +109,7 @@ struct RouteConfig {
     std::int64_t source = 0, target = 0;
     double probability = 1.0;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(RouteConfig, source, target, probability)
 };
 
 struct CallConfig {
@@ -117,7 +120,7 @@ struct CallConfig {
     std::int64_t wait = -1;        // answers awaited per round: -1 all, 0 none (asynchronous), k first k
     bool after_miss = false;       // made only when the caller's previous call missed a cache (cache-aside)
 
-    static auto fields();
+    SCALEMODEL_FIELDS(CallConfig, caller, callee, count, probability, fanout, wait, after_miss)
 };
 
 // `servers` servers (0: all) of `shard` (-1: every shard) of `tier` fail at at_s until until_s.
@@ -126,7 +129,7 @@ struct TierOutage {
     double at_s = 0.0;
     double until_s = std::numeric_limits<double>::infinity();
 
-    static auto fields();
+    SCALEMODEL_FIELDS(TierOutage, tier, shard, servers, at_s, until_s)
 };
 
 enum class Jitter : int { none, full, equal, decorrelated };
@@ -154,7 +157,8 @@ struct ClientConfig {
     // queued visit whose deadline has passed instead of serving it.
     bool propagate_deadline = false;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(ClientConfig, timeout_s, retries, backoff_s, backoff_max_s, jitter, budget, budget_burst,
+                      hedge_after_s, propagate_deadline)
 };
 
 struct SystemConfig {
@@ -185,7 +189,8 @@ struct SystemConfig {
     std::vector<std::int64_t> keys;
     std::vector<std::int64_t> client_ids;
 
-    static auto fields();
+    SCALEMODEL_FIELDS(SystemConfig, tiers, routes, calls, outages, arrivals, entry, requests, warmup, clients,
+                      client_skew, window_s, client, slo_s, slo_quantile, service_times, keys, client_ids)
 };
 
 }  // namespace scalemodel::sim
@@ -211,69 +216,6 @@ struct scalemodel::EnumNames<scalemodel::sim::Jitter> {
 };
 
 namespace scalemodel::sim {
-
-inline auto ClientConfig::fields() {
-    using C = ClientConfig;
-    return std::make_tuple(field("timeout_s", &C::timeout_s), field("retries", &C::retries),
-                           field("backoff_s", &C::backoff_s), field("backoff_max_s", &C::backoff_max_s),
-                           field("jitter", &C::jitter), field("budget", &C::budget),
-                           field("budget_burst", &C::budget_burst), field("hedge_after_s", &C::hedge_after_s),
-                           field("propagate_deadline", &C::propagate_deadline));
-}
-
-inline auto TierConfig::fields() {
-    using C = TierConfig;
-    return std::make_tuple(field("name", &C::name), field("servers", &C::servers),
-                           field("concurrency", &C::concurrency), field("service", &C::service),
-                           field("policy", &C::policy), field("d", &C::d), field("weights", &C::weights),
-                           field("capacity", &C::capacity), field("shards", &C::shards), field("keys", &C::keys),
-                           field("key_skew", &C::key_skew), field("placement", &C::placement),
-                           field("hit_probability", &C::hit_probability), field("cache_items", &C::cache_items),
-                           field("error_probability", &C::error_probability), field("autoscale", &C::autoscale),
-                           field("breaker", &C::breaker), field("shed_wait_s", &C::shed_wait_s),
-                           field("lifo_above", &C::lifo_above));
-}
-inline auto Breaker::fields() {
-    using C = Breaker;
-    return std::make_tuple(field("failure_ratio", &C::failure_ratio), field("window", &C::window),
-                           field("min_calls", &C::min_calls), field("open_s", &C::open_s),
-                           field("probes", &C::probes));
-}
-inline auto Autoscale::fields() {
-    using C = Autoscale;
-    return std::make_tuple(field("min_servers", &C::min_servers), field("max_servers", &C::max_servers),
-                           field("metric", &C::metric), field("target", &C::target),
-                           field("interval_s", &C::interval_s), field("window_s", &C::window_s),
-                           field("scale_out_cooldown_s", &C::scale_out_cooldown_s),
-                           field("scale_in_cooldown_s", &C::scale_in_cooldown_s), field("warmup_s", &C::warmup_s));
-}
-inline auto RouteConfig::fields() {
-    using C = RouteConfig;
-    return std::make_tuple(field("source", &C::source), field("target", &C::target),
-                           field("probability", &C::probability));
-}
-inline auto CallConfig::fields() {
-    using C = CallConfig;
-    return std::make_tuple(field("caller", &C::caller), field("callee", &C::callee), field("count", &C::count),
-                           field("probability", &C::probability), field("fanout", &C::fanout),
-                           field("wait", &C::wait), field("after_miss", &C::after_miss));
-}
-inline auto TierOutage::fields() {
-    using C = TierOutage;
-    return std::make_tuple(field("tier", &C::tier), field("shard", &C::shard), field("servers", &C::servers),
-                           field("at_s", &C::at_s), field("until_s", &C::until_s));
-}
-inline auto SystemConfig::fields() {
-    using C = SystemConfig;
-    return std::make_tuple(field("tiers", &C::tiers), field("routes", &C::routes), field("calls", &C::calls),
-                           field("outages", &C::outages), field("arrivals", &C::arrivals), field("entry", &C::entry),
-                           field("requests", &C::requests), field("warmup", &C::warmup),
-                           field("clients", &C::clients), field("client_skew", &C::client_skew),
-                           field("window_s", &C::window_s), field("client", &C::client),
-                           field("slo_s", &C::slo_s), field("slo_quantile", &C::slo_quantile),
-                           field("service_times", &C::service_times), field("keys", &C::keys),
-                           field("client_ids", &C::client_ids));
-}
 
 // End-to-end metrics of one replication, in this order.
 inline const std::vector<std::string>& system_metric_names() {
