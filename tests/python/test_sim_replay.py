@@ -7,21 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
+from fifo import lindley
 
 from scalemodel import distributions as D
 from scalemodel import hashing as H
 from scalemodel import sim as S
-
-
-def _lindley(t: np.ndarray, svc: np.ndarray) -> np.ndarray:
-    """Response times of a FIFO single server (start = max(arrival, previous end))."""
-    out = np.empty_like(t)
-    free = 0.0
-    for i in range(t.size):
-        start = max(t[i], free)
-        free = start + svc[i]
-        out[i] = free - t[i]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +31,7 @@ def test_round_robin_replay_is_exact(recording: tuple[np.ndarray, np.ndarray]) -
     # request i goes to backend i mod 4: each backend is a FIFO single server
     resp = np.empty_like(t)
     for b in range(4):
-        resp[b::4] = _lindley(t[b::4], svc[b::4])
+        resp[b::4] = lindley(t[b::4], svc[b::4])
     assert res.replication_values("mean_response") == pytest.approx([resp.mean()] * 2, rel=1e-12)
     assert res.estimate("completed") == t.size
     q = res.response_quantile(0.99)
@@ -51,7 +41,7 @@ def test_round_robin_replay_is_exact(recording: tuple[np.ndarray, np.ndarray]) -
 def test_single_station_replay_is_exact(recording: tuple[np.ndarray, np.ndarray]) -> None:
     t, svc = recording
     res = S.simulate_queue(t, None, 1, service_times_s=svc / 4, warmup=100, replications=1)
-    resp = _lindley(t, svc / 4)[100:]
+    resp = lindley(t, svc / 4)[100:]
     assert res.mean_response == pytest.approx(resp.mean(), rel=1e-12)
 
 
@@ -137,7 +127,7 @@ def test_sticky_replays_client_keys(recording: tuple[np.ndarray, np.ndarray]) ->
         warmup=0,
         replications=2,
     )
-    assert one.mean_response == pytest.approx(_lindley(t, quarter).mean(), rel=1e-12)
+    assert one.mean_response == pytest.approx(lindley(t, quarter).mean(), rel=1e-12)
     assert one.replication_values("imbalance").tolist() == [3.0, 3.0]  # all on one of three
     # three clients of 50%, 30% and 20% of the requests: each keeps its backend, so every
     # backend's share is a sum of whole clients' shares

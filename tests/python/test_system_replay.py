@@ -6,28 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fifo import lindley, per_server
 
 from scalemodel import sim as S
-
-
-def _lindley(t: np.ndarray, svc: np.ndarray) -> np.ndarray:
-    """Response times of a FIFO single server (start = max(arrival, previous end))."""
-    out = np.empty_like(t)
-    free = 0.0
-    for i in range(t.size):
-        start = max(t[i], free)
-        free = start + svc[i]
-        out[i] = free - t[i]
-    return out
-
-
-def _per_server(t: np.ndarray, svc: np.ndarray, server: np.ndarray) -> np.ndarray:
-    """Responses when request i goes to server[i], each server a FIFO single server."""
-    resp = np.empty_like(t)
-    for s in np.unique(server):
-        mine = server == s
-        resp[mine] = _lindley(t[mine], svc[mine])
-    return resp
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +31,7 @@ def _each_response(system: S.System, n: int) -> np.ndarray:
 def test_one_tier_replay_is_the_fifo_schedule_per_request(recording: tuple[np.ndarray, np.ndarray]) -> None:
     t, svc = recording
     system = S.System(arrivals=t, service_times_s=svc).tier("web", 4, 1.0, policy="round_robin")
-    want = _per_server(t, svc, np.arange(t.size) % 4)
+    want = per_server(t, svc, np.arange(t.size) % 4)
     assert _each_response(system, t.size) == pytest.approx(want, rel=1e-12, abs=1e-15)
     # the same sequence through simulate_balancer: the same responses, bucket for bucket
     whole = system.simulate(warmup=0, replications=2, seed=1)
@@ -72,8 +53,8 @@ def test_the_recorded_size_is_the_entry_visit_only(recording: tuple[np.ndarray, 
         .tier("back", 1, S.Deterministic(0.002))
         .route("front", "back")
     )
-    first = t + _lindley(t, svc)
-    done = first + _lindley(first, np.full(t.size, 0.002))
+    first = t + lindley(t, svc)
+    done = first + lindley(first, np.full(t.size, 0.002))
     res = system.simulate(warmup=0, replications=1)
     assert res.mean_response == pytest.approx(float(np.mean(done - t)), rel=1e-12)
 
@@ -82,7 +63,7 @@ def test_replayed_keys_address_the_shards(recording: tuple[np.ndarray, np.ndarra
     t, svc = recording
     keys = np.random.default_rng(2).integers(0, 12, t.size)
     system = S.System(arrivals=t, service_times_s=svc, keys=keys).tier("db", 1, 1.0, shards=3, keys=12)
-    want = _per_server(t, svc, keys % 3)  # key k lives on shard k mod 3
+    want = per_server(t, svc, keys % 3)  # key k lives on shard k mod 3
     assert _each_response(system, t.size) == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
@@ -108,7 +89,7 @@ def test_replayed_clients_stick_to_one_server(recording: tuple[np.ndarray, np.nd
     system = S.System(arrivals=t, service_times_s=svc, client_keys=["10.0.0.7"] * t.size)
     system.tier("web", 4, 1.0, policy="sticky")
     res = system.simulate(warmup=0, replications=2, seed=1)
-    assert res.mean_response == pytest.approx(float(_lindley(t, svc).mean()), rel=1e-12)
+    assert res.mean_response == pytest.approx(float(lindley(t, svc).mean()), rel=1e-12)
 
 
 def test_replay_arguments_are_checked(recording: tuple[np.ndarray, np.ndarray]) -> None:
