@@ -17,6 +17,7 @@
 #include "scalemodel/core/progress.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/ring_queue.hpp"
+#include "scalemodel/core/zipf_sum.hpp"
 
 namespace scalemodel::sim {
 
@@ -1286,13 +1287,9 @@ bool reaches(const std::vector<std::vector<std::size_t>>& next, std::size_t from
 // `items` keys, so LRU misses at least the rest of the mass.
 double lru_miss_bound(std::int64_t items, std::int64_t keys, double skew) {
     if (items >= keys) return 0.0;
-    double top = 0.0, all = 0.0;
-    for (std::int64_t k = keys; k >= 1; --k) {  // smallest terms first: less rounding
-        const double w = std::pow(static_cast<double>(k), -skew);
-        all += w;
-        if (k <= items) top += w;
-    }
-    return 1.0 - top / all;
+    // The smaller part over the whole keeps full relative accuracy at both ends.
+    const double top = zipf_partial_sum(1, items, skew), rest = zipf_partial_sum(items + 1, keys, skew);
+    return rest / (top + rest);
 }
 
 // The overload rule (the stations' rule, for a graph): with stationary arrivals and nothing
@@ -1342,9 +1339,11 @@ bool system_overloaded(const SystemConfig& c) {
         return tc.cache_items > 0 ? lru_miss_bound(tc.cache_items, tc.keys, tc.key_skew) : 1.0 - tc.hit_probability;
     };
     Eigen::MatrixXd m = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(nt), static_cast<Eigen::Index>(nt));
-    for (const auto& r : c.routes) m(r.source, r.target) += r.probability;
-    std::vector<bool> routes_on(nt, false);
-    for (const auto& r : c.routes) routes_on[static_cast<std::size_t>(r.source)] = routes_on[static_cast<std::size_t>(r.source)] || r.probability > 0;
+    std::vector<bool> routes_on(nt, false);  // a tier that hands requests on to another
+    for (const auto& r : c.routes) {
+        m(r.source, r.target) += r.probability;
+        if (r.probability > 0) routes_on[static_cast<std::size_t>(r.source)] = true;
+    }
     std::vector<const CallConfig*> previous(nt, nullptr);
     for (const auto& k : c.calls) {
         const auto caller = static_cast<std::size_t>(k.caller);
