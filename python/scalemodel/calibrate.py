@@ -804,7 +804,7 @@ def _haproxy_row(line: str) -> dict[str, Any] | None:
     except ValueError:
         raise ValueError("is not an haproxy HTTP log line") from None
     tq, tw, tc, tr, tt = (_ms(m.group(k)) for k in ("tq", "tw", "tc", "tr", "tt"))
-    row = {"timestamp": (accept - datetime(1970, 1, 1)).total_seconds()}
+    row: dict[str, Any] = {"timestamp": (accept - datetime(1970, 1, 1)).total_seconds()}
     row.update(tq_s=tq, tw_s=tw, tc_s=tc, tr_s=tr, tt_s=tt, duration_s=tt, service_s=tr)
     row.update(status=int(m.group("status")), bytes=int(m.group("bytes").lstrip("+")))
     row.update({k: m.group(k) for k in ("frontend", "backend", "server")})
