@@ -1176,44 +1176,43 @@ def _times(x: float) -> str:
 _TIER_UNITS = {"app": "requests/s", "cache": "cache reads/s", "database primaries": "writes/s"}
 
 
+def _tier_table(plan: Plan, row: Callable[[Tier, bool], dict[str, Any]]) -> pd.DataFrame:
+    """One row per tier, indexed by its name: ``row(tier, sized)``, where ``sized`` is False
+    for a tier no size meets the target."""
+    index = pd.Index([t.name for t in plan.tiers], name="tier")
+    return pd.DataFrame([row(t, t.count > 0) for t in plan.tiers], index=index)
+
+
 def _sizing_table(plan: Plan) -> pd.DataFrame:
-    rows = []
-    for t in plan.tiers:
-        ok = t.count > 0
-        rows.append(
-            {
-                "tier": t.name,
-                "instance": t.instance,
-                "vCPUs per node": _num(t.vcpus),
-                "nodes for peak": _num(t.count) if ok else "cannot be met",
-                "spares": (_num(t.spares) if t.spares >= 0 else "out of reach") if ok else "-",
-                "nodes to run": _num(t.nodes) if ok else "-",
-                "load per node at peak": f"{_num(t.load_per_node)} {t.load_unit}" if ok else "-",
-                "limited by": t.limited_by,
-                "USD per month (spares incl.)": _usd(t.usd_per_month) if ok else "-",
-            }
-        )
-    return pd.DataFrame(rows).set_index("tier")
+    def row(t: Tier, ok: bool) -> dict[str, Any]:
+        return {
+            "instance": t.instance,
+            "vCPUs per node": _num(t.vcpus),
+            "nodes for peak": _num(t.count) if ok else "cannot be met",
+            "spares": (_num(t.spares) if t.spares >= 0 else "out of reach") if ok else "-",
+            "nodes to run": _num(t.nodes) if ok else "-",
+            "load per node at peak": f"{_num(t.load_per_node)} {t.load_unit}" if ok else "-",
+            "limited by": t.limited_by,
+            "USD per month (spares incl.)": _usd(t.usd_per_month) if ok else "-",
+        }
+
+    return _tier_table(plan, row)
 
 
 def _performance_table(plan: Plan) -> pd.DataFrame:
-    rows = []
-    for t in plan.tiers:
-        ok = t.count > 0
-        rows.append(
-            {
-                "tier": t.name,
-                "service time": t.service.describe() if t.service else "-",
-                "busiest node / mean (imbalance)": _num(t.imbalance),
-                "busiest node utilization": _num(t.utilization) if ok else "-",
-                "p99 at peak (ms)": _ms(t.p99_s),
-                "p99 target (ms)": _ms(t.slo_p99_s),
-                "planning caps reached at (x peak)": _times(t.cap_multiple) if ok else "-",
-                "headroom (x peak)": _times(t.headroom) if ok else "-",
-                "first missed at headroom": t.breaks_on or "-",
-            }
-        )
-    return pd.DataFrame(rows).set_index("tier")
+    def row(t: Tier, ok: bool) -> dict[str, Any]:
+        return {
+            "service time": t.service.describe() if t.service else "-",
+            "busiest node / mean (imbalance)": _num(t.imbalance),
+            "busiest node utilization": _num(t.utilization) if ok else "-",
+            "p99 at peak (ms)": _ms(t.p99_s),
+            "p99 target (ms)": _ms(t.slo_p99_s),
+            "planning caps reached at (x peak)": _times(t.cap_multiple) if ok else "-",
+            "headroom (x peak)": _times(t.headroom) if ok else "-",
+            "first missed at headroom": t.breaks_on or "-",
+        }
+
+    return _tier_table(plan, row)
 
 
 def _timeline_table(plan: Plan) -> pd.DataFrame:
