@@ -423,11 +423,7 @@ def t_visibility(
     config = _configure(
         _r.QuorumConfig(),
         locals(),
-        "n",
-        "r",
-        "w",
-        "replica_down_prob",
-        "requests",
+        *("n", "r", "w", "replica_down_prob", "requests"),
         write_latency=_exponential,
         read_latency=_exponential,
     )
@@ -472,11 +468,7 @@ def simulate_failover(
     config = _configure(
         _r.FailoverConfig(),
         locals(),
-        "heartbeat_interval_s",
-        "missed_beats",
-        "write_rate",
-        "failures_per_year",
-        "trials",
+        *("heartbeat_interval_s", "missed_beats", "write_rate", "failures_per_year", "trials"),
         election="election_s",
         routing="routing_s",
         replication_lag="replication_lag_s",
