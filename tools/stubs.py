@@ -54,6 +54,9 @@ def _compact(text: str) -> str:
         r"\1\2: \3\n",
         text,
     )
+    text = re.sub(
+        r"field_kinds: typing.ClassVar\[dict\] = \{.*\}", "field_kinds: typing.ClassVar[dict[str, str]]", text
+    )
     text = re.sub(r":\n +\.\.\.\n", ": ...\n", text)
     return re.sub(r'( +)"""\n +([^\n"]*)\n +"""\n', r'\1"""\2"""\n', text)
 

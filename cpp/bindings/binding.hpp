@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <vector>
 
+#include "scalemodel/core/distribution.hpp"
 #include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/names.hpp"
 #include "scalemodel/core/run_spec.hpp"
@@ -182,14 +184,49 @@ void def_field(py::class_<Class, Bases...>& cls, const Field<Class, Member>& f) 
     }
 }
 
-// py::class_<Config, Bases...>(m, "Config") with a default constructor and every field
-// Config declares (its bases' fields come with their bound classes). Fields that need a
-// custom conversion are added to the returned class.
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// How Python checks a value for a field of C++ type T (scalemodel._arrays.configure):
+// "integer", "number", "text" (a name: strings and enums), "flag", "distribution", "optional
+// <kind>" (None lets the engine choose), or "" for fields Python fills by hand (lists,
+// structs). A field's type is thus written once, in the engine.
+template <class T>
+std::string field_kind() {
+    if constexpr (is_optional<T>::value) {
+        return "optional " + field_kind<typename T::value_type>();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return "flag";
+    } else if constexpr (std::is_enum_v<T> || std::is_same_v<T, std::string>) {
+        return "text";
+    } else if constexpr (std::is_integral_v<T>) {
+        return "integer";
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return "number";
+    } else if constexpr (std::is_same_v<T, Distribution>) {
+        return "distribution";
+    } else {
+        return "";
+    }
+}
+
+// py::class_<Config, Bases...>(m, "Config") with a default constructor, every field Config
+// declares (its bases' fields come with their bound classes), and `field_kinds`, each
+// field's field_kind by name. Fields that need a custom conversion are added to the
+// returned class.
 template <class Class, class... Bases>
 py::class_<Class, Bases...> bind_config(py::module_& m, const char* name, const char* doc) {
     py::class_<Class, Bases...> cls(m, name, doc);
     cls.def(py::init<>());
-    std::apply([&](const auto&... f) { (def_field(cls, f), ...); }, Class::fields());
+    py::dict kinds;
+    std::apply(
+        [&](const auto&... f) {
+            ((def_field(cls, f), kinds[f.name] = field_kind<decltype(field_type(f))>()), ...);
+        },
+        Class::fields());
+    cls.attr("field_kinds") = kinds;
     return cls;
 }
 

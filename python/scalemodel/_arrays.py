@@ -160,15 +160,42 @@ def optional(check: Checker) -> Checker:
     return check_optional
 
 
-def configure(config: Any, given: Mapping[str, Any], **fields: Checker | tuple[str, Checker]) -> Any:
+def _distribution(name: str, value: Any) -> Any:
+    """A distribution field from a distribution or a constant number of seconds."""
+    from scalemodel.distributions import as_distribution
+
+    return as_distribution(name, value)._engine
+
+
+#: The checker of each engine field kind (the binding's ``field_kinds``).
+CHECKS: dict[str, Checker] = {
+    "integer": integer,
+    "number": number,
+    "text": text,
+    "flag": flag,
+    "distribution": _distribution,
+    "optional integer": optional(integer),
+    "optional number": optional(number),
+}
+
+
+def configure(
+    config: Any, given: Mapping[str, Any], *fields: str, **other: str | Checker | tuple[str, Checker]
+) -> Any:
     """Fills the bound engine config ``config`` from a caller's keywords ``given`` (its
-    ``locals()``), one line per field: ``field=check`` sets ``config.field = check("field",
-    given["field"])``; ``field=("keyword", check)`` takes a keyword of another name (the
-    engine's ``election`` from the Python ``election_s``). Types are checked here, ranges
-    by the engine, whose messages name the Python keyword. Returns ``config``."""
-    for field, how in fields.items():
+    ``locals()``). Each name in ``fields`` is set from the keyword of the same name, checked
+    as the engine declares the field (``type(config).field_kinds``: a whole number, a number,
+    a name, True/False, a distribution or constant seconds, or None for the engine's
+    default). ``field=how`` where the keyword or the check differs: ``"keyword"`` (the
+    engine's ``election`` from the Python ``election_s``), a checker, or both as a tuple.
+    Types are checked here, ranges by the engine, whose messages name the Python keyword.
+    Returns ``config``."""
+    kinds = type(config).field_kinds
+    for field, how in {**dict.fromkeys(fields), **other}.items():
         name, check = how if isinstance(how, tuple) else (field, how)
-        setattr(config, field, check(name, given[name]))
+        if isinstance(check, str):
+            name, check = check, None
+        setattr(config, field, (check or CHECKS[kinds[field]])(name, given[name]))
     return config
 
 

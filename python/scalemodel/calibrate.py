@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -706,58 +706,66 @@ def read_nginx(source: Any, *, strict: bool = False) -> pd.DataFrame:
     ``bytes``, ``method``, ``path``, ``remote_addr``, ``user_agent``. Lines that do not
     parse are skipped (``strict=True``: ValueError naming the line).
     """
+    return _read_log(source, strict, _nginx_row, _NGINX_COLUMNS)
+
+
+# The columns of each reader, in order (an empty log has them too).
+_NGINX_COLUMNS = "timestamp duration_s upstream_s status bytes method path remote_addr user_agent".split()
+_HAPROXY_COLUMNS = """timestamp tq_s tw_s tc_s tr_s tt_s duration_s service_s status bytes frontend backend
+    server srv_conn srv_queue backend_queue retries termination request""".split()
+
+
+def _read_log(
+    source: Any, strict: bool, row: Callable[[str], dict[str, Any] | None], columns: Sequence[str]
+) -> pd.DataFrame:
+    """The DataFrame of ``row(line)`` over a log's non-empty lines. ``row`` gives None for a
+    line not in the format and raises ValueError for a line in it whose fields do not read;
+    such lines are skipped, or with ``strict`` raise naming the line."""
     rows = []
     for no, line in enumerate(_lines(source), 1):
         line = line.strip()
         if not line:
             continue
-        m = _NGINX.match(line)
-        tail = m.group("tail").replace(", ", ",").split() if m else []
-        if not m or not tail:
-            if strict:
-                raise ValueError(
-                    f"source line {no} is not an nginx combined log line with $request_time: {line[:120]!r}"
-                )
-            continue
         try:
-            duration = float(tail[0])
-            end = datetime.strptime(m.group("time_local"), "%d/%b/%Y:%H:%M:%S %z").timestamp()
-            upstream = math.nan
-            for tok in tail[1:]:
-                if re.fullmatch(r"\d{9,}\.\d+", tok):
-                    end = float(tok)  # $msec
-                elif tok != "-":
-                    upstream = sum(float(v) for v in tok.split(",") if v != "-")
-        except ValueError:
+            fields = row(line)
+            if fields is None:
+                raise ValueError("is not in the format")
+        except ValueError as e:
             if strict:
-                raise ValueError(f"line {no}: bad time or $request_time: {line[:120]!r}") from None
+                raise ValueError(f"source line {no} {e}: {line[:120]!r}") from None
             continue
-        parts = m.group("request").split()
-        rows.append(
-            (
-                end - duration,
-                duration,
-                upstream,
-                int(m.group("status")),
-                0 if m.group("bytes") == "-" else int(m.group("bytes")),
-                parts[0] if len(parts) >= 2 else "",
-                parts[1] if len(parts) >= 2 else m.group("request"),
-                m.group("remote_addr"),
-                m.group("user_agent") or "",
-            )
-        )
-    cols = [
-        "timestamp",
-        "duration_s",
-        "upstream_s",
-        "status",
-        "bytes",
-        "method",
-        "path",
-        "remote_addr",
-        "user_agent",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+        rows.append(fields)
+    return pd.DataFrame.from_records(rows, columns=list(columns))
+
+
+def _nginx_row(line: str) -> dict[str, Any] | None:
+    m = _NGINX.match(line)
+    tail = m.group("tail").replace(", ", ",").split() if m else []
+    if not m or not tail:
+        raise ValueError("is not an nginx combined log line with $request_time")
+    try:
+        duration = float(tail[0])
+        end = datetime.strptime(m.group("time_local"), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        upstream = math.nan
+        for tok in tail[1:]:
+            if re.fullmatch(r"\d{9,}\.\d+", tok):
+                end = float(tok)  # $msec
+            elif tok != "-":
+                upstream = sum(float(v) for v in tok.split(",") if v != "-")
+    except ValueError:
+        raise ValueError("has a bad time or $request_time") from None
+    parts = m.group("request").split()
+    return {
+        "timestamp": end - duration,
+        "duration_s": duration,
+        "upstream_s": upstream,
+        "status": int(m.group("status")),
+        "bytes": 0 if m.group("bytes") == "-" else int(m.group("bytes")),
+        "method": parts[0] if len(parts) >= 2 else "",
+        "path": parts[1] if len(parts) >= 2 else m.group("request"),
+        "remote_addr": m.group("remote_addr"),
+        "user_agent": m.group("user_agent") or "",
+    }
 
 
 _HAPROXY = re.compile(
@@ -784,69 +792,27 @@ def read_haproxy(source: Any, *, strict: bool = False) -> pd.DataFrame:
     ``srv_conn``, ``srv_queue``, ``backend_queue``, ``retries``, ``termination``,
     ``request``. Lines that do not parse are skipped (``strict=True``: ValueError).
     """
-    rows = []
-    for no, line in enumerate(_lines(source), 1):
-        line = line.strip()
-        if not line:
-            continue
-        m = _HAPROXY.search(line)
-        try:
-            if not m:
-                raise ValueError
-            accept = datetime.strptime(m.group("accept"), "%d/%b/%Y:%H:%M:%S.%f")
-        except ValueError:
-            if strict:
-                raise ValueError(
-                    f"source line {no} is not an haproxy HTTP log line: {line[:120]!r}"
-                ) from None
-            continue
-        ts = (accept - datetime(1970, 1, 1)).total_seconds()
-        tq, tw, tc, tr, tt = (_ms(m.group(k)) for k in ("tq", "tw", "tc", "tr", "tt"))
-        rows.append(
-            (
-                ts,
-                tq,
-                tw,
-                tc,
-                tr,
-                tt,
-                tt,
-                tr,
-                int(m.group("status")),
-                int(m.group("bytes").lstrip("+")),
-                m.group("frontend"),
-                m.group("backend"),
-                m.group("server"),
-                int(m.group("srv_conn")),
-                int(m.group("srv_queue")),
-                int(m.group("backend_queue")),
-                int(m.group("retries").lstrip("+")),
-                m.group("term"),
-                m.group("request") or "",
-            )
-        )
-    cols = [
-        "timestamp",
-        "tq_s",
-        "tw_s",
-        "tc_s",
-        "tr_s",
-        "tt_s",
-        "duration_s",
-        "service_s",
-        "status",
-        "bytes",
-        "frontend",
-        "backend",
-        "server",
-        "srv_conn",
-        "srv_queue",
-        "backend_queue",
-        "retries",
-        "termination",
-        "request",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return _read_log(source, strict, _haproxy_row, _HAPROXY_COLUMNS)
+
+
+def _haproxy_row(line: str) -> dict[str, Any] | None:
+    m = _HAPROXY.search(line)
+    try:
+        if not m:
+            raise ValueError
+        accept = datetime.strptime(m.group("accept"), "%d/%b/%Y:%H:%M:%S.%f")
+    except ValueError:
+        raise ValueError("is not an haproxy HTTP log line") from None
+    tq, tw, tc, tr, tt = (_ms(m.group(k)) for k in ("tq", "tw", "tc", "tr", "tt"))
+    row: dict[str, Any] = {"timestamp": (accept - datetime(1970, 1, 1)).total_seconds()}
+    row.update(tq_s=tq, tw_s=tw, tc_s=tc, tr_s=tr, tt_s=tt, duration_s=tt, service_s=tr)
+    row.update(status=int(m.group("status")), bytes=int(m.group("bytes").lstrip("+")))
+    row.update({k: m.group(k) for k in ("frontend", "backend", "server")})
+    row.update(
+        {k: int(m.group(k).lstrip("+")) for k in ("srv_conn", "srv_queue", "backend_queue", "retries")}
+    )
+    row.update(termination=m.group("term"), request=m.group("request") or "")
+    return row
 
 
 _UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}

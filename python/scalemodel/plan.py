@@ -490,6 +490,12 @@ def _first_break(limits: dict[str, float]) -> tuple[float, str]:
     return limits[name], name
 
 
+def _room(limit_per_node: float, nodes: float, load: float) -> float:
+    """How many times ``load`` fits in ``nodes`` nodes of ``limit_per_node`` each (inf when
+    there is no load, or no nodes to fill)."""
+    return limit_per_node * nodes / load if load > 0 and nodes else math.inf
+
+
 def _queue_tier(
     name: str,
     inst: cost.Instance,
@@ -828,9 +834,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
             else read_cap.binding
         )
     storage_room = {
-        f"storage {max_bytes / 1e12:g} TB per shard": (
-            shards * max_bytes / (db_bytes_raw * dimb) if db_bytes_raw > 0 and shards else math.inf
-        )
+        f"storage {max_bytes / 1e12:g} TB per shard": _room(max_bytes, shards, db_bytes_raw * dimb)
     }
     primaries = _queue_tier(
         "database primaries",
@@ -843,12 +847,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
         shard_reason,
         dimb,
         "writes/s",
-        {
-            f"write limit {max_writes:,.0f}/s": (
-                max_writes * shards / (peak_writes * dimb) if peak_writes > 0 and shards else math.inf
-            ),
-            **storage_room,
-        },
+        {f"write limit {max_writes:,.0f}/s": _room(max_writes, shards, peak_writes * dimb), **storage_room},
         detail=detail,
     )
     primaries = replace(primaries, cap_multiple=min(primaries.cap_multiple, *storage_room.values()))
@@ -866,11 +865,7 @@ def _size(s: dict[str, dict[str, Any]], cat: cost.Catalogue, year: float, detail
             replica_reason,
             dimb,
             "reads/s",
-            {
-                f"read limit {max_reads:,.0f}/s": (
-                    max_reads * n_replicas / (db_reads * dimb) if db_reads > 0 and n_replicas else math.inf
-                )
-            },
+            {f"read limit {max_reads:,.0f}/s": _room(max_reads, n_replicas, db_reads * dimb)},
             detail=detail,
         )
     )

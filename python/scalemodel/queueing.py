@@ -847,12 +847,9 @@ class RetryQueue:
         c = configure(
             _q.RetryQueueConfig(),
             locals(),
-            arrival_rate=number,
-            service_rate=number,
-            servers=integer,
+            *("arrival_rate", "service_rate", "servers", "retries"),
             timeout_s=("timeout", _no_limit),
-            retries=integer,
-            backoff_s=("backoff", number),
+            backoff_s="backoff",
             # None is the engine's 0: an unbounded server, or the default truncation.
             capacity=_positive_or_none,
             queue_limit=_positive_or_none,

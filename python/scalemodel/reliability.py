@@ -21,27 +21,17 @@ import numpy as np
 import pandas as pd
 
 from scalemodel import _core, _progress
+from scalemodel import distributions as _distributions
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import as_count, as_float, broadcast, shaped
 from scalemodel._arrays import configure as _configure
-from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
+from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
-from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
-from scalemodel.distributions import (
-    Deterministic,
-    Empirical,
-    Exponential,
-    Gamma,
-    Lognormal,
-    Mixture,
-    Pareto,
-    Uniform,
-    Weibull,
-    as_distribution,
-)
+from scalemodel.distributions import *  # noqa: F403  (the shared distributions, re-exported)
+from scalemodel.distributions import Deterministic, Lognormal, Weibull, as_distribution
 from scalemodel.distributions import engine_field as _engine_field
 from scalemodel.results import ReplicatedResult
 from scalemodel.results import TableDisplay as _TableDisplay
@@ -53,18 +43,9 @@ __all__ = [
     "SECONDS_PER_DAY",
     "SECONDS_PER_YEAR",
     "CtmcResult",
-    "Deterministic",
-    "Empirical",
-    "Exponential",
-    "Gamma",
-    "Lognormal",
     "LossBounds",
-    "Mixture",
     "MonteCarloResult",
-    "Pareto",
     "RdbCrash",
-    "Uniform",
-    "Weibull",
     "compare_remedies",
     "ctmc_availability",
     "durability",
@@ -84,10 +65,12 @@ __all__ = [
     "t_visibility",
     "write_behind",
 ]
+__all__ += _distributions.__all__
 
 _r = _core.reliability
-# A config's duration field: a distribution, or a number of seconds (a constant).
-_seconds = _engine_field()
+# A distribution field where a plain number means an exponential of that mean (configure's
+# default reads it as a constant).
+_exponential = _engine_field(number="exponential")
 SECONDS_PER_YEAR: float = float(_core.SECONDS_PER_YEAR)  #: 365 days, as in the usual nines tables
 SECONDS_PER_DAY: float = float(_core.SECONDS_PER_DAY)
 #: Redis 7's default ``save`` lines: (seconds, changes) (``save 3600 1 300 100 60 10000``).
@@ -220,10 +203,13 @@ class MonteCarloResult(ReplicatedResult):
 
 
 def _study(
-    study: str, label: str, fn: Any, config: Any, run: Any, params: dict[str, Any]
+    study: str, label: str, fn: Any, config: Any, run: Any, params: dict[str, Any], level: Any
 ) -> MonteCarloResult:
+    """Runs ``fn(config, run)`` with a progress bar; ``level`` (the caller's keyword) is
+    checked first, so a bad one costs no run."""
+    lvl = _level(level)
     raw = _progress.run(lambda: fn(config, run), label)
-    return MonteCarloResult(study, raw["metrics"], raw["values"], params)
+    return MonteCarloResult(study, raw["metrics"], raw["values"], params, lvl)
 
 
 def _chunked_run(seed: Any, threads: Any) -> Any:
@@ -328,6 +314,7 @@ def simulate_availability(
     replications: int = 200,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Monte Carlo availability of a k-of-n system with correlated zone outages.
 
@@ -361,7 +348,7 @@ def simulate_availability(
     config.horizon_s = _number("horizon_s", horizon_s)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"n": config.n, "k": config.k, "mtbf_s": life.mean, "mttr_s": config.repair.mean}
-    res = _study("availability", "availability", _r.simulate_availability, config, run, params)
+    res = _study("availability", "availability", _r.simulate_availability, config, run, params, level)
     values = res.values
     values["nines"] = float(nines(min(1.0, max(0.0, res.estimate("unavailability")))))
     return MonteCarloResult(res.study, res._metrics, values, res.params, res.level)
@@ -406,6 +393,7 @@ def t_visibility(
     requests: int = 1 << 20,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Probability of a consistent read ``t`` seconds after a write commits (PBS, WARS).
 
@@ -435,19 +423,18 @@ def t_visibility(
     config = _configure(
         _r.QuorumConfig(),
         locals(),
-        n=_integer,
-        r=_integer,
-        w=_integer,
-        write_latency=_engine_field(number="exponential"),
-        read_latency=_engine_field(number="exponential"),
-        replica_down_prob=_number,
-        requests=_integer,
+        "n",
+        "r",
+        "w",
+        "replica_down_prob",
+        "requests",
+        write_latency=_exponential,
+        read_latency=_exponential,
     )
     config.t = [float(x) for x in np.atleast_1d(as_float("t", t)).ravel()]
     params = {"n": config.n, "r": config.r, "w": config.w, "t": tuple(config.t)}
-    return _study(
-        "t_visibility", "t visibility", _r.t_visibility, config, _chunked_run(seed, threads), params
-    )
+    run = _chunked_run(seed, threads)
+    return _study("t_visibility", "t visibility", _r.t_visibility, config, run, params, level)
 
 
 # --- failover, stale reads, partitions --------------------------------------------------
@@ -465,6 +452,7 @@ def simulate_failover(
     trials: int = 1 << 16,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Downtime and lost writes of an automatic primary failover.
 
@@ -484,17 +472,18 @@ def simulate_failover(
     config = _configure(
         _r.FailoverConfig(),
         locals(),
-        heartbeat_interval_s=_number,
-        missed_beats=_integer,
-        election=("election_s", _seconds),
-        routing=("routing_s", _seconds),
-        replication_lag=("replication_lag_s", _seconds),
-        write_rate=_number,
-        failures_per_year=_number,
-        trials=_integer,
+        "heartbeat_interval_s",
+        "missed_beats",
+        "write_rate",
+        "failures_per_year",
+        "trials",
+        election="election_s",
+        routing="routing_s",
+        replication_lag="replication_lag_s",
     )
     params = {"failures_per_year": config.failures_per_year}
-    return _study("failover", "failover", _r.simulate_failover, config, _chunked_run(seed, threads), params)
+    run = _chunked_run(seed, threads)
+    return _study("failover", "failover", _r.simulate_failover, config, run, params, level)
 
 
 _REMEDIES: tuple[str, ...] = tuple(_r.REMEDIES)
@@ -511,6 +500,7 @@ def simulate_stale_reads(
     requests: int = 1 << 20,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Read-your-writes: does a user's read ``think_time`` after their write see it?
 
@@ -527,27 +517,37 @@ def simulate_stale_reads(
     config = _configure(
         _r.StaleReadConfig(),
         locals(),
-        lag=_seconds,
-        think_time=_seconds,
-        remedy=_text,
-        sticky_window_s=_number,
-        attempts=_integer,
-        retry_interval_s=_number,
-        requests=_integer,
+        *("lag", "think_time", "remedy", "sticky_window_s", "attempts", "retry_interval_s", "requests"),
     )
     run = _chunked_run(seed, threads)
-    return _study("stale_reads", "stale reads", _r.simulate_stale_reads, config, run, {"remedy": remedy})
+    return _study(
+        "stale_reads", "stale reads", _r.simulate_stale_reads, config, run, {"remedy": remedy}, level
+    )
 
 
 def compare_remedies(
-    lag: Any, think_time: Any, *, requests: int = 1 << 20, seed: int = 0, threads: int = 0, **options: Any
+    lag: Any,
+    think_time: Any,
+    *,
+    requests: int = 1 << 20,
+    seed: int = 0,
+    threads: int = 0,
+    level: float = 0.95,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`simulate_stale_reads` for every remedy: one row each (stale, primary_reads,
-    replica_reads, added_latency_s, and the stale interval at 95%)."""
+    replica_reads, added_latency_s, and the stale interval at ``level``)."""
     rows = []
     for name in _REMEDIES:
         res = simulate_stale_reads(
-            lag, think_time, remedy=name, requests=requests, seed=seed, threads=threads, **options
+            lag,
+            think_time,
+            remedy=name,
+            requests=requests,
+            seed=seed,
+            threads=threads,
+            level=level,
+            **options,
         )
         lo, hi = res.ci("stale")
         rows.append(
@@ -575,6 +575,7 @@ def simulate_partition(
     reads: int = 1 << 14,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Reads in one data centre while the link to the other one partitions.
 
@@ -592,16 +593,13 @@ def simulate_partition(
     config = _configure(
         _r.PartitionConfig(),
         locals(),
-        partitions_per_day=_number,
-        duration=("duration_s", _seconds),
-        convergence=("convergence_s", _seconds),
-        remote_write_rate=_number,
-        horizon_s=_number,
-        reads=_integer,
+        *("partitions_per_day", "remote_write_rate", "horizon_s", "reads"),
+        duration="duration_s",
+        convergence="convergence_s",
     )
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"partitions_per_day": config.partitions_per_day}
-    return _study("partition", "partition", _r.simulate_partition, config, run, params)
+    return _study("partition", "partition", _r.simulate_partition, config, run, params, level)
 
 
 # --- durability -------------------------------------------------------------------------
@@ -697,6 +695,7 @@ def redis_rdb(
     cycles: int = 1 << 14,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Redis RDB snapshots under ``save <seconds> <changes>`` ``rules`` (default Redis 7's,
     :data:`REDIS_DEFAULT_SAVE_RULES`; :data:`REDIS6_SAVE_RULES` before 7.0) with Poisson writes.
@@ -723,9 +722,8 @@ def redis_rdb(
     c = _number("crashes_per_day", crashes_per_day)
     if not (c >= 0 and math.isfinite(c)):
         raise ValueError(f"crashes_per_day must be a finite number >= 0, got {c}")
-    res = _study(
-        "redis_rdb", "rdb", _r.simulate_rdb, config, _chunked_run(seed, threads), {"rules": tuple(pairs)}
-    )
+    run = _chunked_run(seed, threads)
+    res = _study("redis_rdb", "rdb", _r.simulate_rdb, config, run, {"rules": tuple(pairs)}, level)
     metrics = {name: res.replication_values(name) for name in res.metric_names}
     metrics["expected_per_day"] = metrics["expected_per_crash"] * c
     return MonteCarloResult(res.study, metrics, res.values, res.params, res.level)
@@ -826,6 +824,7 @@ def kafka_durability(
     replications: int = 200,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> MonteCarloResult:
     """Messages lost by one Kafka partition under broker failures.
 
@@ -846,20 +845,15 @@ def kafka_durability(
     config = _configure(
         _r.KafkaConfig(),
         locals(),
-        replication_factor=_integer,
-        min_insync_replicas=_integer,
-        unclean_leader_election=_flag,
-        broker_mtbf_s=_number,
-        broker_repair=("broker_mttr_s", _engine_field(number="exponential")),
-        follower_lag=("follower_lag_s", _seconds),
-        producer_window_s=_number,
-        message_rate=_number,
-        horizon_s=_number,
+        *("replication_factor", "min_insync_replicas", "unclean_leader_election", "broker_mtbf_s"),
+        *("producer_window_s", "message_rate", "horizon_s"),
+        broker_repair=("broker_mttr_s", _exponential),
+        follower_lag="follower_lag_s",
     )
     config.acks = str(acks)
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"acks": acks, "replication_factor": config.replication_factor}
-    return _study("kafka", "kafka", _r.simulate_kafka, config, run, params)
+    return _study("kafka", "kafka", _r.simulate_kafka, config, run, params, level)
 
 
 def durability(mechanism: str, **options: Any) -> LossBounds | MonteCarloResult:

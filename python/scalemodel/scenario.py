@@ -93,6 +93,25 @@ def _f(kind: str, doc: str, default: Any = None, **kw: Any) -> Field:
     return Field(kind, doc, default, **kw)
 
 
+def _variability(time: str, what: str, p99_range: str = "") -> dict[str, Field]:
+    """The optional spread of a queue tier's service time ``time`` beside its mean: its p99
+    (a lognormal through the mean and it) or its squared coefficient of variation."""
+    return {
+        f"{time}_p99": _f(
+            "seconds",
+            f"p99 of the {what} alone (a lognormal through the mean and this{p99_range})",
+            optional=True,
+            exclusive_minimum=True,
+        ),
+        f"{time}_scv": _f(
+            "number",
+            f"squared coefficient of variation of the {what} (0 constant, 1 exponential)",
+            optional=True,
+            maximum=100.0,
+        ),
+    }
+
+
 # Section -> key -> Field. A section marked optional may be left out entirely.
 SCHEMA: dict[str, dict[str, Field]] = {
     "scenario": {
@@ -132,19 +151,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
             "mean CPU time per request (one vCPU serves one request at a time)",
             exclusive_minimum=True,
         ),
-        "cpu_time_p99": _f(
-            "seconds",
-            "p99 of the CPU time alone (a lognormal through the mean and this; between the mean and "
-            "15x the mean)",
-            optional=True,
-            exclusive_minimum=True,
-        ),
-        "cpu_time_scv": _f(
-            "number",
-            "squared coefficient of variation of the CPU time (0 constant, 1 exponential)",
-            optional=True,
-            maximum=100.0,
-        ),
+        **_variability("cpu_time", "CPU time", "; between the mean and 15x the mean"),
         "slo_p99": _f("seconds", "p99 response-time target of the app tier", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per server", 0.8, exclusive_minimum=True),
     },
@@ -175,18 +182,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "database": {
         "instance": _f("string", "catalogue instance of a database node"),
         "query_time": _f("seconds", "mean time per query on one vCPU", exclusive_minimum=True),
-        "query_time_p99": _f(
-            "seconds",
-            "p99 of the query time alone (a lognormal through the mean and this)",
-            optional=True,
-            exclusive_minimum=True,
-        ),
-        "query_time_scv": _f(
-            "number",
-            "squared coefficient of variation of the query time (0 constant, 1 exponential)",
-            optional=True,
-            maximum=100.0,
-        ),
+        **_variability("query_time", "query time"),
         "slo_p99": _f("seconds", "p99 query-time target", exclusive_minimum=True),
         "max_utilization": _f("fraction", "utilization cap per node", 0.7, exclusive_minimum=True),
         "min_replicas": _f("count", "read replicas per shard at least", 1, maximum=1000),

@@ -55,3 +55,50 @@ def test_level_is_strictly_between_0_and_1() -> None:
             _arrays.level(bad)
     with pytest.raises(TypeError, match=r"^level must be a number"):
         _arrays.level("high")
+
+
+def _bound_configs() -> list[type]:
+    from scalemodel import _core
+
+    modules = [_core, *(getattr(_core, m) for m in ("queueing", "reliability", "sim"))]
+    return [c for m in modules for c in vars(m).values() if isinstance(c, type) and hasattr(c, "field_kinds")]
+
+
+def test_field_kinds_follow_the_engine_types() -> None:
+    """The binding derives each field's kind from its C++ type; these are the declarations
+    of LimiterConfig (sim/limiter.hpp) and FailoverConfig (reliability/replication.hpp)."""
+    s, r = sm._core.sim, sm._core.reliability
+    assert s.LimiterConfig.field_kinds == {
+        "algorithm": "text",  # an enum
+        "limit": "integer",
+        "window_s": "number",
+        "capacity": "optional number",
+        "refill_rate": "optional number",
+        "queue_size": "optional integer",
+        "drain_rate": "optional number",
+    }
+    assert r.FailoverConfig.field_kinds["election"] == "distribution"
+    assert s.StationsConfig.field_kinds["replacement"] == "flag"
+    assert s.StationsConfig.field_kinds["servers"] == ""  # a list: filled by hand
+
+
+def test_every_field_kind_has_a_check() -> None:
+    configs = _bound_configs()
+    assert len(configs) >= 15
+    kinds = {k for c in configs for k in c.field_kinds.values()}
+    assert kinds - {""} <= set(_arrays.CHECKS)
+    for c in configs:
+        assert set(c.field_kinds) <= set(dir(c)), c.__name__
+
+
+def test_configure_checks_by_kind_under_the_callers_keyword() -> None:
+    config = sm._core.reliability.FailoverConfig()
+    given = {"trials": 1 << 14, "election_s": "5s", "missed_beats": 2.5}
+    with pytest.raises(TypeError, match=r"^trials must"):
+        _arrays.configure(config, {**given, "trials": "many"}, "trials")
+    with pytest.raises(TypeError, match=r"^election_s must be a number of seconds or a distribution"):
+        _arrays.configure(config, given, election="election_s")
+    with pytest.raises(TypeError, match=r"^missed_beats must be a whole number"):
+        _arrays.configure(config, given, "missed_beats")
+    _arrays.configure(config, {"trials": 1 << 14, "election_s": 2.0}, "trials", election="election_s")
+    assert config.trials == 1 << 14 and config.election.mean == 2.0

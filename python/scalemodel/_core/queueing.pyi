@@ -10,6 +10,7 @@ import numpy.typing
 import typing
 class RetryQueueConfig(metaclass=type):
     """One queue whose clients time out and retry (a CTMC)."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     arrival_rate: float
     backoff_s: float

@@ -11,6 +11,7 @@ import scalemodel._core
 import typing
 class AvailabilityConfig(metaclass=type):
     """A k-of-n system of repairable components in zones."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     lifetime: scalemodel._core.Distribution
     repair: scalemodel._core.Distribution
     zone_outage: scalemodel._core.Distribution
@@ -23,6 +24,7 @@ class AvailabilityConfig(metaclass=type):
     zones: int
 class QuorumConfig(metaclass=type):
     """N/R/W quorum replication with random network legs (WARS)."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     read_latency: scalemodel._core.Distribution
     write_latency: scalemodel._core.Distribution
     def __init__(self) -> None: ...
@@ -34,6 +36,7 @@ class QuorumConfig(metaclass=type):
     w: int
 class FailoverConfig(metaclass=type):
     """Heartbeat detection, election and re-routing of a primary."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     election: scalemodel._core.Distribution
     replication_lag: scalemodel._core.Distribution
     routing: scalemodel._core.Distribution
@@ -45,6 +48,7 @@ class FailoverConfig(metaclass=type):
     write_rate: float
 class StaleReadConfig(metaclass=type):
     """Read-your-writes after a write, with a remedy."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     lag: scalemodel._core.Distribution
     remedy: str
     think_time: scalemodel._core.Distribution
@@ -55,6 +59,7 @@ class StaleReadConfig(metaclass=type):
     sticky_window_s: float
 class PartitionConfig(metaclass=type):
     """Reads in one data centre while the link partitions."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     convergence: scalemodel._core.Distribution
     duration: scalemodel._core.Distribution
     def __init__(self) -> None: ...
@@ -64,6 +69,7 @@ class PartitionConfig(metaclass=type):
     remote_write_rate: float
 class RdbScheduleConfig(metaclass=type):
     """Redis RDB saves on Redis's own schedule (whole-second clock, cron ticks)."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     bgsave_s: float
     clock_s: float
@@ -75,12 +81,14 @@ class RdbScheduleConfig(metaclass=type):
     write_rate: float
 class RdbConfig(metaclass=type):
     """Redis RDB save rules under Poisson writes."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     cycles: int
     rules: list[tuple[float, int]]
     write_rate: float
 class KafkaConfig(metaclass=type):
     """One Kafka partition under broker failures."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     acks: str
     broker_repair: scalemodel._core.Distribution
     follower_lag: scalemodel._core.Distribution

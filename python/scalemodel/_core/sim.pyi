@@ -11,6 +11,7 @@ import scalemodel._core
 import typing
 class Outage(metaclass=type):
     """Servers of one backend failing at at_s until until_s (servers 0: all)."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     at_s: float
     backend: int
@@ -18,6 +19,7 @@ class Outage(metaclass=type):
     until_s: float
 class StationsConfig(metaclass=type):
     """A station or a balancer in front of backends."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     arrivals: scalemodel._core.Arrivals
     policy: str
     replacement: bool
@@ -41,6 +43,7 @@ class StationsConfig(metaclass=type):
     weights: list[float]
 class ConsumerGroupConfig(metaclass=type):
     """A partitioned topic read by one consumer group."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     assignment: str
     service: str
     def __init__(self) -> None: ...
@@ -64,6 +67,7 @@ class ConsumerGroupConfig(metaclass=type):
     warmup_s: float
 class LimiterConfig(metaclass=type):
     """One rate limiter; None settings take their defaults."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     algorithm: str
     def __init__(self) -> None: ...
     def resolved(self) -> LimiterConfig:
@@ -76,6 +80,7 @@ class LimiterConfig(metaclass=type):
     window_s: float
 class TraceSpec(metaclass=type):
     """A trace over [0, duration_s) drawn from arrivals, or the adversarial one (burst is its limit)."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     adversarial: bool
     arrivals: scalemodel._core.Arrivals
     def __init__(self) -> None: ...
@@ -85,6 +90,7 @@ class TraceSpec(metaclass=type):
     window_s: float
 class ReplicatedArrivals(metaclass=type):
     """A trace drawn per replication, or fixed times every replication replays."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     trace: TraceSpec
     def __init__(self) -> None: ...
     @property
@@ -93,24 +99,28 @@ class ReplicatedArrivals(metaclass=type):
     def times(self, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> None: ...
 class DistributedConfig(ReplicatedArrivals, metaclass=type):
     """Servers each enforcing a limiter on their share."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     limiter: LimiterConfig
     spread: str
     def __init__(self) -> None: ...
     servers: int
 class RacyBucketConfig(ReplicatedArrivals, metaclass=type):
     """A token bucket read and written back non-atomically."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     capacity: float
     refill_rate: float
     rmw_delay_s: float
 class SizeSpec(metaclass=type):
     """Item sizes in bytes: a kind by name and its two parameters."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     kind: str
     def __init__(self) -> None: ...
     a: float
     b: float
 class CacheConfig(metaclass=type):
     """A cache in front of a backing store, fed Zipf requests or a trace."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     policy: str
     sizes: SizeSpec
     def __init__(self) -> None: ...
@@ -129,6 +139,7 @@ class CacheConfig(metaclass=type):
     zipf_alpha: float
 class Autoscale(metaclass=type):
     """Target tracking of a tier's size."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     metric: str
     def __init__(self) -> None: ...
     interval_s: float
@@ -141,6 +152,7 @@ class Autoscale(metaclass=type):
     window_s: float
 class Breaker(metaclass=type):
     """A circuit breaker in front of a tier."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     failure_ratio: float
     min_calls: int
@@ -149,6 +161,7 @@ class Breaker(metaclass=type):
     window: int
 class TierConfig(metaclass=type):
     """A tier: pools of servers (one per shard) behind a balancer policy."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     autoscale: Autoscale
     breaker: Breaker
     name: str
@@ -171,12 +184,14 @@ class TierConfig(metaclass=type):
     weights: list[float]
 class RouteConfig(metaclass=type):
     """A hand-off from one tier to another after service."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     probability: float
     source: int
     target: int
 class CallConfig(metaclass=type):
     """A blocking (or asynchronous) call from one tier to another."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     after_miss: bool
     def __init__(self) -> None: ...
     callee: int
@@ -187,6 +202,7 @@ class CallConfig(metaclass=type):
     wait: int
 class TierOutage(metaclass=type):
     """Servers of a tier (one shard or all) failing for an interval."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     def __init__(self) -> None: ...
     at_s: float
     servers: int
@@ -195,6 +211,7 @@ class TierOutage(metaclass=type):
     until_s: float
 class ClientConfig(metaclass=type):
     """Clients' timeouts, retries with backoff, retry budget and hedging."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     jitter: str
     propagate_deadline: bool
     def __init__(self) -> None: ...
@@ -207,6 +224,7 @@ class ClientConfig(metaclass=type):
     timeout_s: float
 class SystemConfig(metaclass=type):
     """Tiers, routes, calls and outages of a system, and its load."""
+    field_kinds: typing.ClassVar[dict[str, str]]
     arrivals: scalemodel._core.Arrivals
     client: ClientConfig
     def __init__(self) -> None: ...

@@ -16,20 +16,13 @@ Student-t confidence intervals. Service times and arrivals come from
 
 import warnings as _warnings
 
+from scalemodel import arrivals as _arrivals
 from scalemodel import caching as _caching
-from scalemodel.arrivals import MMPP, OnOff, Periodic, Poisson, Profile, Replay
-from scalemodel.distributions import (
-    Deterministic,
-    Distribution,
-    Empirical,
-    Exponential,
-    Gamma,
-    Lognormal,
-    Mixture,
-    Pareto,
-    Uniform,
-    Weibull,
-)
+from scalemodel import distributions as _distributions
+
+# The shared vocabulary, re-exported: service times and arrival processes.
+from scalemodel.arrivals import *  # noqa: F403
+from scalemodel.distributions import *  # noqa: F403
 from scalemodel.results import ReplicatedResult
 from scalemodel.sim import brokers as _brokers
 from scalemodel.sim import caches as _caches
@@ -44,25 +37,9 @@ from scalemodel.sim.limiters import *  # noqa: F403
 from scalemodel.sim.stations import *  # noqa: F403
 from scalemodel.sim.system import *  # noqa: F403
 
-__all__ = [
-    "MMPP",
-    "Deterministic",
-    "Distribution",
-    "Empirical",
-    "Exponential",
-    "Gamma",
-    "Lognormal",
-    "Mixture",
-    "OnOff",
-    "Pareto",
-    "Periodic",
-    "Poisson",
-    "Profile",
-    "Replay",
-    "ReplicatedResult",
-    "Uniform",
-    "Weibull",
-]
+__all__ = ["ReplicatedResult"]
+__all__ += _distributions.__all__
+__all__ += _arrivals.__all__
 __all__ += _brokers.__all__
 __all__ += _caches.__all__
 __all__ += _limiters.__all__

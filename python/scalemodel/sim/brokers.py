@@ -296,16 +296,8 @@ def simulate_consumer_group(
     config = _configure(
         _s.ConsumerGroupConfig(),
         locals(),
-        partitions=_integer,
-        consumers=_integer,
-        produce_rate=_number,
-        consume_rate=_number,
-        duration_s=_number,
-        assignment=_text,
-        service=_text,
-        rebalance_s=_number,
-        warmup_s=_number,
-        drain_threshold=_number,
+        *("partitions", "consumers", "produce_rate", "consume_rate", "duration_s", "assignment"),
+        *("service", "rebalance_s", "warmup_s", "drain_threshold"),
     )
     times = rates = np.empty(0)
     if rate_profile is not None:

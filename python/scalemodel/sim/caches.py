@@ -29,10 +29,8 @@ from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
-from scalemodel._arrays import optional as _optional
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
-from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
@@ -211,18 +209,8 @@ def simulate_cache(
     config = _configure(
         _s.CacheConfig(),
         locals(),
-        policy=_text,
-        catalogue_size=_integer,
-        zipf_alpha=_number,
-        capacity=_optional(_integer),
-        capacity_bytes=_optional(_number),
-        churn_interval=_optional(_integer),
-        churn_shift=_optional(_integer),
-        ttl_s=_optional(_number),
-        request_rate=_optional(_number),
-        hit_latency_s=_number,
-        miss_latency_s=_number,
-        latency_quantile=_number,
+        *("policy", "catalogue_size", "zipf_alpha", "capacity", "capacity_bytes", "churn_interval"),
+        *("churn_shift", "ttl_s", "request_rate", "hit_latency_s", "miss_latency_s", "latency_quantile"),
     )
     ids = None
     if trace is not None:

@@ -53,7 +53,6 @@ from scalemodel._arrays import configure as _configure
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
-from scalemodel._arrays import optional as _optional
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import text as _text
@@ -104,24 +103,13 @@ class Adversarial:
 
 def _limiter(given: Mapping[str, Any]) -> Any:
     """The engine's LimiterConfig from a caller's keywords (types checked here, ranges by the engine)."""
-    return _configure(
-        _s.LimiterConfig(),
-        given,
-        algorithm=_text,
-        limit=_integer,
-        window_s=_number,
-        capacity=_optional(_number),
-        refill_rate=_optional(_number),
-        queue_size=_optional(_integer),
-        drain_rate=_optional(_number),
-    )
+    fields = ("algorithm", "limit", "window_s", "capacity", "refill_rate", "queue_size", "drain_rate")
+    return _configure(_s.LimiterConfig(), given, *fields)
 
 
 def _racy(given: Mapping[str, Any]) -> Any:
     """The engine's RacyBucketConfig from a caller's keywords (types checked here, ranges by the engine)."""
-    return _configure(
-        _s.RacyBucketConfig(), given, capacity=_number, refill_rate=_number, rmw_delay_s=_number
-    )
+    return _configure(_s.RacyBucketConfig(), given, "capacity", "refill_rate", "rmw_delay_s")
 
 
 def _times(value: Any) -> npt.NDArray[np.float64]:
@@ -504,7 +492,7 @@ def simulate_distributed_limiter(
     stream (seed, r), so the result does not depend on ``threads``. Other arguments as in
     :func:`simulate_limiter`.
     """
-    config = _configure(_s.DistributedConfig(), locals(), servers=_integer, spread=_text)
+    config = _configure(_s.DistributedConfig(), locals(), "servers", "spread")
     config.limiter = _limiter(locals())
     lvl = _level(level)
     window_s = config.limiter.window_s

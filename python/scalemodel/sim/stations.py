@@ -32,12 +32,10 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import configure as _configure
-from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
-from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Arrivals, Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Distribution, as_distribution
@@ -408,13 +406,7 @@ def simulate_balancer(
     Other arguments as in :func:`simulate_queue`.
     """
     config = _configure(
-        _s.StationsConfig(),
-        locals(),
-        policy=_text,
-        replacement=_flag,
-        clients=_integer,
-        client_skew=_number,
-        overhead_s=_number,
+        _s.StationsConfig(), locals(), "policy", "replacement", "clients", "client_skew", "overhead_s"
     )
     n = _whole("backends", backends, 1, 100_000)  # the engine's limit, checked before arrays of n
     c = _whole("servers_per_backend", servers_per_backend, 1, 100_000)  # the station's limit
@@ -469,14 +461,16 @@ def min_backends(
     replications: int = 8,
     seed: int = 0,
     threads: int = 0,
+    level: float = 0.95,
 ) -> BackendSearch:
     """The fewest backends behind a ``policy`` balancer whose p99 response stays within
     ``p99`` seconds with ``down`` of them failed for the whole run, found by simulation.
 
-    A count meets the target when the upper end of the 95% interval of the per-replication
-    p99 is within it (so the answer errs high). The search doubles from the fewest backends
+    A count meets the target when the upper end of the interval (at ``level``) of the
+    per-replication p99 is within it (so the answer errs high). The search doubles from the fewest backends
     that could carry the load (with ``down`` removed) and then bisects; it assumes that more
     backends never make the p99 worse. Other arguments as in :func:`simulate_balancer`."""
+    lvl = _level(level)
     p99 = _number("p99", p99)
     if not p99 > 0:
         raise ValueError(f"p99 must be > 0 seconds, got {p99}")
@@ -504,7 +498,7 @@ def min_backends(
             replications=replications,
             seed=seed,
             threads=threads,
-            level=0.95,
+            level=lvl,
         )
         high = r.ci("p99_response")[1] if r.stable else math.inf
         rows.append(

@@ -53,12 +53,10 @@ from scalemodel import _core, _progress
 from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
 from scalemodel._arrays import configure as _configure
-from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
-from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import Replay, _replayed_clients, _replayed_sizes, as_arrivals
 from scalemodel.distributions import Deterministic, Distribution, as_distribution
@@ -111,15 +109,7 @@ class Breaker:
     probes: int = 1
 
     def _engine(self) -> Any:
-        return _configure(
-            _s.Breaker(),
-            vars(self),
-            failure_ratio=_number,
-            window=_integer,
-            min_calls=_integer,
-            open_s=_number,
-            probes=_integer,
-        )
+        return _configure(_s.Breaker(), vars(self), *vars(self))  # each field is the engine's
 
 
 @dataclass(frozen=True)
@@ -152,15 +142,9 @@ class Autoscale:
         return _configure(
             _s.Autoscale(),
             vars(self),
+            *vars(self),  # each field is the engine's; the server counts are checked before any run
             min_servers=lambda name, value: _whole(name, value, 0),
             max_servers=lambda name, value: _whole(name, value, 1),
-            metric=_text,
-            target=_number,
-            interval_s=_number,
-            window_s=_number,
-            scale_out_cooldown_s=_number,
-            scale_in_cooldown_s=_number,
-            warmup_s=_number,
         )
 
 
@@ -197,15 +181,12 @@ class Client:
         return _configure(
             _s.ClientConfig(),
             vars(self),
+            *("retries", "jitter", "budget_burst", "propagate_deadline"),
             timeout_s=("timeout", _unbounded),
-            retries=_integer,
-            backoff_s=("backoff", _number),
+            backoff_s="backoff",
             backoff_max_s=("backoff_max", _unbounded),
-            jitter=_text,
             budget=_unbounded,
-            budget_burst=_number,
             hedge_after_s=("hedge_after", _unbounded),
-            propagate_deadline=_flag,
         )
 
 
