@@ -44,7 +44,7 @@ PEER_REQUESTS = 50_000
 ROUNDS = 5
 TARGET_RATE = 20_000_000
 
-TRACE = sm.sim.limiter_trace("poisson", rate=RATE, duration_s=DURATION_S, seed=1)
+TRACE = sm.sim.limiter_trace(RATE, duration_s=DURATION_S, seed=1)
 PEER_MS = [int(t * 1000) for t in TRACE[:PEER_REQUESTS]]
 PEER_TIMES = TRACE[:PEER_REQUESTS].tolist()
 

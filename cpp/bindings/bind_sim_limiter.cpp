@@ -25,12 +25,13 @@ std::pair<py::array_t<bool>, std::uint8_t*> decision_array(py::ssize_t n) {
 
 void register_sim_limiter(py::module_& m) {
     m.attr("LIMITER_ALGORITHMS") = enum_names<s::LimiterKind>();
-    m.attr("LIMITER_ARRIVALS") = enum_names<s::TraceKind>();
     m.attr("LIMITER_SPREADS") = enum_names<s::Spread>();
 
     bind_config<s::LimiterConfig>(m, "LimiterConfig", "One rate limiter; None settings take their defaults.")
         .def("resolved", &s::resolved, "A copy with the defaults filled in; raises ValueError when out of range.");
-    bind_config<s::TraceSpec>(m, "TraceSpec", "A generated arrival trace (burst is the adversarial limit).");
+    bind_config<s::TraceSpec>(m, "TraceSpec",
+                              "A trace over [0, duration_s) drawn from arrivals, or the adversarial one "
+                              "(burst is its limit).");
     bind_config<s::ReplicatedArrivals>(m, "ReplicatedArrivals",
                                        "A trace drawn per replication, or fixed times every replication replays.")
         .def_property(

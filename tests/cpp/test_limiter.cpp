@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "scalemodel/core/arrivals.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/sim/limiter.hpp"
 
@@ -24,8 +25,7 @@ LimiterConfig config(LimiterKind kind, std::int64_t limit, double window_s) {
 
 std::vector<double> poisson(double rate, double duration_s, std::uint64_t seed) {
     TraceSpec spec;
-    spec.kind = TraceKind::poisson;
-    spec.rate = rate;
+    spec.arrivals = Arrivals::poisson(rate);
     spec.duration_s = duration_s;
     Rng rng(seed);
     return make_trace(spec, rng);
@@ -46,7 +46,7 @@ TEST(Limiter, SlidingLogNeverExceedsLimitAndFillsIt) {
 
 TEST(Limiter, FixedWindowDoublesOnAdversarialTrace) {
     TraceSpec spec;
-    spec.kind = TraceKind::adversarial;
+    spec.adversarial = true;
     spec.burst = 100;
     spec.window_s = 1.0;
     spec.spread_s = 0.01;
@@ -110,8 +110,7 @@ TEST(Limiter, ReplicationsDoNotDependOnThreads) {
     c.limiter = config(LimiterKind::sliding_window_counter, 20, 1.0);
     c.servers = 4;
     c.spread = parse_enum<Spread>("random");
-    c.trace.kind = TraceKind::poisson;
-    c.trace.rate = 100.0;
+    c.trace.arrivals = Arrivals::poisson(100.0);
     c.trace.duration_s = 20.0;
     EXPECT_EQ(simulate_distributed(c, RunSpec{9, 5, 1}), simulate_distributed(c, RunSpec{9, 5, 3}));
 }
@@ -123,14 +122,17 @@ TEST(Limiter, BadInputThrows) {
     EXPECT_THROW(resolved(config(LimiterKind::gcra, 5, -1.0)), std::invalid_argument);
     EXPECT_THROW(resolved(config(static_cast<LimiterKind>(9), 5, 1.0)), std::invalid_argument);
     EXPECT_THROW(parse_enum<LimiterKind>("bogus"), std::invalid_argument);
-    EXPECT_THROW(parse_enum<TraceKind>("bogus"), std::invalid_argument);
     EXPECT_THROW(parse_enum<Spread>("bogus"), std::invalid_argument);
     LimiterConfig no_capacity = config(LimiterKind::gcra, 5, 1.0);
     no_capacity.capacity = 0.0;  // unlike an unset capacity, 0 is out of range
     EXPECT_THROW(resolved(no_capacity), std::invalid_argument);
     TraceSpec huge;
-    huge.rate = 1e9;
+    huge.arrivals = Arrivals::poisson(1e9);
     huge.duration_s = 1e9;
+    EXPECT_THROW(validate(huge), std::invalid_argument);
+    huge.adversarial = true;  // 2 x limit per two windows
+    huge.burst = std::int64_t{1} << 40;
+    huge.duration_s = 10.0;
     EXPECT_THROW(validate(huge), std::invalid_argument);
     std::vector<std::uint8_t> a(2, 1);
     EXPECT_THROW(worst_window(unsorted.data(), a.data(), 2, 0.0), std::invalid_argument);
@@ -146,14 +148,7 @@ TEST(Limiter, BadInputThrows) {
 
 TEST(Limiter, NamesRoundTrip) {
     for (const auto& name : EnumNames<LimiterKind>::names()) EXPECT_EQ(enum_name(parse_enum<LimiterKind>(name)), name);
-    for (const auto& name : EnumNames<TraceKind>::names()) EXPECT_EQ(enum_name(parse_enum<TraceKind>(name)), name);
     for (const auto& name : EnumNames<Spread>::names()) EXPECT_EQ(enum_name(parse_enum<Spread>(name)), name);
-    try {
-        parse_enum<TraceKind>("bogus");
-    } catch (const std::invalid_argument& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "arrivals must be sorted timestamps or one of steady, poisson, bursty, adversarial; got 'bogus'");
-    }
     const LimiterConfig c = resolved(config(LimiterKind::leaky_bucket, 10, 2.0));
     EXPECT_EQ(*c.capacity, 10.0);
     EXPECT_EQ(*c.refill_rate, 5.0);
@@ -188,24 +183,37 @@ TEST(Limiter, HugeQueueOrLimitOnShortTraceAllocatesLittle) {
     EXPECT_EQ(decide(config(LimiterKind::sliding_log, std::int64_t{1} << 40, 1.0), t.data(), 3, a.data()), 3);
 }
 
-TEST(Limiter, BurstsLateInALongTraceEnd) {
-    // Bursts of 1.75e-10 s at t = 1e6 s (about 1.5 ulp of t) holding 200 requests each: gaps
-    // far below an ulp of t must not stall the generator.
+TEST(Limiter, TracesComeFromTheSharedArrivalStream) {
+    // The same process and stream give the same trace as drawing the ArrivalStream by hand.
     TraceSpec spec;
-    spec.kind = TraceKind::bursty;
-    spec.rate = 2e-4;
+    spec.arrivals = Arrivals::mmpp(300.0, 20.0, 0.5, 1.5);
+    spec.duration_s = 30.0;
+    Rng a(5, 2), b(5, 2);
+    const std::vector<double> t = make_trace(spec, a);
+    ArrivalStream stream(spec.arrivals, b);
+    std::vector<double> want;
+    for (double x = stream.next(b); x < spec.duration_s; x = stream.next(b)) want.push_back(x);
+    EXPECT_EQ(t, want);
+    EXPECT_EQ(expected_trace_size(spec), static_cast<std::int64_t>(spec.arrivals.mean_rate() * 30.0));
+    // Periodic bursts (a periodic step profile): arrivals only inside the on parts.
+    spec.arrivals = Arrivals::profile({0.0, 0.2, 0.2, 1.0}, {500.0, 500.0, 0.0, 0.0}, 1.0);
+    spec.duration_s = 100.0;
+    const std::vector<double> bursts = make_trace(spec, a);
+    EXPECT_NEAR(static_cast<double>(bursts.size()), 10000.0, 500.0);
+    for (double x : bursts) EXPECT_LT(std::fmod(x, 1.0), 0.2) << x;
+}
+
+TEST(Limiter, ArrivalsThatStopAdvancingAreRefused) {
+    // Bursts of 1.75e-10 s at t = 1e6 s (about 1.5 ulp of t) holding 200 requests each: the
+    // gaps are far below an ulp of t, so the stream stays at one instant; refused, not a hang.
+    TraceSpec spec;
+    const double on_s = 1.75e-10, peak = 200.0 / on_s;
+    spec.arrivals = Arrivals::profile({0.0, on_s, on_s, 1e6}, {peak, peak, 0.0, 0.0}, 1e6);
     spec.duration_s = 2e6;
-    spec.on_s = 1.75e-10;
-    spec.off_s = 1e6 - spec.on_s;
     Rng rng(3);
+    EXPECT_THROW(make_trace(spec, rng), std::invalid_argument);
+    spec.duration_s = 1e6;  // the first burst, near t = 0, is resolved
     const std::vector<double> t = make_trace(spec, rng);
-    EXPECT_GT(t.size(), 300u);
-    EXPECT_LT(t.size(), 500u);
-    EXPECT_NO_THROW(check_sorted_times(t.data(), static_cast<std::int64_t>(t.size())));
-    for (double x : t) EXPECT_LT(std::fmod(x, 1e6), 1e-9) << x;
-    spec.rate = 1.0;
-    spec.on_s = 1e-310;  // the rate inside a burst would overflow
-    spec.off_s = 1.0;
-    spec.duration_s = 1.0;
-    EXPECT_THROW(validate(spec), std::invalid_argument);
+    EXPECT_GT(t.size(), 100u);
+    EXPECT_LT(t.size(), 300u);
 }

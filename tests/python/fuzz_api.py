@@ -343,6 +343,7 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
     "arrivals.Replay": (None, dict(timestamps=_TIMES)),
     "arrivals.as_arrivals": (None, dict(name="arrival_rate", value=5.0)),
     # sim
+    "sim.Adversarial": (None, dict(spread_s=0.01)),
     "sim.Autoscale": (None, dict(min_servers=1, max_servers=10, target=0.6)),
     "sim.Breaker": (None, dict(failure_ratio=0.5, window=20, min_calls=10, open_s=5.0)),
     "sim.Client": (None, dict(timeout=1.0, retries=2, backoff=0.1)),
@@ -352,7 +353,7 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
     "sim.System": (_system, {}),
     "sim.assign_partitions": (None, dict(partitions=7, consumers=3)),
     "sim.keys_remapped": (None, dict(keys=_KEYS, old_partitions=3, new_partitions=4)),
-    "sim.limiter_trace": (None, dict(kind="poisson", rate=100.0, duration_s=2.0)),
+    "sim.limiter_trace": (None, dict(arrivals=100.0, duration_s=2.0)),
     "sim.min_backends": (
         None,
         dict(
@@ -389,16 +390,15 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
             algorithm="token_bucket",
             limit=10,
             window_s=1.0,
-            arrivals="poisson",
+            arrivals=20.0,
             servers=2,
-            rate=20.0,
             duration_s=5.0,
             replications=2,
         ),
     ),
     "sim.simulate_limiter": (
         None,
-        dict(algorithm="sliding_log", limit=10, window_s=1.0, arrivals="poisson", rate=20.0, duration_s=5.0),
+        dict(algorithm="sliding_log", limit=10, window_s=1.0, arrivals=20.0, duration_s=5.0),
     ),
     "sim.simulate_queue": (
         None,
@@ -410,8 +410,7 @@ CATALOGUE: dict[str, tuple[Any, dict[str, Any]]] = {
             capacity=5.0,
             refill_rate=10.0,
             rmw_delay_s=0.001,
-            arrivals="poisson",
-            rate=20.0,
+            arrivals=20.0,
             duration_s=5.0,
             replications=2,
         ),

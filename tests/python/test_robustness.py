@@ -207,8 +207,9 @@ def test_zipf_sums_with_a_huge_exponent_are_not_nan() -> None:
     assert float(caching.top_share(1e308, 1e4, 0.2)) == 1.0
 
 
-def test_steady_trace_at_a_subnormal_rate_starts_at_zero() -> None:
-    np.testing.assert_array_equal(S.limiter_trace("steady", rate=5e-324, duration_s=10), [0.0])
+def test_periodic_trace_at_a_subnormal_rate_is_empty() -> None:
+    # The first arrival is one gap (inf) after 0.
+    assert S.limiter_trace(S.Periodic(5e-324), duration_s=10).size == 0
 
 
 def test_overloaded_consumer_group_is_unstable_with_inf_latency() -> None:
@@ -472,8 +473,8 @@ def _hand_built_scenario(**users):
         (lambda: sm.sweeps.point_seed(1, -1, 0), ValueError, "point"),
         (lambda: sm.hashing.spread_vs_vnodes(["a", "b"], 5), TypeError, "vnodes"),
         (lambda: sm.hashing.movement_vs_size([sm.hashing.Jump(3)], ["x"], ["k"]), TypeError, "sizes"),
-        (lambda: S.limiter_trace("", rate=10.0, duration_s=1.0), ValueError, "kind"),
-        (lambda: S.limiter_trace("\ud800", rate=10.0, duration_s=1.0), ValueError, "kind"),
+        (lambda: S.limiter_trace("", rate=10.0, duration_s=1.0), ValueError, "arrivals"),
+        (lambda: S.limiter_trace("\ud800", rate=10.0, duration_s=1.0), ValueError, "arrivals"),
         (lambda: S.simulate_consumer_group(4, 2, 100.0, 80.0, 20.0, service="\ud800"), ValueError, "service"),
         (lambda: S.simulate_consumer_group(4, 2, 100.0, 80.0, 20.0, events=-1), TypeError, "events"),
         (lambda: S.min_backends("random", math.inf, 0.1, 1.0), ValueError, "arrival_rate"),

@@ -109,6 +109,10 @@ def random_trace(rng: np.random.Generator, n: int, span_s: float) -> np.ndarray:
     return np.sort(np.concatenate([base, clusters, centres]))
 
 
+# Poisson bursts of 0.2 s at 500/s every second (mean 100/s): a periodic step profile.
+BURSTS = sm.arrivals.Profile([0.0, 0.2, 0.2, 1.0], [500.0, 500.0, 0.0, 0.0], period_s=1.0)
+
+
 REFERENCES = {
     "token_bucket": lambda t, lim, w: ref_token_bucket(t, lim, lim / w),
     "leaky_bucket": lambda t, lim, w: ref_leaky_queue(t, lim, lim / w),
@@ -177,9 +181,9 @@ def test_gcra_and_token_bucket_admit_equally_on_lattice_traces(
 ) -> None:
     """On steady traces arrivals coincide with refill instants, where rounding decides ties:
     single decisions may move to a neighbouring request, the counts stay equal."""
-    kw = {"rate": rate, "duration_s": 20 * window_s}
-    a = S.simulate_limiter("gcra", limit, window_s, "steady", **kw)
-    b = S.simulate_limiter("token_bucket", limit, window_s, "steady", **kw)
+    steady, kw = sm.arrivals.Periodic(rate), {"duration_s": 20 * window_s}
+    a = S.simulate_limiter("gcra", limit, window_s, steady, **kw)
+    b = S.simulate_limiter("token_bucket", limit, window_s, steady, **kw)
     assert abs(a.admitted - b.admitted) <= 1
     assert abs(a.worst_window - b.worst_window) <= 1
 
@@ -224,10 +228,10 @@ def test_fixed_window_admits_at_most_twice_the_limit(times: np.ndarray, limit: i
 
 @pytest.mark.parametrize("limit", [1, 7, 100])
 def test_fixed_window_reaches_twice_the_limit_on_adversarial_trace(limit: int) -> None:
-    r = S.simulate_limiter("fixed_window", limit, 2.0, "adversarial", duration_s=20.0)
+    r = S.simulate_limiter("fixed_window", limit, 2.0, S.Adversarial(), duration_s=20.0)
     assert r.worst_window == 2 * limit
     assert r.exact_admitted == r.admitted // 2
-    exact = S.simulate_limiter("sliding_log", limit, 2.0, "adversarial", duration_s=20.0)
+    exact = S.simulate_limiter("sliding_log", limit, 2.0, S.Adversarial(), duration_s=20.0)
     assert exact.worst_window == limit
 
 
@@ -270,39 +274,46 @@ def test_huge_limit_admits_everything_without_huge_memory(algorithm: str) -> Non
 
 
 def test_generated_traces() -> None:
-    steady = S.limiter_trace("steady", rate=10.0, duration_s=5.0)
-    np.testing.assert_allclose(steady, np.arange(50) / 10.0)
-    poisson = S.limiter_trace("poisson", rate=1000.0, duration_s=100.0, seed=3)
+    steady = S.limiter_trace(sm.arrivals.Periodic(10.0), duration_s=4.95)
+    np.testing.assert_allclose(steady, np.arange(1, 50) / 10.0)  # the first one after a gap
+    poisson = S.limiter_trace(1000.0, duration_s=100.0, seed=3)
     assert abs(poisson.size - 100_000) < 5 * math.sqrt(100_000)
     gaps = np.diff(poisson)
     assert gaps.mean() == pytest.approx(1e-3, rel=0.02)
     assert gaps.std() / gaps.mean() == pytest.approx(1.0, rel=0.02)  # exponential: CV 1
-    bursty = S.limiter_trace("bursty", rate=100.0, duration_s=100.0, on_s=0.2, off_s=0.8, seed=4)
+    bursty = S.limiter_trace(BURSTS, duration_s=100.0, seed=4)
     assert abs(bursty.size - 10_000) < 5 * math.sqrt(10_000)
     assert np.all(np.mod(bursty, 1.0) < 0.2)
-    adversarial = S.limiter_trace("adversarial", limit=5, window_s=1.0, duration_s=4.0, spread_s=0.1)
+    adversarial = S.limiter_trace(S.Adversarial(spread_s=0.1), limit=5, window_s=1.0, duration_s=4.0)
     assert adversarial.size == 20  # boundaries 1 and 3
     assert np.all(np.abs(adversarial - np.round(adversarial)) < 0.1)
-    np.testing.assert_array_equal(poisson, S.limiter_trace("poisson", rate=1000.0, duration_s=100.0, seed=3))
+    np.testing.assert_array_equal(
+        poisson, S.limiter_trace(sm.arrivals.Poisson(1000.0), duration_s=100.0, seed=3)
+    )
+    np.testing.assert_array_equal(S.limiter_trace(adversarial), adversarial)  # timestamps: as they are
     for t in (poisson, bursty, adversarial):
         assert np.all(np.diff(t) >= 0)
 
 
 def test_sliding_window_counter_error_is_reported() -> None:
-    r = S.simulate_limiter("sliding_window_counter", 50, 1.0, "poisson", rate=200.0, duration_s=200.0, seed=1)
+    r = S.simulate_limiter("sliding_window_counter", 50, 1.0, 200.0, duration_s=200.0, seed=1)
     assert r.differing_decisions is not None and r.exact_admitted is not None
-    exact = S.simulate_limiter("sliding_log", 50, 1.0, "poisson", rate=200.0, duration_s=200.0, seed=1)
+    exact = S.simulate_limiter("sliding_log", 50, 1.0, 200.0, duration_s=200.0, seed=1)
     assert r.exact_admitted == exact.admitted
     assert 0 < r.decision_error_rate < 0.5
     assert (
-        S.simulate_limiter("sliding_log", 50, 1.0, "steady", rate=10.0, duration_s=2.0).differing_decisions
+        S.simulate_limiter(
+            "sliding_log", 50, 1.0, sm.arrivals.Periodic(10.0), duration_s=2.0
+        ).differing_decisions
         is None
     )
 
 
 def test_distributed_round_robin_admits_servers_times_limit() -> None:
     # Heavily loaded, each of 3 servers fills its own window: 3x the shared admits.
-    r = S.simulate_distributed_limiter("sliding_log", 100, 10.0, "steady", 3, rate=1000.0, duration_s=100.0)
+    r = S.simulate_distributed_limiter(
+        "sliding_log", 100, 10.0, sm.arrivals.Periodic(1000.0), 3, duration_s=100.0
+    )
     assert r.shared_admitted == 1000
     assert r.admitted == 3000
     assert r.worst_window == 300
@@ -310,7 +321,7 @@ def test_distributed_round_robin_admits_servers_times_limit() -> None:
 
 
 def test_distributed_matches_independent_limiters() -> None:
-    times = S.limiter_trace("poisson", rate=50.0, duration_s=60.0, seed=5)
+    times = S.limiter_trace(50.0, duration_s=60.0, seed=5)
     r = S.simulate_distributed_limiter(
         "token_bucket", 20, 1.0, times, 4, spread="round_robin", replications=2
     )
@@ -320,8 +331,8 @@ def test_distributed_matches_independent_limiters() -> None:
 
 
 def test_distributed_random_spread_is_thread_independent() -> None:
-    args = ("fixed_window", 10, 1.0, "poisson", 3)
-    kw = {"rate": 40.0, "duration_s": 50.0, "spread": "random", "replications": 6, "seed": 11}
+    args = ("fixed_window", 10, 1.0, 40.0, 3)
+    kw = {"duration_s": 50.0, "spread": "random", "replications": 6, "seed": 11}
     one = S.simulate_distributed_limiter(*args, threads=1, **kw)
     two = S.simulate_distributed_limiter(*args, threads=2, **kw)
     for name in one.metric_names:
@@ -359,7 +370,7 @@ def test_racy_bucket_overshoot_is_one_plus_concurrency(arrival_rate: float, dela
     token admits 1 + Poisson(lam * delay) requests: admitted / atomic = 1 + lam * delay.
     Model error: the first burst and the run's edges, about 0.1% here (allowed 0.5%)."""
     r = S.simulate_racy_token_bucket(
-        100.0, 10.0, delay_s, "poisson", rate=arrival_rate, duration_s=300.0, replications=8, seed=2
+        100.0, 10.0, delay_s, arrival_rate, duration_s=300.0, replications=8, seed=2
     )
     want = 1 + arrival_rate * delay_s
     assert abs(r.overshoot_ratio - want) <= r.half_width("overshoot_ratio", 0.999) + 0.005 * want
@@ -367,21 +378,21 @@ def test_racy_bucket_overshoot_is_one_plus_concurrency(arrival_rate: float, dela
 
 
 def test_racy_bucket_thread_independent() -> None:
-    kw = {"rate": 200.0, "duration_s": 20.0, "replications": 5, "seed": 3}
-    one = S.simulate_racy_token_bucket(10, 5, 0.01, "poisson", threads=1, **kw)
-    two = S.simulate_racy_token_bucket(10, 5, 0.01, "poisson", threads=2, **kw)
+    kw = {"duration_s": 20.0, "replications": 5, "seed": 3}
+    one = S.simulate_racy_token_bucket(10, 5, 0.01, BURSTS, threads=1, **kw)
+    two = S.simulate_racy_token_bucket(10, 5, 0.01, BURSTS, threads=2, **kw)
     for name in one.metric_names:
         np.testing.assert_array_equal(one.replication_values(name), two.replication_values(name))
 
 
 def test_result_objects() -> None:
-    r = S.simulate_limiter("token_bucket", 10, 1.0, "steady", rate=20.0, duration_s=10.0)
+    r = S.simulate_limiter("token_bucket", 10, 1.0, sm.arrivals.Periodic(20.0), duration_s=10.0)
     d = r.to_dict()
     assert d["admitted"] == r.admitted and d["rejected"] == r.rejected
     assert r.admitted_rate == pytest.approx(r.admitted / 10.0)
     assert r.decisions is None and " decisions=" not in repr(r)
     assert r.max_overshoot == max(0, r.worst_window - 10)
-    frame = S.simulate_racy_token_bucket(10, 5, 0.01, "poisson", rate=50.0, duration_s=10.0).to_frame()
+    frame = S.simulate_racy_token_bucket(10, 5, 0.01, 50.0, duration_s=10.0).to_frame()
     assert "overshoot_ratio" in frame.index
     empty = S.simulate_limiter("sliding_log", 3, 1.0, np.zeros(0))
     assert empty.admitted == 0 and empty.worst_window == 0
@@ -406,7 +417,7 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "poisson"), ValueError, "rate"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, "poisson", rate=-1.0), ValueError, "rate"),
         (
-            lambda: S.simulate_limiter("gcra", 10, 1.0, "poisson", rate=1e9, duration_s=1e9),
+            lambda: S.simulate_limiter("gcra", 10, 1.0, 1e9, duration_s=1e9),
             ValueError,
             "2.5e8",
         ),
@@ -424,14 +435,30 @@ def test_result_objects() -> None:
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], capacity=0.5), ValueError, "capacity"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], refill_rate=-2), ValueError, "refill_rate"),
         (lambda: S.simulate_limiter("leaky_bucket", 10, 1.0, [0.0], queue_size=0), ValueError, "queue_size"),
-        (lambda: S.simulate_limiter("gcra", 10, 1.0, "adversarial", spread_s=2.0), ValueError, "spread_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, S.Adversarial(2.0)), ValueError, "spread_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, S.Adversarial("x")), TypeError, "spread_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, 5.0, spread_s=0.1), ValueError, "Adversarial"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, "poisson", rate=1.0, on_s=1.0), ValueError, "on_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], duration_s=1.0), ValueError, "duration_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, 5.0, duration_s=-1.0), ValueError, "duration_s"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, None), TypeError, "arrivals"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, -5.0), ValueError, "arrivals"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], bogus=1), TypeError, "unexpected keyword.*bogus"),
         (
-            lambda: S.limiter_trace("adversarial", limit=2**41),
+            lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, burst=1),
+            TypeError,
+            r"simulate_distributed_limiter\(\) got an unexpected keyword argument 'burst'",
+        ),
+        (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, [0.0], spread=1), TypeError, "unexpected keyword"),
+        (lambda: S.limiter_trace(5.0, kind="poisson"), TypeError, "unexpected keyword"),
+        (
+            lambda: S.limiter_trace(S.Adversarial(), limit=2**41),
             ValueError,
             r"limit must be a whole number >= 1 and <= 1099511627776",
         ),
-        (lambda: S.limiter_trace("poisson", rate=1.0, limit=0), ValueError, "limit"),
-        (lambda: S.limiter_trace(3, rate=1.0), TypeError, "kind"),
+        (lambda: S.limiter_trace(1.0, limit=0), ValueError, "limit"),
+        (lambda: S.limiter_trace(3, rate=1.0), ValueError, "generated"),
+        (lambda: S.limiter_trace(S.Adversarial(), limit=2**40, duration_s=1e3), ValueError, "2.5e8"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], capacity="big"), TypeError, "capacity"),
         (lambda: S.simulate_racy_token_bucket(10, None, 0.1, [0.0]), TypeError, "refill_rate"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, spread=1), TypeError, "spread"),
@@ -449,7 +476,7 @@ def test_result_objects() -> None:
         ),
         (lambda: S.simulate_racy_token_bucket(10, 1, -0.1, [0.0]), ValueError, "rmw_delay_s"),
         (lambda: S.simulate_racy_token_bucket(0.5, 1, 0.1, [0.0]), ValueError, "capacity"),
-        (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, "adversarial"), ValueError, "arrivals"),
+        (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, S.Adversarial()), ValueError, "arrivals"),
         (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, [0.0], seed=-1), ValueError, "seed"),
         (lambda: S.worst_window([0.0, 1.0], [1, 0], 1.0), TypeError, "boolean"),
         (
@@ -458,11 +485,11 @@ def test_result_objects() -> None:
             "one entry per arrival",
         ),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], keys=[1.5]), TypeError, "keys"),
-        (lambda: S.simulate_limiter("gcra", 10, 1.0, "steady", rate=1.0, keys=[1]), ValueError, "keys need"),
+        (lambda: S.simulate_limiter("gcra", 10, 1.0, S.Periodic(1.0), keys=[1]), ValueError, "keys need"),
         (lambda: S.worst_window([0.0, 1.0], np.array([True]), 1.0), ValueError, "one flag per arrival"),
         (lambda: S.worst_window([0.0], np.array([True]), math.inf), ValueError, "window_s"),
-        (lambda: S.limiter_trace("poisson", rate=1.0, window_s=-1.0), ValueError, "window_s"),
-        (lambda: S.limiter_trace("poisson", rate=1.0, window_s=math.nan), ValueError, "window_s"),
+        (lambda: S.limiter_trace(1.0, window_s=-1.0), ValueError, "window_s"),
+        (lambda: S.limiter_trace(1.0, window_s=math.nan), ValueError, "window_s"),
         (lambda: S.simulate_limiter("gcra", 10, 1.0, [0.0], compare_exact="no"), TypeError, "compare_exact"),
         (lambda: S.simulate_distributed_limiter("gcra", 10, 1.0, [0.0], 2, level=2.0), ValueError, "level"),
         (lambda: S.simulate_racy_token_bucket(10, 1, 0.1, [0.0], level=0.0), ValueError, "level"),
@@ -471,3 +498,73 @@ def test_result_objects() -> None:
 def test_bad_input(call, error, match) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+# --- the deprecated spelling: a generator name with rate, on_s, off_s, spread_s ----------------
+# Each form warns, naming its new spelling, and gives what the new spelling gives (same seed).
+
+
+def test_deprecated_poisson_is_a_poisson_rate() -> None:
+    kw = {"duration_s": 30.0, "spread": "random", "replications": 3, "seed": 4}
+    with pytest.warns(DeprecationWarning, match=r"arrivals=150.0 \(a Poisson rate\)"):
+        old = S.simulate_distributed_limiter("token_bucket", 100, 1.0, "poisson", 4, rate=150.0, **kw)
+    new = S.simulate_distributed_limiter("token_bucket", 100, 1.0, 150.0, 4, **kw)
+    for name in new.metric_names:
+        np.testing.assert_array_equal(old.replication_values(name), new.replication_values(name))
+
+
+def test_deprecated_steady_is_periodic() -> None:
+    with pytest.warns(DeprecationWarning, match=r"Periodic\(40.0\)"):
+        old = S.simulate_limiter("fixed_window", 10, 1.0, "steady", rate=40.0, return_decisions=True)
+    new = S.simulate_limiter("fixed_window", 10, 1.0, S.Periodic(40.0), return_decisions=True)
+    assert old == new and old.requests == 3999  # 100 windows (the last arrival at 100 s is out)
+    np.testing.assert_array_equal(old.decisions, new.decisions)
+
+
+def test_deprecated_bursty_is_a_periodic_step_profile() -> None:
+    kw = {"duration_s": 20.0, "replications": 3, "seed": 8}
+    with pytest.warns(DeprecationWarning, match=r"Profile\(\[0, 0.2, 0.2, 1.0\], \[500.0, 500.0, 0, 0\]"):
+        old = S.simulate_racy_token_bucket(10, 5, 0.01, "bursty", rate=100.0, on_s=0.2, off_s=0.8, **kw)
+    new = S.simulate_racy_token_bucket(10, 5, 0.01, BURSTS, **kw)
+    for name in new.metric_names:
+        np.testing.assert_array_equal(old.replication_values(name), new.replication_values(name))
+    # Not the three-knot profile [0, on, on] -> [peak, peak, 0]: repeating, it would ramp from
+    # 0 back to the peak through every silence (mean 300/s, not 100/s).
+    ramp = sm.arrivals.Profile([0.0, 0.2, 0.2], [500.0, 500.0, 0.0], period_s=1.0)
+    assert ramp.rate == pytest.approx(300.0) and BURSTS.rate == pytest.approx(100.0)
+    # The defaults: bursts of a tenth of a window, silences of nine tenths.
+    with pytest.warns(DeprecationWarning, match="bursty"):
+        default = S.limiter_trace("bursty", rate=10.0, window_s=2.0, duration_s=50.0, seed=1)
+    profile = sm.arrivals.Profile([0.0, 0.2, 0.2, 2.0], [100.0, 100.0, 0.0, 0.0], period_s=2.0)
+    np.testing.assert_array_equal(default, S.limiter_trace(profile, window_s=2.0, duration_s=50.0, seed=1))
+
+
+def test_deprecated_adversarial_string_is_adversarial() -> None:
+    with pytest.warns(DeprecationWarning, match=r"sm.sim.Adversarial\(spread_s=None\)"):
+        old = S.limiter_trace("adversarial", limit=7, window_s=2.0, duration_s=20.0)
+    np.testing.assert_array_equal(
+        old, S.limiter_trace(S.Adversarial(), limit=7, window_s=2.0, duration_s=20.0)
+    )
+
+
+def test_deprecated_spread_s_keyword_goes_into_adversarial() -> None:
+    with pytest.warns(DeprecationWarning, match=r"Adversarial\(spread_s=0.3\)"):
+        old = S.simulate_limiter(
+            "sliding_window_counter", 5, 1.0, S.Adversarial(), spread_s=0.3, duration_s=9.0
+        )
+    assert old == S.simulate_limiter("sliding_window_counter", 5, 1.0, S.Adversarial(0.3), duration_s=9.0)
+
+
+def test_arrival_processes_and_replays() -> None:
+    """Every process of the shared vocabulary drives the limiters; a Replay is its timestamps."""
+    onoff = S.OnOff(400.0, 0.5, 1.5)  # mean 100/s
+    t = S.limiter_trace(onoff, duration_s=200.0, seed=2)
+    assert abs(t.size - 20_000) < 6_000 and np.all(np.diff(t) >= 0) and t[-1] < 200.0
+    r = S.simulate_limiter("sliding_log", 10, 1.0, onoff, duration_s=200.0, seed=2)
+    assert r.requests == t.size and r.worst_window == 10
+    replay = S.simulate_limiter("sliding_log", 10, 1.0, S.Replay(t))
+    assert replay.admitted == r.admitted
+    d = S.simulate_distributed_limiter("sliding_log", 10, 1.0, S.Replay(t), 2, replications=2)
+    assert d.params["arrivals"] == "trace" and d.shared_admitted == r.admitted
+    generated = S.simulate_distributed_limiter("fixed_window", 10, 1.0, onoff, 2, replications=2)
+    assert generated.params["arrivals"].startswith("MMPP(")

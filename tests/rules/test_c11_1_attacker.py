@@ -52,8 +52,8 @@ def test_c11_1_attacker_overloads_service_without_limiter() -> None:
     # One minute of traffic: 100,000 legitimate users (Poisson, 5,000 QPS in all, about three
     # requests each) and the attacker (key -1), each key with its own bucket.
     rng = np.random.default_rng(11)
-    legit = sm.sim.limiter_trace("poisson", rate=LEGIT_QPS, duration_s=duration_s, seed=11)
-    attack = sm.sim.limiter_trace("steady", rate=ATTACK_QPS, duration_s=duration_s)
+    legit = sm.sim.limiter_trace(LEGIT_QPS, duration_s=duration_s, seed=11)
+    attack = sm.sim.limiter_trace(sm.arrivals.Periodic(ATTACK_QPS), duration_s=duration_s)
     times = np.concatenate([legit, attack])
     keys = np.concatenate([rng.integers(0, 100_000, legit.size), np.full(attack.size, -1)])
     order = np.argsort(times, kind="stable")

@@ -45,12 +45,11 @@ def test_c11_2_token_bucket_burst_then_rate() -> None:
         "token_bucket",
         CAPACITY,
         CAPACITY / REFILL_PER_S,
-        "steady",
-        rate=1_000.0,
+        sm.arrivals.Periodic(1_000.0),
         duration_s=60.0,
         return_decisions=True,
     )
-    times = sm.sim.limiter_trace("steady", rate=1_000.0, duration_s=60.0)
+    times = sm.sim.limiter_trace(sm.arrivals.Periodic(1_000.0), duration_s=60.0)
     assert flood.decisions is not None
     admitted_by = np.cumsum(flood.decisions)
     for t in (0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 59.9):

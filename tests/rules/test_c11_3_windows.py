@@ -43,7 +43,7 @@ def test_c11_3_fixed_window_boundary_and_sliding_counter_error() -> None:
     each), the fixed-window attack, and a crafted trace (100 late in one window, a flood in
     the next)."""
     adversarial = {
-        a: S.simulate_limiter(a, LIMIT, WINDOW_S, "adversarial", duration_s=100.0, compare_exact=True)
+        a: S.simulate_limiter(a, LIMIT, WINDOW_S, S.Adversarial(), duration_s=100.0, compare_exact=True)
         for a in ("fixed_window", "sliding_log", "sliding_window_counter")
     }
     assert adversarial["fixed_window"].worst_window == 2 * LIMIT
@@ -54,10 +54,10 @@ def test_c11_3_fixed_window_boundary_and_sliding_counter_error() -> None:
     max_counter_poisson = 0
     for rate in (100.0, 150.0, 200.0, 1_000.0, 10_000.0):
         for seed in (1, 2, 3):
-            kw = {"rate": rate, "duration_s": 200.0, "seed": seed}
-            log = S.simulate_limiter("sliding_log", LIMIT, WINDOW_S, "poisson", **kw)
-            fixed = S.simulate_limiter("fixed_window", LIMIT, WINDOW_S, "poisson", **kw)
-            counter = S.simulate_limiter("sliding_window_counter", LIMIT, WINDOW_S, "poisson", **kw)
+            kw = {"duration_s": 200.0, "seed": seed}
+            log = S.simulate_limiter("sliding_log", LIMIT, WINDOW_S, rate, **kw)
+            fixed = S.simulate_limiter("fixed_window", LIMIT, WINDOW_S, rate, **kw)
+            counter = S.simulate_limiter("sliding_window_counter", LIMIT, WINDOW_S, rate, **kw)
             assert log.worst_window <= LIMIT
             assert fixed.worst_window <= 2 * LIMIT
             assert counter.worst_window <= 1.17 * LIMIT, (rate, seed)

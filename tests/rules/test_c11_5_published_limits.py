@@ -50,7 +50,7 @@ def test_c11_5_published_limits_sustained_and_burst(service: str) -> None:
     burst_within_limit = {}
     for algorithm in ("fixed_window", "token_bucket", "sliding_log"):
         flood = S.simulate_limiter(
-            algorithm, limit, window_s, "steady", rate=10 * sustained, duration_s=10 * window_s
+            algorithm, limit, window_s, S.Periodic(10 * sustained), duration_s=10 * window_s
         )
         # Ten windows of flood admit 10 x limit, plus the token bucket's initial burst.
         extra = limit if algorithm == "token_bucket" else 0
@@ -62,9 +62,9 @@ def test_c11_5_published_limits_sustained_and_burst(service: str) -> None:
             assert limit <= flood.worst_window <= 1.01 * limit + 1
 
         attack = S.simulate_limiter(
-            algorithm, limit, window_s, "adversarial", duration_s=10 * window_s, return_decisions=True
+            algorithm, limit, window_s, S.Adversarial(), duration_s=10 * window_s, return_decisions=True
         )
-        times = S.limiter_trace("adversarial", limit=limit, window_s=window_s, duration_s=10 * window_s)
+        times = S.limiter_trace(S.Adversarial(), limit=limit, window_s=window_s, duration_s=10 * window_s)
         short_burst = S.worst_window(times, attack.decisions, 0.02 * window_s)
         burst_within_limit[algorithm] = max(flood.worst_window, short_burst) <= limit + max(1, 0.02 * limit)
         if algorithm == "fixed_window":

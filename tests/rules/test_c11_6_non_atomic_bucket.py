@@ -52,8 +52,7 @@ def test_c11_6_non_atomic_token_bucket_overshoot(arrival_rate: float, delay_s: f
         CAPACITY,
         REFILL_PER_S,
         delay_s,
-        "poisson",
-        rate=arrival_rate,
+        arrival_rate,
         duration_s=300.0,
         replications=8,
         seed=6,
@@ -67,7 +66,7 @@ def test_c11_6_non_atomic_token_bucket_overshoot(arrival_rate: float, delay_s: f
     extra = (want - 1) * r.atomic_admitted
     assert abs(r.overshoot - extra) <= r.half_width("overshoot") + 0.005 * want * r.atomic_admitted
     atomic = sm.sim.simulate_racy_token_bucket(
-        CAPACITY, REFILL_PER_S, 0.0, "poisson", rate=arrival_rate, duration_s=300.0, replications=2, seed=6
+        CAPACITY, REFILL_PER_S, 0.0, arrival_rate, duration_s=300.0, replications=2, seed=6
     )
     assert atomic.overshoot == 0.0
 
@@ -99,7 +98,7 @@ def test_c11_6_jittered_round_trip_over_admits_less() -> None:
 
     Assumes: Poisson requests, last write (to land) wins, a bucket of 100 refilled at 10/s,
     round trips of mean 1 or 5 ms: constant, gamma of SCV 0.25, or exponential."""
-    trace = sm.sim.limiter_trace("poisson", rate=1_000.0, duration_s=20.0, seed=60)
+    trace = sm.sim.limiter_trace(1_000.0, duration_s=20.0, seed=60)
     engine = sm.sim.racy_token_bucket_decisions(CAPACITY, REFILL_PER_S, 0.001, trace)
     assert racy_admitted(trace, np.full(trace.size, 0.001)) == int(engine.sum())
 
@@ -110,7 +109,7 @@ def test_c11_6_jittered_round_trip_over_admits_less() -> None:
         for scv in (0.25, 1.0):
             runs = []
             for rep in range(6):
-                times = sm.sim.limiter_trace("poisson", rate=rate, duration_s=300.0, seed=600 + rep)
+                times = sm.sim.limiter_trace(rate, duration_s=300.0, seed=600 + rep)
                 atomic = int(sm.sim.racy_token_bucket_decisions(CAPACITY, REFILL_PER_S, 0.0, times).sum())
                 runs.append(racy_admitted(times, g.gamma(1 / scv, delay * scv, times.size)) / atomic)
             ratio[rate, delay, scv] = (float(np.mean(runs)), t_999 * float(np.std(runs, ddof=1)) / np.sqrt(6))

@@ -322,109 +322,86 @@ KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times,
 // --- traces ---------------------------------------------------------------------------------
 
 void validate(const TraceSpec& spec) {
-    if (!enum_known(spec.kind))
-        throw std::invalid_argument("arrivals must be steady, poisson, bursty or adversarial");
     // window_s and limit first: the Python layer derives the other defaults from them.
     check_positive("window_s", spec.window_s);
     check_count("limit", spec.burst, 1, std::int64_t{1} << 40);
     check_positive("duration_s", spec.duration_s);
-    if (spec.kind == TraceKind::adversarial) {
+    if (spec.adversarial) {
         check_positive("spread_s", spec.spread_s);
         if (!(spec.spread_s <= spec.window_s))
             detail::fail_range("spread_s", "a number in (0, window_s]", spec.spread_s);
-    } else {
-        check_positive("rate", spec.rate);
-    }
-    if (spec.kind == TraceKind::bursty) {
-        check_positive("on_s", spec.on_s);
-        check_nonnegative("off_s", spec.off_s);
-        // Each burst is a loop turn even when empty: keep their number bounded.
-        if (!(spec.duration_s / (spec.on_s + spec.off_s) <= kMaxTrace))
-            throw std::invalid_argument("on_s + off_s must be at least duration_s / 2.5e8");
-        // The rate inside a burst must be finite (a zero gap would never end the burst).
-        if (!std::isfinite(spec.rate * (spec.on_s + spec.off_s) / spec.on_s))
-            detail::fail_range("on_s", "a number large enough that rate * (on_s + off_s) / on_s is finite",
-                               spec.on_s);
     }
     if (static_cast<double>(expected_trace_size(spec)) > kMaxTrace)
-        throw std::invalid_argument(
-            "the trace would hold more than 2.5e8 requests: lower rate or duration_s (bursty traffic arrives at "
-            "rate * (on_s + off_s) / on_s during its on_s bursts)");
+        throw std::invalid_argument(spec.adversarial
+                                        ? "the adversarial trace would hold more than 2.5e8 requests: lower limit "
+                                          "or duration_s (it sends 2 x limit per two windows)"
+                                        : "the trace would hold more than 2.5e8 requests: lower the arrivals' mean "
+                                          "rate or duration_s (their product is the expected size)");
 }
 
 std::int64_t expected_trace_size(const TraceSpec& spec) {
     double n = 0.0;
-    if (spec.kind == TraceKind::adversarial) {
+    if (spec.adversarial) {
         n = 2.0 * static_cast<double>(spec.burst) * (std::floor(spec.duration_s / (2.0 * spec.window_s)) + 1.0);
-    } else if (spec.kind == TraceKind::bursty) {
-        // What the loop draws: the in-burst rate times the on-time inside [0, duration_s),
-        // not rate x duration_s (a first burst of a long period holds far more than that).
-        const double period = spec.on_s + spec.off_s, bursts = std::floor(spec.duration_s / period);
-        const double on_time = bursts * spec.on_s + std::min(spec.on_s, spec.duration_s - bursts * period);
-        n = spec.rate * period / spec.on_s * on_time;
+    } else if (spec.arrivals.kind() == Arrivals::Kind::replay) {
+        n = static_cast<double>(spec.arrivals.timestamps().size());
     } else {
-        n = spec.rate * spec.duration_s;
+        n = spec.arrivals.mean_rate() * spec.duration_s;
     }
     return n > kMaxTrace ? static_cast<std::int64_t>(kMaxTrace) + 1 : static_cast<std::int64_t>(n);
 }
 
-std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
-    validate(spec);
+namespace {
+
+// The shared arrival stream's arrivals before duration_s. The expected size is a guide (a
+// burst or a time-varying rate can draw more), so the size is capped while drawing too. A
+// drawn process whose gaps fall below half an ulp of the time stops advancing (the same
+// instant forever): a long run of equal times is refused instead of filling memory.
+std::vector<double> draw_trace(const TraceSpec& spec, Rng& rng) {
+    constexpr std::int64_t kMaxSameInstant = 100000;
+    const bool drawn = spec.arrivals.kind() != Arrivals::Kind::replay;
     std::vector<double> out;
-    const double end = spec.duration_s;
-    switch (spec.kind) {
-        case TraceKind::steady: {
-            const double gap = 1.0 / spec.rate;
-            const auto n = static_cast<std::int64_t>(std::ceil(end * spec.rate));
-            out.reserve(static_cast<std::size_t>(n));
-            for (std::int64_t i = 0; i < n; ++i) {
-                const double t = i == 0 ? 0.0 : static_cast<double>(i) * gap;  // 0 * inf gap is NaN
-                if (t >= end) break;
-                out.push_back(t);
-            }
-            break;
+    out.reserve(static_cast<std::size_t>(static_cast<double>(expected_trace_size(spec)) * 1.01 + 16));
+    ArrivalStream stream(spec.arrivals, rng);
+    std::int64_t same = 0;
+    for (double t = stream.next(rng); t < spec.duration_s; t = stream.next(rng)) {
+        if (static_cast<double>(out.size()) >= kMaxTrace)
+            throw std::invalid_argument(
+                "the trace drew more than 2.5e8 requests before duration_s: lower the arrivals' rate or "
+                "duration_s");
+        same = !out.empty() && t == out.back() ? same + 1 : 0;
+        if (drawn && same >= kMaxSameInstant)
+            throw std::invalid_argument("the arrivals stopped advancing at t = " + std::to_string(t) +
+                                        " s (their gaps are below the resolution of time there): lower their "
+                                        "rate or duration_s");
+        out.push_back(t);
+    }
+    return out;
+}
+
+std::vector<double> adversarial_trace(const TraceSpec& spec) {
+    std::vector<double> out;
+    const double w = spec.window_s, spread = spec.spread_s, end = spec.duration_s;
+    const double gap = spread / static_cast<double>(spec.burst);
+    out.reserve(static_cast<std::size_t>(expected_trace_size(spec)));
+    for (double boundary = w; boundary - spread < end; boundary += 2.0 * w) {
+        for (std::int64_t i = 0; i < spec.burst; ++i) {
+            const double t = boundary - spread + (static_cast<double>(i) + 0.5) * gap;
+            if (t < end) out.push_back(t);
         }
-        case TraceKind::poisson: {
-            out.reserve(static_cast<std::size_t>(spec.rate * end * 1.01 + 16));
-            for (double t = rng.exponential(spec.rate); t < end; t += rng.exponential(spec.rate)) out.push_back(t);
-            break;
-        }
-        case TraceKind::bursty: {
-            const double period = spec.on_s + spec.off_s;
-            const double on_rate = spec.rate * period / spec.on_s;
-            out.reserve(static_cast<std::size_t>(static_cast<double>(expected_trace_size(spec)) * 1.01 + 16));
-            // The gaps accumulate in an offset from the burst's start, not in an absolute time:
-            // late in a long trace a gap can be below half an ulp of the time, and `t += gap`
-            // would then stop advancing (an endless loop filling memory).
-            for (std::int64_t k = 0;; ++k) {
-                const double start = static_cast<double>(k) * period;
-                if (!(start < end)) break;
-                const double stop = std::min({start + spec.on_s, static_cast<double>(k + 1) * period, end});
-                for (double u = rng.exponential(on_rate);; u += rng.exponential(on_rate)) {
-                    const double t = start + u;
-                    if (!(t < stop)) break;
-                    out.push_back(t);
-                }
-            }
-            break;
-        }
-        case TraceKind::adversarial: {
-            const double w = spec.window_s, spread = spec.spread_s;
-            const double gap = spread / static_cast<double>(spec.burst);
-            for (double boundary = w; boundary - spread < end; boundary += 2.0 * w) {
-                for (std::int64_t i = 0; i < spec.burst; ++i) {
-                    const double t = boundary - spread + (static_cast<double>(i) + 0.5) * gap;
-                    if (t < end) out.push_back(t);
-                }
-                for (std::int64_t i = 0; i < spec.burst; ++i) {
-                    const double t = boundary + (static_cast<double>(i) + 0.5) * gap;
-                    if (t < end) out.push_back(t);
-                }
-            }
-            break;
+        for (std::int64_t i = 0; i < spec.burst; ++i) {
+            const double t = boundary + (static_cast<double>(i) + 0.5) * gap;
+            if (t < end) out.push_back(t);
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<double> make_trace(const TraceSpec& spec, Rng& rng) {
+    validate(spec);
+    return spec.adversarial ? adversarial_trace(spec) : draw_trace(spec, rng);
 }
 
 void check_arrivals(const ReplicatedArrivals& arrivals) {

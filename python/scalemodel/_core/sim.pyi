@@ -79,15 +79,13 @@ class LimiterConfig(metaclass=type):
     refill_rate: float | None
     window_s: float
 class TraceSpec(metaclass=type):
-    """A generated arrival trace (burst is the adversarial limit)."""
+    """A trace over [0, duration_s) drawn from arrivals, or the adversarial one (burst is its limit)."""
     field_kinds: typing.ClassVar[dict[str, str]]
-    kind: str
+    adversarial: bool
+    arrivals: scalemodel._core.Arrivals
     def __init__(self) -> None: ...
     burst: int
     duration_s: float
-    off_s: float
-    on_s: float
-    rate: float
     spread_s: float
     window_s: float
 class ReplicatedArrivals(metaclass=type):
@@ -267,7 +265,6 @@ CACHE_POLICIES: tuple = ('lru', 'lfu', 'fifo', 'ttl')
 HISTOGRAM_RELATIVE_ERROR: float = 0.00390625
 JITTERS: tuple = ('none', 'full', 'equal', 'decorrelated')
 LIMITER_ALGORITHMS: tuple = ('token_bucket', 'leaky_bucket', 'gcra', 'fixed_window', 'sliding_log', 'sliding_window_counter')
-LIMITER_ARRIVALS: tuple = ('steady', 'poisson', 'bursty', 'adversarial')
 LIMITER_SPREADS: tuple = ('round_robin', 'random')
 MAX_BACKLOG: int = 4194304
 MAX_CATALOGUE: int = 2147483646

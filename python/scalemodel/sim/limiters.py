@@ -21,11 +21,13 @@ Six algorithms each admit about ``limit`` requests per ``window_s`` seconds
 * ``"sliding_window_counter"``: previous window's count weighted by the share of it that
   is still inside ``(t - w, t]``, plus the current window's count.
 
-Arrivals are sorted timestamps in seconds or a generator name (:data:`ARRIVALS`):
-``"steady"`` (evenly spaced at ``rate``), ``"poisson"`` (``rate``), ``"bursty"`` (Poisson
-bursts of ``on_s`` separated by silences of ``off_s``, mean ``rate``) and ``"adversarial"``
-(``limit`` requests in the ``spread_s`` just before and ``limit`` just after every other
-window boundary: the worst case for fixed windows).
+Arrivals speak the project's one vocabulary (:mod:`scalemodel.arrivals`): a number is a
+Poisson rate, an arrival process (:class:`~scalemodel.arrivals.Poisson`,
+:class:`~scalemodel.arrivals.Periodic`, :class:`~scalemodel.arrivals.MMPP`,
+:class:`~scalemodel.arrivals.Profile`, ...) is drawn over ``[0, duration_s)``, and sorted
+timestamps (an array or a :class:`~scalemodel.arrivals.Replay`) are replayed. One trace is the
+limiters' own: :class:`Adversarial` sends ``limit`` requests in the ``spread_s`` just before and
+``limit`` just after every other window boundary, the worst case for fixed windows.
 
 The *worst window* is the largest number of admitted requests in any half-open interval of
 length ``window_s``, found by an exact two-pointer scan. With ``keys`` (a client id per
@@ -34,6 +36,9 @@ request) every key gets its own limiter, and the worst window is the largest of 
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +56,7 @@ from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import seed as _seed
 from scalemodel._arrays import text as _text
+from scalemodel.arrivals import ArrivalProcess, Periodic, Poisson, Profile, Replay, as_arrivals
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
 
@@ -58,6 +64,7 @@ __all__ = [
     "ALGORITHMS",
     "APPROXIMATE_ALGORITHMS",
     "ARRIVALS",
+    "Adversarial",
     "DistributedLimiterResult",
     "LimiterResult",
     "RacyBucketResult",
@@ -75,8 +82,23 @@ _s = _core.sim
 ALGORITHMS: tuple[str, ...] = tuple(_s.LIMITER_ALGORITHMS)
 #: Algorithms compared against the exact sliding log by default.
 APPROXIMATE_ALGORITHMS: tuple[str, ...] = ("fixed_window", "sliding_window_counter")
-#: Generated arrival traces, as the engine names them.
-ARRIVALS: tuple[str, ...] = tuple(_s.LIMITER_ARRIVALS)
+#: The deprecated string spellings of arrivals (each warns; see :class:`Adversarial` and
+#: :mod:`scalemodel.arrivals` for the new ones).
+ARRIVALS: tuple[str, ...] = ("steady", "poisson", "bursty", "adversarial")
+
+
+@dataclass(frozen=True)
+class Adversarial:
+    """The fixed-window worst case: ``limit`` requests spread evenly over the ``spread_s``
+    seconds just before, and ``limit`` over the ``spread_s`` just after, every other window
+    boundary ``(2k + 1) window_s``. The limit and the window are the limiter's; ``spread_s``
+    defaults to a hundredth of a window."""
+
+    spread_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.spread_s is not None:  # its range depends on the window: checked by the engine
+            _number("spread_s", self.spread_s)
 
 
 def _limiter(given: Mapping[str, Any]) -> Any:
@@ -112,32 +134,23 @@ def _keys(keys: Any, times: npt.NDArray[np.float64], generated: bool) -> npt.NDA
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
-def _trace(arrivals: Any, limit: int, window_s: float, given: Mapping[str, Any]) -> Any:
-    """The engine's TraceSpec for a generator name, or the timestamps given; the generator's
-    options (rate, duration_s, on_s, off_s, spread_s) are read from a caller's keywords."""
-    rate, duration_s, on_s, off_s, spread_s = (
-        given.get(k) for k in ("rate", "duration_s", "on_s", "off_s", "spread_s")
-    )
-    if not isinstance(arrivals, str):
-        if any(v is not None for v in (rate, duration_s, on_s, off_s, spread_s)):
-            raise ValueError("rate, duration_s, on_s, off_s and spread_s apply only to a generated trace")
-        return _times(arrivals)
+def _trace(arrivals: Any, limit: int, window_s: float, duration_s: Any) -> Any:
+    """The engine's TraceSpec for a process (or a number: a Poisson rate) or the adversarial
+    trace, drawn over ``[0, duration_s)`` (default 100 windows), or the timestamps given."""
     spec = _s.TraceSpec()
-    spec.kind = _text("arrivals", arrivals)
-    if arrivals == "adversarial":
-        if rate is not None:
-            raise ValueError("rate does not apply to the adversarial trace (it sends limit per burst)")
-        spec.rate = 1.0
+    if isinstance(arrivals, Adversarial):
+        spec.adversarial = True
+        spread_s = arrivals.spread_s
+        spec.spread_s = window_s / 100 if spread_s is None else _number("spread_s", spread_s)
+    elif isinstance(arrivals, (Replay, np.ndarray, list, tuple)):
+        if duration_s is not None:
+            raise ValueError("duration_s applies only to generated arrivals, not to timestamps")
+        return _times(arrivals.timestamps if isinstance(arrivals, Replay) else arrivals)
     else:
-        if rate is None:
-            raise ValueError(f"rate (requests/s) is required for the {arrivals} trace")
-        spec.rate = _number("rate", rate)
+        spec.arrivals = as_arrivals("arrivals", arrivals)._engine
     spec.duration_s = 100.0 * window_s if duration_s is None else _number("duration_s", duration_s)
-    spec.on_s = window_s / 10 if on_s is None else _number("on_s", on_s)
-    spec.off_s = 9 * window_s / 10 if off_s is None else _number("off_s", off_s)
     spec.burst = limit
     spec.window_s = window_s
-    spec.spread_s = window_s / 100 if spread_s is None else _number("spread_s", spread_s)
     return spec
 
 
@@ -149,30 +162,126 @@ def _arrivals(config: Any, trace: Any) -> None:
         config.trace = trace
 
 
+# --- the deprecated spelling: a generator name with rate, on_s, off_s, spread_s ---------------
+_OLD_OPTIONS = {
+    "steady": ("rate",),
+    "poisson": ("rate",),
+    "bursty": ("rate", "on_s", "off_s"),
+    "adversarial": ("spread_s",),
+}
+
+
+def _new_spelling(
+    function: str, arrivals: Any, window_s: float, duration_s: Any, deprecated: Mapping[str, Any]
+) -> Any:
+    """``arrivals`` in the new vocabulary. The old one (a generator name in :data:`ARRIVALS`,
+    rate, on_s, off_s and spread_s as keywords) still works for one release, with a
+    DeprecationWarning naming its new spelling; other keywords are a TypeError, as Python's."""
+    for key in deprecated:
+        if key not in ("rate", "on_s", "off_s", "spread_s"):
+            raise TypeError(f"{function}() got an unexpected keyword argument {key!r}")
+    if not isinstance(arrivals, str):
+        if set(deprecated) - {"spread_s"}:
+            raise ValueError(
+                f"{', '.join(deprecated)} apply only to generated arrivals named by a string (deprecated); "
+                "give arrivals as a rate or an arrival process instead"
+            )
+        if not deprecated:
+            return arrivals
+        if not isinstance(arrivals, Adversarial):
+            raise ValueError("spread_s applies only to Adversarial() arrivals")
+        new: Any = Adversarial(deprecated["spread_s"])
+        _warn(f"spread_s as a keyword is deprecated; use arrivals=sm.sim.{new!r}")
+        return new
+    name = _text("arrivals", arrivals)
+    if name not in _OLD_OPTIONS:
+        raise ValueError(
+            "arrivals must be a rate (requests/s), an arrival process, Adversarial() or sorted "
+            f"timestamps, got {name!r}"
+        )
+    for key in deprecated:
+        if key not in _OLD_OPTIONS[name]:
+            raise ValueError(f"{key} does not apply to arrivals={name!r}")
+    if name == "adversarial":
+        new = Adversarial(deprecated.get("spread_s"))
+        _warn(f"arrivals='adversarial' is deprecated; use arrivals=sm.sim.{new!r}")
+        return new
+    if deprecated.get("rate") is None:
+        raise ValueError(f"rate (requests/s) is required for the {name} trace")
+    rate = _number("rate", deprecated["rate"])
+    if name == "steady":
+        new = Periodic(rate)
+        _warn(f"arrivals='steady', rate={rate!r} is deprecated; use arrivals=sm.arrivals.Periodic({rate!r})")
+    elif name == "poisson":
+        new = Poisson(rate)
+        _warn(f"arrivals='poisson', rate={rate!r} is deprecated; use arrivals={rate!r} (a Poisson rate)")
+    else:
+        duration = 100 * window_s if duration_s is None else _number("duration_s", duration_s)
+        new = _bursts(rate, deprecated.get("on_s"), deprecated.get("off_s"), window_s, duration)
+        on, period, peak = float(new.times[1]), float(new.period_s), float(new.rates[0])
+        _warn(
+            f"arrivals='bursty', rate={rate!r}, on_s={on!r}, off_s={period - on!r} is deprecated; use "
+            f"arrivals=sm.arrivals.Profile([0, {on!r}, {on!r}, {period!r}], [{peak!r}, {peak!r}, 0, 0], "
+            f"period_s={period!r})"
+        )
+    return new
+
+
+def _bursts(rate: float, on_s: Any, off_s: Any, window_s: float, duration_s: float) -> Profile:
+    """The old bursty trace (Poisson bursts of on_s at rate * (on_s + off_s) / on_s, every
+    on_s + off_s seconds) as what it is: a periodic step profile. Its old checks stay here
+    with it (the profile would name its knots, not on_s and off_s)."""
+    on = window_s / 10 if on_s is None else _number("on_s", on_s)
+    off = 9 * window_s / 10 if off_s is None else _number("off_s", off_s)
+    if not (on > 0 and math.isfinite(on)):
+        raise ValueError(f"on_s must be a finite number > 0, got {on_s!r}")
+    if not (off >= 0 and math.isfinite(off)):
+        raise ValueError(f"off_s must be a finite number >= 0, got {off_s!r}")
+    period = on + off
+    # Each period is a few turns of the drawing loop even when empty: keep their number bounded.
+    if not duration_s / period <= 2.5e8:
+        raise ValueError("on_s + off_s must be at least duration_s / 2.5e8")
+    peak = rate * period / on
+    if not math.isfinite(peak):
+        raise ValueError(
+            f"on_s must be large enough that rate * (on_s + off_s) / on_s is finite, got {on_s!r}"
+        )
+    # Sized by what the bursts hold, not by rate x duration_s (the first burst of a long
+    # period holds far more than that); the engine's guide for a profile is its mean rate.
+    bursts = math.floor(duration_s / period)
+    if peak * (bursts * on + min(on, duration_s - bursts * period)) > 2.5e8:
+        raise ValueError(
+            "the trace would hold more than 2.5e8 requests: lower rate or duration_s (bursty traffic "
+            "arrives at rate * (on_s + off_s) / on_s during its on_s bursts)"
+        )
+    return Profile(np.array([0.0, on, on, period]), np.array([peak, peak, 0.0, 0.0]), period)
+
+
+def _warn(message: str) -> None:
+    # stacklevel 4: _warn, _new_spelling, the public function, its caller.
+    warnings.warn(message, DeprecationWarning, stacklevel=4)
+
+
 def limiter_trace(
-    kind: str,
+    arrivals: Any,
     *,
-    rate: float | None = None,
     duration_s: float | None = None,
     limit: int = 100,
     window_s: float = 1.0,
-    on_s: float | None = None,
-    off_s: float | None = None,
-    spread_s: float | None = None,
     seed: int = 0,
+    **deprecated: Any,
 ) -> npt.NDArray[np.float64]:
-    """Sorted arrival timestamps (seconds) from a generator in :data:`ARRIVALS`.
-
-    rate: mean requests/s (steady, poisson, bursty). duration_s: the trace covers
-    ``[0, duration_s)`` (default 100 windows). on_s / off_s: burst and silence lengths of
-    the bursty trace (default a tenth and nine tenths of a window). limit, window_s,
-    spread_s: the adversarial trace sends ``limit`` requests in the ``spread_s`` (default
-    a hundredth of a window) before and after every other boundary ``(2k + 1) window_s``.
+    """Sorted arrival timestamps (seconds): ``arrivals`` (a Poisson rate, an arrival process
+    or :class:`Adversarial`) drawn over ``[0, duration_s)`` (default 100 windows) from random
+    stream ``(seed, 0)``; timestamps are returned as they are. limit, window_s: the
+    adversarial trace's burst and window.
     """
-    if _text("kind", kind) not in ARRIVALS:
-        raise ValueError(f"kind must be one of {', '.join(ARRIVALS)}, got {kind!r}")
-    spec = _trace(kind, _integer("limit", limit), _number("window_s", window_s), locals())
-    out: npt.NDArray[np.float64] = _s.limiter_trace(spec, _seed(seed))
+    limit, window_s = _integer("limit", limit), _number("window_s", window_s)
+    arrivals = _new_spelling("limiter_trace", arrivals, window_s, duration_s, deprecated)
+    trace = _trace(arrivals, limit, window_s, duration_s)
+    if isinstance(trace, np.ndarray):  # already a trace: checked as a replay, returned as it is
+        return np.array(Replay(trace).timestamps)
+    out: npt.NDArray[np.float64] = _s.limiter_trace(trace, _seed(seed))
     return out
 
 
@@ -267,21 +376,19 @@ def simulate_limiter(
     refill_rate: float | None = None,
     queue_size: int | None = None,
     drain_rate: float | None = None,
-    rate: float | None = None,
     duration_s: float | None = None,
-    on_s: float | None = None,
-    off_s: float | None = None,
-    spread_s: float | None = None,
     seed: int = 0,
     keys: Any = None,
     compare_exact: bool | None = None,
     return_decisions: bool = False,
+    **deprecated: Any,
 ) -> LimiterResult:
     """Run one rate limiter over an arrival trace.
 
     algorithm: one of :data:`ALGORITHMS`. limit, window_s: ``limit`` requests per
-    ``window_s`` seconds. arrivals: sorted timestamps (seconds) or a generator name (see
-    :func:`limiter_trace` for rate, duration_s, on_s, off_s, spread_s and seed).
+    ``window_s`` seconds. arrivals: sorted timestamps (seconds), a Poisson rate, an arrival
+    process (:mod:`scalemodel.arrivals`) or :class:`Adversarial`; generated ones are drawn
+    over ``[0, duration_s)`` (default 100 windows) from random stream ``(seed, 0)``.
     capacity / refill_rate: token bucket and GCRA burst and tokens per second (defaults
     limit and limit / window_s). queue_size / drain_rate: leaky bucket queue and forwarding
     rate (same defaults). keys: one whole-number client id per request (an array as long
@@ -292,7 +399,8 @@ def simulate_limiter(
     """
     # The limiter is checked (and its defaults resolved) before any trace is generated.
     config = _limiter(locals()).resolved()
-    trace = _trace(arrivals, config.limit, config.window_s, locals())
+    arrivals = _new_spelling("simulate_limiter", arrivals, config.window_s, duration_s, deprecated)
+    trace = _trace(arrivals, config.limit, config.window_s, duration_s)
     generated = not isinstance(trace, np.ndarray)
     times = _s.limiter_trace(trace, _seed(seed)) if generated else trace
     key_ids = _keys(keys, times, generated)
@@ -322,6 +430,15 @@ def simulate_limiter(
         worst_key=int(out["worst_key"]) if keys is not None and times.size else None,
         decisions=out["decisions"] if return_decisions else None,
     )
+
+
+def _described(arrivals: Any) -> str:
+    """A study's arrivals in its parameters: the process (a number: its Poisson rate), or "trace"."""
+    if isinstance(arrivals, (Adversarial, ArrivalProcess)) and not isinstance(arrivals, Replay):
+        return repr(arrivals)
+    if isinstance(arrivals, numbers.Real) and not isinstance(arrivals, bool):
+        return f"Poisson(rate={arrivals!r})"
+    return "trace"
 
 
 class DistributedLimiterResult(ReplicatedResult):
@@ -360,15 +477,12 @@ def simulate_distributed_limiter(
     refill_rate: float | None = None,
     queue_size: int | None = None,
     drain_rate: float | None = None,
-    rate: float | None = None,
     duration_s: float | None = None,
-    on_s: float | None = None,
-    off_s: float | None = None,
-    spread_s: float | None = None,
     replications: int = 10,
     seed: int = 0,
     threads: int = 0,
     level: float = 0.95,
+    **deprecated: Any,
 ) -> DistributedLimiterResult:
     """``servers`` limiters behind a balancer, each enforcing the limit on its own share.
 
@@ -381,8 +495,9 @@ def simulate_distributed_limiter(
     config = _configure(_s.DistributedConfig(), locals(), "servers", "spread")
     config.limiter = _limiter(locals())
     lvl = _level(level)
-    trace = _trace(arrivals, config.limiter.limit, config.limiter.window_s, locals())
-    _arrivals(config, trace)
+    window_s = config.limiter.window_s
+    arrivals = _new_spelling("simulate_distributed_limiter", arrivals, window_s, duration_s, deprecated)
+    _arrivals(config, _trace(arrivals, config.limiter.limit, window_s, duration_s))
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     metrics = _progress.run(lambda: _s.limiter_distributed(config, run), "distributed limiter")
     params = {
@@ -391,7 +506,7 @@ def simulate_distributed_limiter(
         "window_s": config.limiter.window_s,
         "servers": config.servers,
         "spread": spread,
-        "arrivals": arrivals if isinstance(arrivals, str) else "trace",
+        "arrivals": _described(arrivals),
     }
     return DistributedLimiterResult(metrics, params, lvl)
 
@@ -423,14 +538,12 @@ def simulate_racy_token_bucket(
     rmw_delay_s: float,
     arrivals: Any,
     *,
-    rate: float | None = None,
     duration_s: float | None = None,
-    on_s: float | None = None,
-    off_s: float | None = None,
     replications: int = 10,
     seed: int = 0,
     threads: int = 0,
     level: float = 0.95,
+    **deprecated: Any,
 ) -> RacyBucketResult:
     """A token bucket in a shared store, read and written back in separate steps.
 
@@ -439,22 +552,24 @@ def simulate_racy_token_bucket(
     ``rmw_delay_s`` later (a store round trip) and the last write wins. Requests reading
     while a write is in flight see stale tokens, so they can admit on a token another
     request has already spent. Compared with an atomic bucket on the same trace. arrivals:
-    sorted timestamps or "steady", "poisson", "bursty" (``duration_s`` defaults to 100 s).
+    sorted timestamps, a Poisson rate or an arrival process (drawn over ``[0, duration_s)``,
+    default 100 s, afresh in each replication).
     """
     config = _racy(locals())
     lvl = _level(level)
-    if isinstance(arrivals, str) and arrivals == "adversarial":
-        raise ValueError("arrivals must be steady, poisson, bursty or timestamps for the racy bucket")
-    trace = _trace(arrivals, 1, 1.0, locals())
-    _arrivals(config, trace)
+    arrivals = _new_spelling("simulate_racy_token_bucket", arrivals, 1.0, duration_s, deprecated)
+    if isinstance(arrivals, Adversarial):
+        raise ValueError(
+            "arrivals must be a rate, an arrival process or timestamps for the racy bucket (it has no window)"
+        )
+    _arrivals(config, _trace(arrivals, 1, 1.0, duration_s))
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     metrics = _progress.run(lambda: _s.limiter_racy_bucket(config, run), "racy token bucket")
     params = {
         "capacity": config.capacity,
         "refill_rate": config.refill_rate,
         "rmw_delay_s": config.rmw_delay_s,
-        "rate": rate,
-        "arrivals": arrivals if isinstance(arrivals, str) else "trace",
+        "arrivals": _described(arrivals),
     }
     return RacyBucketResult(metrics, params, lvl)
 

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "scalemodel/core/arrivals.hpp"
 #include "scalemodel/core/fields.hpp"
 #include "scalemodel/core/random.hpp"
 #include "scalemodel/core/run_spec.hpp"
@@ -112,38 +113,27 @@ KeyedSummary run_keyed_limiter(const LimiterConfig& config, const double* times,
                                std::int64_t n, std::uint8_t* admitted, bool compare_exact);
 
 // --- arrival traces -------------------------------------------------------------------------
-enum class TraceKind { steady, poisson, bursty, adversarial };
-
-}  // namespace scalemodel::sim
-
-// The Python keyword `arrivals` is timestamps or one of these generators.
-template <>
-struct scalemodel::EnumNames<scalemodel::sim::TraceKind> {
-    static const char* what() { return "arrivals"; }
-    static const char* besides() { return "sorted timestamps"; }
-    static std::vector<std::string> names() { return {"steady", "poisson", "bursty", "adversarial"}; }
-};
-
-namespace scalemodel::sim {
-
+// A generated trace over [0, duration_s): drawn from `arrivals` (core/arrivals.hpp, the
+// project's one arrival vocabulary), or, when `adversarial`, the limiter's own worst case:
+// `burst` requests spread evenly over the `spread_s` just before, and `burst` over the
+// spread_s just after, every other boundary (2k + 1) window_s.
 struct TraceSpec {
-    TraceKind kind = TraceKind::poisson;
-    double rate = 1.0;        // mean requests per second (steady, poisson, bursty)
-    double duration_s = 1.0;  // the trace covers [0, duration_s)
-    double on_s = 0.1;        // bursty: Poisson bursts of on_s at rate * (on_s + off_s) / on_s ...
-    double off_s = 0.9;       // ... separated by silences of off_s
-    // adversarial: `burst` requests spread evenly over the `spread_s` just before, and
-    // `burst` over the spread_s just after, every other boundary (2k + 1) window_s.
+    Arrivals arrivals = Arrivals::poisson(1.0);
+    double duration_s = 1.0;
+    bool adversarial = false;
     std::int64_t burst = 100;
     double window_s = 1.0;
     double spread_s = 0.01;
 
-    SCALEMODEL_FIELDS(TraceSpec, kind, rate, duration_s, on_s, off_s, burst, window_s, spread_s)
+    SCALEMODEL_FIELDS(TraceSpec, arrivals, duration_s, adversarial, burst, window_s, spread_s)
 };
 
-// Checks every field the kind uses, and window_s and burst (as `limit`) always.
+// Checks duration_s, window_s and burst (as `limit`), spread_s for the adversarial trace, and
+// that the expected size is at most 2.5e8 requests.
 void validate(const TraceSpec& spec);
-std::int64_t expected_trace_size(const TraceSpec& spec);  // an upper guide for memory checks
+// A guide for memory checks: the adversarial trace's size, or mean rate x duration_s.
+std::int64_t expected_trace_size(const TraceSpec& spec);
+// Validates, then draws the trace (a stream that overruns 2.5e8 requests is refused too).
 std::vector<double> make_trace(const TraceSpec& spec, Rng& rng);
 
 // The arrivals of a replicated study: a fixed trace that every replication replays, or,
