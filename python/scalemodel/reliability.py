@@ -29,6 +29,7 @@ from scalemodel._arrays import integer as _integer
 from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
+from scalemodel._arrays import text as _text
 from scalemodel._arrays import whole as _whole
 from scalemodel.distributions import *  # noqa: F403  (the shared distributions, re-exported)
 from scalemodel.distributions import Deterministic, Lognormal, Weibull, as_distribution
@@ -842,7 +843,7 @@ def kafka_durability(
         broker_repair=("broker_mttr_s", _exponential),
         follower_lag="follower_lag_s",
     )
-    config.acks = str(acks)
+    config.acks = _text("acks", str(acks))
     run = _run_spec(seed=seed, replications=replications, threads=threads)
     params = {"acks": acks, "replication_factor": config.replication_factor}
     return _study("kafka", "kafka", _r.simulate_kafka, config, run, params, level)

@@ -166,6 +166,34 @@ TEST(Arrivals, MmppLongRunRateAndReplayOrder) {
     EXPECT_THROW(Arrivals::mmpp(0.0, 0.0, 1.0, 1.0), std::invalid_argument);
 }
 
+TEST(Arrivals, ExpectedCountIntegratesAProfile) {
+    // A ramp from 0 to 10/s over 10 s, then 10/s held: 50 arrivals by 10 s, 150 by 20 s
+    // (areas of a triangle and a rectangle, by hand); its mean_rate (the final 10/s) would
+    // say 100 and 200.
+    const Arrivals ramp = Arrivals::profile({0.0, 10.0}, {0.0, 10.0});
+    EXPECT_DOUBLE_EQ(ramp.expected_count(10.0), 50.0);
+    EXPECT_DOUBLE_EQ(ramp.expected_count(20.0), 150.0);
+    EXPECT_DOUBLE_EQ(ramp.expected_count(5.0), 12.5);
+    // Bursts of 0.2 s at 500/s every 1 s (a step up and down, repeated): 100 per period,
+    // and half a burst into the fourth period.
+    const Arrivals bursts = Arrivals::profile({0.0, 0.2, 0.2, 1.0}, {500.0, 500.0, 0.0, 0.0}, 1.0);
+    EXPECT_NEAR(bursts.expected_count(3.1), 350.0, 1e-9);
+    // Periodic with a ramp back to the first rate: 0 -> 4/s over 2 s, back to 0 over 2 s.
+    const Arrivals tent = Arrivals::profile({0.0, 2.0}, {0.0, 4.0}, 4.0);
+    EXPECT_NEAR(tent.expected_count(8.0), 16.0, 1e-12);
+    EXPECT_NEAR(tent.expected_count(3.0), 4.0 + 3.0, 1e-12);
+    // The drawn count agrees (Poisson: mean 150, sd ~12 over one run; 200 runs).
+    double drawn = 0.0;
+    for (int rep = 0; rep < 200; ++rep) {
+        Rng rng(11, static_cast<std::uint64_t>(rep));
+        ArrivalStream a(ramp, rng);
+        while (a.next(rng) < 20.0) drawn += 1.0;
+    }
+    EXPECT_NEAR(drawn / 200, 150.0, 4 * std::sqrt(150.0 / 200));
+    EXPECT_DOUBLE_EQ(Arrivals::replay({0.0, 1.0, 2.0, 3.0}).expected_count(2.5), 3.0);
+    EXPECT_DOUBLE_EQ(Arrivals::poisson(4.0).expected_count(2.0), 8.0);
+}
+
 TEST(Arrivals, MmppSwitchingFarFasterThanItsArrivalsKeepsItsRate) {
     // ~1e9 switches per arrival in both orders of the states' rates: each draw is O(1) (a
     // Poisson stream at the lower rate merged with on/off arrivals at the difference).

@@ -506,6 +506,7 @@ def _hand_built_scenario(**users):
         (lambda: sm.arrivals.MMPP(1e-300, 1e-300, 1e-300, 1e-300), ValueError, "rate_high must be large enough"),
         (lambda: sm.hashing.BoundedLoad(["a", "b"], eps=10**400), ValueError, "eps"),
         (lambda: S.simulate_distributed_limiter("token_bucket", 10, 1.0, "\ud800", 2), ValueError, "arrivals"),
+        (lambda: sm.reliability.kafka_durability(acks="\ud800"), ValueError, "acks"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:

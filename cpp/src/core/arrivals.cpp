@@ -137,6 +137,39 @@ const std::vector<double>& Arrivals::timestamps() const {
     return times_ && kind_ == Kind::replay ? *times_ : kNoTimes;
 }
 
+double Arrivals::expected_count(double duration_s) const {
+    if (!(duration_s > 0.0)) return 0.0;
+    if (kind_ == Kind::replay) {
+        const auto& t = *times_;
+        return static_cast<double>(std::lower_bound(t.begin(), t.end(), duration_s) - t.begin());
+    }
+    if (kind_ != Kind::profile) return mean_rate() * duration_s;
+    const auto &t = *times_, &r = *rates_;
+    const std::size_t n = t.size();
+    // The rate's integral over [0, x] for x within one cycle: trapezoids between the knots,
+    // then (periodic) the ramp from the last rate back to the first at period_, or (not
+    // periodic) the last rate held.
+    auto area_to = [&](double x) {
+        double area = 0.0;
+        auto segment = [&](double t0, double r0, double t1, double r1) {  // true once x is reached
+            const double hi = std::min(t1, x);
+            if (hi > t0) area += (hi - t0) * (r0 + (r1 - r0) * (hi - t0) / (t1 - t0) + r0) / 2;
+            return x <= t1;
+        };
+        for (std::size_t i = 1; i < n; ++i)
+            if (segment(t[i - 1], r[i - 1], t[i], r[i])) return area;
+        if (period_ > 0.0) {
+            segment(t[n - 1], r[n - 1], period_, r[0]);
+        } else if (x > t[n - 1]) {
+            area += (x - t[n - 1]) * r[n - 1];
+        }
+        return area;
+    };
+    if (!(period_ > 0.0)) return area_to(duration_s);
+    const double cycles = std::floor(duration_s / period_);
+    return cycles * area_to(period_) + area_to(duration_s - cycles * period_);
+}
+
 double Arrivals::mean_rate() const {
     switch (kind_) {
         case Kind::mmpp:

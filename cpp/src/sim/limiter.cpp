@@ -335,18 +335,16 @@ void validate(const TraceSpec& spec) {
         throw std::invalid_argument(spec.adversarial
                                         ? "the adversarial trace would hold more than 2.5e8 requests: lower limit "
                                           "or duration_s (it sends 2 x limit per two windows)"
-                                        : "the trace would hold more than 2.5e8 requests: lower the arrivals' mean "
-                                          "rate or duration_s (their product is the expected size)");
+                                        : "the trace would hold more than 2.5e8 requests: lower the arrivals' rate "
+                                          "or duration_s (the expected size is the rate integrated over duration_s)");
 }
 
 std::int64_t expected_trace_size(const TraceSpec& spec) {
     double n = 0.0;
     if (spec.adversarial) {
         n = 2.0 * static_cast<double>(spec.burst) * (std::floor(spec.duration_s / (2.0 * spec.window_s)) + 1.0);
-    } else if (spec.arrivals.kind() == Arrivals::Kind::replay) {
-        n = static_cast<double>(spec.arrivals.timestamps().size());
     } else {
-        n = spec.arrivals.mean_rate() * spec.duration_s;
+        n = spec.arrivals.expected_count(spec.duration_s);
     }
     return n > kMaxTrace ? static_cast<std::int64_t>(kMaxTrace) + 1 : static_cast<std::int64_t>(n);
 }

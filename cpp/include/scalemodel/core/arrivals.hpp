@@ -33,6 +33,10 @@ public:
 
     Kind kind() const { return kind_; }
     double mean_rate() const;
+    // The expected number of arrivals in [0, duration_s): exact for a profile (its rate
+    // integrated, so a ramp or a quiet start counts as it is), the replayed timestamps
+    // before duration_s, else mean_rate() x duration_s. A guide for memory checks.
+    double expected_count(double duration_s) const;
     // Replayed timestamps; empty for a generated process.
     const std::vector<double>& timestamps() const;
 
