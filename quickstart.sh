@@ -151,8 +151,9 @@ echo "== lint and format (ruff)"
 ruff check python tests benchmarks tools docs
 ruff format --check python tests benchmarks tools docs
 
-echo "== type stubs against the compiled module"
+echo "== type stubs against the compiled module, and the package against the stubs"
 python -m mypy.stubtest scalemodel._core
+python -m mypy python/scalemodel
 
 echo "== Python tests, rules of thumb and notebooks"
 python -m pytest tests/python tests/rules tests/validation --nbmake notebooks

@@ -3,7 +3,10 @@
 Run after changing a binding, with the new module importable (installed, or built and
 linked into python/scalemodel/): ``python tools/stubs.py sim reliability`` rewrites the
 stubs of those submodules (``__init__`` is the top level; no names: all of them). The test command checks the
-stubs against the module with mypy.stubtest.
+stubs against the module with mypy.stubtest, then type-checks the package against them
+(``python -m mypy``, settings in pyproject.toml's ``[tool.mypy]``): the stubs are what
+mypy reads for every call into ``_core``, so a binding change that breaks a Python call
+site fails the test command.
 
 The stubs are committed rather than made by the wheel build: making them there means
 importing the extension just built (not possible when cross-compiling, and pybind11-stubgen

@@ -106,10 +106,12 @@ def whole(name: str, value: Any, minimum: int, maximum: int = 2**63 - 1) -> int:
     if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
         if not (math.isfinite(value) and float(value).is_integer()):
             raise TypeError(f"{name} must be a whole number, got {value!r}")
-        value = int(value)
+        # typeshed's numbers.Real promises no int conversion (no __int__, a __trunc__ that
+        # need not return int); every Real that gets here (float, NumPy floats, Fraction) has one.
+        value = int(value)  # type: ignore[call-overload]
     if not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    if not minimum <= value <= maximum:
+    if not minimum <= int(value) <= maximum:
         raise ValueError(f"{name} must be a whole number in [{minimum}, {maximum}], got {value}")
     return int(value)
 

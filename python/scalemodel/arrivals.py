@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -26,7 +26,12 @@ _Engine = _core.Arrivals
 class ArrivalProcess(EngineBacked):
     """Base of the arrival processes; the validated engine object is built at construction."""
 
-    rate: float  # long-run mean arrival rate, requests/s: a field or a property
+    if TYPE_CHECKING:
+        # The long-run mean arrival rate, requests/s: a field (Poisson, Periodic) or a
+        # property (MMPP, Replay, Profile), so read-only here. Declared for the checker
+        # only: a property on the base would become the dataclass fields' default.
+        @property
+        def rate(self) -> float: ...
 
 
 @dataclass(frozen=True)

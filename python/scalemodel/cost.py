@@ -156,7 +156,12 @@ class Catalogue:
 def _instance(source: str, name: str, spec: Any) -> Instance:
     if not isinstance(spec, dict):
         raise ValueError(f"{source}: instances.{name} must be a table")
-    need = {"kind": str, "vcpus": int, "memory_gb": (int, float), "usd_per_month": (int, float)}
+    need: dict[str, type | tuple[type, ...]] = {
+        "kind": str,
+        "vcpus": int,
+        "memory_gb": (int, float),
+        "usd_per_month": (int, float),
+    }
     unknown = set(spec) - set(need)
     if unknown:
         raise ValueError(f"{source}: instances.{name}: unknown key(s) {sorted(unknown)}")
@@ -306,20 +311,20 @@ def topic_sizing(
 
     Rates in messages/s: the topic's, one consumer's, one partition's.
     """
-    p, c = (as_count(n, v) for n, v in (("partitions", partitions), ("consumers", consumers)))
-    for name, arr in (("partitions", p), ("consumers", c)):
+    p_arr, c_arr = (as_count(n, v) for n, v in (("partitions", partitions), ("consumers", consumers)))
+    for name, arr in (("partitions", p_arr), ("consumers", c_arr)):
         if arr.ndim:
             raise TypeError(f"{name} must be one whole number, got an array of shape {arr.shape}")
-    p, c = int(p), int(c)
-    rates = [
+    p, c = int(p_arr), int(c_arr)
+    message, consumer, partition = (
         number(n, v)
         for n, v in (
             ("message_rate", message_rate),
             ("consumer_rate", consumer_rate),
             ("partition_rate", partition_rate),
         )
-    ]
-    out = _c.topic_sizing(*rates, p, c)
+    )
+    out = _c.topic_sizing(message, consumer, partition, p, c)
     return TopicSizing(**out)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import pandas as pd
@@ -259,6 +259,10 @@ class Scheme:
     names: tuple[str, ...]
     _params: dict[str, Any]
 
+    if TYPE_CHECKING:
+        # Every scheme is built from its nodes and its settings (resized, unpickling).
+        def __init__(self, nodes: Any, **params: Any) -> None: ...
+
     def _init(self, impl: Any, names: Sequence[str], **params: Any) -> None:
         self._impl = impl
         self.names = tuple(names)
@@ -289,7 +293,7 @@ class Scheme:
         return f"{type(self).__name__}({self.nodes} nodes{params})"
 
 
-def _rebuild(cls: type, names: list[str], params: dict[str, Any]) -> Scheme:
+def _rebuild(cls: type[Scheme], names: list[str], params: dict[str, Any]) -> Scheme:
     return cls(names, **params)
 
 

@@ -33,7 +33,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 import pandas as pd
@@ -331,7 +331,8 @@ class SimulatedCheck:
         """Whether the simulated end-to-end p99 meets the target (None without a target)."""
         if math.isnan(self.slo_end_to_end_s):
             return None
-        return bool(self.table.loc["whole request", "p99 sim (ms)"] <= self.slo_end_to_end_s * 1e3)
+        p99_ms = cast(float, self.table.loc["whole request", "p99 sim (ms)"])
+        return bool(p99_ms <= self.slo_end_to_end_s * 1e3)
 
 
 def simulated_system(plan: Plan) -> tuple[Any, float]:
@@ -1420,7 +1421,7 @@ def _headline(plan: Plan) -> str:
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
-    cols = [frame.index.name or "", *map(str, frame.columns)]
+    cols = [str(frame.index.name or ""), *map(str, frame.columns)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for idx, row in frame.iterrows():
         lines.append(
@@ -1499,7 +1500,7 @@ def _plots(plan: Plan, out: Path) -> list[Path]:
 
     fig, ax = plt.subplots(figsize=(7.5, 3.5))
     costs = plan.cost_frame()["usd_per_month"]
-    ax.barh(costs.index[::-1], costs.values[::-1], color="tab:green")
+    ax.barh(costs.index[::-1], costs.to_numpy()[::-1], color="tab:green")
     _money_axis(ax)
     ax.set_xlabel("USD per month, year 1")
     total = _usd(plan.usd_per_month) if plan.feasible else "incomplete (infeasible)"
@@ -1632,7 +1633,7 @@ _CSS = (
 
 
 def _simulation_words(check: SimulatedCheck) -> str:
-    p99 = check.table.loc["whole request", "p99 sim (ms)"]
+    p99 = cast(float, check.table.loc["whole request", "p99 sim (ms)"])
     verdict = {
         None: "no end-to-end target set (scenario.slo_p99)",
         True: f"meets the end-to-end target of {check.slo_end_to_end_s * 1e3:g} ms",

@@ -830,6 +830,10 @@ class RetryQueue:
     """
 
     __slots__ = ("_chain", "_config", "_kwargs", "_metrics")
+    _chain: _q.RetryQueue
+    _config: _q.RetryQueueConfig
+    _kwargs: tuple[float, float, int, dict[str, Any]]  # the arguments, for pickling
+    _metrics: dict[str, Any]
 
     def __init__(
         self,

@@ -336,9 +336,9 @@ def parse_scenario(
     for name, value, kind in (("text", text, str), ("source", source, str)):
         if not isinstance(value, kind):
             raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    for name, value in (("instances", instances), ("overrides", overrides)):
-        if value is not None and not isinstance(value, Mapping):
-            raise TypeError(f"{name} must be a dict or None, got {type(value).__name__}")
+    for name, mapping in (("instances", instances), ("overrides", overrides)):
+        if mapping is not None and not isinstance(mapping, Mapping):
+            raise TypeError(f"{name} must be a dict or None, got {type(mapping).__name__}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

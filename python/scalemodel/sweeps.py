@@ -244,8 +244,8 @@ def _gather(
             # The lowest failing replication, not the first to finish: the same on any executor.
             first_failure[point], errors[point] = rep, error
     names: list[str] = []
-    for runs in values.values():
-        for _, outputs in runs:
+    for point_runs in values.values():
+        for _, outputs in point_runs:
             names.extend(k for k in outputs if k not in names)
     rows = []
     for i, params in enumerate(points):

@@ -37,7 +37,14 @@ from scalemodel._arrays import level as _level
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import run_spec as _run_spec
 from scalemodel._arrays import whole as _whole
-from scalemodel.arrivals import Arrivals, Replay, _replayed_clients, _replayed_sizes, as_arrivals
+from scalemodel.arrivals import (
+    ArrivalProcess,
+    Arrivals,
+    Replay,
+    _replayed_clients,
+    _replayed_sizes,
+    as_arrivals,
+)
 from scalemodel.distributions import Distribution, as_distribution
 from scalemodel.results import Estimate as _Estimate
 from scalemodel.results import ReplicatedResult
@@ -274,7 +281,7 @@ def _run(
     return SimResult(raw, params, level)
 
 
-def _run_length(arrivals: Arrivals, name: str, counted: Any, warmup: Any) -> tuple[int, int]:
+def _run_length(arrivals: ArrivalProcess, name: str, counted: Any, warmup: Any) -> tuple[int, int]:
     """How many arrivals a replication counts (the keyword ``name``) after how many
     discarded: by default 100,000 after 10% more; for a replay, every timestamp after a
     tenth of them."""
