@@ -194,6 +194,36 @@ TEST(Arrivals, ExpectedCountIntegratesAProfile) {
     EXPECT_DOUBLE_EQ(Arrivals::poisson(4.0).expected_count(2.0), 8.0);
 }
 
+TEST(Arrivals, AProfileRepeatingFarFasterThanItSendsKeepsItsRate) {
+    // A tent 0 -> 2e-3/s and back over 1 microsecond, repeated: 1e-9 arrivals per period,
+    // ~1e9 periods between arrivals, each drawn in O(knots). Mean rate 1e-3/s.
+    const Arrivals tent = Arrivals::profile({0.0, 0.5e-6}, {0.0, 2e-3}, 1e-6);
+    EXPECT_NEAR(tent.mean_rate(), 1e-3, 1e-15);
+    Rng rng(3, 0);
+    ArrivalStream a(tent, rng);
+    double t = 0, previous = 0;
+    const int n = 100000;
+    for (int i = 0; i < n; ++i) {
+        t = a.next(rng);
+        ASSERT_GT(t, previous);
+        previous = t;
+    }
+    EXPECT_NEAR(n / t, 1e-3, 4 * 1e-3 / std::sqrt(n));
+    // Sparse periods long enough to see where in a period arrivals land: 0.04 per period of
+    // 1 s, rate rising linearly over the first half, so P(arrival in [0, 0.25 s) | in the
+    // first half) = 1/4.
+    const Arrivals ramp = Arrivals::profile({0.0, 0.5, 0.5}, {0.0, 0.16, 0.0}, 1.0);
+    EXPECT_NEAR(ramp.expected_count(1.0), 0.04, 1e-15);
+    ArrivalStream b(ramp, rng);
+    int early = 0, late = 0;
+    for (int i = 0; i < n; ++i) {
+        const double phase = std::fmod(b.next(rng), 1.0);
+        ASSERT_LE(phase, 0.5);
+        (phase < 0.25 ? early : late) += 1;
+    }
+    EXPECT_NEAR(static_cast<double>(early) / n, 0.25, 4 * std::sqrt(0.25 * 0.75 / n));
+}
+
 TEST(Arrivals, MmppSwitchingFarFasterThanItsArrivalsKeepsItsRate) {
     // ~1e9 switches per arrival in both orders of the states' rates: each draw is O(1) (a
     // Poisson stream at the lower rate merged with on/off arrivals at the difference).

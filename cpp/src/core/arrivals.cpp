@@ -20,6 +20,9 @@ const std::vector<double> kNoTimes;
 // On/off traffic whose on periods hold fewer than 1 / kFewPerBurst arrivals on average is
 // drawn an arrival at a time (see ArrivalStream::next_on_off), not a switch at a time.
 constexpr double kFewPerBurst = 1.0 / 16.0;
+// A periodic profile expecting fewer arrivals than this per period skips whole periods
+// (start_sparse_cycle) instead of walking each one.
+constexpr double kSparseCycle = 1.0 / 16.0;
 
 // A Poisson count of mean `mean`: by counting exponential gaps below 30, by Hoermann's
 // transformed rejection (PTRS, as in NumPy) up to 1e12, by the normal law beyond (its
@@ -122,6 +125,7 @@ Arrivals Arrivals::profile(std::vector<double> times, std::vector<double> rates,
     }
     a.times_ = std::make_shared<const std::vector<double>>(std::move(times));
     a.rates_ = std::make_shared<const std::vector<double>>(std::move(rates));
+    if (period_s > 0.0) a.cycle_area_ = a.expected_count(period_s);
     return a;
 }
 
@@ -233,11 +237,19 @@ double ArrivalStream::next(Rng& rng) {
             // restarts there (memoryless).
             const auto &times = *spec_.times_, &rates = *spec_.rates_;
             const std::size_t n = times.size();
+            if (t_ == 0.0 && index_ == 0 && spec_.cycle_area_ < kSparseCycle && spec_.period_ > 0.0) {
+                start_sparse_cycle(rng);
+                return t_;
+            }
             for (;;) {
                 if (index_ + 1 >= n) {  // past the last knot
                     if (spec_.period_ > 0.0) {
                         offset_ += spec_.period_;
                         index_ = 0;
+                        if (spec_.cycle_area_ < kSparseCycle) {
+                            start_sparse_cycle(rng);
+                            return t_;
+                        }
                         continue;
                     }
                     if (!(rates.back() > 0.0)) return kInf;
@@ -261,6 +273,36 @@ double ArrivalStream::next(Rng& rng) {
         }
     }
     return kInf;
+}
+
+void ArrivalStream::start_sparse_cycle(Rng& rng) {
+    // A periodic profile expecting few arrivals per period (its rate varying far faster
+    // than it sends): walking it period by period could take ~forever. From the start of a
+    // period, the next arrival is where the rate's integral grows by a standard exponential
+    // draw E (a time change), so floor(E / area) whole periods pass at once and the rest is
+    // found in one period by inverting the integral of its linear pieces.
+    const auto &times = *spec_.times_, &rates = *spec_.rates_;
+    const double area = spec_.cycle_area_;
+    double rest = standard_exponential(rng);
+    const double skipped = std::floor(rest / area);
+    rest -= skipped * area;
+    offset_ += skipped * spec_.period_;
+    for (std::size_t i = 0; i + 1 < times.size(); ++i) {
+        const double w = times[i + 1] - times[i], r0 = rates[i], r1 = rates[i + 1];
+        const double piece = w * (r0 + r1) / 2;
+        if (rest < piece) {
+            // r0 x + (r1 - r0) x^2 / (2 w) = rest, in the form without cancellation
+            const double slope = (r1 - r0) / w;
+            const double x = 2 * rest / (r0 + std::sqrt(std::max(0.0, r0 * r0 + 2 * slope * rest)));
+            index_ = i;
+            t_ = offset_ + times[i] + std::min(x, w);
+            return;
+        }
+        rest -= piece;
+    }
+    // Rounding left the draw past the period's last knot: its end.
+    index_ = times.size() - 1;
+    t_ = offset_ + times.back();
 }
 
 double ArrivalStream::next_fast_switching(Rng& rng) {

@@ -48,6 +48,7 @@ private:
     std::shared_ptr<const std::vector<double>> times_;  // replay, profile knots; shared, so copies are cheap
     std::shared_ptr<const std::vector<double>> rates_;  // profile
     double period_ = 0.0;
+    double cycle_area_ = 0.0;  // profile with a period: expected arrivals per period
 };
 
 // A column recorded with replayed arrivals (a size, a key per request): `size` entries, one
@@ -63,6 +64,7 @@ public:
 private:
     double next_on_off(Rng& rng, double rate, int on);
     double next_fast_switching(Rng& rng);
+    void start_sparse_cycle(Rng& rng);
     const Arrivals& spec_;
     double t_ = 0.0;
     int state_ = 0;  // mmpp: 0 high, 1 low
