@@ -21,8 +21,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // in requests, or a request rate times a TTL) and its slope g'(u). Past u = exp(kLogFull),
 // g(u) rounds to 1 exactly, so the sums below take 1 there without computing u or g.
 struct LruOccupancy {
-    // 1 - exp(-u) < 1 - 2^-54 needs u < 37.5 (glibc's expm1 returns -1 itself from 38.8);
-    // exp(3.7) = 40.4.
+    // 1 - exp(-u) rounds to 1 once exp(-u) < 2^-54, u > 37.5 (glibc's expm1 returns -1
+    // outright from u = 38.8); exp(3.7) = 40.4.
     static constexpr double kLogFull = 3.7;
     static double value(double u) { return -std::expm1(-u); }
     static double slope(double u) { return std::exp(-u); }
@@ -89,15 +89,14 @@ private:
     template <class G, bool kWeighted>
     double sum(double log_scale) const {
         auto log_p = [&](double log_x) { return log_norm_ - alpha_ * log_x; };
-        // h from log p (and p, for a weighted sum)
-        auto term = [&](double lp, double p) {
+        // h at the rank of log probability lp
+        auto term = [&](double lp) {
             const double g = held<G>(log_scale + lp);
-            return kWeighted ? p * g : g;
+            return kWeighted ? std::exp(lp) * g : g;
         };
-        auto term_at = [&](double lp) { return term(lp, kWeighted ? std::exp(lp) : 1.0); };
         // The head's terms in two passes, all u_i, then all h(p_i, u_i): the calls for
         // different ranks overlap, where one pass with exp and g in a row waits on each exp
-        // (1.25x slower). Same operations as term, so the same numbers.
+        // (1.25x slower). The same operations as term, so the same numbers.
         std::vector<double> head(head_.size());
         for (std::size_t i = 0; i < head_.size(); ++i) {
             const double log_u = log_scale + head_[i].log_p;
@@ -109,7 +108,7 @@ private:
         }
         auto f = [&](double x) {
             return x <= static_cast<double>(head.size()) ? head[static_cast<std::size_t>(x) - 1]
-                                                          : term_at(log_p(std::log(x)));
+                                                          : term(log_p(std::log(x)));
         };
         // d/dx h(p(x), u(x)) = -alpha dh / x; only the first correction is used.
         auto derivative = [&](double x, int) {
@@ -119,7 +118,7 @@ private:
             return -alpha_ * (kWeighted ? std::exp(lp) * (G::value(u) + du) : du) / x;
         };
         auto integral = [&](double m, double b) {
-            auto integrand = [&](double t) { return term_at(log_p(t)) * std::exp(t); };
+            auto integrand = [&](double t) { return term(log_p(t)) * std::exp(t); };
             return boost::math::quadrature::gauss_kronrod<double, 31>::integrate(integrand, std::log(m), std::log(b),
                                                                                  kMaxDepth, kTolerance);
         };
