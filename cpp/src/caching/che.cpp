@@ -54,10 +54,9 @@ public:
         : alpha_(alpha), n_(n), log_norm_(-std::log(zipf_partial_sum(1, n, alpha))) {
         const std::int64_t direct = n - 1 < 2 * kHead ? n : kHead;
         head_.resize(static_cast<std::size_t>(direct));
-        for (std::int64_t i = 1; i <= direct; ++i) {
-            const double lp = log_norm_ - alpha * std::log(static_cast<double>(i));
-            head_[static_cast<std::size_t>(i - 1)] = {lp, std::exp(lp)};
-        }
+        for (std::int64_t i = 1; i <= direct; ++i)
+            head_[static_cast<std::size_t>(i - 1)].log_p = log_norm_ - alpha * std::log(static_cast<double>(i));
+        for (Rank& r : head_) r.p = std::exp(r.log_p);  // a pass of its own, like the sums' head
     }
     // log p_n, the least popular item's probability.
     double log_last() const { return log_norm_ - alpha_ * std::log(static_cast<double>(n_)); }
