@@ -116,3 +116,46 @@ TEST(CheApproximation, SteepLawsAndTinyCapacitiesConvergeToLimits) {
     EXPECT_FALSE(std::isnan(ttl_hit_ratio(1e308, 10000, 120, 1000)));
     EXPECT_FALSE(std::isnan(zipf_partial_sum(1, 10000, 1e308)));
 }
+
+TEST(CheApproximation, SmallCataloguesMatchALongDoubleSum) {
+    // Catalogues up to 2 x 8192 + 1 items are summed rank by rank (an item whose occupancy
+    // rounds to 1 is taken as 1 without its exp); at the solved T a long double sum gives
+    // back the capacity and the hit ratio.
+    for (std::int64_t n : {10, 1000, 16385}) {
+        for (double alpha : {0.2, 1.0, 2.5}) {
+            std::vector<long double> p(static_cast<std::size_t>(n));
+            long double total = 0;
+            for (std::int64_t k = n; k >= 1; --k) total += std::pow(static_cast<long double>(k), -alpha);
+            for (std::int64_t k = 1; k <= n; ++k) p[static_cast<std::size_t>(k - 1)] = std::pow(static_cast<long double>(k), -alpha) / total;
+            for (double share : {0.001, 0.1, 0.5, 0.95}) {
+                const double capacity = share * static_cast<double>(n);
+                for (ChePolicy policy : {ChePolicy::lru, ChePolicy::fifo}) {
+                    const CheResult r = che_approximation(alpha, n, capacity, policy);
+                    long double occupancy = 0, hit = 0;
+                    for (std::int64_t i = n - 1; i >= 0; --i) {
+                        const long double pi = p[static_cast<std::size_t>(i)];
+                        const long double x = pi * static_cast<long double>(r.characteristic_time);
+                        const long double o = policy == ChePolicy::lru ? -std::expm1(-x) : x / (1.0L + x);
+                        occupancy += o;
+                        hit += pi * o;
+                    }
+                    EXPECT_NEAR(static_cast<double>(occupancy) / capacity, 1.0, 1e-12) << n << " " << alpha << " " << share;
+                    EXPECT_NEAR(r.hit_ratio / static_cast<double>(hit), 1.0, 1e-12) << n << " " << alpha << " " << share;
+                }
+            }
+        }
+    }
+}
+
+TEST(CheApproximation, OccupancyRoundsToOneWhereTheSumsSkipIt) {
+    // The sums take an item's occupancy as 1 without computing it past u = exp(3.7) (LRU)
+    // and u = exp(40) (FIFO), where the formula itself gives 1 in double precision.
+    for (double log_u = 3.7; log_u < 710.0; log_u += 0.001) {
+        const double u = std::exp(log_u);
+        ASSERT_EQ(-std::expm1(-u), 1.0) << u;
+        const double v = std::exp(log_u - 3.7 + 40.0);
+        if (std::isfinite(v)) {
+            ASSERT_EQ(v / (1.0 + v), 1.0) << v;
+        }
+    }
+}
