@@ -473,6 +473,8 @@ def why_no_servers(
     if not 0 < q < 1:
         raise ValueError(f"quantile must be a probability in (0, 1), got {quantile!r}")
     mean = 1.0 / rate
+    if not np.isfinite(mean):  # a subnormal rate: its mean service time leaves double range
+        raise ValueError(f"service_rate must be large enough that 1 / service_rate is finite, got {rate!r}")
     alone = float(GGc(0.0, mean, 1, 1.0, scv).response_quantile(q))
     if alone <= target * (1 + 1e-12):
         return ""

@@ -507,6 +507,7 @@ def _hand_built_scenario(**users):
         (lambda: sm.hashing.BoundedLoad(["a", "b"], eps=10**400), ValueError, "eps"),
         (lambda: S.simulate_distributed_limiter("token_bucket", 10, 1.0, "\ud800", 2), ValueError, "arrivals"),
         (lambda: sm.reliability.kafka_durability(acks="\ud800"), ValueError, "acks"),
+        (lambda: queueing.why_no_servers(2.2e-309, response_time=0.5), ValueError, "service_rate"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:
