@@ -29,8 +29,8 @@ def as_float(name: str, value: Any) -> FloatArray:
     if (
         arr.dtype.kind == "O"
         and arr.size
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in arr.flat)
-    ):
+        and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in arr.flat)
+    ):  # Python ints too large for int64 (alone or beside floats): floats, or an error naming the parameter
         for v in arr.flat:
             try:
                 float(v)

@@ -41,6 +41,7 @@ import pandas as pd
 from scalemodel import _core, _progress
 from scalemodel import plot as _plot
 from scalemodel._arrays import api_dir as _api_dir
+from scalemodel._arrays import flag as _flag
 from scalemodel._arrays import number as _number
 from scalemodel._arrays import whole as _whole
 from scalemodel.arrivals import MMPP, Replay
@@ -527,7 +528,7 @@ def fit_mmpp(timestamps: Any, window_s: float, *, max_iter: int = 300) -> MMPP:
     """A two-state MMPP fitted to the counts per ``window_s`` by the Baum-Welch algorithm
     (a hidden Markov chain on windows with Poisson counts). The states' mean durations are
     window_s / (1 - P(stay)); the fit resolves states that last a few windows or more.
-    Windows x max_iter is at most 2e8 (about ten seconds at worst; Ctrl-C stops it)."""
+    Windows x max_iter is at most 6e7 (a few seconds at worst; Ctrl-C stops it)."""
     t = _timestamps(timestamps)
     w = _number("window_s", window_s)
     if not (w > 0 and math.isfinite(w)):
@@ -544,7 +545,7 @@ def fit_mmpp(timestamps: Any, window_s: float, *, max_iter: int = 300) -> MMPP:
     return _baum_welch(counts.astype(np.float64), w, iterations)
 
 
-_MAX_FIT_WORK = 2e8  # windows x iterations of one MMPP fit: about 10 s on one core
+_MAX_FIT_WORK = 6e7  # windows x iterations of one MMPP fit: about 3 s on one core
 
 
 _MAX_WINDOWS = 10_000_000
@@ -655,7 +656,7 @@ def fit_arrivals(timestamps: Any, window_s: float = 1.0, *, mmpp: bool = False) 
         interarrival_ks=ks,
         n=int(t.size),
         duration_s=float(t[-1] - t[0]),
-        mmpp=fit_mmpp(t, w) if mmpp and k >= 4 else None,
+        mmpp=fit_mmpp(t, w) if _flag("mmpp", mmpp) and k >= 4 else None,
     )
 
 

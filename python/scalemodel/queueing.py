@@ -609,7 +609,10 @@ def jackson(
             f"routing must be a {n} x {n} matrix (one row and column per station), got shape {r.shape}"
         )
     mu = _vector("service_rates", service_rates, n)
-    c = np.broadcast_to(as_count("servers", servers), (n,)).astype(np.int64)
+    c = as_count("servers", servers)
+    if c.shape not in ((), (1,), (n,)):
+        raise ValueError(f"servers must be a whole number or hold one per station ({n}), got shape {c.shape}")
+    c = np.broadcast_to(c, (n,)).astype(np.int64)
     out = _q.jackson(gamma, np.asarray(r, dtype=np.float64), mu, c.tolist())
     return JacksonResult(
         names=tuple(_station_names(names, n)),

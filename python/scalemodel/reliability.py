@@ -778,7 +778,7 @@ def redis_rdb_crash(
     7.0 killed at a chosen moment (tests/validation/test_redis.py).
     """
     pairs = _save_rules(rules)
-    t = np.asarray(crash_s, dtype=np.float64) if not isinstance(crash_s, (str, bytes)) else None
+    t = as_float("crash_s", crash_s) if not isinstance(crash_s, (str, bytes)) else None
     if t is None or t.size == 0:
         raise TypeError("crash_s must be a number or a non-empty array of seconds")
     c = _r.RdbScheduleConfig()

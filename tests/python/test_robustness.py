@@ -508,6 +508,12 @@ def _hand_built_scenario(**users):
         (lambda: S.simulate_distributed_limiter("token_bucket", 10, 1.0, "\ud800", 2), ValueError, "arrivals"),
         (lambda: sm.reliability.kafka_durability(acks="\ud800"), ValueError, "acks"),
         (lambda: queueing.why_no_servers(2.2e-309, response_time=0.5), ValueError, "service_rate"),
+        (lambda: queueing.mva([0.1, 0.2], 10**12), ValueError, "population x stations"),
+        (lambda: S.zipf_requests(100, 0.9, 10**12), ValueError, "count"),
+        (lambda: sm.reliability.redis_rdb_crash([10**400, -1e-5], 100.0), ValueError, "crash_s"),
+        (lambda: sm.reliability.redis_rdb_crash([1.0, None], 100.0), TypeError, "crash_s"),
+        (lambda: queueing.jackson([1.0, 1.0], [[0, 0], [0, 0]], [2.0, 2.0], servers=[[1, 2]]), ValueError, "servers"),
+        (lambda: sm.calibrate.fit_arrivals([0.0, 1.0, 2.0, 3.0, 9.0], mmpp=7e16), TypeError, "mmpp"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:

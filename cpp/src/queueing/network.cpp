@@ -70,6 +70,11 @@ MvaResult mva(const Eigen::VectorXd& demands, const std::vector<bool>& is_delay,
     }
     for (Eigen::Index i = 0; i < k; ++i) check_nonnegative("demands", demands[i]);
     check_count("population", population, 1);
+    // The result holds a row per population: bound its size (3 matrices of population x stations).
+    if (static_cast<double>(population) * static_cast<double>(k) > 2.5e7) {
+        throw std::invalid_argument("population x stations must be at most 2.5e7 (the result has a row per "
+                                    "population), got " + std::to_string(population) + " x " + std::to_string(k));
+    }
     check_nonnegative("think_time", think_time);
     if (!(demands.sum() + think_time > 0.0)) {
         throw std::invalid_argument("demands and think_time must not all be zero");

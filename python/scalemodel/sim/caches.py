@@ -259,7 +259,8 @@ def zipf_requests(
     churn_shift: int | None = None,
 ) -> np.ndarray:
     """The item ids replication ``replication`` of :func:`simulate_cache` requests with this
-    seed (its first ``count``, warm-up included): an int64 array of ids in [0, N)."""
+    seed (its first ``count``, warm-up included): an int64 array of ids in [0, N). count is
+    at most 2**28 (2 GiB of ids; the simulator itself takes any number of requests)."""
     n = _whole("catalogue_size", catalogue_size, 1, MAX_CATALOGUE)
     if churn_shift is not None and churn_interval is None:
         raise ValueError("churn_shift needs a churn_interval (how often the hot set moves)")
@@ -267,7 +268,7 @@ def zipf_requests(
         _s.zipf_requests(
             n,
             _number("zipf_alpha", zipf_alpha),
-            _whole("count", count, 0, 2**40),
+            _whole("count", count, 0, 2**28),  # 2 GiB of ids
             0 if churn_interval is None else _whole("churn_interval", churn_interval, 1),
             -1 if churn_shift is None else _whole("churn_shift", churn_shift, 0, n - 1),
             _seed(seed),
