@@ -1010,7 +1010,11 @@ def scaling_options(
     says why, and ``utilization`` and ``p99_s`` are their limits as the count grows: 0 and
     what one request alone takes."""
     for name, value in (("arrival_rate", arrival_rate), ("cpu_time", cpu_time), ("slo_p99", slo_p99)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not (0 < number(name, value) < math.inf)
+        ):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     if not (0 < number("max_utilization", max_utilization) <= 1):
         raise ValueError(f"max_utilization must be in (0, 1], got {max_utilization!r}")

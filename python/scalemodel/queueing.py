@@ -91,7 +91,8 @@ def littles_law(*, arrival_rate: Any = None, mean_time: Any = None, mean_number:
         if np.any(~(v >= 0)) or np.any(~np.isfinite(v)):
             raise ValueError(f"{k} must be a finite number >= 0")
     if mean_number is None:
-        return (values["arrival_rate"] * values["mean_time"])[()]
+        with np.errstate(over="ignore"):  # a product past double range is inf
+            return (values["arrival_rate"] * values["mean_time"])[()]
     if mean_time is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             return (values["mean_number"] / values["arrival_rate"])[()]

@@ -477,3 +477,13 @@ def test_key_stream_is_validated_once_by_the_engine_and_pickles() -> None:
         h.KeyStream("uniform", "10")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="exponent"):
         h.KeyStream("zipf", 10, exponent="1")  # type: ignore[arg-type]
+
+
+def test_bounded_load_with_a_huge_eps_is_plain_consistent_hashing() -> None:
+    # (1 + eps) keys / nodes past 2**63 wrapped to a negative capacity: every node looked
+    # full and the probe walked the ring forever. Capacity is at most every key.
+    keys = np.arange(10_000, dtype=np.uint64)
+    s = h.BoundedLoad(4, eps=2.0**63)
+    assert s.capacity(keys.size) == keys.size
+    np.testing.assert_array_equal(s.assign(keys), h.BoundedLoad(4, eps=1e6).assign(keys))
+    np.testing.assert_array_equal(s.assign(keys), h.Ring(4, vnodes=150).assign(keys))

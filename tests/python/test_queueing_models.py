@@ -710,3 +710,8 @@ def test_mg1_tail_is_continuous_and_monotone_in_service_variability() -> None:
     assert np.all(np.diff(p99) > 0)
     assert p99[1] == pytest.approx(p99[0], rel=1e-5)
     assert p99[-2] == pytest.approx(q.MM1(0.9, 1.0).wait_quantile(0.99), rel=1e-12)
+
+
+def test_littles_law_past_double_range_is_inf_without_a_warning() -> None:
+    # pytest turns warnings into errors: the overflow used to raise RuntimeWarning.
+    assert q.littles_law(arrival_rate=2550, mean_time=1.7e308) == float("inf")

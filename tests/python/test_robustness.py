@@ -514,6 +514,7 @@ def _hand_built_scenario(**users):
         (lambda: sm.reliability.redis_rdb_crash([1.0, None], 100.0), TypeError, "crash_s"),
         (lambda: queueing.jackson([1.0, 1.0], [[0, 0], [0, 0]], [2.0, 2.0], servers=[[1, 2]]), ValueError, "servers"),
         (lambda: sm.calibrate.fit_arrivals([0.0, 1.0, 2.0, 3.0, 9.0], mmpp=7e16), TypeError, "mmpp"),
+        (lambda: sm.plan.scaling_options(10**400, 0.05, 0.5), ValueError, "arrival_rate"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:

@@ -348,7 +348,9 @@ BoundedLoad::BoundedLoad(std::vector<std::string> names, std::int64_t vnodes, do
     : ring_(std::move(names), vnodes, {}, "consistent"), eps_(check_positive("eps", eps)) {}
 
 std::int64_t BoundedLoad::capacity(std::int64_t keys) const {
-    return static_cast<std::int64_t>(std::ceil((1.0 + eps_) * static_cast<double>(keys) / ring_.nodes()));
+    // At most every key: a larger eps changes nothing (and past 2^63 the cast would wrap).
+    const double cap = std::ceil((1.0 + eps_) * static_cast<double>(keys) / ring_.nodes());
+    return cap < static_cast<double>(keys) ? static_cast<std::int64_t>(cap) : keys;
 }
 
 void BoundedLoad::assign_range(const Keys&, std::int64_t, std::int64_t, std::int32_t*) const {
