@@ -508,6 +508,10 @@ def max_arrival_rate(
     about 1e-12 relative. Returns 0 where even an idle system misses a target.
     """
     known = {"servers": as_count("servers", servers)}
+    with np.errstate(over="ignore"):
+        capacity = known["servers"] * as_float("service_rate", service_rate)
+    if np.any(np.isinf(capacity)):  # the search runs up to the capacity
+        raise ValueError("service_rate x servers must be a finite number of requests/s (below 1.8e308)")
     out, shape = _inverse(_q.max_arrival_rate, _q.ggc_max_arrival_rate, known, locals())
     return shaped(out, shape)
 

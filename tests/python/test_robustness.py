@@ -515,6 +515,7 @@ def _hand_built_scenario(**users):
         (lambda: queueing.jackson([1.0, 1.0], [[0, 0], [0, 0]], [2.0, 2.0], servers=[[1, 2]]), ValueError, "servers"),
         (lambda: sm.calibrate.fit_arrivals([0.0, 1.0, 2.0, 3.0, 9.0], mmpp=7e16), TypeError, "mmpp"),
         (lambda: sm.plan.scaling_options(10**400, 0.05, 0.5), ValueError, "arrival_rate"),
+        (lambda: queueing.max_arrival_rate(1.7e308, 4, utilization=0.8), ValueError, "service_rate x servers"),
     ],
 )  # fmt: skip
 def test_fuzz_findings_name_their_parameter(call, error, match: str) -> None:
