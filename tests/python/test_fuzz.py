@@ -174,6 +174,10 @@ def test_every_public_callable_is_fuzzed() -> None:
         f"public callables with no fuzz call and no reason to skip: {sorted(public - listed)}"
     )
     assert not set(fuzz_api.CATALOGUE) - public - {"sim.System"}, sorted(set(fuzz_api.CATALOGUE) - public)
+    # a skipped name (a re-export) has no entry: its object is fuzzed once, under its home name
+    assert not set(fuzz_api.CATALOGUE) & set(fuzz_api.SKIP), sorted(
+        set(fuzz_api.CATALOGUE) & set(fuzz_api.SKIP)
+    )
     assert len(fuzz_api.CATALOGUE) > 120
 
 
